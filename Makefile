@@ -1,0 +1,60 @@
+# orgguard: every target installs what it needs. `make test` and `make demo` are the two
+# commands a newcomer runs; see README.md.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+NODE_MODULES_STAMP := node_modules/.package-lock.json
+TSX := node_modules/.bin/tsx
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(NODE_MODULES_STAMP): package.json package-lock.json
+	@command -v node >/dev/null || { echo "error: Node.js >= 20 is required (https://nodejs.org or your distribution's nodejs package)"; exit 1; }
+	npm ci --no-fund --no-audit
+	@touch $@
+
+.PHONY: deps
+deps: $(NODE_MODULES_STAMP) ## install npm packages (npm ci)
+
+.PHONY: provision
+provision: ## build or find kube-apiserver, etcd and helm, and install moto (cached outside the repo)
+	@hack/provision.sh all >/dev/null
+
+.PHONY: build
+build: deps ## compile TypeScript to dist/
+	npm run --silent build
+
+.PHONY: typecheck
+typecheck: deps ## type-check everything (src, test, bench)
+	npm run --silent typecheck
+
+.PHONY: lint
+lint: deps ## lint and check formatting (biome)
+	npm run --silent lint
+
+.PHONY: generate
+generate: deps ## regenerate crds/ from the zod schemas
+	npm run --silent generate
+
+.PHONY: test
+test: deps provision typecheck lint build ## install everything, then type-check, lint and run every test
+	npx vitest run
+
+.PHONY: env-up
+env-up: deps provision ## start etcd, kube-apiserver and moto in the background (writes .devenv/)
+	@$(TSX) hack/devenv.ts up
+
+.PHONY: env-down
+env-down: deps ## stop what env-up started
+	@$(TSX) hack/devenv.ts down
+
+.PHONY: demo
+demo: deps provision build ## run the controller against a local control plane and emulator
+	@$(TSX) hack/demo.ts
+
+.PHONY: clean
+clean: ## remove build output (the binary cache outside the repo is kept)
+	rm -rf dist .devenv

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Provisions the real test components outside the repository, cached by version:
+#   kube-apiserver and etcd (built from the Go module proxy), helm, and a moto venv.
+# Prints `NAME=PATH` lines on stdout for the caller; progress goes to stderr.
+# Usage: hack/provision.sh [all|kube-apiserver|etcd|helm|moto]...
+# Never skips: when something cannot be provided it fails and says how to provide it.
+set -euo pipefail
+
+KUBE_VERSION="${ORGGUARD_KUBE_VERSION:-1.34.4}"
+ETCD_VERSION="${ORGGUARD_ETCD_VERSION:-3.6.16}"
+HELM_VERSION="${ORGGUARD_HELM_VERSION:-3.19.2}"
+MOTO_VERSION="${ORGGUARD_MOTO_VERSION:-5.2.5}"
+CACHE="${ORGGUARD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/orgguard}"
+
+log() { printf 'provision: %s\n' "$*" >&2; }
+die() { printf 'provision: error: %s\n' "$*" >&2; exit 1; }
+
+need_go() {
+  command -v go >/dev/null 2>&1 || die "Go is not installed. Install Go >= 1.24 (or set KUBEBUILDER_ASSETS to a folder with kube-apiserver and etcd, and ORGGUARD_HELM to a helm binary)."
+}
+
+# Runs "$@" under an exclusive lock so that two runs never build the same thing at once.
+with_lock() {
+  local name="$1"; shift
+  mkdir -p "$CACHE/locks"
+  exec {fd}>"$CACHE/locks/$name.lock"
+  flock "$fd"
+  "$@"
+  exec {fd}>&-
+}
+
+go_env() {
+  export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
+}
+
+build_kube_apiserver() {
+  local out="$CACHE/kube-apiserver-v$KUBE_VERSION"
+  if [ -x "$out/kube-apiserver" ]; then echo "$out/kube-apiserver"; return; fi
+  need_go; go_env
+  local work; work=$(mktemp -d)
+  log "building kube-apiserver v$KUBE_VERSION (cold build: several minutes)"
+  local start=$SECONDS
+  (
+    cd "$work"
+    local sv="0.${KUBE_VERSION#1.}" minor; minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
+    go mod init example.invalid/kube-apiserver-build >/dev/null 2>&1
+    local mod
+    mod=$(go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p') \
+      || die "cannot download k8s.io/kubernetes@v$KUBE_VERSION from the Go module proxy (check GOPROXY)"
+    [ -n "$mod" ] || die "cannot download k8s.io/kubernetes@v$KUBE_VERSION from the Go module proxy (check GOPROXY)"
+    # k8s.io/kubernetes requires its staging modules at v0.0.0: point each at its published v0.x.
+    for m in $(sed -n 's/^\t\(k8s\.io\/[a-z0-9-]*\) v0\.0\.0$/\1/p' "$mod"); do
+      go mod edit -replace="$m=$m@v$sv"
+    done
+    go get "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBE_VERSION" >&2
+    mkdir -p "$out.tmp"
+    go build -trimpath -o "$out.tmp/kube-apiserver" -ldflags "-s -w \
+      -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 \
+      -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
+      k8s.io/kubernetes/cmd/kube-apiserver >&2
+  ) || die "building kube-apiserver failed (see above)"
+  rm -rf "$work" "$out"; mv "$out.tmp" "$out"
+  log "built kube-apiserver in $((SECONDS - start))s"
+  echo "$out/kube-apiserver"
+}
+
+build_etcd() {
+  local out="$CACHE/etcd-v$ETCD_VERSION"
+  if [ -x "$out/etcd" ]; then echo "$out/etcd"; return; fi
+  need_go; go_env
+  local work; work=$(mktemp -d)
+  log "building etcd v$ETCD_VERSION"
+  local start=$SECONDS
+  (
+    cd "$work"
+    # A module of its own, so etcd's grpc/otel versions never move the apiserver build.
+    go mod init example.invalid/etcd-build >/dev/null 2>&1
+    go get "go.etcd.io/etcd/server/v3@v$ETCD_VERSION" >&2
+    mkdir -p "$out.tmp"
+    go build -trimpath -o "$out.tmp/etcd" -ldflags "-s -w" go.etcd.io/etcd/server/v3 >&2
+  ) || die "building etcd failed (see above)"
+  rm -rf "$work" "$out"; mv "$out.tmp" "$out"
+  log "built etcd in $((SECONDS - start))s"
+  echo "$out/etcd"
+}
+
+build_helm() {
+  local out="$CACHE/helm-v$HELM_VERSION"
+  if [ -x "$out/helm" ]; then echo "$out/helm"; return; fi
+  need_go; go_env
+  local work; work=$(mktemp -d)
+  log "building helm v$HELM_VERSION"
+  local start=$SECONDS
+  (
+    cd "$work"
+    go mod init example.invalid/helm-build >/dev/null 2>&1
+    go get "helm.sh/helm/v3@v$HELM_VERSION" >&2
+    mkdir -p "$out.tmp"
+    go build -trimpath -o "$out.tmp/helm" \
+      -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" helm.sh/helm/v3/cmd/helm >&2
+  ) || die "building helm failed (see above)"
+  rm -rf "$work" "$out"; mv "$out.tmp" "$out"
+  log "built helm in $((SECONDS - start))s"
+  echo "$out/helm"
+}
+
+install_moto() {
+  local venv="$CACHE/moto-$MOTO_VERSION"
+  if [ -x "$venv/bin/moto_server" ]; then echo "$venv/bin/moto_server"; return; fi
+  command -v python3 >/dev/null 2>&1 || die "python3 is not installed. Install Python >= 3.9 with venv, or run a moto server yourself and set ORGGUARD_TEST_AWS_ENDPOINT to its URL."
+  log "installing moto[server]==$MOTO_VERSION into $venv"
+  rm -rf "$venv.tmp"
+  python3 -m venv "$venv.tmp" || die "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"
+  "$venv.tmp/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2 \
+    || die "pip could not install moto[server]==$MOTO_VERSION (is the package index reachable?)"
+  # venv scripts carry absolute paths: build in place under the final name.
+  rm -rf "$venv"; python3 -m venv "$venv" >/dev/null
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2 \
+    || die "pip could not install moto[server]==$MOTO_VERSION"
+  rm -rf "$venv.tmp"
+  echo "$venv/bin/moto_server"
+}
+
+provide() {
+  case "$1" in
+    kube-apiserver)
+      if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+        [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable kube-apiserver"
+        echo "KUBE_APISERVER=$KUBEBUILDER_ASSETS/kube-apiserver"
+      else echo "KUBE_APISERVER=$(with_lock kube-apiserver build_kube_apiserver)"; fi ;;
+    etcd)
+      if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
+        [ -x "$KUBEBUILDER_ASSETS/etcd" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable etcd"
+        echo "ETCD=$KUBEBUILDER_ASSETS/etcd"
+      else echo "ETCD=$(with_lock etcd build_etcd)"; fi ;;
+    helm)
+      if [ -n "${ORGGUARD_HELM:-}" ]; then echo "HELM=$ORGGUARD_HELM"
+      else echo "HELM=$(with_lock helm build_helm)"; fi ;;
+    moto)
+      if [ -n "${ORGGUARD_TEST_AWS_ENDPOINT:-}" ]; then echo "MOTO_SERVER="
+      else echo "MOTO_SERVER=$(with_lock moto install_moto)"; fi ;;
+    *) die "unknown component '$1' (kube-apiserver, etcd, helm, moto, all)" ;;
+  esac
+}
+
+mkdir -p "$CACHE"
+[ $# -gt 0 ] || set -- all
+for c in "$@"; do
+  if [ "$c" = all ]; then for x in etcd kube-apiserver helm moto; do provide "$x"; done
+  else provide "$c"; fi
+done

@@ -1,0 +1,89 @@
+import { mkdir } from "node:fs/promises";
+import { createControlPlaneCerts } from "./certs.js";
+import { type ApiServer, startApiServer, startEtcd } from "./control-plane.js";
+import { startMoto } from "./moto.js";
+import type { ManagedProcess } from "./process.js";
+import { provision } from "./provision.js";
+
+/**
+ * What one test worker (or one `make env-up`) gets: its own kube-apiserver and its own AWS
+ * endpoint, so that parallel test files never share mutable state.
+ */
+export interface WorkerEnvironment {
+  kubeconfigPath: string;
+  apiServerUrl: string;
+  awsEndpoint: string;
+}
+
+export interface Environment {
+  dir: string;
+  workers: WorkerEnvironment[];
+  processes: ManagedProcess[];
+  /** Stops every process, newest first; never throws. */
+  stop(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  dir: string;
+  /** How many isolated apiserver + moto pairs to start (they share one etcd, under distinct prefixes). */
+  workers: number;
+  /** Use this moto server instead of starting one (ORGGUARD_TEST_AWS_ENDPOINT). */
+  externalAwsEndpoint?: string;
+  /** Leave the processes running after this Node process exits (`make env-up`). */
+  detached?: boolean;
+}
+
+/** Provisions the binaries and starts etcd, kube-apiserver(s) and moto server(s) on loopback. */
+export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
+  const { dir, workers, externalAwsEndpoint, detached = false } = options;
+  await mkdir(dir, { recursive: true });
+  const bins = await provision(
+    externalAwsEndpoint ? ["etcd", "kube-apiserver"] : ["etcd", "kube-apiserver", "moto"],
+  );
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const p of [...processes].reverse()) await p.stop().catch(() => undefined);
+  };
+  try {
+    const runId = `${Date.now().toString(36)}-${process.pid}`;
+    const [certs, etcd] = await Promise.all([
+      createControlPlaneCerts(dir),
+      startEtcd(bins.etcd!, dir, detached),
+    ]);
+    processes.push(etcd.process);
+    const indices = Array.from({ length: workers }, (_, i) => i + 1);
+    const apiServers: ApiServer[] = await Promise.all(
+      indices.map(async (i) => {
+        const apiServer = await startApiServer({
+          binary: bins.kubeApiserver!,
+          etcdUrl: etcd.url,
+          etcdPrefix: `/registry-${runId}-${i}`,
+          certs,
+          dir,
+          name: `kube-apiserver-${i}`,
+          detached,
+        });
+        processes.push(apiServer.process);
+        return apiServer;
+      }),
+    );
+    const awsEndpoints = externalAwsEndpoint
+      ? indices.map(() => externalAwsEndpoint)
+      : await Promise.all(
+          indices.map(async (i) => {
+            const moto = await startMoto(bins.motoServer!, dir, `moto-${i}`, detached);
+            processes.push(moto.process);
+            return moto.endpoint;
+          }),
+        );
+    const workerEnvs = apiServers.map((api, i) => ({
+      kubeconfigPath: api.kubeconfigPath,
+      apiServerUrl: api.url,
+      awsEndpoint: awsEndpoints[i]!,
+    }));
+    return { dir, workers: workerEnvs, processes, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

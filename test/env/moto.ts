@@ -1,0 +1,43 @@
+import path from "node:path";
+import { freePort, type ManagedProcess, startProcess, waitUntil } from "./process.js";
+
+/** A running moto server (the AWS API emulator). */
+export interface MotoServer {
+  process: ManagedProcess;
+  endpoint: string;
+}
+
+/** Starts `moto_server` on a free loopback port; resolves when it answers HTTP. */
+export async function startMoto(
+  binary: string,
+  dir: string,
+  name: string,
+  detached = false,
+): Promise<MotoServer> {
+  const port = await freePort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const logFile = path.join(dir, `${name}.log`);
+  const env = { ...process.env };
+  // MOTO_ACCOUNT_ID would force one account for the whole server; tests need many.
+  delete env.MOTO_ACCOUNT_ID;
+  const motoProcess = startProcess({
+    name,
+    command: binary,
+    args: ["-H", "127.0.0.1", "-p", String(port)],
+    logFile,
+    env,
+    detached,
+  });
+  await waitUntil(
+    async () => (await fetch(`${endpoint}/moto-api/data.json`)).ok,
+    60_000,
+    `moto server to answer (log: ${logFile})`,
+  );
+  return { process: motoProcess, endpoint };
+}
+
+/** Wipes all emulated AWS state, so a test starts from an empty set of accounts. */
+export async function resetMoto(endpoint: string): Promise<void> {
+  const res = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+  if (!res.ok) throw new Error(`cannot reset moto at ${endpoint}: HTTP ${res.status}`);
+}

@@ -1,0 +1,156 @@
+import {
+  CreateAccountCommand,
+  CreateOrganizationalUnitCommand,
+  CreateOrganizationCommand,
+  DescribeCreateAccountStatusCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity } from "@smithy/types";
+import { localhostRequestHandler } from "../../src/aws/localhost-resolution.js";
+import { resetMoto } from "../env/moto.js";
+import { workerEnvironment } from "./environment.js";
+
+export { resetMoto };
+
+/** Credentials moto does not know: they act as its default (management) account 123456789012. */
+export const MANAGEMENT_CREDENTIALS: AwsCredentialIdentity = {
+  accessKeyId: "testing",
+  secretAccessKey: "testing",
+};
+export const MANAGEMENT_ACCOUNT_ID = "123456789012";
+
+/** This worker's moto endpoint, spelled with `localhost` so S3 Control's account-id host prefix resolves. */
+export function awsEndpoint(): string {
+  const url = new URL(workerEnvironment().awsEndpoint);
+  if (url.hostname === "127.0.0.1") url.hostname = "localhost";
+  return url.origin;
+}
+
+/** SDK client configuration for this worker's emulator. */
+export function awsClientConfig(credentials: AwsCredentialIdentity = MANAGEMENT_CREDENTIALS) {
+  return {
+    region: "us-east-1",
+    endpoint: awsEndpoint(),
+    credentials,
+    requestHandler: localhostRequestHandler(),
+    maxAttempts: 1,
+  };
+}
+
+/** An OU to create, with its child OUs and the names of the accounts to create inside it. */
+export interface OuSpec {
+  name: string;
+  ous?: OuSpec[];
+  accounts?: string[];
+}
+
+/** What `createOrganization` made: ids by OU path (`Root/Workloads/Prod`) and by account name. */
+export interface TestOrganization {
+  rootId: string;
+  managementAccountId: string;
+  ouIds: Map<string, string>;
+  accountIds: Map<string, string>;
+}
+
+/**
+ * Creates an organization with all features and the SCP policy type enabled, then the OU tree
+ * and member accounts. Call `resetMoto` first for a clean slate.
+ */
+export async function createOrganization(spec: {
+  ous?: OuSpec[];
+  accounts?: string[];
+}): Promise<TestOrganization> {
+  const org = new OrganizationsClient(awsClientConfig());
+  await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+  const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+  await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: "SERVICE_CONTROL_POLICY" }));
+  const result: TestOrganization = {
+    rootId,
+    managementAccountId: MANAGEMENT_ACCOUNT_ID,
+    ouIds: new Map([["Root", rootId]]),
+    accountIds: new Map(),
+  };
+  await createAccounts(org, rootId, spec.accounts ?? [], result, true);
+  await createOus(org, rootId, "Root", spec.ous ?? [], result);
+  return result;
+}
+
+async function createOus(
+  org: OrganizationsClient,
+  parentId: string,
+  parentPath: string,
+  ous: OuSpec[],
+  result: TestOrganization,
+): Promise<void> {
+  for (const ou of ous) {
+    const created = await org.send(
+      new CreateOrganizationalUnitCommand({ ParentId: parentId, Name: ou.name }),
+    );
+    const id = created.OrganizationalUnit!.Id!;
+    const ouPath = `${parentPath}/${ou.name}`;
+    result.ouIds.set(ouPath, id);
+    await createAccounts(org, id, ou.accounts ?? [], result, false);
+    await createOus(org, id, ouPath, ou.ous ?? [], result);
+  }
+}
+
+async function createAccounts(
+  org: OrganizationsClient,
+  parentId: string,
+  names: string[],
+  result: TestOrganization,
+  atRoot: boolean,
+): Promise<void> {
+  for (const name of names) {
+    const accountId = await createAccount(org, name);
+    result.accountIds.set(name, accountId);
+    // New accounts land under the root; move them to their OU.
+    if (!atRoot) {
+      await org.send(
+        new MoveAccountCommand({
+          AccountId: accountId,
+          SourceParentId: result.rootId,
+          DestinationParentId: parentId,
+        }),
+      );
+    }
+  }
+}
+
+/** Creates a member account and returns its id (moto completes the creation at once). */
+export async function createAccount(org: OrganizationsClient, name: string): Promise<string> {
+  const started = await org.send(
+    new CreateAccountCommand({
+      AccountName: name,
+      Email: `${name.toLowerCase().replace(/[^a-z0-9]/g, "")}@example.com`,
+    }),
+  );
+  const status = await org.send(
+    new DescribeCreateAccountStatusCommand({ CreateAccountRequestId: started.CreateAccountStatus!.Id! }),
+  );
+  const accountId = status.CreateAccountStatus?.AccountId;
+  if (status.CreateAccountStatus?.State !== "SUCCEEDED" || !accountId) {
+    throw new Error(`account ${name} was not created: ${JSON.stringify(status.CreateAccountStatus)}`);
+  }
+  return accountId;
+}
+
+/** Credentials for a member account, through AssumeRole into its OrganizationAccountAccessRole. */
+export async function memberCredentials(
+  accountId: string,
+  roleName = "OrganizationAccountAccessRole",
+): Promise<AwsCredentialIdentity> {
+  const sts = new STSClient(awsClientConfig());
+  const out = await sts.send(
+    new AssumeRoleCommand({
+      RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,
+      RoleSessionName: "orgguard-test",
+    }),
+  );
+  const c = out.Credentials!;
+  return { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
+}
