@@ -106,39 +106,40 @@ build_helm() {
 
 install_moto() {
   local venv="$CACHE/moto-$MOTO_VERSION"
-  if [ -x "$venv/bin/moto_server" ]; then echo "$venv/bin/moto_server"; return; fi
+  # venv scripts carry absolute paths, so the venv is built in place; the marker says it is whole.
+  if [ -f "$venv/.complete" ]; then echo "$venv/bin/moto_server"; return; fi
   command -v python3 >/dev/null 2>&1 || die "python3 is not installed. Install Python >= 3.9 with venv, or run a moto server yourself and set ORGGUARD_TEST_AWS_ENDPOINT to its URL."
   log "installing moto[server]==$MOTO_VERSION into $venv"
-  rm -rf "$venv.tmp"
-  python3 -m venv "$venv.tmp" || die "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"
-  "$venv.tmp/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2 \
-    || die "pip could not install moto[server]==$MOTO_VERSION (is the package index reachable?)"
-  # venv scripts carry absolute paths: build in place under the final name.
-  rm -rf "$venv"; python3 -m venv "$venv" >/dev/null
+  local start=$SECONDS
+  rm -rf "$venv"
+  python3 -m venv "$venv" || die "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"
   "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" >&2 \
-    || die "pip could not install moto[server]==$MOTO_VERSION"
-  rm -rf "$venv.tmp"
+    || die "pip could not install moto[server]==$MOTO_VERSION (is the package index reachable? is PIP_INDEX_URL right?)"
+  touch "$venv/.complete"
+  log "installed moto in $((SECONDS - start))s"
   echo "$venv/bin/moto_server"
 }
 
 provide() {
+  # `found=$(...)` on its own line: set -e does not see failures inside echo "$(...)".
+  local found
   case "$1" in
     kube-apiserver)
       if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
         [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable kube-apiserver"
         echo "KUBE_APISERVER=$KUBEBUILDER_ASSETS/kube-apiserver"
-      else echo "KUBE_APISERVER=$(with_lock kube-apiserver build_kube_apiserver)"; fi ;;
+      else found=$(with_lock kube-apiserver build_kube_apiserver); echo "KUBE_APISERVER=$found"; fi ;;
     etcd)
       if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
         [ -x "$KUBEBUILDER_ASSETS/etcd" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable etcd"
         echo "ETCD=$KUBEBUILDER_ASSETS/etcd"
-      else echo "ETCD=$(with_lock etcd build_etcd)"; fi ;;
+      else found=$(with_lock etcd build_etcd); echo "ETCD=$found"; fi ;;
     helm)
       if [ -n "${ORGGUARD_HELM:-}" ]; then echo "HELM=$ORGGUARD_HELM"
-      else echo "HELM=$(with_lock helm build_helm)"; fi ;;
+      else found=$(with_lock helm build_helm); echo "HELM=$found"; fi ;;
     moto)
       if [ -n "${ORGGUARD_TEST_AWS_ENDPOINT:-}" ]; then echo "MOTO_SERVER="
-      else echo "MOTO_SERVER=$(with_lock moto install_moto)"; fi ;;
+      else found=$(with_lock moto install_moto); echo "MOTO_SERVER=$found"; fi ;;
     *) die "unknown component '$1' (kube-apiserver, etcd, helm, moto, all)" ;;
   esac
 }

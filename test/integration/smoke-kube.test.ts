@@ -46,6 +46,17 @@ const widgetCrd: V1CustomResourceDefinition = {
   },
 };
 
+async function retryOn429<T>(start: () => Promise<T>, attempts = 50): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 429 || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 interface Widget {
   apiVersion: string;
   kind: string;
@@ -67,18 +78,32 @@ describe("kube-apiserver smoke", () => {
   it("watches a created object, writes status through the subresource, and answers 409 to a stale write", async () => {
     const name = `w-${Date.now()}`;
     const seen: string[] = [];
-    const added = new Promise<void>((resolve) => {
-      void new Watch(kc)
-        .watch(
-          `/apis/${group}/${version}/${plural}`,
-          {},
-          (phase, obj: Widget) => {
-            seen.push(`${phase}:${obj.metadata.name}`);
-            if (phase === "ADDED" && obj.metadata.name === name) resolve();
-          },
-          () => undefined,
-        )
-        .then((ctl) => added.finally(() => ctl.abort()));
+    let sawAdded: () => void = () => undefined;
+    let watchFailed: (err: unknown) => void = () => undefined;
+    const added = new Promise<void>((resolve, reject) => {
+      sawAdded = resolve;
+      watchFailed = reject;
+    });
+    // Right after a CRD is Established its watch cache may still be initializing: the apiserver
+    // answers 429 until it is ready, so a watch is retried (the informer must do the same).
+    const watch = await retryOn429(async () => {
+      let startupError: unknown;
+      let connected = false;
+      const controller = await new Watch(kc).watch(
+        `/apis/${group}/${version}/${plural}`,
+        {},
+        (phase, obj: Widget) => {
+          seen.push(`${phase}:${obj.metadata.name}`);
+          if (phase === "ADDED" && obj.metadata.name === name) sawAdded();
+        },
+        (err) => {
+          if (!connected) startupError = err;
+          else watchFailed(err ?? new Error("watch closed before the object was seen"));
+        },
+      );
+      if (startupError) throw startupError;
+      connected = true;
+      return controller;
     });
 
     const created: Widget = await objects.createClusterCustomObject({
@@ -87,7 +112,7 @@ describe("kube-apiserver smoke", () => {
       plural,
       body: { apiVersion: `${group}/${version}`, kind: "Widget", metadata: { name }, spec: { size: 3 } },
     });
-    await added;
+    await added.finally(() => watch.abort());
     expect(seen).toContain(`ADDED:${name}`);
 
     // The status subresource ignores spec changes and the main resource ignores status changes.
