@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Provisions the real test components outside the repository, cached by version:
-#   kube-apiserver and etcd (built from the Go module proxy), helm, and a moto venv.
+#   kube-apiserver, kubectl and etcd (built from the Go module proxy), helm, and a moto venv.
 # Prints `NAME=PATH` lines on stdout for the caller; progress goes to stderr.
-# Usage: hack/provision.sh [all|kube-apiserver|etcd|helm|moto]...
+# Usage: hack/provision.sh [all|kube-apiserver|kubectl|etcd|helm|moto]...
 # Never skips: when something cannot be provided it fails and says how to provide it.
 set -euo pipefail
 
@@ -33,17 +33,19 @@ go_env() {
   export GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0
 }
 
-build_kube_apiserver() {
-  local out="$CACHE/kube-apiserver-v$KUBE_VERSION"
-  if [ -x "$out/kube-apiserver" ]; then echo "$out/kube-apiserver"; return; fi
+# Builds a command of k8s.io/kubernetes (kube-apiserver, kubectl) with the version ldflags.
+build_kube_command() {
+  local cmd="$1"
+  local out="$CACHE/$cmd-v$KUBE_VERSION"
+  if [ -x "$out/$cmd" ]; then echo "$out/$cmd"; return; fi
   need_go; go_env
   local work; work=$(mktemp -d)
-  log "building kube-apiserver v$KUBE_VERSION (cold build: several minutes)"
+  log "building $cmd v$KUBE_VERSION (cold build: several minutes)"
   local start=$SECONDS
   (
     cd "$work"
     local sv="0.${KUBE_VERSION#1.}" minor; minor=$(echo "$KUBE_VERSION" | cut -d. -f2)
-    go mod init example.invalid/kube-apiserver-build >/dev/null 2>&1
+    go mod init example.invalid/kube-build >/dev/null 2>&1
     local mod
     mod=$(go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p') \
       || die "cannot download k8s.io/kubernetes@v$KUBE_VERSION from the Go module proxy (check GOPROXY)"
@@ -52,16 +54,19 @@ build_kube_apiserver() {
     for m in $(sed -n 's/^\t\(k8s\.io\/[a-z0-9-]*\) v0\.0\.0$/\1/p' "$mod"); do
       go mod edit -replace="$m=$m@v$sv"
     done
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBE_VERSION" >&2
+    go get "k8s.io/kubernetes/cmd/$cmd@v$KUBE_VERSION" >&2
     mkdir -p "$out.tmp"
-    go build -trimpath -o "$out.tmp/kube-apiserver" -ldflags "-s -w \
+    # Without the version ldflags /version says v0.0.0 and Helm's kubeVersion checks break.
+    go build -trimpath -o "$out.tmp/$cmd" -ldflags "-s -w \
       -X k8s.io/component-base/version.gitVersion=v$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 \
-      -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean" \
-      k8s.io/kubernetes/cmd/kube-apiserver >&2
-  ) || die "building kube-apiserver failed (see above)"
+      -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean \
+      -X k8s.io/client-go/pkg/version.gitVersion=v$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 \
+      -X k8s.io/client-go/pkg/version.gitMinor=$minor" \
+      "k8s.io/kubernetes/cmd/$cmd" >&2
+  ) || die "building $cmd failed (see above)"
   rm -rf "$work" "$out"; mv "$out.tmp" "$out"
-  log "built kube-apiserver in $((SECONDS - start))s"
-  echo "$out/kube-apiserver"
+  log "built $cmd in $((SECONDS - start))s"
+  echo "$out/$cmd"
 }
 
 build_etcd() {
@@ -128,7 +133,10 @@ provide() {
       if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
         [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable kube-apiserver"
         echo "KUBE_APISERVER=$KUBEBUILDER_ASSETS/kube-apiserver"
-      else found=$(with_lock kube-apiserver build_kube_apiserver); echo "KUBE_APISERVER=$found"; fi ;;
+      else found=$(with_lock kube-apiserver build_kube_command kube-apiserver); echo "KUBE_APISERVER=$found"; fi ;;
+    kubectl)
+      if [ -n "${ORGGUARD_KUBECTL:-}" ]; then echo "KUBECTL=$ORGGUARD_KUBECTL"
+      else found=$(with_lock kubectl build_kube_command kubectl); echo "KUBECTL=$found"; fi ;;
     etcd)
       if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
         [ -x "$KUBEBUILDER_ASSETS/etcd" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable etcd"
@@ -140,13 +148,13 @@ provide() {
     moto)
       if [ -n "${ORGGUARD_TEST_AWS_ENDPOINT:-}" ]; then echo "MOTO_SERVER="
       else found=$(with_lock moto install_moto); echo "MOTO_SERVER=$found"; fi ;;
-    *) die "unknown component '$1' (kube-apiserver, etcd, helm, moto, all)" ;;
+    *) die "unknown component '$1' (kube-apiserver, kubectl, etcd, helm, moto, all)" ;;
   esac
 }
 
 mkdir -p "$CACHE"
 [ $# -gt 0 ] || set -- all
 for c in "$@"; do
-  if [ "$c" = all ]; then for x in etcd kube-apiserver helm moto; do provide "$x"; done
+  if [ "$c" = all ]; then for x in etcd kube-apiserver kubectl helm moto; do provide "$x"; done
   else provide "$c"; fi
 done

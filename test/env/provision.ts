@@ -6,11 +6,12 @@ import { promisify } from "node:util";
 const execFileAsync = promisify(execFile);
 
 /** A component hack/provision.sh can provide. */
-export type Component = "kube-apiserver" | "etcd" | "helm" | "moto";
+export type Component = "kube-apiserver" | "kubectl" | "etcd" | "helm" | "moto";
 
 /** Paths of provisioned binaries; `motoServer` is empty when an external moto endpoint is used. */
 export interface Binaries {
   kubeApiserver?: string;
+  kubectl?: string;
   etcd?: string;
   helm?: string;
   motoServer?: string;
@@ -19,6 +20,7 @@ export interface Binaries {
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const KEYS: Record<string, keyof Binaries> = {
   KUBE_APISERVER: "kubeApiserver",
+  KUBECTL: "kubectl",
   ETCD: "etcd",
   HELM: "helm",
   MOTO_SERVER: "motoServer",
