@@ -2,6 +2,7 @@
  * The `orgguard` command line. Each subcommand lives in its own module; this file only routes.
  */
 import { readFileSync } from "node:fs";
+import { runCrds } from "./crds.js";
 
 interface Subcommand {
   summary: string;
@@ -9,7 +10,12 @@ interface Subcommand {
 }
 
 /** The subcommands, in the order `orgguard --help` lists them. */
-const subcommands: Record<string, Subcommand> = {};
+const subcommands: Record<string, Subcommand> = {
+  crds: {
+    summary: "print the CustomResourceDefinitions (--write DIR writes one file per kind)",
+    run: runCrds,
+  },
+};
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {

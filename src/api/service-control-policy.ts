@@ -1,0 +1,152 @@
+/**
+ * ServiceControlPolicy: an AWS Organizations SCP and where it is attached.
+ * The policy document's grammar and size are checked in scp-document.ts (beyond what CEL can say).
+ */
+import { z } from "zod";
+import { accountId, deletionPolicy, isSet, managementPolicy, statusSchema, withRules } from "./common.js";
+import type { KindDefinition } from "./kind.js";
+
+/** An OU id as AWS Organizations spells it. */
+export const ouId = z
+  .string()
+  .regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, "must be an OU id such as ou-ab12-cd34ef56")
+  .describe("An organizational unit id, for example ou-ab12-cd34ef56.");
+
+/** A path of OU names from the root, such as Root/Workloads/Prod. */
+export const ouPath = z
+  .string()
+  .max(1024)
+  .regex(/^Root(\/[^/]+)*$/, "must be a path of OU names starting at Root, such as Root/Workloads/Prod")
+  .describe("A path of OU names from the root, for example Root/Workloads/Prod.");
+
+const TARGET_KEYS = ["root", "ouId", "ouPath", "accountId", "accountName"] as const;
+
+export const scpTarget = withRules(
+  z
+    .strictObject({
+      root: z.literal(true).optional().describe("Attach to the organization's root."),
+      ouId: ouId.optional(),
+      ouPath: ouPath.optional(),
+      accountId: accountId.optional().describe("Attach to this account."),
+      accountName: z
+        .string()
+        .min(1)
+        .max(50)
+        .optional()
+        .describe("Attach to the account with this name (resolved on every reconcile)."),
+    })
+    .describe("Where to attach the policy: exactly one of root, ouId, ouPath, accountId or accountName."),
+  [
+    {
+      cel: `[${TARGET_KEYS.map((k) => `has(self.${k})`).join(", ")}].filter(x, x).size() == 1`,
+      message: "exactly one of root, ouId, ouPath, accountId or accountName must be set",
+      holds: (t) => TARGET_KEYS.filter((k) => isSet(t[k])).length === 1,
+    },
+  ],
+);
+
+export type ScpTarget = z.output<typeof scpTarget>;
+
+/** Tags orgguard writes itself to prove ownership; users may not set them. */
+export const RESERVED_TAG_PREFIX = "orgguard.io/";
+/** AWS allows 50 tags per policy; orgguard's ownership tags take 3. */
+export const MAX_USER_TAGS = 47;
+
+export const serviceControlPolicySpec = withRules(
+  z
+    .strictObject({
+      policyName: z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[\x20-\x7E]+$/, "must be 1-128 printable ASCII characters")
+        .optional()
+        .describe("The policy's name in AWS (1-128 printable ASCII characters). Defaults to metadata.name."),
+      description: z
+        .string()
+        .max(512)
+        .default("")
+        .describe("The policy's description in AWS (up to 512 characters)."),
+      document: z
+        .record(z.string(), z.unknown())
+        .describe(
+          "The policy document as a YAML object: Version 2012-10-17 and Statement (Effect, Action or NotAction, Resource or NotResource, Condition, Sid). Sent minified; compared semantically.",
+        ),
+      targets: z
+        .array(scpTarget)
+        .max(100)
+        .default([])
+        .describe(
+          "Where the policy is attached. orgguard attaches it where listed and detaches it from targets no longer listed; it never touches other policies' attachments.",
+        ),
+      tags: z
+        .record(z.string().min(1).max(128), z.string().max(256))
+        .optional()
+        .describe("Tags on the policy, besides the orgguard.io/ ownership tags orgguard adds."),
+      managementPolicy,
+      deletionPolicy,
+    })
+    .describe("The service control policy orgguard keeps in AWS Organizations."),
+  [
+    {
+      cel: `!has(self.tags) || self.tags.size() <= ${MAX_USER_TAGS}`,
+      message: `at most ${MAX_USER_TAGS} tags (AWS allows 50; orgguard's ownership tags take 3)`,
+      fieldPath: ".tags",
+      holds: (s) => Object.keys(s.tags ?? {}).length <= MAX_USER_TAGS,
+    },
+    {
+      cel: `!has(self.tags) || self.tags.all(k, !k.startsWith('${RESERVED_TAG_PREFIX}'))`,
+      message: `tag keys starting with ${RESERVED_TAG_PREFIX} are reserved for orgguard's ownership tags`,
+      fieldPath: ".tags",
+      holds: (s) => Object.keys(s.tags ?? {}).every((k) => !k.startsWith(RESERVED_TAG_PREFIX)),
+    },
+  ],
+);
+
+export type ServiceControlPolicySpec = z.output<typeof serviceControlPolicySpec>;
+
+const attachedTarget = z
+  .object({
+    type: z.enum(["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]).describe("The kind of target."),
+    id: z.string().describe("The target's id (r-..., ou-..., or an account id)."),
+    name: z.string().optional().describe("The target's name, when known."),
+  })
+  .describe("A target the policy is attached to.");
+
+const observedPolicy = z
+  .object({
+    name: z.string().optional().describe("The policy's name in AWS."),
+    description: z.string().optional().describe("The policy's description in AWS."),
+    awsManaged: z.boolean().optional().describe("True for AWS-managed policies such as FullAWSAccess."),
+  })
+  .describe("The policy as AWS Organizations reports it.");
+
+export const serviceControlPolicyStatus = statusSchema(observedPolicy, {
+  policyId: z.string().optional().describe("The policy's id in AWS Organizations (p-...)."),
+  arn: z.string().optional().describe("The policy's ARN."),
+  attachedTargets: z
+    .array(attachedTarget)
+    .max(1000)
+    .optional()
+    .describe("The targets the policy is attached to now."),
+  documentSize: z
+    .number()
+    .int()
+    .optional()
+    .describe("The minified document's size in characters, as AWS counts it against the SCP size limit."),
+});
+
+export const serviceControlPolicyKind: KindDefinition = {
+  kind: "ServiceControlPolicy",
+  plural: "servicecontrolpolicies",
+  singular: "servicecontrolpolicy",
+  shortNames: ["scp"],
+  description:
+    "ServiceControlPolicy keeps an AWS Organizations service control policy, and the roots, OUs and accounts it is attached to, equal to its spec.",
+  spec: serviceControlPolicySpec,
+  status: serviceControlPolicyStatus,
+  printerColumns: [
+    { name: "Policy-ID", type: "string", jsonPath: ".status.policyId" },
+    { name: "Size", type: "integer", jsonPath: ".status.documentSize", priority: 1 },
+  ],
+};

@@ -1,0 +1,57 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { crdFileName, crdFor, crdYaml, type SchemaNode } from "../../../src/api/crd.js";
+import { KINDS } from "../../../src/api/kinds.js";
+
+describe("crds/", () => {
+  it("holds exactly what the zod schemas generate (run `npm run generate` after changing src/api)", async () => {
+    const files = (await readdir("crds")).sort();
+    expect(files).toEqual(KINDS.map(crdFileName).sort());
+    for (const kind of KINDS) {
+      const checkedIn = await readFile(path.join("crds", crdFileName(kind)), "utf8");
+      expect(checkedIn, `crds/${crdFileName(kind)} is stale`).toBe(crdYaml(kind));
+    }
+  });
+});
+
+/** Every property below a schema node, with its path. */
+function* properties(node: SchemaNode, at: string): Generator<[string, SchemaNode]> {
+  const props = (node.properties ?? {}) as Record<string, SchemaNode>;
+  for (const [name, child] of Object.entries(props)) {
+    yield [`${at}.${name}`, child];
+    yield* properties(child, `${at}.${name}`);
+  }
+  if (node.items) yield* properties(node.items as SchemaNode, `${at}[]`);
+}
+
+describe.each(KINDS.map((k) => [k.kind, k] as const))("the %s CRD", (_, kind) => {
+  const crd = crdFor(kind);
+  const version = crd.spec.versions[0]!;
+  const root = version.schema.openAPIV3Schema;
+  const fields = [...properties(root, "")].filter(([p]) => /^\.(spec|status)/.test(p));
+
+  it("describes every spec and status field (what kubectl explain shows)", () => {
+    expect(fields.length).toBeGreaterThan(5);
+    const undescribed = fields.filter(
+      ([, node]) => typeof node.description !== "string" || node.description === "",
+    );
+    expect(undescribed.map(([p]) => p)).toEqual([]);
+  });
+
+  it("gives every field a type, or says it preserves unknown fields (a structural schema)", () => {
+    const untyped = fields.filter(
+      ([, node]) => node.type === undefined && !node["x-kubernetes-preserve-unknown-fields"],
+    );
+    expect(untyped.map(([p]) => p)).toEqual([]);
+  });
+
+  it("is cluster-scoped, in the orgguard category, with a status subresource and READY/SYNCED/AGE columns", () => {
+    expect(crd.spec.scope).toBe("Cluster");
+    expect(crd.spec.names.categories).toEqual(["orgguard"]);
+    expect(version.subresources).toEqual({ status: {} });
+    const columns = version.additionalPrinterColumns.map((c) => c.name);
+    expect(columns.slice(0, 2)).toEqual(["Ready", "Synced"]);
+    expect(columns.at(-1)).toBe("Age");
+  });
+});
