@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { runCrds } from "./crds.js";
+import { runValidate } from "./validate.js";
 
 interface Subcommand {
   summary: string;
@@ -11,6 +12,10 @@ interface Subcommand {
 
 /** The subcommands, in the order `orgguard --help` lists them. */
 const subcommands: Record<string, Subcommand> = {
+  validate: {
+    summary: "check manifests against the schemas and the SCP grammar, without a cluster",
+    run: runValidate,
+  },
   crds: {
     summary: "print the CustomResourceDefinitions (--write DIR writes one file per kind)",
     run: runCrds,

@@ -3,11 +3,14 @@ import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
 import { startEnvironment, type WorkerEnvironment } from "./environment.js";
+import { provision } from "./provision.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     /** One isolated environment per vitest worker, indexed by VITEST_POOL_ID - 1. */
     environments: WorkerEnvironment[];
+    /** Client tools built by hack/provision.sh. */
+    tools: { kubectl: string; helm: string };
   }
 }
 
@@ -27,6 +30,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   console.log(`test environment: ${workers} worker(s) ready in ${Date.now() - started} ms (logs: ${dir})`);
   project.provide("environments", env.workers);
+  const tools = await provision(["kubectl", "helm"]).catch(async (err: unknown) => {
+    await env.stop();
+    throw err;
+  });
+  project.provide("tools", { kubectl: tools.kubectl!, helm: tools.helm! });
   return async () => {
     await env.stop();
     if (!process.env.ORGGUARD_KEEP_TEST_LOGS) await rm(dir, { recursive: true, force: true });
