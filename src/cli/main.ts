@@ -2,6 +2,7 @@
  * The `orgguard` command line. Each subcommand lives in its own module; this file only routes.
  */
 import { readFileSync } from "node:fs";
+import { runController } from "./controller.js";
 import { runCrds } from "./crds.js";
 import { runValidate } from "./validate.js";
 
@@ -16,6 +17,7 @@ const subcommands: Record<string, Subcommand> = {
     summary: "check manifests against the schemas and the SCP grammar, without a cluster",
     run: runValidate,
   },
+  controller: { summary: "run the controller (--help lists its options)", run: runController },
   crds: {
     summary: "print the CustomResourceDefinitions (--write DIR writes one file per kind)",
     run: runCrds,

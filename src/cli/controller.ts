@@ -1,0 +1,29 @@
+/**
+ * `orgguard controller [flags]`: runs the controller. Options: see `optionsTable()` in config.ts
+ * (README, "Configuration"). The Kubernetes client comes from KUBECONFIG or the in-cluster
+ * service account.
+ */
+import { KubeConfig } from "@kubernetes/client-node";
+import { loadConfig, optionsTable } from "../config.js";
+import { controllerKinds } from "../kinds/index.js";
+import { createManager, runUntilStopped } from "../main.js";
+import { createLogger } from "../runtime/logger.js";
+
+export async function runController(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(`usage: orgguard controller [flags]\n\n${optionsTable()}`);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(args);
+  } catch (err) {
+    console.error(`orgguard controller: ${(err as Error).message}`);
+    return 1;
+  }
+  const logger = createLogger(config.logLevel, { component: "controller" });
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const manager = createManager(config, kc, controllerKinds({ pollIntervalMs: config.pollInterval }), logger);
+  return runUntilStopped(manager, logger, config.shutdownTimeout);
+}

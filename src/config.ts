@@ -1,0 +1,170 @@
+/**
+ * The controller's configuration: every option is a flag (`--poll-interval 30s`) and an
+ * environment variable (`ORGGUARD_POLL_INTERVAL=30s`); a flag wins over the environment, which
+ * wins over the default. Validated with zod; `optionsTable()` renders the documentation.
+ */
+import { z } from "zod";
+
+/** Parses "500ms", "30s", "10m", "1h" (or a plain number of milliseconds). */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) throw new Error(`'${text}' is not a duration (use e.g. 500ms, 30s, 10m, 1h)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms") as "ms" | "s" | "m" | "h"];
+  return Math.round(Number(match[1]) * factor);
+}
+
+const duration = z.string().transform((text, ctx) => {
+  try {
+    return parseDuration(text);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+const bool = z.enum(["true", "false"]).transform((v) => v === "true");
+const positiveInt = z
+  .string()
+  .regex(/^\d+$/, "must be a whole number")
+  .transform(Number)
+  .pipe(z.number().int().min(1));
+
+interface OptionSpec {
+  flag: string;
+  description: string;
+  default: string;
+  schema: z.ZodType;
+}
+
+/** Every controller option, in the order the docs list them. */
+export const OPTIONS = {
+  pollInterval: {
+    flag: "poll-interval",
+    description: "How often an in-sync object is compared with AWS again (drift repair); +/- 10% jitter.",
+    default: "5m",
+    schema: duration,
+  },
+  workers: {
+    flag: "workers",
+    description: "Concurrent reconciles per kind.",
+    default: "2",
+    schema: positiveInt,
+  },
+  leaderElect: {
+    flag: "leader-elect",
+    description:
+      "Elect a leader through a Lease so that only one replica reconciles (needed with replicas > 1).",
+    default: "false",
+    schema: bool,
+  },
+  leaderElectionNamespace: {
+    flag: "leader-election-namespace",
+    description: "Namespace of the leader-election Lease (defaults to POD_NAMESPACE, else default).",
+    default: "",
+    schema: z.string(),
+  },
+  leaderElectionId: {
+    flag: "leader-election-id",
+    description: "Name of the leader-election Lease.",
+    default: "orgguard-controller",
+    schema: z.string().min(1),
+  },
+  leaseDuration: {
+    flag: "lease-duration",
+    description: "How long a standby waits after the last renewal before taking the Lease.",
+    default: "15s",
+    schema: duration,
+  },
+  renewDeadline: {
+    flag: "renew-deadline",
+    description: "How long the leader keeps trying to renew before it stops reconciling.",
+    default: "10s",
+    schema: duration,
+  },
+  retryPeriod: {
+    flag: "retry-period",
+    description: "How often candidates try to take, and the leader to renew, the Lease.",
+    default: "2s",
+    schema: duration,
+  },
+  metricsBindAddress: {
+    flag: "metrics-bind-address",
+    description: "Where /metrics is served.",
+    default: ":8080",
+    schema: z.string(),
+  },
+  healthProbeBindAddress: {
+    flag: "health-probe-bind-address",
+    description: "Where /healthz and /readyz are served.",
+    default: ":8081",
+    schema: z.string(),
+  },
+  logLevel: {
+    flag: "log-level",
+    description: "debug, info, warn or error.",
+    default: "info",
+    schema: z.enum(["debug", "info", "warn", "error"]),
+  },
+  shutdownTimeout: {
+    flag: "shutdown-timeout",
+    description: "How long SIGTERM waits for in-flight reconciles before exiting.",
+    default: "30s",
+    schema: duration,
+  },
+} satisfies Record<string, OptionSpec>;
+
+type Options = typeof OPTIONS;
+export type ControllerConfig = { [K in keyof Options]: z.output<Options[K]["schema"]> };
+
+/** The environment variable of an option: --poll-interval -> ORGGUARD_POLL_INTERVAL. */
+export const envName = (flag: string): string => `ORGGUARD_${flag.toUpperCase().replace(/-/g, "_")}`;
+
+/** Reads flags (`--name value` or `--name=value`) and the environment; throws with every problem. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+  const flags = parseFlags(argv);
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(OPTIONS) as [keyof Options, OptionSpec][]) {
+    const raw = flags.get(spec.flag) ?? env[envName(spec.flag)] ?? spec.default;
+    flags.delete(spec.flag);
+    const parsed = spec.schema.safeParse(raw);
+    if (parsed.success) out[key] = parsed.data;
+    else
+      problems.push(
+        `--${spec.flag} (${envName(spec.flag)}): ${parsed.error.issues.map((i) => i.message).join("; ")}`,
+      );
+  }
+  for (const unknown of flags.keys()) problems.push(`unknown flag --${unknown}`);
+  if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  const config = out as ControllerConfig;
+  if (config.leaderElectionNamespace === "") config.leaderElectionNamespace = env.POD_NAMESPACE || "default";
+  if (config.renewDeadline >= config.leaseDuration) {
+    throw new Error("invalid configuration:\n  --renew-deadline must be shorter than --lease-duration");
+  }
+  return config;
+}
+
+function parseFlags(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new Error(`invalid configuration:\n  unexpected argument '${arg}'`);
+    const eq = arg.indexOf("=");
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else {
+      const next = argv[i + 1];
+      // A boolean flag may stand alone: --leader-elect means --leader-elect=true.
+      if (next === undefined || next.startsWith("--")) flags.set(arg.slice(2), "true");
+      else flags.set(arg.slice(2), argv[++i]!);
+    }
+  }
+  return flags;
+}
+
+/** The options as a Markdown table (README and chart docs). */
+export function optionsTable(): string {
+  const rows = Object.values(OPTIONS).map(
+    (o: OptionSpec) =>
+      `| \`--${o.flag}\` | \`${envName(o.flag)}\` | \`${o.default || '""'}\` | ${o.description} |`,
+  );
+  return ["| flag | environment | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+}

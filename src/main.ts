@@ -1,0 +1,83 @@
+/**
+ * Assembles a controller process: config -> Kubernetes client -> kinds -> controllers -> manager.
+ * SIGTERM and SIGINT stop taking work, drain in-flight reconciles within the shutdown timeout,
+ * release the Lease and exit 0; losing the Lease exits 1 so Kubernetes restarts the replica.
+ */
+import os from "node:os";
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { ControllerConfig } from "./config.js";
+import { Controller } from "./runtime/controller.js";
+import { KubeEventRecorder } from "./runtime/events.js";
+import type { Logger } from "./runtime/logger.js";
+import type { ManagedKind } from "./runtime/managed.js";
+import { Manager } from "./runtime/manager.js";
+import { Metrics } from "./runtime/metrics.js";
+
+export const COMPONENT = "orgguard-controller";
+
+/** Builds the manager for `kinds`; call start() on it. */
+export function createManager(
+  config: ControllerConfig,
+  kc: KubeConfig,
+  kinds: ManagedKind[],
+  logger: Logger,
+  metrics = new Metrics(),
+): Manager {
+  const events = new KubeEventRecorder(kc, COMPONENT, logger);
+  const controllers = kinds.map(
+    (kind) =>
+      new Controller(kc, kind, events, metrics, logger, {
+        workers: config.workers,
+        pollIntervalMs: config.pollInterval,
+        drainTimeoutMs: config.shutdownTimeout,
+      }),
+  );
+  return new Manager(kc, controllers, metrics, logger, {
+    healthProbeBindAddress: config.healthProbeBindAddress,
+    metricsBindAddress: config.metricsBindAddress,
+    ...(config.leaderElect
+      ? {
+          leaderElection: {
+            namespace: config.leaderElectionNamespace,
+            name: config.leaderElectionId,
+            identity: `${os.hostname()}_${process.pid}`,
+            leaseDurationMs: config.leaseDuration,
+            renewDeadlineMs: config.renewDeadline,
+            retryPeriodMs: config.retryPeriod,
+          },
+        }
+      : {}),
+  });
+}
+
+/** Runs the manager until a signal or a lost Lease; resolves with the exit code. */
+export async function runUntilStopped(
+  manager: Manager,
+  logger: Logger,
+  shutdownTimeoutMs: number,
+): Promise<number> {
+  let signalled: (signal: string) => void = () => undefined;
+  const signal = new Promise<string>((resolve) => {
+    signalled = resolve;
+  });
+  const onSignal = (s: NodeJS.Signals) => signalled(s);
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  await manager.start();
+  logger.info("controller started");
+  const reason = await Promise.race([signal, manager.done]);
+  if (reason === "lost-leadership") {
+    logger.warn("exiting: leadership lost");
+    await manager.stop();
+    return 1;
+  }
+  logger.info("shutting down", { signal: reason });
+  const timer = setTimeout(() => {
+    logger.error("shutdown timed out: exiting with reconciles in flight");
+    process.exit(1);
+  }, shutdownTimeoutMs + 5000);
+  timer.unref();
+  await manager.stop();
+  logger.info("shut down cleanly");
+  return 0;
+}

@@ -1,0 +1,71 @@
+/**
+ * The contract between the runtime and a kind: what a managed object looks like, what a kind's
+ * ExternalClient does, and what a reconcile returns. The runtime knows no AWS.
+ */
+import type { Condition } from "./conditions.js";
+import type { KubeObject, ResourceRef } from "./kube-object.js";
+
+export type ManagementPolicy = "Enforce" | "ObserveOnly";
+export type DeletionPolicy = "Retain" | "Delete";
+
+/** One difference between the spec and the external system. */
+export interface Change {
+  path: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface ManagedSpec {
+  managementPolicy?: ManagementPolicy;
+  deletionPolicy?: DeletionPolicy;
+}
+
+export interface ManagedStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  lastSyncTime?: string;
+  plannedChanges?: Change[];
+  atProvider?: unknown;
+  [field: string]: unknown;
+}
+
+/** A custom resource the managed reconciler can drive. */
+export type ManagedObject<Spec extends ManagedSpec = ManagedSpec> = KubeObject<Spec, ManagedStatus>;
+
+/** What observe found. Observe never writes to the external system. */
+export interface Observation<O = unknown> {
+  exists: boolean;
+  upToDate: boolean;
+  /** The external state, written to status.atProvider. */
+  observed?: O;
+  /** What would change to make the external state equal to the spec. */
+  diff?: Change[];
+  /** Kind-specific status fields (for example an SCP's policyId and arn). */
+  status?: Record<string, unknown>;
+}
+
+/** Talks to the external system for one object. Every call is idempotent. */
+export interface ExternalClient<T extends ManagedObject, O = unknown> {
+  observe(object: T): Promise<Observation<O>>;
+  /** Creates the external thing; the returned status fields are persisted at once (e.g. its id). */
+  create(object: T): Promise<{ status?: Record<string, unknown> }>;
+  /** Sends the full desired state. */
+  update(object: T, observation: Observation<O>): Promise<void>;
+  /** Deletes the external thing; not-found counts as success. */
+  delete(object: T, observation: Observation<O>): Promise<void>;
+}
+
+/** What a kind gives the managed reconciler. */
+export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknown> {
+  ref: ResourceRef;
+  /** Overrides the controller's poll interval for this kind. */
+  pollIntervalMs?: number;
+  /** Problems that make the spec impossible to apply (reported as Stalled/InvalidSpec, never applied). */
+  validate?(object: T): string[];
+  connect(object: T): Promise<ExternalClient<T, O>>;
+}
+
+/** What to do with a key after a reconcile. */
+export type Action = { requeueAfterMs: number } | { awaitChange: true };
+
+export const PAUSED_ANNOTATION = "orgguard.io/paused";

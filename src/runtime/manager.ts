@@ -1,0 +1,111 @@
+/**
+ * Runs the controllers of one process: the HTTP endpoints, leader election (optional), and a
+ * graceful shutdown. A replica that loses its Lease stops reconciling at once and reports it, so
+ * the caller can exit and let Kubernetes restart it as a standby.
+ */
+import type http from "node:http";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { type LeaderElectionOptions, LeaderElector } from "./leader-election.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+import { startServer } from "./server.js";
+
+/** What the manager needs of a controller. */
+export interface Runnable {
+  readonly name: string;
+  start(): void;
+  stop(): Promise<void>;
+  hasSynced(): boolean;
+}
+
+export interface ManagerOptions {
+  /** One address for /healthz, /readyz and /metrics, or two (metrics apart). */
+  healthProbeBindAddress: string;
+  metricsBindAddress: string;
+  leaderElection?: LeaderElectionOptions;
+}
+
+export class Manager {
+  private servers: http.Server[] = [];
+  private elector: LeaderElector | undefined;
+  private running = false;
+  private lostLeadership: (() => void) | undefined;
+  /** Resolves when the manager stops on its own (leadership lost). */
+  readonly done: Promise<"lost-leadership">;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly controllers: Runnable[],
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    private readonly options: ManagerOptions,
+  ) {
+    this.done = new Promise((resolve) => {
+      this.lostLeadership = () => resolve("lost-leadership");
+    });
+  }
+
+  /** The servers, for tests that bind port 0 and need to know where. */
+  get httpServers(): readonly http.Server[] {
+    return this.servers;
+  }
+
+  async start(): Promise<void> {
+    const probes = { notReadyReason: () => this.notReadyReason() };
+    const health = await startServer(this.options.healthProbeBindAddress, this.metrics, probes);
+    this.servers.push(health);
+    if (this.options.metricsBindAddress !== this.options.healthProbeBindAddress) {
+      this.servers.push(await startServer(this.options.metricsBindAddress, this.metrics, probes));
+    }
+    if (!this.options.leaderElection) {
+      this.startControllers();
+      return;
+    }
+    this.metrics.leader.set(0);
+    this.elector = new LeaderElector(
+      this.kc,
+      this.options.leaderElection,
+      {
+        onStartedLeading: () => this.startControllers(),
+        onStoppedLeading: () => {
+          void this.stopControllers().then(() => this.lostLeadership?.());
+        },
+      },
+      this.logger.child({ component: "leader-election" }),
+    );
+    this.elector.start();
+  }
+
+  /** Stops taking work, drains in-flight reconciles, releases the Lease and closes the servers. */
+  async stop(): Promise<void> {
+    await this.stopControllers();
+    await this.elector?.stop();
+    await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+
+  notReadyReason(): string | undefined {
+    if (this.elector && !this.elector.isLeader()) return undefined; // a standby is ready to take over
+    const unsynced = this.controllers.filter((c) => !c.hasSynced()).map((c) => c.name);
+    return unsynced.length > 0 ? `informers not synced: ${unsynced.join(", ")}` : undefined;
+  }
+
+  isLeader(): boolean {
+    return this.elector ? this.elector.isLeader() : true;
+  }
+
+  private startControllers(): void {
+    if (this.running) return;
+    this.running = true;
+    this.metrics.leader.set(1);
+    this.logger.info("starting controllers", { controllers: this.controllers.map((c) => c.name) });
+    for (const c of this.controllers) c.start();
+  }
+
+  private async stopControllers(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.metrics.leader.set(0);
+    await Promise.all(this.controllers.map((c) => c.stop()));
+    this.logger.info("controllers stopped");
+  }
+}

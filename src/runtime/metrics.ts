@@ -1,0 +1,61 @@
+/**
+ * The controller's Prometheus metrics, on a registry of its own (no module-level state).
+ */
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly reconciles = new Counter({
+    name: "orgguard_reconcile_total",
+    help: "Reconciles by kind and result (success, error, terminal, conflict).",
+    labelNames: ["kind", "result"],
+    registers: [this.registry],
+  });
+  readonly reconcileDuration = new Histogram({
+    name: "orgguard_reconcile_duration_seconds",
+    help: "Time one reconcile took, by kind.",
+    labelNames: ["kind"],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: "orgguard_workqueue_depth",
+    help: "Keys waiting in the work queue, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  readonly queueWait = new Histogram({
+    name: "orgguard_workqueue_wait_seconds",
+    help: "Time a key waited in the queue before a worker took it, by kind.",
+    labelNames: ["kind"],
+    buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [this.registry],
+  });
+  readonly awsCalls = new Counter({
+    name: "orgguard_aws_api_calls_total",
+    help: "AWS API calls by service, operation and outcome (success or the AWS error code).",
+    labelNames: ["service", "operation", "outcome"],
+    registers: [this.registry],
+  });
+  readonly driftDetected = new Counter({
+    name: "orgguard_drift_detected_total",
+    help: "Reconciles that found AWS different from a spec that had not changed, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  readonly driftRepaired = new Counter({
+    name: "orgguard_drift_repaired_total",
+    help: "Drift orgguard repaired in Enforce mode, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({
+    name: "orgguard_leader",
+    help: "1 while this replica holds the leader Lease (or leader election is off), else 0.",
+    registers: [this.registry],
+  });
+
+  constructor() {
+    this.registry.setDefaultLabels({});
+  }
+}
