@@ -24,8 +24,6 @@ export interface InformerOptions {
 /** Thrown inside the watch loop when the server says our resourceVersion is too old. */
 class Gone extends Error {}
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
   private resourceVersion = "";
