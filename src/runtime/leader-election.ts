@@ -24,6 +24,14 @@ export interface LeaderCallbacks {
   onStoppedLeading(): void;
 }
 
+/**
+ * A Lease's times are MicroTime: the apiserver wants six fractional digits. client-node passes
+ * V1MicroTime values through as they are, so a Date would be sent with three and be refused.
+ */
+export function microTime(date: Date): Date {
+  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class LeaderElector {
@@ -95,7 +103,7 @@ export class LeaderElector {
   /** One attempt: create the Lease, take it if expired or ours, renew it if ours. */
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
-    const now = new Date();
+    const now = microTime(new Date());
     const durationSeconds = Math.ceil(this.options.leaseDurationMs / 1000);
     try {
       let lease: V1Lease;
@@ -125,19 +133,11 @@ export class LeaderElector {
       const holderDurationMs = (lease.spec?.leaseDurationSeconds ?? durationSeconds) * 1000;
       if (heldByOther && Date.now() - this.observed.at < holderDurationMs) return false;
       const transitions = (lease.spec?.leaseTransitions ?? 0) + (holder === identity ? 0 : 1);
-      await this.api.replaceNamespacedLease({
-        name,
-        namespace,
-        body: {
-          ...lease,
-          spec: {
-            ...lease.spec,
-            holderIdentity: identity,
-            leaseDurationSeconds: durationSeconds,
-            renewTime: now,
-            ...(holder === identity ? {} : { acquireTime: now, leaseTransitions: transitions }),
-          },
-        },
+      await this.patchLease(rv, {
+        holderIdentity: identity,
+        leaseDurationSeconds: durationSeconds,
+        renewTime: now,
+        ...(holder === identity ? {} : { acquireTime: now, leaseTransitions: transitions }),
       });
       return true;
     } catch (err) {
@@ -148,17 +148,36 @@ export class LeaderElector {
     }
   }
 
+  /**
+   * Writes Lease spec fields with a JSON Patch guarded by the resourceVersion we read: a JSON
+   * Patch body is sent as it is, so the MicroTime strings keep their six fractional digits
+   * (client-node's typed Lease model would re-serialize times it read as Dates with three).
+   */
+  private async patchLease(resourceVersion: string, fields: Record<string, unknown>): Promise<void> {
+    const { namespace, name } = this.options;
+    await this.api.patchNamespacedLease({
+      name,
+      namespace,
+      body: [
+        { op: "test", path: "/metadata/resourceVersion", value: resourceVersion },
+        ...Object.entries(fields).map(([key, value]) => ({ op: "add", path: `/spec/${key}`, value })),
+      ],
+    });
+  }
+
   private async release(): Promise<void> {
     const { namespace, name, identity } = this.options;
     const lease = await this.api.readNamespacedLease({ name, namespace });
-    if (lease.spec?.holderIdentity !== identity) return;
-    await this.api.replaceNamespacedLease({
-      name,
-      namespace,
-      body: {
-        ...lease,
-        spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: new Date() },
-      },
+    if (lease.spec?.holderIdentity !== identity) {
+      this.logger.info("not releasing the lease: another replica holds it", {
+        holder: lease.spec?.holderIdentity,
+      });
+      return;
+    }
+    await this.patchLease(lease.metadata?.resourceVersion ?? "", {
+      holderIdentity: "",
+      leaseDurationSeconds: 1,
+      renewTime: microTime(new Date()),
     });
     this.logger.info("released the lease");
   }

@@ -8,7 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { type LeaderElectionOptions, LeaderElector } from "./leader-election.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { startServer } from "./server.js";
+import { listeningPort, startServer } from "./server.js";
 
 /** What the manager needs of a controller. */
 export interface Runnable {
@@ -57,6 +57,10 @@ export class Manager {
     if (this.options.metricsBindAddress !== this.options.healthProbeBindAddress) {
       this.servers.push(await startServer(this.options.metricsBindAddress, this.metrics, probes));
     }
+    this.logger.info("serving probes and metrics", {
+      healthProbePort: listeningPort(health),
+      metricsPort: listeningPort(this.servers.at(-1)!),
+    });
     if (!this.options.leaderElection) {
       this.startControllers();
       return;

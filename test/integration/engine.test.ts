@@ -59,8 +59,14 @@ beforeAll(async () => {
   await waitUntil(async () => controller.hasSynced(), 30_000, "the informer to sync");
 });
 
+// Later files on this worker share the apiserver: leave no objects (nor finalizers) behind.
 afterAll(async () => {
   await controller?.stop();
+  for (const g of (await client.list()).items) {
+    if (g.metadata.finalizers?.length)
+      await client.jsonPatch(g.metadata.name, [{ op: "remove", path: "/metadata/finalizers" }]);
+    await client.delete(g.metadata.name);
+  }
 });
 
 async function create(name: string, spec: GadgetSpec): Promise<Gadget> {

@@ -41,7 +41,11 @@ export const gadgetCrd: V1CustomResourceDefinition = {
               spec: {
                 type: "object",
                 properties: {
-                  managementPolicy: { type: "string", _enum: ["Enforce", "ObserveOnly"], _default: "Enforce" },
+                  managementPolicy: {
+                    type: "string",
+                    _enum: ["Enforce", "ObserveOnly"],
+                    _default: "Enforce",
+                  },
                   deletionPolicy: { type: "string", _enum: ["Retain", "Delete"], _default: "Retain" },
                   value: { type: "string" },
                 },
