@@ -135,6 +135,7 @@ export class Controller<T extends ManagedObject = ManagedObject> implements Runn
       const action = await this.reconciler.reconcile(this.informer.get(key));
       this.queue.forget(key);
       if ("requeueAfterMs" in action) this.queue.addAfter(key, action.requeueAfterMs);
+      else if (action.stalled) result = "terminal";
     } catch (err) {
       if (err instanceof ConflictError) {
         result = "conflict";

@@ -85,7 +85,7 @@ export class ManagedReconciler<T extends ManagedObject> {
       await this.writeStatus(current, outcome.status);
       if (outcome.event)
         await this.events.record(current, outcome.event.type, outcome.event.reason, outcome.event.message);
-      if (err instanceof TerminalError) return { awaitChange: true };
+      if (err instanceof TerminalError) return { awaitChange: true, stalled: true };
       throw err;
     }
     await this.writeStatus(current, outcome.status);
@@ -282,7 +282,7 @@ export class ManagedReconciler<T extends ManagedObject> {
       await this.writeStatus(object, status.status);
       if (status.event)
         await this.events.record(object, status.event.type, status.event.reason, status.event.message);
-      if (err instanceof TerminalError) return { awaitChange: true };
+      if (err instanceof TerminalError) return { awaitChange: true, stalled: true };
       throw err;
     }
     await this.guard(() => removeFinalizer(this.client, object));

@@ -65,7 +65,7 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
   connect(object: T): Promise<ExternalClient<T, O>>;
 }
 
-/** What to do with a key after a reconcile. */
-export type Action = { requeueAfterMs: number } | { awaitChange: true };
+/** What to do with a key after a reconcile; `stalled` marks a terminal error (for metrics). */
+export type Action = { requeueAfterMs: number } | { awaitChange: true; stalled?: boolean };
 
 export const PAUSED_ANNOTATION = "orgguard.io/paused";
