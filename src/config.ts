@@ -4,6 +4,7 @@
  * wins over the default. Validated with zod; `optionsTable()` renders the documentation.
  */
 import { z } from "zod";
+import { DEFAULT_ROLE_ARN_TEMPLATE } from "./aws/clients.js";
 
 /** Parses "500ms", "30s", "10m", "1h" (or a plain number of milliseconds). */
 export function parseDuration(text: string): number {
@@ -104,6 +105,31 @@ export const OPTIONS = {
     default: "info",
     schema: z.enum(["debug", "info", "warn", "error"]),
   },
+  awsRegion: {
+    flag: "aws-region",
+    description:
+      "Region for regional AWS services (S3 Control); defaults to AWS_REGION, else us-east-1. Organizations and IAM are global.",
+    default: "",
+    schema: z.string(),
+  },
+  roleArnTemplate: {
+    flag: "role-arn-template",
+    description: "The role assumed in member accounts; ${accountId} and ${partition} are replaced.",
+    default: DEFAULT_ROLE_ARN_TEMPLATE,
+    schema: z.string().includes("${accountId}", { message: "must contain ${accountId}" }),
+  },
+  externalId: {
+    flag: "external-id",
+    description: "ExternalId sent with AssumeRole, when the member roles' trust policy requires one.",
+    default: "",
+    schema: z.string(),
+  },
+  awsMaxAttempts: {
+    flag: "aws-max-attempts",
+    description: "Attempts per AWS call inside the SDK; longer backoff is the work queue's (1 s to 5 min).",
+    default: "3",
+    schema: positiveInt,
+  },
   shutdownTimeout: {
     flag: "shutdown-timeout",
     description: "How long SIGTERM waits for in-flight reconciles before exiting.",
@@ -137,6 +163,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join("\n  ")}`);
   const config = out as ControllerConfig;
   if (config.leaderElectionNamespace === "") config.leaderElectionNamespace = env.POD_NAMESPACE || "default";
+  if (config.awsRegion === "") config.awsRegion = env.AWS_REGION || "us-east-1";
   if (config.renewDeadline >= config.leaseDuration) {
     throw new Error("invalid configuration:\n  --renew-deadline must be shorter than --lease-duration");
   }

@@ -4,10 +4,12 @@
  * service account.
  */
 import { KubeConfig } from "@kubernetes/client-node";
+import { AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
 import { loadConfig, optionsTable } from "../config.js";
 import { controllerKinds } from "../kinds/index.js";
 import { createManager, runUntilStopped } from "../main.js";
 import { createLogger } from "../runtime/logger.js";
+import { Metrics } from "../runtime/metrics.js";
 
 export async function runController(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
@@ -24,6 +26,15 @@ export async function runController(args: string[]): Promise<number> {
   const logger = createLogger(config.logLevel, { component: "controller" });
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  const manager = createManager(config, kc, controllerKinds({ pollIntervalMs: config.pollInterval }), logger);
+  const metrics = new Metrics();
+  const aws = new AwsClients({
+    region: config.awsRegion,
+    ...endpointsFromEnvironment(process.env),
+    roleArnTemplate: config.roleArnTemplate,
+    ...(config.externalId ? { externalId: config.externalId } : {}),
+    maxAttempts: config.awsMaxAttempts,
+    observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
+  });
+  const manager = createManager(config, kc, controllerKinds({ aws }), logger, metrics);
   return runUntilStopped(manager, logger, config.shutdownTimeout);
 }

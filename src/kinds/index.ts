@@ -3,14 +3,18 @@
  * lives in its own folder and contributes a ManagedKind: its resource, a validate hook and a
  * connect() that returns its ExternalClient.
  */
+import type { AwsClients } from "../aws/clients.js";
 import type { ManagedKind } from "../runtime/managed.js";
+import { passwordPolicyKind } from "./password-policy/index.js";
+import { publicAccessBlockKind } from "./public-access-block/index.js";
 
-/** What kinds need from the process: nothing yet beyond their own modules (AWS clients arrive with them). */
+/** What kinds need from the process. */
 export interface KindContext {
-  readonly pollIntervalMs: number;
+  readonly aws: AwsClients;
 }
 
 /** The kinds `orgguard controller` reconciles. */
-export function controllerKinds(_context: KindContext): ManagedKind[] {
-  return [];
+export function controllerKinds(context: KindContext): ManagedKind[] {
+  // Each kind is typed by its own object; the runtime drives them all through the same contract.
+  return [passwordPolicyKind(context.aws), publicAccessBlockKind(context.aws)] as unknown as ManagedKind[];
 }

@@ -1,0 +1,226 @@
+/**
+ * The one place AWS SDK clients are made: region, endpoint overrides (for emulators), small SDK
+ * retry counts (the work queue owns long backoff), credentials per account (the controller's own
+ * account directly, member accounts through AssumeRole), and a hook that counts every call.
+ */
+import { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { isLocalhostName, localhostRequestHandler } from "./localhost-resolution.js";
+
+/** Called once per AWS API call with its outcome ("success" or the error code). */
+export type AwsCallObserver = (service: string, operation: string, outcome: string) => void;
+
+export interface AwsOptions {
+  /** The region for regional services (S3 Control); Organizations and IAM are global (us-east-1). */
+  region: string;
+  /** An endpoint for every service (AWS_ENDPOINT_URL), for emulators such as moto. */
+  endpoint?: string;
+  /** Per-service endpoints (AWS_ENDPOINT_URL_<SERVICE>), keyed organizations, iam, s3control, sts. */
+  serviceEndpoints?: Partial<Record<ServiceName, string>>;
+  /** The member-account role: `${accountId}` and `${partition}` are replaced. */
+  roleArnTemplate: string;
+  externalId?: string;
+  /** SDK attempts per call (1 try + retries); the work queue does the long backoff. */
+  maxAttempts: number;
+  /** The controller's own credentials; the SDK's default chain (IRSA, Pod Identity...) when absent. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  observeCall?: AwsCallObserver;
+  /** Refresh assumed-role credentials this long before they expire. */
+  refreshBeforeExpiryMs?: number;
+}
+
+export type ServiceName = "organizations" | "iam" | "s3control" | "sts";
+
+/** The global services are served from us-east-1 in the aws partition. */
+const GLOBAL_REGION = "us-east-1";
+export const DEFAULT_ROLE_ARN_TEMPLATE =
+  "arn:${partition}:iam::${accountId}:role/OrganizationAccountAccessRole";
+
+/** Reads endpoint overrides the way the AWS SDKs document them. */
+export function endpointsFromEnvironment(
+  env: NodeJS.ProcessEnv,
+): Pick<AwsOptions, "endpoint" | "serviceEndpoints"> {
+  const serviceEndpoints: Partial<Record<ServiceName, string>> = {};
+  const names: Record<ServiceName, string> = {
+    organizations: "ORGANIZATIONS",
+    iam: "IAM",
+    s3control: "S3_CONTROL",
+    sts: "STS",
+  };
+  for (const [service, suffix] of Object.entries(names) as [ServiceName, string][]) {
+    const value = env[`AWS_ENDPOINT_URL_${suffix}`];
+    if (value) serviceEndpoints[service] = value;
+  }
+  return { ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}), serviceEndpoints };
+}
+
+interface CachedCredentials {
+  credentials: AwsCredentialIdentity;
+  expiresAt: number;
+}
+
+function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** Makes SDK clients for the controller's own account and for member accounts. */
+export class AwsClients {
+  private ownAccount: Promise<string> | undefined;
+  private readonly sessions = new Map<string, CachedCredentials>();
+  private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
+  private organizationsClient: OrganizationsClient | undefined;
+  private readonly iamClients = new Map<string, IAMClient>();
+  private readonly s3controlClients = new Map<string, S3ControlClient>();
+
+  constructor(readonly options: AwsOptions) {}
+
+  /** The account the controller's own credentials belong to (cached). */
+  ownAccountId(): Promise<string> {
+    this.ownAccount ??= this.sts()
+      .send(new GetCallerIdentityCommand({}))
+      .then((out) => out.Account!)
+      .catch((err: unknown) => {
+        this.ownAccount = undefined;
+        throw err;
+      });
+    return this.ownAccount;
+  }
+
+  /** Organizations, with the controller's own credentials (the management or delegated admin account). */
+  organizations(): OrganizationsClient {
+    this.organizationsClient ??= this.instrument(
+      new OrganizationsClient(this.config("organizations", GLOBAL_REGION, this.options.credentials)),
+      "organizations",
+    );
+    return this.organizationsClient;
+  }
+
+  /** IAM acting in `accountId` (its own credentials: IAM is global, the account is the caller's). */
+  async iam(accountId: string): Promise<IAMClient> {
+    const credentials = await this.credentialsFor(accountId);
+    return cached(this.iamClients, accountId, () =>
+      this.instrument(new IAMClient(this.config("iam", GLOBAL_REGION, credentials)), "iam"),
+    );
+  }
+
+  /** S3 Control acting in `accountId` (the account id must be the caller's own). */
+  async s3control(accountId: string): Promise<S3ControlClient> {
+    const credentials = await this.credentialsFor(accountId);
+    return cached(this.s3controlClients, accountId, () =>
+      this.instrument(
+        new S3ControlClient(this.config("s3control", this.options.region, credentials)),
+        "s3control",
+      ),
+    );
+  }
+
+  private sts(credentials = this.options.credentials): STSClient {
+    return this.instrument(new STSClient(this.config("sts", GLOBAL_REGION, credentials)), "sts");
+  }
+
+  /**
+   * Credentials acting in `accountId`: the controller's own for its own account, else a provider
+   * of AssumeRole sessions (cached until shortly before expiry, one AssumeRole in flight per account).
+   */
+  async credentialsFor(
+    accountId: string,
+  ): Promise<AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined> {
+    if (accountId === (await this.ownAccountId())) return this.options.credentials;
+    return () => this.memberCredentials(accountId);
+  }
+
+  private memberCredentials(accountId: string): Promise<AwsCredentialIdentity> {
+    const cachedSession = this.sessions.get(accountId);
+    const refreshBefore = this.options.refreshBeforeExpiryMs ?? 5 * 60_000;
+    if (cachedSession && cachedSession.expiresAt - refreshBefore > Date.now())
+      return Promise.resolve(cachedSession.credentials);
+    let pending = this.inFlight.get(accountId);
+    if (!pending) {
+      pending = this.assumeRole(accountId).finally(() => this.inFlight.delete(accountId));
+      this.inFlight.set(accountId, pending);
+    }
+    return pending;
+  }
+
+  /** The role ARN for a member account, from the template. */
+  roleArn(accountId: string): string {
+    return this.options.roleArnTemplate
+      .replaceAll("${accountId}", accountId)
+      .replaceAll("${partition}", "aws");
+  }
+
+  private async assumeRole(accountId: string): Promise<AwsCredentialIdentity> {
+    const out = await this.sts().send(
+      new AssumeRoleCommand({
+        RoleArn: this.roleArn(accountId),
+        RoleSessionName: "orgguard",
+        ...(this.options.externalId ? { ExternalId: this.options.externalId } : {}),
+      }),
+    );
+    const c = out.Credentials!;
+    const credentials = {
+      accessKeyId: c.AccessKeyId!,
+      secretAccessKey: c.SecretAccessKey!,
+      sessionToken: c.SessionToken!,
+      expiration: c.Expiration,
+    };
+    this.sessions.set(accountId, {
+      credentials,
+      expiresAt: c.Expiration?.getTime() ?? Date.now() + 15 * 60_000,
+    });
+    return credentials;
+  }
+
+  private config(
+    service: ServiceName,
+    region: string,
+    credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
+  ) {
+    const endpoint = this.options.serviceEndpoints?.[service] ?? this.options.endpoint;
+    const local = endpoint !== undefined && isLocalhostName(new URL(endpoint).hostname);
+    return {
+      region,
+      maxAttempts: this.options.maxAttempts,
+      ...(endpoint ? { endpoint } : {}),
+      ...(credentials ? { credentials } : {}),
+      // S3 Control prefixes the host with the account id: resolve *.localhost to loopback.
+      ...(local ? { requestHandler: localhostRequestHandler() } : {}),
+    };
+  }
+
+  /** Counts every call of `client` by operation and outcome. */
+  private instrument<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
+    client: C,
+    service: string,
+  ): C {
+    const observe = this.options.observeCall;
+    if (!observe) return client;
+    const stack = client.middlewareStack as unknown as {
+      add(middleware: unknown, options: { step: string; name: string }): void;
+    };
+    stack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: unknown) => {
+          const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+          try {
+            const result = await next(args);
+            observe(service, operation, "success");
+            return result;
+          } catch (err) {
+            observe(service, operation, (err as { name?: string }).name ?? "Error");
+            throw err;
+          }
+        },
+      { step: "initialize", name: "orgguardCallCounter" },
+    );
+    return client;
+  }
+}

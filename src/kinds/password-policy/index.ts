@@ -1,0 +1,96 @@
+/**
+ * PasswordPolicy: keeps the IAM account password policy of one account equal to the spec.
+ * Reads and writes go to the target account with its own credentials (IAM acts on the caller's
+ * account), reached through AssumeRole unless it is the controller's own account.
+ */
+import {
+  DeleteAccountPasswordPolicyCommand,
+  GetAccountPasswordPolicyCommand,
+  UpdateAccountPasswordPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { API_GROUP, API_VERSION } from "../../api/common.js";
+import { type PasswordPolicySpec, passwordPolicySpec } from "../../api/password-policy.js";
+import { formatPath } from "../../api/validate.js";
+import type { AwsClients } from "../../aws/clients.js";
+import { isNotFound, toReconcileError } from "../../aws/errors.js";
+import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
+import {
+  desiredPasswordPolicy,
+  diffPasswordPolicy,
+  type NormalizedPasswordPolicy,
+  normalizeObserved,
+  updateRequest,
+} from "./compare.js";
+
+export type PasswordPolicyObject = ManagedObject<PasswordPolicySpec>;
+
+/** The spec with the schema's defaults applied (objects from the apiserver are defaulted already). */
+const specOf = (object: PasswordPolicyObject): PasswordPolicySpec => passwordPolicySpec.parse(object.spec);
+
+export function passwordPolicyKind(
+  aws: AwsClients,
+): ManagedKind<PasswordPolicyObject, NormalizedPasswordPolicy> {
+  return {
+    ref: { group: API_GROUP, version: API_VERSION, plural: "passwordpolicies", kind: "PasswordPolicy" },
+    validate: (object) => {
+      const result = passwordPolicySpec.safeParse(object.spec);
+      return result.success
+        ? []
+        : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
+    },
+    connect: async (object) => {
+      const spec = specOf(object);
+      const accountId = spec.accountId ?? (await aws.ownAccountId());
+      return passwordPolicyClient(aws, accountId, desiredPasswordPolicy(spec));
+    },
+  };
+}
+
+function passwordPolicyClient(
+  aws: AwsClients,
+  accountId: string,
+  desired: NormalizedPasswordPolicy,
+): ExternalClient<PasswordPolicyObject, NormalizedPasswordPolicy> {
+  const iam = () => aws.iam(accountId);
+  const write = async () => {
+    try {
+      await (await iam()).send(new UpdateAccountPasswordPolicyCommand(updateRequest(desired)));
+    } catch (err) {
+      throw toReconcileError(err, `cannot set the password policy of account ${accountId}`);
+    }
+  };
+  return {
+    observe: async (): Promise<Observation<NormalizedPasswordPolicy>> => {
+      try {
+        const out = await (await iam()).send(new GetAccountPasswordPolicyCommand({}));
+        const observed = normalizeObserved(out.PasswordPolicy ?? {});
+        const diff = diffPasswordPolicy(desired, observed);
+        return { exists: true, upToDate: diff.length === 0, observed, diff, status: { accountId } };
+      } catch (err) {
+        // NoSuchEntity: the account has no password policy (IAM's defaults apply).
+        if (isNotFound(err)) {
+          return {
+            exists: false,
+            upToDate: false,
+            diff: diffPasswordPolicy(desired, {} as NormalizedPasswordPolicy),
+            status: { accountId },
+          };
+        }
+        throw toReconcileError(err, `cannot read the password policy of account ${accountId}`);
+      }
+    },
+    create: async () => {
+      await write();
+      return { status: { accountId } };
+    },
+    update: write,
+    delete: async () => {
+      try {
+        await (await iam()).send(new DeleteAccountPasswordPolicyCommand({}));
+      } catch (err) {
+        if (!isNotFound(err))
+          throw toReconcileError(err, `cannot delete the password policy of account ${accountId}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * `orgguard controller` run as in production (the compiled bin/orgguard.js), against this
+ * worker's kube-apiserver and moto, with its stdout (JSON logs) collected and its /metrics read.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { waitUntil } from "../env/process.js";
+import { awsEndpoint, MANAGEMENT_CREDENTIALS } from "./aws.js";
+import { workerEnvironment } from "./environment.js";
+
+export class ControllerProcess {
+  readonly lines: string[] = [];
+  readonly process: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(args: string[]) {
+    if (!existsSync("dist/cli/run.js")) {
+      throw new Error("dist/ is missing: run `npm run build` (make test does) before the integration tests");
+    }
+    this.process = spawn(
+      process.execPath,
+      [
+        "bin/orgguard.js",
+        "controller",
+        "--health-probe-bind-address=127.0.0.1:0",
+        "--metrics-bind-address=127.0.0.1:0",
+        ...args,
+      ],
+      {
+        env: {
+          ...process.env,
+          KUBECONFIG: workerEnvironment().kubeconfigPath,
+          AWS_ENDPOINT_URL: awsEndpoint(),
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let buffered = "";
+    this.process.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const parts = buffered.split("\n");
+      buffered = parts.pop()!;
+      this.lines.push(...parts);
+    });
+    this.process.stderr!.on("data", (chunk: Buffer) => this.lines.push(`stderr: ${chunk.toString().trim()}`));
+    this.exited = new Promise((resolve) => this.process.once("exit", (code) => resolve(code)));
+  }
+
+  /** Waits until the controller serves /readyz. */
+  async ready(): Promise<void> {
+    await waitUntil(
+      async () => this.lines.some((l) => l.includes("serving probes and metrics")),
+      30_000,
+      `the controller to start (${this.tail()})`,
+    );
+    await waitUntil(
+      async () => (await fetch(`${this.url()}/readyz`)).status === 200,
+      30_000,
+      `the controller to be ready (${this.tail()})`,
+    );
+  }
+
+  url(): string {
+    const line = this.lines.find((l) => l.includes("serving probes and metrics"))!;
+    return `http://127.0.0.1:${(JSON.parse(line) as { healthProbePort: number }).healthProbePort}`;
+  }
+
+  /** AWS calls so far, by `service/Operation` (successful and failed). */
+  async awsCalls(): Promise<Map<string, number>> {
+    const text = await (await fetch(`${this.url()}/metrics`)).text();
+    const calls = new Map<string, number>();
+    for (const match of text.matchAll(
+      /^orgguard_aws_api_calls_total\{service="([^"]+)",operation="([^"]+)",outcome="[^"]+"\} (\d+)/gm,
+    )) {
+      const key = `${match[1]}/${match[2]}`;
+      calls.set(key, (calls.get(key) ?? 0) + Number(match[3]));
+    }
+    return calls;
+  }
+
+  async stop(): Promise<void> {
+    this.process.kill("SIGTERM");
+    await this.exited;
+  }
+
+  tail(): string {
+    return this.lines.slice(-5).join(" | ");
+  }
+}
+
+/** The write operations of the AWS APIs orgguard calls: a steady state makes none. */
+export const WRITE_OPERATIONS =
+  /^(iam\/(Update|Delete)AccountPasswordPolicy|s3control\/(Put|Delete)PublicAccessBlock|organizations\/(Create|Update|Delete|Attach|Detach|Enable|Tag|Untag).*)$/;
+
+export function countWrites(calls: Map<string, number>): number {
+  return [...calls].filter(([k]) => WRITE_OPERATIONS.test(k)).reduce((n, [, v]) => n + v, 0);
+}
