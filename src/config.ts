@@ -130,6 +130,38 @@ export const OPTIONS = {
     default: "3",
     schema: positiveInt,
   },
+  enableScpPolicyType: {
+    flag: "enable-scp-policy-type",
+    description:
+      "Enable the SERVICE_CONTROL_POLICY type on the root when it is off (otherwise SCPs report PolicyTypeNotEnabled).",
+    default: "false",
+    schema: bool,
+  },
+  scpPerTargetLimit: {
+    flag: "scp-per-target-limit",
+    description: "SCPs allowed per root, OU or account, FullAWSAccess included (AWS: 10 since 15 May 2026).",
+    default: "10",
+    schema: positiveInt,
+  },
+  scpSizeLimit: {
+    flag: "scp-size-limit",
+    description: "Characters allowed in a minified SCP document (AWS: 10,240 since 15 May 2026).",
+    default: "10240",
+    schema: positiveInt,
+  },
+  organizationsRate: {
+    flag: "organizations-rate",
+    description:
+      "AWS Organizations calls per second, process-wide (AWS publishes no limit and throttles large organizations).",
+    default: "5",
+    schema: positiveInt,
+  },
+  organizationsBurst: {
+    flag: "organizations-burst",
+    description: "AWS Organizations calls allowed in a burst above the rate.",
+    default: "10",
+    schema: positiveInt,
+  },
   shutdownTimeout: {
     flag: "shutdown-timeout",
     description: "How long SIGTERM waits for in-flight reconciles before exiting.",

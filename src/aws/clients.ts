@@ -8,6 +8,7 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import { TokenBucket } from "./limiter.js";
 import { isLocalhostName, localhostRequestHandler } from "./localhost-resolution.js";
 
 /** Called once per AWS API call with its outcome ("success" or the error code). */
@@ -28,6 +29,8 @@ export interface AwsOptions {
   /** The controller's own credentials; the SDK's default chain (IRSA, Pod Identity...) when absent. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   observeCall?: AwsCallObserver;
+  /** Process-wide pace for Organizations calls. */
+  organizationsRate?: { perSecond: number; burst: number };
   /** Refresh assumed-role credentials this long before they expire. */
   refreshBeforeExpiryMs?: number;
 }
@@ -96,10 +99,28 @@ export class AwsClients {
 
   /** Organizations, with the controller's own credentials (the management or delegated admin account). */
   organizations(): OrganizationsClient {
-    this.organizationsClient ??= this.instrument(
-      new OrganizationsClient(this.config("organizations", GLOBAL_REGION, this.options.credentials)),
-      "organizations",
-    );
+    if (!this.organizationsClient) {
+      const client = this.instrument(
+        new OrganizationsClient(this.config("organizations", GLOBAL_REGION, this.options.credentials)),
+        "organizations",
+      );
+      const rate = this.options.organizationsRate;
+      if (rate) {
+        const bucket = new TokenBucket(rate.perSecond, rate.burst);
+        (
+          client.middlewareStack as unknown as {
+            add(m: unknown, o: { step: string; name: string; priority: string }): void;
+          }
+        ).add(
+          (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+            await bucket.take();
+            return next(args);
+          },
+          { step: "initialize", name: "orgguardOrganizationsRate", priority: "high" },
+        );
+      }
+      this.organizationsClient = client;
+    }
     return this.organizationsClient;
   }
 

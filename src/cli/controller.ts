@@ -34,7 +34,13 @@ export async function runController(args: string[]): Promise<number> {
     ...(config.externalId ? { externalId: config.externalId } : {}),
     maxAttempts: config.awsMaxAttempts,
     observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
+    organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
   });
-  const manager = createManager(config, kc, controllerKinds({ aws }), logger, metrics);
+  const scp = {
+    enablePolicyType: config.enableScpPolicyType,
+    perTargetLimit: config.scpPerTargetLimit,
+    sizeLimit: config.scpSizeLimit,
+  };
+  const manager = createManager(config, kc, controllerKinds({ aws, scp }), logger, metrics);
   return runUntilStopped(manager, logger, config.shutdownTimeout);
 }

@@ -7,14 +7,20 @@ import type { AwsClients } from "../aws/clients.js";
 import type { ManagedKind } from "../runtime/managed.js";
 import { passwordPolicyKind } from "./password-policy/index.js";
 import { publicAccessBlockKind } from "./public-access-block/index.js";
+import { type ScpOptions, serviceControlPolicyKind } from "./service-control-policy/index.js";
 
 /** What kinds need from the process. */
 export interface KindContext {
   readonly aws: AwsClients;
+  readonly scp: ScpOptions;
 }
 
 /** The kinds `orgguard controller` reconciles. */
 export function controllerKinds(context: KindContext): ManagedKind[] {
   // Each kind is typed by its own object; the runtime drives them all through the same contract.
-  return [passwordPolicyKind(context.aws), publicAccessBlockKind(context.aws)] as unknown as ManagedKind[];
+  return [
+    serviceControlPolicyKind(context.aws, context.scp),
+    passwordPolicyKind(context.aws),
+    publicAccessBlockKind(context.aws),
+  ] as unknown as ManagedKind[];
 }

@@ -9,7 +9,7 @@ describe("README.md", () => {
     expect(head).toContain("make demo");
   });
 
-  it("documents exactly the controller options the code has (regenerate with optionsTable())", async () => {
+  it("documents exactly the controller options the code has (`npm run docs` regenerates the table)", async () => {
     expect(await readFile("README.md", "utf8")).toContain(optionsTable());
   });
 });
