@@ -1,0 +1,372 @@
+/**
+ * The AWS errors moto does not emulate, raised by SDK-level stubs on the real clients while the
+ * engine runs against the real kube-apiserver and moto: each ends where AWS-FACTS.md says it
+ * must (success, retry with backoff, or a Stalled condition with no retry storm).
+ */
+import {
+  AccessDeniedException,
+  ConcurrentModificationException,
+  ConstraintViolationException,
+  DetachPolicyCommand,
+  DuplicatePolicyAttachmentException,
+  ListTargetsForPolicyCommand,
+  MalformedPolicyDocumentException,
+  OrganizationsClient,
+  PolicyNotAttachedException,
+  PolicyTypeNotEnabledException,
+  TooManyRequestsException,
+} from "@aws-sdk/client-organizations";
+import { S3ControlServiceException } from "@aws-sdk/client-s3-control";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_GROUP, API_VERSION } from "../../src/api/common.js";
+import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
+import { publicAccessBlockKind } from "../../src/kinds/public-access-block/index.js";
+import {
+  DEFAULT_SCP_OPTIONS,
+  serviceControlPolicyKind,
+} from "../../src/kinds/service-control-policy/index.js";
+import { findCondition } from "../../src/runtime/conditions.js";
+import { Controller } from "../../src/runtime/controller.js";
+import { KubeEventRecorder } from "../../src/runtime/events.js";
+import { silentLogger } from "../../src/runtime/logger.js";
+import type { ManagedKind, ManagedObject } from "../../src/runtime/managed.js";
+import { Metrics } from "../../src/runtime/metrics.js";
+import { ResourceClient } from "../../src/runtime/resource-client.js";
+import { sleep, waitUntil } from "../env/process.js";
+import {
+  awsClientConfig,
+  awsEndpoint,
+  createOrganization,
+  MANAGEMENT_CREDENTIALS,
+  resetMoto,
+  type TestOrganization,
+} from "../support/aws.js";
+import { type Attempt, awsException, type Fault, injectFaults } from "../support/aws-faults.js";
+import { adminKubeConfig } from "../support/kube.js";
+import { kubectlOk } from "../support/kubectl.js";
+
+const POLL_MS = 1500;
+const kc = adminKubeConfig();
+const scps = new ResourceClient<ManagedObject>(kc, {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: "servicecontrolpolicies",
+  kind: "ServiceControlPolicy",
+});
+const pabs = new ResourceClient<ManagedObject>(kc, {
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: "publicaccessblocks",
+  kind: "PublicAccessBlock",
+});
+const faults: Fault[] = [];
+let attempts: Attempt[];
+let s3Attempts: Attempt[];
+let tree: TestOrganization;
+let aws: AwsClients;
+const controllers: Controller[] = [];
+let seq = 0;
+const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${seq++}`;
+const denyLeave = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Deny", Action: "organizations:LeaveOrganization", Resource: "*" }],
+};
+
+beforeAll(async () => {
+  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
+  await kubectlOk([
+    "wait",
+    "--for=condition=Established",
+    "--timeout=60s",
+    "crd/servicecontrolpolicies.orgguard.io",
+    "crd/publicaccessblocks.orgguard.io",
+  ]);
+  await resetMoto(awsEndpoint());
+  tree = await createOrganization({
+    ous: [{ name: "Workloads", accounts: ["dev-1", "dev-2"] }, { name: "Crowded" }],
+  });
+  aws = new AwsClients({
+    region: "us-east-1",
+    endpoint: awsEndpoint(),
+    roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
+    maxAttempts: 3,
+    credentials: MANAGEMENT_CREDENTIALS,
+  });
+  attempts = injectFaults(aws.organizations(), faults);
+  s3Attempts = injectFaults(await aws.s3control(tree.accountIds.get("dev-1")!), faults);
+  const events = new KubeEventRecorder(kc, "orgguard-test", silentLogger);
+  const options = {
+    workers: 2,
+    pollIntervalMs: POLL_MS,
+    verifyAfterMs: 300,
+    backoffBaseMs: 300,
+    backoffMaxMs: 3000,
+  };
+  const kinds = [
+    serviceControlPolicyKind(aws, { ...DEFAULT_SCP_OPTIONS, perTargetLimit: 3 }),
+    publicAccessBlockKind(aws, { confirmIntervalMs: 200, confirmAttempts: 5 }),
+  ] as unknown as ManagedKind[];
+  for (const kind of kinds) {
+    const c = new Controller(kc, kind, events, new Metrics(), silentLogger, options);
+    c.start();
+    controllers.push(c);
+  }
+  await waitUntil(async () => controllers.every((c) => c.hasSynced()), 30_000, "informers to sync");
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of [scps, pabs]) {
+    for (const o of (await client.list()).items) {
+      if (o.metadata.finalizers?.length)
+        await client.jsonPatch(o.metadata.name, [{ op: "remove", path: "/metadata/finalizers" }]);
+      await client.delete(o.metadata.name);
+    }
+  }
+  await Promise.all(controllers.map((c) => c.stop()));
+});
+
+const scp = (name: string, spec: Record<string, unknown>): ManagedObject => ({
+  apiVersion: `${API_GROUP}/${API_VERSION}`,
+  kind: "ServiceControlPolicy",
+  metadata: { name },
+  spec: { document: denyLeave, ...spec } as ManagedObject["spec"],
+});
+
+async function waitFor(
+  client: ResourceClient<ManagedObject>,
+  name: string,
+  predicate: (o: ManagedObject) => boolean,
+  what: string,
+) {
+  let last: ManagedObject | undefined;
+  await waitUntil(
+    async () => {
+      last = await client.get(name);
+      return last !== undefined && predicate(last);
+    },
+    20_000,
+    `${name}: ${what} (status: ${JSON.stringify(last?.status)})`,
+  );
+  return last!;
+}
+const isReady = (o: ManagedObject) => findCondition(o.status?.conditions, "Ready")?.status === "True";
+const stalledWith = (reason: string) => (o: ManagedObject) => {
+  const stalled = findCondition(o.status?.conditions, "Stalled");
+  return stalled?.status === "True" && stalled.reason === reason;
+};
+const count = (operation: string, since = 0) =>
+  attempts.filter((a) => a.operation === operation && a.at >= since).length;
+const forName = (policyName: string) => (input: Record<string, unknown>) => input.Name === policyName;
+
+describe("AWS errors on ServiceControlPolicy", () => {
+  it("DuplicatePolicyAttachment (attached, response lost) counts as attached", async () => {
+    const name = uniqueName("dup-attach");
+    faults.push({
+      operation: "AttachPolicy",
+      times: 1,
+      afterAws: true,
+      error: () => awsException(DuplicatePolicyAttachmentException, "already attached"),
+    });
+    await scps.create(scp(name, { targets: [{ ouPath: "Root/Workloads" }] }));
+    await waitFor(scps, name, isReady, "Ready");
+  });
+
+  it("PolicyNotAttached on detach (detached, response lost) counts as detached", async () => {
+    const name = uniqueName("not-attached");
+    await scps.create(scp(name, { targets: [{ ouPath: "Root/Workloads" }] }));
+    const ready = await waitFor(scps, name, isReady, "Ready");
+    faults.push({
+      operation: "DetachPolicy",
+      times: 1,
+      afterAws: true,
+      error: () => awsException(PolicyNotAttachedException, "not attached"),
+    });
+    await scps.replace({ ...ready, spec: { ...ready.spec, targets: [] } as ManagedObject["spec"] });
+    await waitFor(
+      scps,
+      name,
+      (o) => isReady(o) && o.status?.observedGeneration === 2,
+      "Ready at generation 2",
+    );
+    const org = new OrganizationsClient(awsClientConfig());
+    const targets = await org.send(
+      new ListTargetsForPolicyCommand({ PolicyId: ready.status?.policyId as string }),
+    );
+    expect(targets.Targets).toEqual([]);
+  });
+
+  const terminalCases = [
+    {
+      reason: "ConstraintViolation (too many SCPs on the target, as AWS counts them)",
+      operation: "AttachPolicy",
+      error: () => awsException(ConstraintViolationException, "too many policies attached"),
+      stalled: "ConstraintViolation",
+    },
+    {
+      reason: "ConstraintViolation (document over the size limit, as AWS measures it)",
+      operation: "CreatePolicy",
+      error: () => awsException(ConstraintViolationException, "POLICY_CONTENT_LIMIT_EXCEEDED"),
+      stalled: "ConstraintViolation",
+    },
+    {
+      reason: "PolicyTypeNotEnabled (SCPs switched off behind our back)",
+      operation: "AttachPolicy",
+      error: () => awsException(PolicyTypeNotEnabledException, "SCPs are not enabled"),
+      stalled: "PolicyTypeNotEnabled",
+    },
+    {
+      reason: "AccessDenied (the controller's role lacks the action)",
+      operation: "CreatePolicy",
+      error: () =>
+        awsException(AccessDeniedException, "not authorized to perform organizations:CreatePolicy"),
+      stalled: "AccessDenied",
+    },
+    {
+      reason: "MalformedPolicyDocument (AWS's grammar is stricter than ours)",
+      operation: "CreatePolicy",
+      error: () => awsException(MalformedPolicyDocumentException, "malformed"),
+      stalled: "MalformedPolicyDocument",
+    },
+  ];
+  it.each(terminalCases)(
+    "$reason stalls the object and is not retried",
+    async ({ operation, error, stalled }) => {
+      const name = uniqueName("terminal");
+      const policyName = `${name}-policy`;
+      faults.push({
+        operation,
+        times: 1_000,
+        error,
+        when: operation === "CreatePolicy" ? forName(policyName) : undefined,
+      });
+      const since = Date.now();
+      const targets = operation === "AttachPolicy" ? [{ ouPath: "Root/Crowded" }] : [];
+      await scps.create(scp(name, { policyName, targets }));
+      const o = await waitFor(scps, name, stalledWith(stalled), `Stalled/${stalled}`);
+      expect(findCondition(o.status?.conditions, "Synced")).toMatchObject({
+        status: "False",
+        reason: stalled,
+      });
+      const callsAtStall = count(operation, since);
+      await sleep(POLL_MS * 3);
+      // No storm: the SDK does not retry a terminal error, and the queue does not either.
+      expect(count(operation, since)).toBe(callsAtStall);
+      expect(callsAtStall).toBeLessThanOrEqual(1);
+      faults.splice(
+        faults.findIndex((f) => f.operation === operation && f.times > 0),
+        1,
+      );
+    },
+  );
+
+  it("TooManyRequests (HTTP 400 in Organizations) is retried by the SDK, then with queue backoff, until it passes", async () => {
+    const name = uniqueName("throttled");
+    const policyName = `${name}-policy`;
+    const since = Date.now();
+    faults.push({
+      operation: "CreatePolicy",
+      times: 5,
+      when: forName(policyName),
+      error: () => awsException(TooManyRequestsException, "another request is already in progress"),
+    });
+    await scps.create(scp(name, { policyName }));
+    const o = await waitFor(scps, name, isReady, "Ready after throttling");
+    expect(o.status?.policyId).toMatch(/^p-/);
+    const creates = attempts.filter((a) => a.operation === "CreatePolicy" && a.at >= since);
+    expect(creates.filter((a) => a.failed)).toHaveLength(5);
+    // 3 SDK attempts (short gaps), then a queue backoff (>= 300 ms), then 2 failures and a success.
+    const gaps = creates.slice(1).map((a, i) => a.at - creates[i]!.at);
+    expect(gaps[2]).toBeGreaterThanOrEqual(300);
+  });
+
+  it("ConcurrentModification is retried until it passes", async () => {
+    const name = uniqueName("concurrent");
+    faults.push({
+      operation: "AttachPolicy",
+      times: 4,
+      error: () => awsException(ConcurrentModificationException, "try again"),
+    });
+    await scps.create(scp(name, { targets: [{ ouPath: "Root/Workloads" }] }));
+    await waitFor(scps, name, isReady, "Ready after concurrent modifications");
+  });
+
+  it("refuses to detach a target's last SCP before AWS would (ConstraintViolation)", async () => {
+    const name = uniqueName("last-scp");
+    const account = tree.accountIds.get("dev-2")!;
+    await scps.create(scp(name, { targets: [{ accountId: account }] }));
+    const ready = await waitFor(scps, name, isReady, "Ready");
+    // moto lets FullAWSAccess go; AWS would not let our policy be the last one detached.
+    await new OrganizationsClient(awsClientConfig()).send(
+      new DetachPolicyCommand({ PolicyId: "p-FullAWSAccess", TargetId: account }),
+    );
+    const since = Date.now();
+    await scps.replace({ ...ready, spec: { ...ready.spec, targets: [] } as ManagedObject["spec"] });
+    const o = await waitFor(scps, name, stalledWith("LastPolicy"), "Stalled/LastPolicy");
+    expect(findCondition(o.status?.conditions, "Stalled")?.message).toContain("only SCP");
+    expect(count("DetachPolicy", since)).toBe(0);
+  });
+
+  it("checks the per-target limit (FullAWSAccess counts) before attaching", async () => {
+    // perTargetLimit is 3 here: FullAWSAccess + 2 of ours fill Root/Workloads... after the tests above, check a fresh OU.
+    const names = [uniqueName("limit"), uniqueName("limit"), uniqueName("limit")];
+    for (const n of names) await scps.create(scp(n, { targets: [{ accountName: "dev-1" }] }));
+    await waitUntil(
+      async () => {
+        const objs = await Promise.all(names.map((n) => scps.get(n)));
+        return (
+          objs.filter((o) => o && isReady(o)).length === 2 &&
+          objs.some((o) => o && stalledWith("TooManyPolicies")(o))
+        );
+      },
+      20_000,
+      "two attached and the third refused",
+    );
+  });
+
+  it("rejects an invalid document before any write", async () => {
+    const name = uniqueName("invalid");
+    const since = Date.now();
+    await scps.create(
+      scp(name, {
+        document: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }],
+        },
+      }),
+    );
+    const o = await waitFor(scps, name, stalledWith("InvalidSpec"), "Stalled/InvalidSpec");
+    expect(findCondition(o.status?.conditions, "Stalled")?.message).toContain(
+      "spec.document.Statement[0].Principal",
+    );
+    expect(count("CreatePolicy", since)).toBe(0);
+  });
+});
+
+describe("AWS errors on PublicAccessBlock", () => {
+  it("a 403 on put (an organization S3 policy enforces the flags) stalls with a clear reason and no retry storm", async () => {
+    const name = uniqueName("pab-denied");
+    const accessDenied = () =>
+      new S3ControlServiceException({
+        name: "AccessDenied",
+        $fault: "client",
+        message: "Access Denied",
+        $metadata: { httpStatusCode: 403 },
+      });
+    faults.push({ operation: "PutPublicAccessBlock", times: 1_000, error: accessDenied });
+    const since = Date.now();
+    await pabs.create({
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: "PublicAccessBlock",
+      metadata: { name },
+      spec: { accountId: tree.accountIds.get("dev-1")! } as ManagedObject["spec"],
+    });
+    const o = await waitFor(pabs, name, stalledWith("AccessDenied"), "Stalled/AccessDenied");
+    expect(findCondition(o.status?.conditions, "Stalled")?.message).toContain("organization S3 policy");
+    await sleep(POLL_MS * 2);
+    expect(s3Attempts.filter((a) => a.operation === "PutPublicAccessBlock" && a.at >= since)).toHaveLength(1);
+    faults.splice(
+      faults.findIndex((f) => f.operation === "PutPublicAccessBlock"),
+      1,
+    );
+  });
+});

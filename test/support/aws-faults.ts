@@ -1,0 +1,54 @@
+/**
+ * SDK-level stubs for the AWS errors moto does not produce: a middleware on a real SDK client
+ * that makes chosen operations fail with the real exception classes. It sits inside the SDK's
+ * retry middleware (the deserialize step), so SDK retries behave as against AWS.
+ */
+
+/** A fault: `operation` fails `times` times with `error()`; `afterAws` lets the call reach moto first (a lost response). */
+export interface Fault {
+  operation: string;
+  error: () => Error;
+  times: number;
+  afterAws?: boolean;
+  when?: (input: Record<string, unknown>) => boolean;
+}
+
+/** Every operation attempt the client made, with its time. */
+export interface Attempt {
+  operation: string;
+  at: number;
+  failed: boolean;
+}
+
+interface Stackable {
+  middlewareStack: unknown;
+}
+
+/** Installs `faults` on `client`; returns the list of attempts it sees. */
+export function injectFaults(client: Stackable, faults: Fault[]): Attempt[] {
+  const attempts: Attempt[] = [];
+  (client.middlewareStack as { add(m: unknown, o: { step: string; name: string }): void }).add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: { input: Record<string, unknown> }) => {
+        const operation = (context.commandName ?? "").replace(/Command$/, "");
+        const fault = faults.find(
+          (f) => f.operation === operation && f.times > 0 && (f.when?.(args.input) ?? true),
+        );
+        attempts.push({ operation, at: Date.now(), failed: fault !== undefined });
+        if (!fault) return next(args);
+        fault.times -= 1;
+        if (fault.afterAws) await next(args);
+        throw fault.error();
+      },
+    { step: "deserialize", name: `orgguardFaults${Math.random()}` },
+  );
+  return attempts;
+}
+
+/** An AWS service exception as the SDK would raise it. */
+export function awsException<E extends Error>(
+  Exception: new (opts: { message: string; $metadata: Record<string, unknown> }) => E,
+  message: string,
+): E {
+  return new Exception({ message, $metadata: { httpStatusCode: 400 } });
+}
