@@ -8,6 +8,8 @@ import { z } from "zod";
 export const API_GROUP = "orgguard.io";
 export const API_VERSION = "v1alpha1";
 export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+/** Overrides, for one object, the role assumed in its account (instead of --role-arn-template). */
+export const ROLE_ARN_ANNOTATION = "orgguard.io/role-arn";
 /** `kubectl get orgguard` lists every kind in this category. */
 export const CATEGORY = "orgguard";
 

@@ -77,6 +77,7 @@ function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
 /** Makes SDK clients for the controller's own account and for member accounts. */
 export class AwsClients {
   private ownAccount: Promise<string> | undefined;
+  /** AssumeRole sessions and in-flight AssumeRole calls, by role ARN. */
   private readonly sessions = new Map<string, CachedCredentials>();
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private organizationsClient: OrganizationsClient | undefined;
@@ -124,18 +125,21 @@ export class AwsClients {
     return this.organizationsClient;
   }
 
-  /** IAM acting in `accountId` (its own credentials: IAM is global, the account is the caller's). */
-  async iam(accountId: string): Promise<IAMClient> {
-    const credentials = await this.credentialsFor(accountId);
-    return cached(this.iamClients, accountId, () =>
+  /**
+   * IAM acting in `accountId` (its own credentials: IAM is global, the account is the caller's).
+   * `roleArn` overrides the role template for this account (a per-object override).
+   */
+  async iam(accountId: string, roleArn?: string): Promise<IAMClient> {
+    const credentials = await this.credentialsFor(accountId, roleArn);
+    return cached(this.iamClients, `${accountId}|${roleArn ?? ""}`, () =>
       this.instrument(new IAMClient(this.config("iam", GLOBAL_REGION, credentials)), "iam"),
     );
   }
 
-  /** S3 Control acting in `accountId` (the account id must be the caller's own). */
-  async s3control(accountId: string): Promise<S3ControlClient> {
-    const credentials = await this.credentialsFor(accountId);
-    return cached(this.s3controlClients, accountId, () =>
+  /** S3 Control acting in `accountId` (the account id must be the caller's own); `roleArn` as for iam(). */
+  async s3control(accountId: string, roleArn?: string): Promise<S3ControlClient> {
+    const credentials = await this.credentialsFor(accountId, roleArn);
+    return cached(this.s3controlClients, `${accountId}|${roleArn ?? ""}`, () =>
       this.instrument(
         new S3ControlClient(this.config("s3control", this.options.region, credentials)),
         "s3control",
@@ -148,25 +152,28 @@ export class AwsClients {
   }
 
   /**
-   * Credentials acting in `accountId`: the controller's own for its own account, else a provider
-   * of AssumeRole sessions (cached until shortly before expiry, one AssumeRole in flight per account).
+   * Credentials acting in `accountId`: the controller's own for its own account (unless a role is
+   * given), else a provider of AssumeRole sessions for `roleArn` or the template's role (cached
+   * until shortly before expiry, one AssumeRole in flight per role).
    */
   async credentialsFor(
     accountId: string,
+    roleArn?: string,
   ): Promise<AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined> {
-    if (accountId === (await this.ownAccountId())) return this.options.credentials;
-    return () => this.memberCredentials(accountId);
+    if (!roleArn && accountId === (await this.ownAccountId())) return this.options.credentials;
+    const arn = roleArn ?? this.roleArn(accountId);
+    return () => this.memberCredentials(arn);
   }
 
-  private memberCredentials(accountId: string): Promise<AwsCredentialIdentity> {
-    const cachedSession = this.sessions.get(accountId);
+  private memberCredentials(roleArn: string): Promise<AwsCredentialIdentity> {
+    const cachedSession = this.sessions.get(roleArn);
     const refreshBefore = this.options.refreshBeforeExpiryMs ?? 5 * 60_000;
     if (cachedSession && cachedSession.expiresAt - refreshBefore > Date.now())
       return Promise.resolve(cachedSession.credentials);
-    let pending = this.inFlight.get(accountId);
+    let pending = this.inFlight.get(roleArn);
     if (!pending) {
-      pending = this.assumeRole(accountId).finally(() => this.inFlight.delete(accountId));
-      this.inFlight.set(accountId, pending);
+      pending = this.assumeRole(roleArn).finally(() => this.inFlight.delete(roleArn));
+      this.inFlight.set(roleArn, pending);
     }
     return pending;
   }
@@ -178,10 +185,10 @@ export class AwsClients {
       .replaceAll("${partition}", "aws");
   }
 
-  private async assumeRole(accountId: string): Promise<AwsCredentialIdentity> {
+  private async assumeRole(roleArn: string): Promise<AwsCredentialIdentity> {
     const out = await this.sts().send(
       new AssumeRoleCommand({
-        RoleArn: this.roleArn(accountId),
+        RoleArn: roleArn,
         RoleSessionName: "orgguard",
         ...(this.options.externalId ? { ExternalId: this.options.externalId } : {}),
       }),
@@ -193,7 +200,7 @@ export class AwsClients {
       sessionToken: c.SessionToken!,
       expiration: c.Expiration,
     };
-    this.sessions.set(accountId, {
+    this.sessions.set(roleArn, {
       credentials,
       expiresAt: c.Expiration?.getTime() ?? Date.now() + 15 * 60_000,
     });

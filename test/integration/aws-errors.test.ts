@@ -343,6 +343,48 @@ describe("AWS errors on ServiceControlPolicy", () => {
 });
 
 describe("AWS errors on PublicAccessBlock", () => {
+  it("a stale read right after a put (S3 is eventually consistent) is confirmed, not reported as drift", async () => {
+    const name = uniqueName("pab-stale");
+    const account = tree.accountIds.get("dev-1")!;
+    const since = Date.now();
+    const allOff = {
+      BlockPublicAcls: false,
+      IgnorePublicAcls: false,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
+    };
+    // The first reads after the put still show the old (unset) configuration.
+    let putDone = false;
+    faults.push({
+      operation: "GetPublicAccessBlock",
+      times: 2,
+      when: () => putDone,
+      respond: () => ({ PublicAccessBlockConfiguration: allOff }),
+    });
+    const observePut = setInterval(() => {
+      putDone = s3Attempts.some((a) => a.operation === "PutPublicAccessBlock" && a.at >= since && !a.failed);
+    }, 10);
+    try {
+      await pabs.create({
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: "PublicAccessBlock",
+        metadata: { name },
+        spec: { accountId: account, deletionPolicy: "Delete" } as ManagedObject["spec"],
+      });
+      await waitFor(pabs, name, isReady, "Ready");
+    } finally {
+      clearInterval(observePut);
+    }
+    const puts = s3Attempts.filter((a) => a.operation === "PutPublicAccessBlock" && a.at >= since);
+    const staleReads = s3Attempts.filter(
+      (a) => a.operation === "GetPublicAccessBlock" && a.at >= since && a.failed,
+    );
+    expect(staleReads).toHaveLength(2);
+    expect(puts).toHaveLength(1);
+    await pabs.delete(name);
+    await waitUntil(async () => (await pabs.get(name)) === undefined, 20_000, "the setting to be deleted");
+  });
+
   it("a 403 on put (an organization S3 policy enforces the flags) stalls with a clear reason and no retry storm", async () => {
     const name = uniqueName("pab-denied");
     const accessDenied = () =>

@@ -8,6 +8,8 @@ import {
   CreatePolicyCommand,
   DescribePolicyCommand,
   DetachPolicyCommand,
+  DisablePolicyTypeCommand,
+  EnablePolicyTypeCommand,
   ListPoliciesForTargetCommand,
   ListTagsForResourceCommand,
   ListTargetsForPolicyCommand,
@@ -336,6 +338,25 @@ describe("ServiceControlPolicy", () => {
     expect(paths).toEqual(expect.arrayContaining(["document", `targets[${tree.ouIds.get("Root/Sandbox")}]`]));
     await sleep(POLL_MS);
     expect(countWrites(await controller.awsCalls())).toBe(writesBefore);
+  });
+
+  it("with the SCP type disabled on the root, says why nothing attaches and recovers once it is enabled", async () => {
+    await org.send(
+      new DisablePolicyTypeCommand({ RootId: tree.rootId, PolicyType: "SERVICE_CONTROL_POLICY" }),
+    );
+    const name = uniqueName("scp-type-off");
+    await scps.create(manifest(name, { document: denyLeave, targets: [{ ouPath: "Root/Sandbox" }] }));
+    const o = await waitFor(
+      name,
+      (x) => findCondition(x.status?.conditions, "Synced")?.reason === "PolicyTypeNotEnabled",
+      "Synced=False/PolicyTypeNotEnabled",
+    );
+    expect(findCondition(o.status?.conditions, "Synced")?.message).toContain("--enable-scp-policy-type");
+    expect(findCondition(o.status?.conditions, "Stalled")).toBeUndefined();
+    await org.send(
+      new EnablePolicyTypeCommand({ RootId: tree.rootId, PolicyType: "SERVICE_CONTROL_POLICY" }),
+    );
+    await waitFor(name, readyAtGeneration, "Ready once SCPs are enabled", 30_000);
   });
 
   it("deletionPolicy Retain leaves the policy and its attachments", async () => {

@@ -4,10 +4,15 @@
  * retry middleware (the deserialize step), so SDK retries behave as against AWS.
  */
 
-/** A fault: `operation` fails `times` times with `error()`; `afterAws` lets the call reach moto first (a lost response). */
+/**
+ * A fault: `operation` fails `times` times with `error()` (after reaching moto when `afterAws`: a
+ * lost response), or answers with `respond()` (a stale read).
+ */
 export interface Fault {
   operation: string;
-  error: () => Error;
+  /** The error to raise; or `respond` gives a (stale) answer instead of asking moto. */
+  error?: () => Error;
+  respond?: () => Record<string, unknown>;
   times: number;
   afterAws?: boolean;
   when?: (input: Record<string, unknown>) => boolean;
@@ -37,8 +42,9 @@ export function injectFaults(client: Stackable, faults: Fault[]): Attempt[] {
         attempts.push({ operation, at: Date.now(), failed: fault !== undefined });
         if (!fault) return next(args);
         fault.times -= 1;
+        if (fault.respond) return { output: { ...fault.respond(), $metadata: {} }, response: {} };
         if (fault.afterAws) await next(args);
-        throw fault.error();
+        throw fault.error!();
       },
     { step: "deserialize", name: `orgguardFaults${Math.random()}` },
   );

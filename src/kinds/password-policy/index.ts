@@ -8,7 +8,7 @@ import {
   GetAccountPasswordPolicyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { API_GROUP, API_VERSION } from "../../api/common.js";
+import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
 import { type PasswordPolicySpec, passwordPolicySpec } from "../../api/password-policy.js";
 import { formatPath } from "../../api/validate.js";
 import type { AwsClients } from "../../aws/clients.js";
@@ -41,7 +41,8 @@ export function passwordPolicyKind(
     connect: async (object) => {
       const spec = specOf(object);
       const accountId = spec.accountId ?? (await aws.ownAccountId());
-      return passwordPolicyClient(aws, accountId, desiredPasswordPolicy(spec));
+      const roleArn = object.metadata.annotations?.[ROLE_ARN_ANNOTATION];
+      return passwordPolicyClient(aws, accountId, roleArn, desiredPasswordPolicy(spec));
     },
   };
 }
@@ -49,9 +50,10 @@ export function passwordPolicyKind(
 function passwordPolicyClient(
   aws: AwsClients,
   accountId: string,
+  roleArn: string | undefined,
   desired: NormalizedPasswordPolicy,
 ): ExternalClient<PasswordPolicyObject, NormalizedPasswordPolicy> {
-  const iam = () => aws.iam(accountId);
+  const iam = () => aws.iam(accountId, roleArn);
   const write = async () => {
     try {
       await (await iam()).send(new UpdateAccountPasswordPolicyCommand(updateRequest(desired)));

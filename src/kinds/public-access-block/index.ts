@@ -7,7 +7,7 @@ import {
   GetPublicAccessBlockCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
-import { API_GROUP, API_VERSION } from "../../api/common.js";
+import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
 import { type PublicAccessBlockSpec, publicAccessBlockSpec } from "../../api/public-access-block.js";
 import { formatPath } from "../../api/validate.js";
 import type { AwsClients } from "../../aws/clients.js";
@@ -47,7 +47,8 @@ export function publicAccessBlockKind(
     connect: async (object) => {
       const spec = publicAccessBlockSpec.parse(object.spec);
       const accountId = spec.accountId ?? (await aws.ownAccountId());
-      return publicAccessBlockClient(aws, accountId, desiredPublicAccessBlock(spec), options);
+      const roleArn = object.metadata.annotations?.[ROLE_ARN_ANNOTATION];
+      return publicAccessBlockClient(aws, accountId, roleArn, desiredPublicAccessBlock(spec), options);
     },
   };
 }
@@ -55,10 +56,11 @@ export function publicAccessBlockKind(
 function publicAccessBlockClient(
   aws: AwsClients,
   accountId: string,
+  roleArn: string | undefined,
   desired: NormalizedPublicAccessBlock,
   options: PublicAccessBlockOptions,
 ): ExternalClient<PublicAccessBlockObject, NormalizedPublicAccessBlock> {
-  const s3 = () => aws.s3control(accountId);
+  const s3 = () => aws.s3control(accountId, roleArn);
   const read = async (): Promise<NormalizedPublicAccessBlock | undefined> => {
     try {
       const out = await (await s3()).send(new GetPublicAccessBlockCommand({ AccountId: accountId }));
