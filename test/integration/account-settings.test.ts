@@ -263,13 +263,26 @@ describe("PublicAccessBlock", () => {
       "a DriftRepaired event",
     );
 
+    // A spec change is applied.
+    const current = (await accessBlocks.get(name))!;
+    await accessBlocks.replace({
+      ...current,
+      spec: { ...current.spec, restrictPublicBuckets: false } as ManagedObject["spec"],
+    });
+    await waitUntil(
+      async () => (await read())?.RestrictPublicBuckets === false,
+      15_000,
+      "the changed flag in AWS",
+    );
+    expect(await eventReasons(name)).toContain("Updated");
+
     await accessBlocks.delete(name);
     await waitUntil(
       async () => (await accessBlocks.get(name)) === undefined,
       20_000,
       "the object to be gone",
     );
-    expect((await read())?.BlockPublicAcls).toBe(true);
+    expect(await read()).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: false });
   });
 });
 

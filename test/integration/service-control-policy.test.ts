@@ -16,6 +16,7 @@ import {
   OrganizationsClient,
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
+import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { samePolicy } from "../../src/aws/policy-document.js";
@@ -214,6 +215,14 @@ describe("ServiceControlPolicy", () => {
       "drift to be repaired",
     );
     expect(Date.now() - changedAt).toBeLessThan(POLL_MS * 1.1 + 3000);
+    await waitUntil(
+      async () => {
+        const events = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
+        return events.items.some((e) => e.involvedObject.name === name && e.reason === "DriftRepaired");
+      },
+      10_000,
+      "a DriftRepaired event",
+    );
 
     // deletionPolicy Delete: detached everywhere, then deleted.
     await scps.delete(name);

@@ -24,17 +24,20 @@ export const MANAGEMENT_CREDENTIALS: AwsCredentialIdentity = {
 export const MANAGEMENT_ACCOUNT_ID = "123456789012";
 
 /** This worker's moto endpoint, spelled with `localhost` so S3 Control's account-id host prefix resolves. */
-export function awsEndpoint(): string {
-  const url = new URL(workerEnvironment().awsEndpoint);
+export function awsEndpoint(endpoint = workerEnvironment().awsEndpoint): string {
+  const url = new URL(endpoint);
   if (url.hostname === "127.0.0.1") url.hostname = "localhost";
   return url.origin;
 }
 
 /** SDK client configuration for this worker's emulator. */
-export function awsClientConfig(credentials: AwsCredentialIdentity = MANAGEMENT_CREDENTIALS) {
+export function awsClientConfig(
+  credentials: AwsCredentialIdentity = MANAGEMENT_CREDENTIALS,
+  endpoint = awsEndpoint(),
+) {
   return {
     region: "us-east-1",
-    endpoint: awsEndpoint(),
+    endpoint,
     credentials,
     requestHandler: localhostRequestHandler(),
     maxAttempts: 1,
@@ -60,11 +63,11 @@ export interface TestOrganization {
  * Creates an organization with all features and the SCP policy type enabled, then the OU tree
  * and member accounts. Call `resetMoto` first for a clean slate.
  */
-export async function createOrganization(spec: {
-  ous?: OuSpec[];
-  accounts?: string[];
-}): Promise<TestOrganization> {
-  const org = new OrganizationsClient(awsClientConfig());
+export async function createOrganization(
+  spec: { ous?: OuSpec[]; accounts?: string[] },
+  endpoint = awsEndpoint(),
+): Promise<TestOrganization> {
+  const org = new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
   await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
   const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
   await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: "SERVICE_CONTROL_POLICY" }));

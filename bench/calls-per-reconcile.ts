@@ -1,0 +1,142 @@
+/**
+ * How many AWS calls one reconcile of each kind makes: cold (from creation to Ready) and in a
+ * steady state (per poll, once Ready). Runs the real controller code in-process against a real
+ * kube-apiserver and moto, started here. Prints a table; asserts nothing.
+ * Usage: npx tsx bench/calls-per-reconcile.ts   (after `make provision`)
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { API_GROUP, API_VERSION } from "../src/api/common.js";
+import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../src/aws/clients.js";
+import { passwordPolicyKind } from "../src/kinds/password-policy/index.js";
+import { publicAccessBlockKind } from "../src/kinds/public-access-block/index.js";
+import { DEFAULT_SCP_OPTIONS, serviceControlPolicyKind } from "../src/kinds/service-control-policy/index.js";
+import { findCondition } from "../src/runtime/conditions.js";
+import { Controller } from "../src/runtime/controller.js";
+import { KubeEventRecorder } from "../src/runtime/events.js";
+import { silentLogger } from "../src/runtime/logger.js";
+import type { ManagedKind, ManagedObject } from "../src/runtime/managed.js";
+import { Metrics } from "../src/runtime/metrics.js";
+import { ResourceClient } from "../src/runtime/resource-client.js";
+import { startEnvironment } from "../test/env/environment.js";
+import { sleep, waitUntil } from "../test/env/process.js";
+import { provision } from "../test/env/provision.js";
+import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS } from "../test/support/aws.js";
+
+const POLL_MS = 2000;
+const STEADY_POLLS = 5;
+
+const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-bench-"));
+const env = await startEnvironment({ dir, workers: 1 });
+try {
+  const worker = env.workers[0]!;
+  const { kubectl } = await provision(["kubectl"]);
+  const { execFileSync } = await import("node:child_process");
+  execFileSync(kubectl!, ["apply", "--server-side", "-f", "crds/"], {
+    env: { ...process.env, KUBECONFIG: worker.kubeconfigPath },
+  });
+  execFileSync(kubectl!, ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"], {
+    env: { ...process.env, KUBECONFIG: worker.kubeconfigPath },
+  });
+  const endpoint = awsEndpoint(worker.awsEndpoint);
+  const org = await createOrganization({ ous: [{ name: "Workloads", accounts: ["dev-1"] }] }, endpoint);
+  const member = org.accountIds.get("dev-1")!;
+
+  const calls = new Map<string, number>();
+  const aws = new AwsClients({
+    region: "us-east-1",
+    endpoint,
+    roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
+    maxAttempts: 3,
+    credentials: MANAGEMENT_CREDENTIALS,
+    observeCall: (service, operation) =>
+      calls.set(`${service}/${operation}`, (calls.get(`${service}/${operation}`) ?? 0) + 1),
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(worker.kubeconfigPath);
+  const metrics = new Metrics();
+  const events = new KubeEventRecorder(kc, "orgguard-bench", silentLogger);
+  const cases: Array<{ kind: ManagedKind; plural: string; spec: Record<string, unknown> }> = [
+    {
+      kind: serviceControlPolicyKind(aws, DEFAULT_SCP_OPTIONS) as unknown as ManagedKind,
+      plural: "servicecontrolpolicies",
+      spec: {
+        document: {
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Deny", Action: "organizations:LeaveOrganization", Resource: "*" }],
+        },
+        targets: [{ ouPath: "Root/Workloads" }],
+      },
+    },
+    {
+      kind: passwordPolicyKind(aws) as unknown as ManagedKind,
+      plural: "passwordpolicies",
+      spec: { accountId: member },
+    },
+    {
+      kind: publicAccessBlockKind(aws) as unknown as ManagedKind,
+      plural: "publicaccessblocks",
+      spec: { accountId: member },
+    },
+  ];
+  const snapshot = () => new Map(calls);
+  const delta = (before: Map<string, number>) =>
+    [...calls].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
+  const reconciles = async (kind: string) =>
+    (await metrics.reconciles.get()).values
+      .filter((v) => v.labels.kind === kind)
+      .reduce((n, v) => n + v.value, 0);
+
+  console.log(
+    `AWS calls per reconcile (poll ${POLL_MS} ms, ${STEADY_POLLS} steady polls, member account via AssumeRole)\n`,
+  );
+  for (const c of cases) {
+    const controller = new Controller(kc, c.kind, events, metrics, silentLogger, {
+      workers: 1,
+      pollIntervalMs: POLL_MS,
+      pollJitter: 0,
+    });
+    controller.start();
+    await waitUntil(async () => controller.hasSynced(), 30_000, "informer sync");
+    const client = new ResourceClient<ManagedObject>(kc, c.kind.ref);
+    const kindName = c.kind.ref.kind;
+    const before = snapshot();
+    const started = Date.now();
+    await client.create({
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: kindName,
+      metadata: { name: "bench" },
+      spec: c.spec as ManagedObject["spec"],
+    });
+    await waitUntil(
+      async () => findCondition((await client.get("bench"))?.status?.conditions, "Ready")?.status === "True",
+      60_000,
+      `${kindName} Ready`,
+    );
+    const coldMs = Date.now() - started;
+    const cold = delta(before);
+    const coldReconciles = await reconciles(kindName);
+    const steadyBefore = snapshot();
+    const reconcilesBefore = await reconciles(kindName);
+    await sleep(POLL_MS * STEADY_POLLS + 200);
+    const steady = delta(steadyBefore);
+    const steadyReconciles = (await reconciles(kindName)) - reconcilesBefore;
+    const total = (list: ReadonlyArray<readonly [string, number]>) => list.reduce((n, [, v]) => n + v, 0);
+    console.log(
+      `${kindName}: cold ${total(cold)} calls over ${coldReconciles} reconciles, Ready after ${coldMs} ms`,
+    );
+    for (const [op, n] of cold) console.log(`    ${op.padEnd(48)} ${n}`);
+    console.log(
+      `  steady: ${total(steady)} calls over ${steadyReconciles} reconciles = ${(total(steady) / Math.max(1, steadyReconciles)).toFixed(1)} per reconcile`,
+    );
+    for (const [op, n] of steady)
+      console.log(`    ${op.padEnd(48)} ${(n / Math.max(1, steadyReconciles)).toFixed(1)}`);
+    console.log("");
+    await controller.stop();
+  }
+} finally {
+  await env.stop();
+  await rm(dir, { recursive: true, force: true });
+}
