@@ -1,0 +1,84 @@
+/**
+ * Reads the organization's tree (OUs with their paths, ACTIVE and other accounts with their
+ * parent) from AWS Organizations, cached and refreshed at most once per interval, one refresh at
+ * a time. Listing per container (ListAccountsForParent) costs about one call per OU, where
+ * ListParents per account would cost one per account.
+ */
+import {
+  DescribeOrganizationCommand,
+  ListRootsCommand,
+  type OrganizationsClient,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+} from "@aws-sdk/client-organizations";
+import { toReconcileError } from "../../aws/errors.js";
+import type { Account, OrganizationalUnit, OrganizationView } from "./selection.js";
+
+/** Reads the whole tree once. */
+export async function readOrganization(org: OrganizationsClient): Promise<OrganizationView> {
+  try {
+    const described = await org.send(new DescribeOrganizationCommand({}));
+    const root = (await org.send(new ListRootsCommand({}))).Roots?.[0];
+    if (!root?.Id) throw new Error("the organization has no root");
+    const ous: OrganizationalUnit[] = [];
+    const accounts: Account[] = [];
+    const containers: Array<{ id: string; path: string }> = [{ id: root.Id, path: "Root" }];
+    for (let i = 0; i < containers.length; i++) {
+      const parent = containers[i]!;
+      for await (const page of paginateListOrganizationalUnitsForParent(
+        { client: org },
+        { ParentId: parent.id },
+      )) {
+        for (const ou of page.OrganizationalUnits ?? []) {
+          const path = `${parent.path}/${ou.Name}`;
+          ous.push({ id: ou.Id!, name: ou.Name ?? "", parentId: parent.id, path });
+          containers.push({ id: ou.Id!, path });
+        }
+      }
+      for await (const page of paginateListAccountsForParent({ client: org }, { ParentId: parent.id })) {
+        for (const a of page.Accounts ?? []) {
+          accounts.push({ id: a.Id!, name: a.Name ?? "", status: a.Status ?? "ACTIVE", parentId: parent.id });
+        }
+      }
+    }
+    return {
+      organizationId: described.Organization?.Id ?? "",
+      managementAccountId: described.Organization?.MasterAccountId ?? "",
+      rootId: root.Id,
+      ous,
+      accounts,
+    };
+  } catch (err) {
+    throw toReconcileError(err, "cannot read the organization's accounts and OUs");
+  }
+}
+
+/** A cached view of the organization, refreshed when older than the caller allows. */
+export class OrganizationDiscovery {
+  private current: { view: OrganizationView; at: number } | undefined;
+  private refreshing: Promise<OrganizationView> | undefined;
+
+  constructor(
+    private readonly org: () => OrganizationsClient,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The view, refreshed first if it is older than `maxAgeMs` (0 forces a refresh). */
+  async view(maxAgeMs: number): Promise<OrganizationView> {
+    if (this.current && this.now() - this.current.at < maxAgeMs) return this.current.view;
+    this.refreshing ??= readOrganization(this.org())
+      .then((view) => {
+        this.current = { view, at: this.now() };
+        return view;
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  /** When the current view was read (ms since epoch), if any. */
+  get readAt(): number | undefined {
+    return this.current?.at;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Which accounts an AccountBaseline selects, computed from a snapshot of the organization. Pure:
+ * discovery (the AWS calls) lives in discovery.ts.
+ */
+import type { AccountBaselineSpec } from "../../api/account-baseline.js";
+
+export interface OrganizationalUnit {
+  id: string;
+  name: string;
+  parentId: string;
+  /** Root/Workloads/Prod */
+  path: string;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE... only ACTIVE accounts are ever selected. */
+  status: string;
+  parentId: string;
+}
+
+/** A snapshot of the organization's tree. */
+export interface OrganizationView {
+  organizationId: string;
+  managementAccountId: string;
+  rootId: string;
+  ous: OrganizationalUnit[];
+  accounts: Account[];
+}
+
+type OuSelector = NonNullable<AccountBaselineSpec["accounts"]["organizationalUnits"]>[number];
+
+/** The result: selected account ids (sorted), and selectors that named nothing in the organization. */
+export interface Selection {
+  accountIds: string[];
+  unresolved: string[];
+}
+
+/** The OU (or root) a selector names, by id or path; undefined when the organization has none. */
+export function resolveOu(view: OrganizationView, selector: OuSelector): string | undefined {
+  if (selector.id)
+    return selector.id === view.rootId || view.ous.some((o) => o.id === selector.id)
+      ? selector.id
+      : undefined;
+  if (selector.path === "Root") return view.rootId;
+  return view.ous.find((o) => o.path === selector.path)?.id;
+}
+
+/** The container ids whose direct accounts a selector covers: the OU, plus every OU below it if recursive. */
+export function containersUnder(view: OrganizationView, ouId: string, recursive: boolean): Set<string> {
+  const result = new Set([ouId]);
+  if (!recursive) return result;
+  let added = true;
+  while (added) {
+    added = false;
+    for (const ou of view.ous) {
+      if (result.has(ou.parentId) && !result.has(ou.id)) {
+        result.add(ou.id);
+        added = true;
+      }
+    }
+  }
+  return result;
+}
+
+function accountsUnder(view: OrganizationView, selectors: OuSelector[], unresolved: string[]): Set<string> {
+  const containers = new Set<string>();
+  for (const s of selectors) {
+    const id = resolveOu(view, s);
+    if (!id) {
+      unresolved.push(s.id ?? s.path ?? "");
+      continue;
+    }
+    for (const c of containersUnder(view, id, s.recursive)) containers.add(c);
+  }
+  return new Set(view.accounts.filter((a) => containers.has(a.parentId)).map((a) => a.id));
+}
+
+/**
+ * The ACTIVE accounts a selector matches. The management account is selected only by id: SCPs
+ * never apply to it, so "all" or an OU never sweeps it in, but its own password policy and
+ * public access block matter, and naming it says so.
+ */
+export function selectAccounts(view: OrganizationView, selector: AccountBaselineSpec["accounts"]): Selection {
+  const unresolved: string[] = [];
+  const active = new Map(view.accounts.filter((a) => a.status === "ACTIVE").map((a) => [a.id, a]));
+  const selected = new Set<string>();
+  const notManagement = (id: string) => id !== view.managementAccountId;
+  if (selector.all) for (const id of active.keys()) if (notManagement(id)) selected.add(id);
+  for (const id of accountsUnder(view, selector.organizationalUnits ?? [], unresolved))
+    if (notManagement(id)) selected.add(id);
+  for (const id of selector.ids ?? []) {
+    if (active.has(id)) selected.add(id);
+    else unresolved.push(id);
+  }
+  const excluded = accountsUnder(view, selector.exclude?.organizationalUnits ?? [], unresolved);
+  for (const id of selector.exclude?.ids ?? []) excluded.add(id);
+  const accountIds = [...selected].filter((id) => active.has(id) && !excluded.has(id)).sort();
+  return { accountIds, unresolved };
+}
