@@ -14,7 +14,7 @@ import { passwordPolicyKind } from "../src/kinds/password-policy/index.js";
 import { publicAccessBlockKind } from "../src/kinds/public-access-block/index.js";
 import { DEFAULT_SCP_OPTIONS, serviceControlPolicyKind } from "../src/kinds/service-control-policy/index.js";
 import { findCondition } from "../src/runtime/conditions.js";
-import { Controller } from "../src/runtime/controller.js";
+import { managedController } from "../src/runtime/controller.js";
 import { KubeEventRecorder } from "../src/runtime/events.js";
 import { silentLogger } from "../src/runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../src/runtime/managed.js";
@@ -93,7 +93,7 @@ try {
     `AWS calls per reconcile (poll ${POLL_MS} ms, ${STEADY_POLLS} steady polls, member account via AssumeRole)\n`,
   );
   for (const c of cases) {
-    const controller = new Controller(kc, c.kind, events, metrics, silentLogger, {
+    const controller = managedController(kc, c.kind, events, metrics, silentLogger, {
       workers: 1,
       pollIntervalMs: POLL_MS,
       pollJitter: 0,

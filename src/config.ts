@@ -130,6 +130,13 @@ export const OPTIONS = {
     default: "3",
     schema: positiveInt,
   },
+  discoveryInterval: {
+    flag: "discovery-interval",
+    description:
+      "How often AccountBaselines re-read the organization's accounts and OUs (and at once on a spec change).",
+    default: "5m",
+    schema: duration,
+  },
   enableScpPolicyType: {
     flag: "enable-scp-policy-type",
     description:

@@ -6,11 +6,11 @@
 import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ControllerConfig } from "./config.js";
-import { Controller } from "./runtime/controller.js";
-import { KubeEventRecorder } from "./runtime/events.js";
+import { managedController } from "./runtime/controller.js";
+import { type EventRecorder, KubeEventRecorder } from "./runtime/events.js";
 import type { Logger } from "./runtime/logger.js";
 import type { ManagedKind } from "./runtime/managed.js";
-import { Manager } from "./runtime/manager.js";
+import { Manager, type Runnable } from "./runtime/manager.js";
 import { Metrics } from "./runtime/metrics.js";
 
 export const COMPONENT = "orgguard-controller";
@@ -22,16 +22,17 @@ export function createManager(
   kinds: ManagedKind[],
   logger: Logger,
   metrics = new Metrics(),
+  composites: (deps: { events: EventRecorder; metrics: Metrics; logger: Logger }) => Runnable[] = () => [],
 ): Manager {
   const events = new KubeEventRecorder(kc, COMPONENT, logger);
-  const controllers = kinds.map(
-    (kind) =>
-      new Controller(kc, kind, events, metrics, logger, {
-        workers: config.workers,
-        pollIntervalMs: config.pollInterval,
-        drainTimeoutMs: config.shutdownTimeout,
-      }),
+  const controllers: Runnable[] = kinds.map((kind) =>
+    managedController(kc, kind, events, metrics, logger, {
+      workers: config.workers,
+      pollIntervalMs: config.pollInterval,
+      drainTimeoutMs: config.shutdownTimeout,
+    }),
   );
+  controllers.push(...composites({ events, metrics, logger }));
   return new Manager(kc, controllers, metrics, logger, {
     healthProbeBindAddress: config.healthProbeBindAddress,
     metricsBindAddress: config.metricsBindAddress,

@@ -6,6 +6,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
 import { loadConfig, optionsTable } from "../config.js";
+import { accountBaselineController } from "../kinds/account-baseline/index.js";
 import { controllerKinds } from "../kinds/index.js";
 import { createManager, runUntilStopped } from "../main.js";
 import { createLogger } from "../runtime/logger.js";
@@ -41,6 +42,14 @@ export async function runController(args: string[]): Promise<number> {
     perTargetLimit: config.scpPerTargetLimit,
     sizeLimit: config.scpSizeLimit,
   };
-  const manager = createManager(config, kc, controllerKinds({ aws, scp }), logger, metrics);
+  const manager = createManager(config, kc, controllerKinds({ aws, scp }), logger, metrics, (deps) => [
+    accountBaselineController(kc, aws, deps, {
+      workers: config.workers,
+      pollIntervalMs: config.pollInterval,
+      drainTimeoutMs: config.shutdownTimeout,
+      discoveryIntervalMs: config.discoveryInterval,
+      progressIntervalMs: 5000,
+    }),
+  ]);
   return runUntilStopped(manager, logger, config.shutdownTimeout);
 }

@@ -7,7 +7,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { EventRecorder } from "./events.js";
 import { Informer } from "./informer.js";
-import type { KubeObject } from "./kube-object.js";
+import type { KubeObject, ResourceRef } from "./kube-object.js";
 import type { Logger } from "./logger.js";
 import type { Action, ManagedKind, ManagedObject } from "./managed.js";
 import { ConflictError, ManagedReconciler, type ReconcilerOptions } from "./managed-reconciler.js";
@@ -38,12 +38,32 @@ export function needsReconcile(previous: KubeObject, object: KubeObject): boolea
   );
 }
 
+/** A controller running the managed reconciler for a kind (Observe / Create / Update / Delete). */
+export function managedController<T extends ManagedObject>(
+  kc: KubeConfig,
+  kind: ManagedKind<T>,
+  events: EventRecorder,
+  metrics: Metrics,
+  logger: Logger,
+  options: ControllerOptions,
+): Controller<T> {
+  return new Controller<T>(
+    kc,
+    kind.ref,
+    (client) =>
+      new ManagedReconciler(kind, client, events, metrics, logger.child({ kind: kind.ref.kind }), options),
+    metrics,
+    logger,
+    options,
+  );
+}
+
 /** The generic reconcile a controller runs for a key: the managed reconciler, or another (composite) one. */
 export interface Reconciler<T extends KubeObject> {
   reconcile(object: T | undefined): Promise<Action>;
 }
 
-export class Controller<T extends ManagedObject = ManagedObject> implements Runnable {
+export class Controller<T extends KubeObject = ManagedObject> implements Runnable {
   readonly name: string;
   readonly queue: WorkQueue;
   readonly informer: Informer<T>;
@@ -52,18 +72,21 @@ export class Controller<T extends ManagedObject = ManagedObject> implements Runn
   private workers: Promise<void>[] = [];
   private readonly kindName: string;
 
+  /**
+   * A controller for `ref` whose keys are reconciled by what `makeReconciler` returns (given the
+   * controller's client and informer). `managedController` builds the usual managed one.
+   */
   constructor(
     kc: KubeConfig,
-    kind: ManagedKind<T>,
-    events: EventRecorder,
+    ref: ResourceRef,
+    makeReconciler: (client: ResourceClient<T>, informer: Informer<T>) => Reconciler<T>,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly options: ControllerOptions,
-    reconciler?: Reconciler<T>,
   ) {
-    this.kindName = kind.ref.kind;
-    this.name = kind.ref.kind;
-    this.client = new ResourceClient<T>(kc, kind.ref);
+    this.kindName = ref.kind;
+    this.name = ref.kind;
+    this.client = new ResourceClient<T>(kc, ref);
     this.queue = new WorkQueue(
       new BackoffRateLimiter(options.backoffBaseMs ?? 1000, options.backoffMaxMs ?? 300_000),
       {
@@ -71,16 +94,6 @@ export class Controller<T extends ManagedObject = ManagedObject> implements Runn
         waited: (ms) => metrics.queueWait.observe({ kind: this.kindName }, ms / 1000),
       },
     );
-    this.reconciler =
-      reconciler ??
-      new ManagedReconciler(
-        kind,
-        this.client,
-        events,
-        metrics,
-        logger.child({ kind: this.kindName }),
-        options,
-      );
     const enqueue = (o: T) => this.queue.add(o.metadata.name);
     this.informer = new Informer<T>(
       this.client,
@@ -94,6 +107,7 @@ export class Controller<T extends ManagedObject = ManagedObject> implements Runn
       logger.child({ kind: this.kindName, component: "informer" }),
       { labelSelector: options.labelSelector },
     );
+    this.reconciler = makeReconciler(this.client, this.informer);
   }
 
   /** Starts the informer (not waiting for it to sync) and the workers. */

@@ -26,7 +26,7 @@ import {
   serviceControlPolicyKind,
 } from "../../src/kinds/service-control-policy/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { Controller } from "../../src/runtime/controller.js";
+import { type Controller, managedController } from "../../src/runtime/controller.js";
 import { KubeEventRecorder } from "../../src/runtime/events.js";
 import { silentLogger } from "../../src/runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../../src/runtime/managed.js";
@@ -107,7 +107,7 @@ beforeAll(async () => {
     publicAccessBlockKind(aws, { confirmIntervalMs: 200, confirmAttempts: 5 }),
   ] as unknown as ManagedKind[];
   for (const kind of kinds) {
-    const c = new Controller(kc, kind, events, new Metrics(), silentLogger, options);
+    const c = managedController(kc, kind, events, new Metrics(), silentLogger, options);
     c.start();
     controllers.push(c);
   }

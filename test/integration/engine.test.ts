@@ -6,7 +6,7 @@
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { Controller } from "../../src/runtime/controller.js";
+import { type Controller, managedController } from "../../src/runtime/controller.js";
 import { TerminalError } from "../../src/runtime/errors.js";
 import { KubeEventRecorder } from "../../src/runtime/events.js";
 import { FINALIZER } from "../../src/runtime/finalizer.js";
@@ -40,7 +40,7 @@ beforeAll(async () => {
   kc = adminKubeConfig();
   await installGadgetCrd(kc);
   client = new ResourceClient<Gadget>(kc, GADGET);
-  controller = new Controller<Gadget>(
+  controller = managedController<Gadget>(
     kc,
     external.kind(),
     new KubeEventRecorder(kc, "orgguard-test", silentLogger),

@@ -1,0 +1,79 @@
+/**
+ * The child objects an AccountBaseline owns: one PasswordPolicy and/or PublicAccessBlock per
+ * selected account, named after the baseline and the account, labelled with the baseline's name
+ * and owned by it. Pure: builds and compares manifests.
+ */
+import { type AccountBaselineSpec, accountBaselineSpec } from "../../api/account-baseline.js";
+import { API_GROUP_VERSION } from "../../api/common.js";
+import type { KubeObject } from "../../runtime/kube-object.js";
+import type { ManagedObject } from "../../runtime/managed.js";
+
+export const BASELINE_LABEL = "orgguard.io/baseline";
+
+export type SettingKind = "PasswordPolicy" | "PublicAccessBlock";
+export const SETTING_KINDS: readonly SettingKind[] = ["PasswordPolicy", "PublicAccessBlock"];
+
+export type BaselineObject = KubeObject<AccountBaselineSpec, Record<string, unknown>>;
+
+/** The settings a baseline asks for, with the schema's defaults applied. */
+export function settingsOf(baseline: BaselineObject): Partial<Record<SettingKind, Record<string, unknown>>> {
+  const spec = accountBaselineSpec.parse(baseline.spec);
+  return {
+    ...(spec.passwordPolicy ? { PasswordPolicy: spec.passwordPolicy } : {}),
+    ...(spec.publicAccessBlock ? { PublicAccessBlock: spec.publicAccessBlock } : {}),
+  };
+}
+
+export const childName = (baseline: string, accountId: string): string => `${baseline}-${accountId}`;
+
+/** The child manifest for one account and setting. */
+export function childManifest(
+  baseline: BaselineObject,
+  kind: SettingKind,
+  accountId: string,
+  template: Record<string, unknown>,
+): ManagedObject {
+  const spec = accountBaselineSpec.parse(baseline.spec);
+  return {
+    apiVersion: API_GROUP_VERSION,
+    kind,
+    metadata: {
+      name: childName(baseline.metadata.name, accountId),
+      labels: { [BASELINE_LABEL]: baseline.metadata.name },
+      ownerReferences: [
+        {
+          apiVersion: baseline.apiVersion,
+          kind: baseline.kind,
+          name: baseline.metadata.name,
+          uid: baseline.metadata.uid ?? "",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      ...template,
+      accountId,
+      managementPolicy: spec.managementPolicy,
+      deletionPolicy: spec.deletionPolicy,
+    } as ManagedObject["spec"],
+  };
+}
+
+/** Whether a child's spec already says everything the desired spec says. */
+export function childUpToDate(child: ManagedObject, desired: ManagedObject): boolean {
+  const have = child.spec as Record<string, unknown>;
+  const want = desired.spec as Record<string, unknown>;
+  const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
+  return [...keys].every((k) => JSON.stringify(have[k]) === JSON.stringify(want[k]));
+}
+
+/** Orders claimants: the older object wins, then the name (so the winner is the same for everyone). */
+export function olderFirst(
+  a: { creationTimestamp?: string; name: string },
+  b: { creationTimestamp?: string; name: string },
+): number {
+  const ta = Date.parse(a.creationTimestamp ?? "") || 0;
+  const tb = Date.parse(b.creationTimestamp ?? "") || 0;
+  return ta !== tb ? ta - tb : a.name.localeCompare(b.name);
+}
