@@ -52,10 +52,8 @@ env-down: deps ## stop what env-up started
 	@$(TSX) hack/devenv.ts down
 
 .PHONY: demo
-demo: ## run the controller against a local control plane and emulator (not yet: see README)
-	@echo "make demo arrives once the kinds reconcile against AWS (see the README's status note)."
-	@echo "Meanwhile: make env-up starts the local kube-apiserver and AWS emulator; orgguard validate examples/ checks the examples."
-	@exit 2
+demo: deps provision build ## orgguard end to end: local control plane + AWS emulator, examples applied and reconciled, drift repaired
+	@$(TSX) hack/demo.ts
 
 .PHONY: clean
 clean: ## remove build output (the binary cache outside the repo is kept)

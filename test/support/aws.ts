@@ -146,8 +146,9 @@ export async function createAccount(org: OrganizationsClient, name: string): Pro
 export async function memberCredentials(
   accountId: string,
   roleName = "OrganizationAccountAccessRole",
+  endpoint = awsEndpoint(),
 ): Promise<AwsCredentialIdentity> {
-  const sts = new STSClient(awsClientConfig());
+  const sts = new STSClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
   const out = await sts.send(
     new AssumeRoleCommand({
       RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`,

@@ -1,0 +1,149 @@
+/**
+ * `make demo`: orgguard end to end on the local default, non-interactive.
+ * 1. starts etcd, kube-apiserver and moto (as `make env-up`, in .devenv/demo);
+ * 2. creates a demo organization (OUs and member accounts) in moto;
+ * 3. installs the CRDs and starts `orgguard controller` against both;
+ * 4. applies a coherent set of examples (the SCP library, the CIS baseline for every member
+ *    account, and the management account's own password policy and public access block);
+ * 5. waits until everything is Ready and prints the status table;
+ * 6. weakens a member account's password policy behind orgguard's back and shows it repaired;
+ * 7. stops everything.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import {
+  GetAccountPasswordPolicyCommand,
+  IAMClient,
+  UpdateAccountPasswordPolicyCommand,
+} from "@aws-sdk/client-iam";
+import { startEnvironment } from "../test/env/environment.js";
+import { waitUntil } from "../test/env/process.js";
+import { provision } from "../test/env/provision.js";
+import { awsClientConfig, awsEndpoint, createOrganization, memberCredentials } from "../test/support/aws.js";
+
+/** The examples the demo applies: together they describe one consistent organization. */
+const DEMO_MANIFESTS = [
+  "examples/scp-library",
+  "examples/account-baseline/cis-baseline.yaml",
+  "examples/password-policy/minimal.yaml",
+  "examples/public-access-block/minimal.yaml",
+];
+
+const step = (text: string) => console.log(`\n==> ${text}`);
+const dir = path.resolve(".devenv/demo");
+await rm(dir, { recursive: true, force: true });
+await mkdir(dir, { recursive: true });
+
+step("starting etcd, kube-apiserver and moto");
+const started = Date.now();
+const env = await startEnvironment({ dir, workers: 1 });
+let controller: ChildProcess | undefined;
+let exitCode = 0;
+try {
+  const worker = env.workers[0]!;
+  const { kubectl } = await provision(["kubectl"]);
+  const kubeEnv = { ...process.env, KUBECONFIG: worker.kubeconfigPath };
+  const k = (...args: string[]) => execFileSync(kubectl!, args, { env: kubeEnv, encoding: "utf8" });
+  console.log(
+    `    ready in ${Date.now() - started} ms (kube-apiserver ${worker.apiServerUrl}, moto ${worker.awsEndpoint})`,
+  );
+
+  step("creating a demo organization in moto");
+  const endpoint = awsEndpoint(worker.awsEndpoint);
+  const org = await createOrganization(
+    {
+      ous: [
+        { name: "Workloads", accounts: ["dev-1"], ous: [{ name: "Prod", accounts: ["prod-1", "prod-2"] }] },
+        { name: "Sandbox", accounts: ["sandbox-1"] },
+      ],
+    },
+    endpoint,
+  );
+  for (const [name, id] of org.accountIds) console.log(`    ${name.padEnd(10)} ${id}`);
+
+  step("installing the CRDs and starting orgguard controller");
+  k("apply", "--server-side", "-f", "crds/");
+  k("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all");
+  controller = spawn(
+    process.execPath,
+    [
+      "bin/orgguard.js",
+      "controller",
+      "--poll-interval=10s",
+      "--discovery-interval=10s",
+      "--health-probe-bind-address=127.0.0.1:0",
+      "--metrics-bind-address=127.0.0.1:0",
+    ],
+    {
+      env: {
+        ...kubeEnv,
+        AWS_ENDPOINT_URL: endpoint,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "testing",
+        AWS_SECRET_ACCESS_KEY: "testing",
+      },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+
+  step(`applying ${DEMO_MANIFESTS.join(", ")}`);
+  console.log(
+    k("apply", "--server-side", "-R", ...DEMO_MANIFESTS.flatMap((m) => ["-f", m]))
+      .trimEnd()
+      .replace(/^/gm, "    "),
+  );
+
+  step("waiting until every object is Ready");
+  const notReady = () =>
+    k(
+      "get",
+      "orgguard",
+      "-o",
+      'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+    )
+      .split("\n")
+      .filter((l) => l && !l.endsWith("=True"));
+  const waitStart = Date.now();
+  await waitUntil(
+    async () => notReady().length === 0,
+    180_000,
+    `every object to be Ready (still not: ${notReady().join(", ")})`,
+  );
+  console.log(`    all Ready ${((Date.now() - waitStart) / 1000).toFixed(1)} s after apply`);
+  console.log(k("get", "orgguard").trimEnd().replace(/^/gm, "    "));
+
+  step("a console user weakens prod-1's password policy");
+  const prod = org.accountIds.get("prod-1")!;
+  const iam = new IAMClient(awsClientConfig(await memberCredentials(prod, undefined, endpoint), endpoint));
+  const length = async () =>
+    (await iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy?.MinimumPasswordLength;
+  console.log(`    before: minimum length ${await length()}`);
+  await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 6 }));
+  console.log(`    changed: minimum length ${await length()}`);
+  const changedAt = Date.now();
+  await waitUntil(async () => (await length()) === 14, 60_000, "orgguard to repair the password policy");
+  console.log(
+    `    repaired by orgguard ${((Date.now() - changedAt) / 1000).toFixed(1)} s later: minimum length ${await length()}`,
+  );
+  const events = k(
+    "get",
+    "events",
+    "-n",
+    "default",
+    "--field-selector",
+    "reason=DriftRepaired",
+    "-o",
+    "custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message",
+  );
+  console.log(events.trimEnd().replace(/^/gm, "    "));
+  step("done: stopping the controller and the local environment (make env-up keeps one running)");
+} catch (err) {
+  console.error(`demo failed: ${(err as Error).message}`);
+  exitCode = 1;
+} finally {
+  controller?.kill("SIGTERM");
+  await new Promise((resolve) => (controller ? controller.once("exit", resolve) : resolve(undefined)));
+  await env.stop();
+}
+process.exit(exitCode);

@@ -1,0 +1,24 @@
+/**
+ * `make demo` end to end, without a terminal, so the README's second command cannot rot: it
+ * starts its own control plane and emulator, applies the examples, waits for Ready and shows a
+ * console change repaired.
+ */
+import { execFile } from "node:child_process";
+import { describe, expect, it } from "vitest";
+
+describe("make demo", () => {
+  it("runs end to end and shows drift repaired", async () => {
+    const { code, output } = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", "hack/demo.ts"],
+        { timeout: 280_000, maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+      );
+    });
+    expect(code, output.slice(-3000)).toBe(0);
+    expect(output).toMatch(/all Ready [\d.]+ s after apply/);
+    expect(output).toMatch(/repaired by orgguard [\d.]+ s later: minimum length 14/);
+  }, 300_000);
+});
