@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { crdFileName, crdFor, crdYaml, type SchemaNode } from "../../../src/api/crd.js";
+import { chartCrdsTemplate, crdFileName, crdFor, crdYaml, type SchemaNode } from "../../../src/api/crd.js";
 import { KINDS } from "../../../src/api/kinds.js";
 
 describe("crds/", () => {
@@ -12,6 +12,10 @@ describe("crds/", () => {
       const checkedIn = await readFile(path.join("crds", crdFileName(kind)), "utf8");
       expect(checkedIn, `crds/${crdFileName(kind)} is stale`).toBe(crdYaml(kind));
     }
+  });
+
+  it("and the chart's CRD template too", async () => {
+    expect(await readFile("charts/orgguard/templates/crds.yaml", "utf8")).toBe(chartCrdsTemplate());
   });
 });
 

@@ -1,0 +1,203 @@
+/**
+ * The Helm chart against the real kube-apiserver: lint, a server-side dry-run of what it renders,
+ * an install, and its RBAC proven with a TokenRequest token for the chart's ServiceAccount: the
+ * controller runs with exactly that token (leader election included) and converges an object,
+ * while the same token is refused what the role does not grant.
+ */
+import { execFile } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { stringify } from "yaml";
+import { API_GROUP, API_VERSION } from "../../src/api/common.js";
+import { findCondition } from "../../src/runtime/conditions.js";
+import type { ManagedObject } from "../../src/runtime/managed.js";
+import { ResourceClient } from "../../src/runtime/resource-client.js";
+import { waitUntil } from "../env/process.js";
+import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS, resetMoto } from "../support/aws.js";
+import { workerEnvironment } from "../support/environment.js";
+import { adminKubeConfig, kubeConfigWithToken, statusCodeOf } from "../support/kube.js";
+import { kubectl, kubectlOk } from "../support/kubectl.js";
+
+const NAMESPACE = "orgguard-system";
+const RELEASE = "guard";
+const KUBE_VERSION = "1.34.4";
+
+function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const { helm: binary } = inject("tools");
+  return new Promise((resolve) => {
+    execFile(
+      binary,
+      args,
+      {
+        env: {
+          ...process.env,
+          KUBECONFIG: workerEnvironment().kubeconfigPath,
+          HELM_CACHE_HOME: os.tmpdir(),
+          HELM_CONFIG_HOME: os.tmpdir(),
+        },
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const kc = adminKubeConfig();
+let controller: import("node:child_process").ChildProcess | undefined;
+
+beforeAll(async () => {
+  await kubectl(["create", "namespace", NAMESPACE]);
+  // Other files on this worker install the CRDs with kubectl; the chart must cope (as when a
+  // cluster moves from kubectl-applied CRDs to the chart): --take-ownership adopts them.
+  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
+});
+
+afterAll(async () => {
+  controller?.kill("SIGTERM");
+});
+
+describe("the Helm chart", () => {
+  it("passes helm lint", async () => {
+    const result = await helm(["lint", "charts/orgguard", "--kube-version", KUBE_VERSION]);
+    expect(result.stdout + result.stderr).toContain("0 chart(s) failed");
+    expect(result.code).toBe(0);
+  });
+
+  it("renders manifests the apiserver accepts (server-side dry-run), with 1 and with 3 replicas", async () => {
+    for (const replicas of ["1", "3"]) {
+      const rendered = await helm([
+        "template",
+        RELEASE,
+        "charts/orgguard",
+        "-n",
+        NAMESPACE,
+        "--kube-version",
+        KUBE_VERSION,
+        "--set",
+        `replicaCount=${replicas}`,
+      ]);
+      expect(rendered.code, rendered.stderr).toBe(0);
+      // Every object names its namespace (the Events role lives in default, beside the events).
+      const dryRun = await kubectl(["apply", "--dry-run=server", "-f", "-"], rendered.stdout);
+      // kubectl may warn (for example about CRDs another file applied server-side); errors fail.
+      expect(dryRun.stderr).not.toMatch(/error/i);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      expect(rendered.stdout.includes("kind: PodDisruptionBudget")).toBe(replicas === "3");
+      expect(rendered.stdout).toContain(`name: ORGGUARD_LEADER_ELECT, value: "${replicas === "3"}"`);
+    }
+  });
+
+  it("installs, and its ServiceAccount's token runs the controller while being refused anything else", async () => {
+    const install = await helm(["install", RELEASE, "charts/orgguard", "-n", NAMESPACE, "--take-ownership"]);
+    expect(install.code, install.stderr).toBe(0);
+    await kubectlOk([
+      "wait",
+      "--for=condition=Established",
+      "--timeout=60s",
+      "crd/passwordpolicies.orgguard.io",
+    ]);
+
+    // A token for the chart's ServiceAccount, as the pod would get it.
+    const core = kc.makeApiClient(CoreV1Api);
+    const token = (
+      await core.createNamespacedServiceAccountToken({
+        name: `${RELEASE}-orgguard`,
+        namespace: NAMESPACE,
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      })
+    ).status!.token!;
+    const asController = kubeConfigWithToken(kc, token);
+    expect(
+      await asController
+        .makeApiClient(CoreV1Api)
+        .listSecretForAllNamespaces()
+        .then(() => 200, statusCodeOf),
+    ).toBe(403);
+    expect(
+      await asController
+        .makeApiClient(CoreV1Api)
+        .listNamespacedConfigMap({ namespace: NAMESPACE })
+        .then(() => 200, statusCodeOf),
+    ).toBe(403);
+
+    // The controller with exactly that identity, leader election on, converges a PasswordPolicy.
+    await resetMoto(awsEndpoint());
+    const org = await createOrganization({ accounts: ["rbac-1"] });
+    const kubeconfigPath = path.join(os.tmpdir(), `orgguard-sa-${Date.now()}.kubeconfig`);
+    const cluster = kc.getCurrentCluster()!;
+    await writeFile(
+      kubeconfigPath,
+      stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [
+          { name: "c", cluster: { server: cluster.server, "certificate-authority-data": cluster.caData } },
+        ],
+        users: [{ name: "sa", user: { token } }],
+        contexts: [{ name: "sa", context: { cluster: "c", user: "sa" } }],
+        "current-context": "sa",
+      }),
+    );
+    const { spawn } = await import("node:child_process");
+    const lines: string[] = [];
+    controller = spawn(
+      process.execPath,
+      [
+        "bin/orgguard.js",
+        "controller",
+        "--leader-elect",
+        `--leader-election-namespace=${NAMESPACE}`,
+        "--poll-interval=3s",
+        "--health-probe-bind-address=127.0.0.1:0",
+        "--metrics-bind-address=127.0.0.1:0",
+      ],
+      {
+        env: {
+          ...process.env,
+          KUBECONFIG: kubeconfigPath,
+          AWS_ENDPOINT_URL: awsEndpoint(),
+          AWS_REGION: "us-east-1",
+          AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    controller.stdout!.on("data", (c: Buffer) => lines.push(...c.toString().split("\n")));
+    controller.stderr!.on("data", (c: Buffer) => lines.push(...c.toString().split("\n")));
+    const policies = new ResourceClient<ManagedObject>(kc, {
+      group: API_GROUP,
+      version: API_VERSION,
+      plural: "passwordpolicies",
+      kind: "PasswordPolicy",
+    });
+    const name = `rbac-${Date.now().toString(36)}`;
+    await policies.create({
+      apiVersion: `${API_GROUP}/${API_VERSION}`,
+      kind: "PasswordPolicy",
+      metadata: { name },
+      spec: { accountId: org.accountIds.get("rbac-1")!, deletionPolicy: "Delete" } as ManagedObject["spec"],
+    });
+    await waitUntil(
+      async () => findCondition((await policies.get(name))?.status?.conditions, "Ready")?.status === "True",
+      30_000,
+      `Ready with the chart's RBAC (controller: ${lines
+        .filter((l) => /warn|error|forbidden/i.test(l))
+        .slice(-3)
+        .join(" | ")})`,
+    );
+    const forbidden = lines.filter((l) => /forbidden|403/.test(l));
+    expect(forbidden).toEqual([]);
+    expect(lines.some((l) => l.includes("became leader"))).toBe(true);
+    await policies.delete(name);
+    await waitUntil(
+      async () => (await policies.get(name)) === undefined,
+      20_000,
+      "the object to be deleted with the chart's RBAC",
+    );
+  });
+});
