@@ -2,7 +2,7 @@
 # Provisions the real test components outside the repository, cached by version:
 #   kube-apiserver, kubectl and etcd (built from the Go module proxy), helm, and a moto venv.
 # Prints `NAME=PATH` lines on stdout for the caller; progress goes to stderr.
-# Usage: hack/provision.sh [all|kube-apiserver|kubectl|etcd|helm|moto]...
+# Usage: hack/provision.sh [all|kube-apiserver|kubectl|etcd|helm|moto|lua]...
 # Never skips: when something cannot be provided it fails and says how to provide it.
 set -euo pipefail
 
@@ -125,6 +125,19 @@ install_moto() {
   echo "$venv/bin/moto_server"
 }
 
+# A Lua interpreter for testing the Argo CD health check (Argo CD runs Lua 5.x); from Debian.
+install_lua() {
+  for candidate in lua5.4 lua5.3 lua; do
+    if command -v "$candidate" >/dev/null 2>&1; then command -v "$candidate"; return; fi
+  done
+  command -v apt-get >/dev/null 2>&1 || die "no Lua interpreter: install Lua 5.3 or 5.4 (for example your distribution's lua5.4 package)"
+  [ "$(id -u)" = 0 ] || die "no Lua interpreter: run 'sudo apt-get install lua5.4' (or set ORGGUARD_LUA to one)"
+  log "installing lua5.4 from Debian's packages"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lua5.4) >&2 \
+    || die "apt-get could not install lua5.4 (is the package mirror reachable?)"
+  command -v lua5.4
+}
+
 provide() {
   # `found=$(...)` on its own line: set -e does not see failures inside echo "$(...)".
   local found
@@ -145,16 +158,19 @@ provide() {
     helm)
       if [ -n "${ORGGUARD_HELM:-}" ]; then echo "HELM=$ORGGUARD_HELM"
       else found=$(with_lock helm build_helm); echo "HELM=$found"; fi ;;
+    lua)
+      if [ -n "${ORGGUARD_LUA:-}" ]; then echo "LUA=$ORGGUARD_LUA"
+      else found=$(with_lock lua install_lua); echo "LUA=$found"; fi ;;
     moto)
       if [ -n "${ORGGUARD_TEST_AWS_ENDPOINT:-}" ]; then echo "MOTO_SERVER="
       else found=$(with_lock moto install_moto); echo "MOTO_SERVER=$found"; fi ;;
-    *) die "unknown component '$1' (kube-apiserver, kubectl, etcd, helm, moto, all)" ;;
+    *) die "unknown component '$1' (kube-apiserver, kubectl, etcd, helm, moto, lua, all)" ;;
   esac
 }
 
 mkdir -p "$CACHE"
 [ $# -gt 0 ] || set -- all
 for c in "$@"; do
-  if [ "$c" = all ]; then for x in etcd kube-apiserver kubectl helm moto; do provide "$x"; done
+  if [ "$c" = all ]; then for x in etcd kube-apiserver kubectl helm moto lua; do provide "$x"; done
   else provide "$c"; fi
 done

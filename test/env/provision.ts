@@ -6,12 +6,13 @@ import { promisify } from "node:util";
 const execFileAsync = promisify(execFile);
 
 /** A component hack/provision.sh can provide. */
-export type Component = "kube-apiserver" | "kubectl" | "etcd" | "helm" | "moto";
+export type Component = "kube-apiserver" | "kubectl" | "etcd" | "helm" | "moto" | "lua";
 
 /** Paths of provisioned binaries; `motoServer` is empty when an external moto endpoint is used. */
 export interface Binaries {
   kubeApiserver?: string;
   kubectl?: string;
+  lua?: string;
   etcd?: string;
   helm?: string;
   motoServer?: string;
@@ -21,6 +22,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const KEYS: Record<string, keyof Binaries> = {
   KUBE_APISERVER: "kubeApiserver",
   KUBECTL: "kubectl",
+  LUA: "lua",
   ETCD: "etcd",
   HELM: "helm",
   MOTO_SERVER: "motoServer",
