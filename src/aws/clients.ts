@@ -65,11 +65,25 @@ interface CachedCredentials {
   expiresAt: number;
 }
 
-function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
+/**
+ * Clients per account are kept in a bounded most-recently-used cache: each SDK client holds its
+ * own connection pool, so one per account of a 1,000-account organization would grow without
+ * bound. An evicted client is destroyed (its sockets closed) and made again when needed.
+ */
+export const MAX_CACHED_CLIENTS_PER_SERVICE = 100;
+
+function cached<V extends { destroy(): void }>(map: Map<string, V>, key: string, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) {
     value = make();
-    map.set(key, value);
+  } else {
+    map.delete(key); // re-inserted below: Map order is the recency order
+  }
+  map.set(key, value);
+  if (map.size > MAX_CACHED_CLIENTS_PER_SERVICE) {
+    const [oldestKey, oldest] = map.entries().next().value as [string, V];
+    map.delete(oldestKey);
+    oldest.destroy();
   }
   return value;
 }
