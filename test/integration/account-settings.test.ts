@@ -274,7 +274,8 @@ describe("PublicAccessBlock", () => {
       15_000,
       "the changed flag in AWS",
     );
-    expect(await eventReasons(name)).toContain("Updated");
+    // The event is recorded just after the write that the read above may already see.
+    await waitUntil(async () => (await eventReasons(name)).includes("Updated"), 10_000, "an Updated event");
 
     await accessBlocks.delete(name);
     await waitUntil(
