@@ -40,6 +40,12 @@ export function zodProblems(error: z.ZodError, base: string): Problem[] {
   });
 }
 
+/** A spec's schema problems as `spec.<path>: message` lines (for a Stalled/InvalidSpec condition). */
+export function specProblems(schema: z.ZodType, spec: unknown): string[] {
+  const result = schema.safeParse(spec);
+  return result.success ? [] : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
+}
+
 /** Validates one object from a manifest; returns every problem (an empty list means valid). */
 export function validateObject(object: unknown, options: ValidateOptions = {}): Problem[] {
   if (!isRecord(object)) return [{ path: "", message: "a manifest must be a YAML mapping" }];

@@ -43,6 +43,17 @@ export class ConflictError extends Error {
   override readonly name = "ConflictError";
 }
 
+/** Runs a write; a 409 (or a failed JSON Patch test, 422) means someone else changed the object. */
+export async function guardConflict<R>(write: () => Promise<R>): Promise<R> {
+  try {
+    return await write();
+  } catch (err) {
+    const code = kubeStatusCode(err);
+    if (code === 409 || code === 422) throw new ConflictError(`object changed while reconciling (${code})`);
+    throw err;
+  }
+}
+
 type Outcome = {
   status: ManagedStatus;
   action: Action;
@@ -341,15 +352,8 @@ export class ManagedReconciler<T extends ManagedObject> {
     await this.guard(() => this.client.replaceStatus({ ...object, status }));
   }
 
-  /** Runs a write; a 409 (or a failed JSON Patch test, 422) means someone else changed the object. */
-  private async guard<R>(write: () => Promise<R>): Promise<R> {
-    try {
-      return await write();
-    } catch (err) {
-      const code = kubeStatusCode(err);
-      if (code === 409 || code === 422) throw new ConflictError(`object changed while reconciling (${code})`);
-      throw err;
-    }
+  private guard<R>(write: () => Promise<R>): Promise<R> {
+    return guardConflict(write);
   }
 
   private now(): Date {

@@ -13,12 +13,12 @@ import {
   setCondition,
 } from "../../runtime/conditions.js";
 import type { Reconciler } from "../../runtime/controller.js";
-import { errorMessage, kubeStatusCode, RetryableError, TerminalError } from "../../runtime/errors.js";
+import { errorMessage, RetryableError, TerminalError } from "../../runtime/errors.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizer.js";
 import type { Logger } from "../../runtime/logger.js";
 import type { Action, ManagedObject } from "../../runtime/managed.js";
-import { ConflictError } from "../../runtime/managed-reconciler.js";
+import { ConflictError, guardConflict } from "../../runtime/managed-reconciler.js";
 import type { ResourceClient } from "../../runtime/resource-client.js";
 import {
   BASELINE_LABEL,
@@ -266,13 +266,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
     await this.guard(() => this.baselines.replaceStatus({ ...baseline, status }));
   }
 
-  private async guard<R>(write: () => Promise<R>): Promise<R> {
-    try {
-      return await write();
-    } catch (err) {
-      const code = kubeStatusCode(err);
-      if (code === 409 || code === 422) throw new ConflictError(`object changed while reconciling (${code})`);
-      throw err;
-    }
+  private guard<R>(write: () => Promise<R>): Promise<R> {
+    return guardConflict(write);
   }
 }

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
 import { type PasswordPolicySpec, passwordPolicySpec } from "../../api/password-policy.js";
-import { formatPath } from "../../api/validate.js";
+import { specProblems } from "../../api/validate.js";
 import type { AwsClients } from "../../aws/clients.js";
 import { isNotFound, toReconcileError } from "../../aws/errors.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
@@ -32,12 +32,7 @@ export function passwordPolicyKind(
 ): ManagedKind<PasswordPolicyObject, NormalizedPasswordPolicy> {
   return {
     ref: { group: API_GROUP, version: API_VERSION, plural: "passwordpolicies", kind: "PasswordPolicy" },
-    validate: (object) => {
-      const result = passwordPolicySpec.safeParse(object.spec);
-      return result.success
-        ? []
-        : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
-    },
+    validate: (object) => specProblems(passwordPolicySpec, object.spec),
     connect: async (object) => {
       const spec = specOf(object);
       const accountId = spec.accountId ?? (await aws.ownAccountId());

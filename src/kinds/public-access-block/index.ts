@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-s3-control";
 import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
 import { type PublicAccessBlockSpec, publicAccessBlockSpec } from "../../api/public-access-block.js";
-import { formatPath } from "../../api/validate.js";
+import { specProblems } from "../../api/validate.js";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { TerminalError } from "../../runtime/errors.js";
@@ -38,12 +38,7 @@ export function publicAccessBlockKind(
 ): ManagedKind<PublicAccessBlockObject, NormalizedPublicAccessBlock> {
   return {
     ref: { group: API_GROUP, version: API_VERSION, plural: "publicaccessblocks", kind: "PublicAccessBlock" },
-    validate: (object) => {
-      const result = publicAccessBlockSpec.safeParse(object.spec);
-      return result.success
-        ? []
-        : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
-    },
+    validate: (object) => specProblems(publicAccessBlockSpec, object.spec),
     connect: async (object) => {
       const spec = publicAccessBlockSpec.parse(object.spec);
       const accountId = spec.accountId ?? (await aws.ownAccountId());

@@ -32,7 +32,7 @@ import {
   type ServiceControlPolicySpec,
   serviceControlPolicySpec,
 } from "../../api/service-control-policy.js";
-import { formatPath } from "../../api/validate.js";
+import { specProblems } from "../../api/validate.js";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { KeyedMutex } from "../../aws/limiter.js";
@@ -82,10 +82,9 @@ export function serviceControlPolicyKind(
       kind: "ServiceControlPolicy",
     },
     validate: (object) => {
-      const parsed = serviceControlPolicySpec.safeParse(object.spec);
-      if (!parsed.success)
-        return parsed.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
-      return validateScpDocument(parsed.data.document, {
+      const problems = specProblems(serviceControlPolicySpec, object.spec);
+      if (problems.length > 0) return problems;
+      return validateScpDocument(serviceControlPolicySpec.parse(object.spec).document, {
         basePath: "spec.document",
         sizeLimit: options.sizeLimit,
       }).map((p) => `${p.path}: ${p.message}`);
