@@ -31,6 +31,12 @@ export interface AwsOptions {
   observeCall?: AwsCallObserver;
   /** Process-wide pace for Organizations calls. */
   organizationsRate?: { perSecond: number; burst: number };
+  /**
+   * Refuse every call that is not a read (Get*, List*, Describe*), before it is sent: what
+   * `orgguard plan` runs with, so a plan provably changes nothing (AssumeRole and
+   * GetCallerIdentity, which change nothing, are allowed).
+   */
+  readOnly?: boolean;
   /** Refresh assumed-role credentials this long before they expire. */
   refreshBeforeExpiryMs?: number;
 }
@@ -86,6 +92,11 @@ function cached<V extends { destroy(): void }>(map: Map<string, V>, key: string,
     oldest.destroy();
   }
   return value;
+}
+
+/** Operations that change nothing: reads, and the STS calls that only hand out identities. */
+export function isReadOnlyOperation(operation: string): boolean {
+  return /^(Get|List|Describe)/.test(operation) || operation === "AssumeRole";
 }
 
 /** Makes SDK clients for the controller's own account and for member accounts. */
@@ -238,11 +249,24 @@ export class AwsClients {
     };
   }
 
-  /** Counts every call of `client` by operation and outcome. */
+  /** Counts every call of `client` by operation and outcome, and refuses writes when read-only. */
   private instrument<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
     client: C,
     service: string,
   ): C {
+    if (this.options.readOnly) {
+      (client.middlewareStack as unknown as { add(m: unknown, o: { step: string; name: string }): void }).add(
+        (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+          async (args: unknown) => {
+            const operation = (context.commandName ?? "").replace(/Command$/, "");
+            if (!isReadOnlyOperation(operation)) {
+              throw new Error(`refusing ${service}:${operation}: this client is read-only`);
+            }
+            return next(args);
+          },
+        { step: "initialize", name: "orgguardReadOnly" },
+      );
+    }
     const observe = this.options.observeCall;
     if (!observe) return client;
     const stack = client.middlewareStack as unknown as {

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { runController } from "./controller.js";
 import { runCrds } from "./crds.js";
+import { runApply, runPlan } from "./plan.js";
 import { runValidate } from "./validate.js";
 
 interface Subcommand {
@@ -17,6 +18,11 @@ const subcommands: Record<string, Subcommand> = {
     summary: "check manifests against the schemas and the SCP grammar, without a cluster",
     run: runValidate,
   },
+  plan: {
+    summary: "show what apply would change in AWS (read-only; exit 0 none, 2 changes, 1 error)",
+    run: runPlan,
+  },
+  apply: { summary: "make AWS match the manifests once, without a cluster", run: runApply },
   controller: { summary: "run the controller (--help lists its options)", run: runController },
   crds: {
     summary: "print the CustomResourceDefinitions (--write DIR writes one file per kind)",

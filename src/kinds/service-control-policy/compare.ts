@@ -33,8 +33,9 @@ export interface ObservedPolicy {
 }
 
 /** The tags orgguard puts on every policy it creates: they prove the policy is this object's. */
-export function ownershipTags(objectName: string, uid: string): Record<string, string> {
-  return { [TAG_MANAGED_BY]: "orgguard", [TAG_NAME]: objectName, [TAG_UID]: uid };
+export function ownershipTags(objectName: string, uid: string | undefined): Record<string, string> {
+  // Without a uid (orgguard plan reads manifests, not cluster objects) the uid tag is left as is.
+  return { [TAG_MANAGED_BY]: "orgguard", [TAG_NAME]: objectName, ...(uid ? { [TAG_UID]: uid } : {}) };
 }
 
 /**
@@ -68,7 +69,8 @@ export function attachmentPlan(
 /** Tags to set and tag keys to remove so AWS holds exactly `desired`. */
 export function tagPlan(desired: Record<string, string>, observed: Record<string, string>) {
   const set = Object.fromEntries(Object.entries(desired).filter(([k, v]) => observed[k] !== v));
-  const remove = Object.keys(observed).filter((k) => !(k in desired));
+  // Ownership tags are only ever set, never removed.
+  const remove = Object.keys(observed).filter((k) => !(k in desired) && k !== TAG_UID);
   return { set, remove };
 }
 

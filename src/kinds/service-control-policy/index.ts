@@ -198,7 +198,7 @@ function scpClient(
         name: spec.policyName ?? objectName,
         description: spec.description,
         document: spec.document,
-        tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid ?? "") },
+        tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
         targets: await resolveTargets(org, root.Id, spec.targets),
       };
       observed = await findPolicy(org, object.status?.policyId as string | undefined, desired.name);
