@@ -3,6 +3,7 @@
  * schemas the CRDs are generated from plus the SCP grammar. One line per problem; exit 1 if any.
  */
 import { parseArgs } from "node:util";
+import { type LintOptions, lintObject } from "../api/lint.js";
 import { DEFAULT_SCP_SIZE_LIMIT } from "../api/scp-document.js";
 import { validateObject } from "../api/validate.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
@@ -46,6 +47,20 @@ export function validateDocuments(documents: ManifestDocument[], scpSizeLimit: n
   });
 }
 
+/** Lint warnings for the documents that parsed and validated. */
+export function lintDocuments(documents: ManifestDocument[], options: LintOptions): LocatedProblem[] {
+  return documents.flatMap((doc) =>
+    doc.parseError !== undefined || validateObject(doc.object).length > 0
+      ? []
+      : lintObject(doc.object, options).map((w) => ({
+          file: doc.file,
+          line: doc.line,
+          object: describeObject(doc.object),
+          ...w,
+        })),
+  );
+}
+
 export const formatProblem = (p: LocatedProblem): string =>
   `${p.file}:${p.line}: ${p.object}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 
@@ -53,7 +68,11 @@ export async function runValidate(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { "scp-size-limit": { type: "string", default: String(DEFAULT_SCP_SIZE_LIMIT) } },
+    options: {
+      "scp-size-limit": { type: "string", default: String(DEFAULT_SCP_SIZE_LIMIT) },
+      strict: { type: "boolean", default: false },
+      "management-account-id": { type: "string" },
+    },
   });
   const limit = Number(values["scp-size-limit"]);
   if (!Number.isInteger(limit) || limit <= 0) {
@@ -63,7 +82,9 @@ export async function runValidate(args: string[]): Promise<number> {
     return 1;
   }
   if (positionals.length === 0) {
-    console.error("usage: orgguard validate [--scp-size-limit N] <files or folders>...");
+    console.error(
+      "usage: orgguard validate [--strict] [--management-account-id ID] [--scp-size-limit N] <files or folders>...",
+    );
     return 1;
   }
   let documents: ManifestDocument[];
@@ -74,8 +95,12 @@ export async function runValidate(args: string[]): Promise<number> {
     return 1;
   }
   const problems = validateDocuments(documents, limit);
+  const warnings = lintDocuments(documents, { managementAccountId: values["management-account-id"] });
   for (const p of problems) console.log(formatProblem(p));
+  for (const w of warnings) console.log(formatProblem({ ...w, message: `warning: ${w.message}` }));
   const files = new Set(documents.map((d) => d.file)).size;
-  console.error(`checked ${documents.length} object(s) in ${files} file(s): ${problems.length} problem(s)`);
-  return problems.length === 0 ? 0 : 1;
+  console.error(
+    `checked ${documents.length} object(s) in ${files} file(s): ${problems.length} problem(s), ${warnings.length} warning(s)`,
+  );
+  return problems.length > 0 || (values.strict && warnings.length > 0) ? 1 : 0;
 }

@@ -30,6 +30,16 @@ describe("orgguard validate", () => {
     expect((await run(["validate", ...args])).code).toBe(code);
   });
 
+  it("prints warnings without failing, unless --strict", async () => {
+    const file = "examples/password-policy/minimal.yaml";
+    const relaxed = await run(["validate", file]);
+    expect(relaxed.code).toBe(0);
+    expect(relaxed.out).toEqual([
+      `${file}:3: PasswordPolicy/own-account: spec.passwordReusePrevention: warning: CIS asks to prevent reuse of the last 24 passwords (no reuse check here)`,
+    ]);
+    expect((await run(["validate", "--strict", file])).code).toBe(1);
+  });
+
   it("prints one line per problem with file, line, object, field and message", async () => {
     const { out } = await run(["validate", "test/fixtures/invalid/password-length-too-short.yaml"]);
     expect(out).toEqual([

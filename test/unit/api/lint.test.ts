@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { lintObject } from "../../../src/api/lint.js";
+
+const scp = (targets: unknown[], statement: Record<string, unknown>) => ({
+  apiVersion: "orgguard.io/v1alpha1",
+  kind: "ServiceControlPolicy",
+  metadata: { name: "x" },
+  spec: { targets, document: { Version: "2012-10-17", Statement: [statement] } },
+});
+const denyAll = { Effect: "Deny", Action: "*", Resource: "*" };
+
+describe("lintObject", () => {
+  const cases = [
+    {
+      reason: "deny everything on the root",
+      object: scp([{ root: true }], denyAll),
+      paths: ["spec.document.Statement[0]"],
+    },
+    {
+      reason: "deny everything on an OU path",
+      object: scp([{ ouPath: "Root/Workloads" }], denyAll),
+      paths: ["spec.document.Statement[0]"],
+    },
+    {
+      reason: "deny everything with a condition is an exception, not a lock-out",
+      object: scp([{ root: true }], {
+        ...denyAll,
+        Condition: { StringLike: { "aws:PrincipalArn": "arn:aws:iam::*:root" } },
+      }),
+      paths: [],
+    },
+    {
+      reason: "deny everything on one account is deliberate (quarantine)",
+      object: scp([{ accountId: "111111111111" }], denyAll),
+      paths: [],
+    },
+    {
+      reason: "the same target twice",
+      object: scp([{ ouPath: "Root/A" }, { ouPath: "Root/A" }], {
+        Effect: "Deny",
+        Action: "s3:*",
+        Resource: "*",
+      }),
+      paths: ["spec.targets[1]"],
+    },
+    {
+      reason: "the management account, when known, is never restricted by an SCP",
+      object: scp([{ accountId: "123456789012" }], { Effect: "Deny", Action: "s3:*", Resource: "*" }),
+      paths: ["spec.targets[0]"],
+    },
+    {
+      reason: "a password policy below CIS on both counts",
+      object: { kind: "PasswordPolicy", metadata: { name: "p" }, spec: { minimumPasswordLength: 8 } },
+      paths: ["spec.minimumPasswordLength", "spec.passwordReusePrevention"],
+    },
+    {
+      reason: "a CIS password policy",
+      object: {
+        kind: "PasswordPolicy",
+        metadata: { name: "p" },
+        spec: { minimumPasswordLength: 14, passwordReusePrevention: 24 },
+      },
+      paths: [],
+    },
+    {
+      reason: "a baseline's password template is held to CIS too",
+      object: {
+        kind: "AccountBaseline",
+        metadata: { name: "b" },
+        spec: { accounts: { all: true }, passwordPolicy: { passwordReusePrevention: 5 } },
+      },
+      paths: ["spec.passwordPolicy.passwordReusePrevention"],
+    },
+  ];
+  it.each(cases)("$reason", ({ object, paths }) => {
+    expect(lintObject(object, { managementAccountId: "123456789012" }).map((w) => w.path)).toEqual(paths);
+  });
+});
