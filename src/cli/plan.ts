@@ -55,6 +55,7 @@ export async function reconcileObjects(
   aws: AwsClients,
   config: ControllerConfig,
   apply: boolean,
+  onEntry: (entry: PlanEntry) => void = () => undefined,
 ): Promise<PlanEntry[]> {
   const kinds = controllerKinds({
     aws,
@@ -68,10 +69,14 @@ export async function reconcileObjects(
   const discovery = new OrganizationDiscovery(() => aws.organizations());
   const sorted = [...objects].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   const entries: PlanEntry[] = [];
+  const record = (entry: PlanEntry) => {
+    entries.push(entry);
+    onEntry(entry);
+  };
   for (const object of sorted) {
     const name = `${object.kind}/${object.metadata.name}`;
     if (object.kind !== "AccountBaseline") {
-      entries.push(await reconcileOne(kindOf(object.kind), object, name, undefined, apply));
+      record(await reconcileOne(kindOf(object.kind), object, name, undefined, apply));
       continue;
     }
     try {
@@ -84,11 +89,11 @@ export async function reconcileObjects(
         if (!template) continue;
         for (const accountId of selection.accountIds) {
           const child = childManifest(baseline, setting, accountId, template);
-          entries.push(await reconcileOne(kindOf(setting), child, name, `${setting} of ${accountId}`, apply));
+          record(await reconcileOne(kindOf(setting), child, name, `${setting} of ${accountId}`, apply));
         }
       }
     } catch (err) {
-      entries.push({ object: name, action: "error", changes: [], error: errorMessage(err) });
+      record({ object: name, action: "error", changes: [], error: errorMessage(err) });
     }
   }
   return entries;
@@ -243,7 +248,11 @@ async function run(args: string[], apply: boolean): Promise<number> {
     return 1;
   }
   const aws = awsFor(config, !apply);
-  const entries = await reconcileObjects(objects, aws, config, apply);
+  // On a terminal, apply shows each object as it is done (it may take minutes for a large organization).
+  const progress = apply && output === "text" && process.stdout.isTTY === true;
+  const entries = await reconcileObjects(objects, aws, config, apply, (entry) => {
+    if (progress) process.stdout.write(`${formatText([entry], true, true).split("\n")[0]}\n`);
+  });
   if (output === "json") console.log(JSON.stringify({ entries, summary: summary(entries, apply) }, null, 2));
   else if (output === "markdown") console.log(formatMarkdown(entries));
   else console.log(formatText(entries, process.stdout.isTTY === true, apply));

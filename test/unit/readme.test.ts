@@ -1,5 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+import { validateObject } from "../../src/api/validate.js";
 import { optionsTable } from "../../src/config.js";
 
 describe("README.md", () => {
@@ -11,5 +13,15 @@ describe("README.md", () => {
 
   it("documents exactly the controller options the code has (`npm run docs` regenerates the table)", async () => {
     expect(await readFile("README.md", "utf8")).toContain(optionsTable());
+  });
+
+  it("shows manifests that orgguard validate accepts", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1]!)
+      .filter((b) => b.includes("orgguard.io/v1alpha1"));
+    const objects = blocks.flatMap((b) => parseAllDocuments(b).map((d) => d.toJS()));
+    expect(objects.length).toBeGreaterThanOrEqual(4);
+    for (const o of objects) expect(validateObject(o), JSON.stringify(o)).toEqual([]);
   });
 });
