@@ -67,6 +67,20 @@ describe("the Helm chart", () => {
     expect(result.code).toBe(0);
   });
 
+  it("refuses values that break values.schema.json, naming the value", async () => {
+    const cases = [
+      { set: "controller.pollInterval=often", names: "/controller/pollInterval" },
+      { set: "replicaCount=0", names: "/replicaCount" },
+      { set: "aws.roleArnTemplate=arn:aws:iam::1:role/fixed", names: "/aws/roleArnTemplate" },
+      { set: "controler.workers=3", names: "controler" },
+    ];
+    for (const c of cases) {
+      const result = await helm(["lint", "charts/orgguard", "--kube-version", KUBE_VERSION, "--set", c.set]);
+      expect(result.code, c.set).not.toBe(0);
+      expect(result.stdout + result.stderr).toContain(c.names);
+    }
+  });
+
   it("renders manifests the apiserver accepts (server-side dry-run), with 1 and with 3 replicas", async () => {
     for (const replicas of ["1", "3"]) {
       const rendered = await helm([
