@@ -56,8 +56,14 @@ export function classifyAwsError(err: unknown): AwsErrorClass {
   if (NOT_FOUND.has(code)) return "not-found";
   if (TERMINAL.has(code)) return "terminal";
   if (THROTTLED.has(code)) return "throttled";
+  // HTTP 403 is "forbidden" whatever the body says (an unreadable body leaves the SDK with a
+  // generic name such as Unknown or SyntaxError): retrying cannot help until permissions change.
+  if (httpStatus(err) === 403) return "terminal";
   return "retryable";
 }
+
+const httpStatus = (err: unknown): number | undefined =>
+  (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
 export const isNotFound = (err: unknown): boolean => classifyAwsError(err) === "not-found";
 
@@ -67,7 +73,9 @@ export const isNotFound = (err: unknown): boolean => classifyAwsError(err) === "
  * `what` says what was attempted, lower-case: "cannot update the password policy of 123456789012".
  */
 export function toReconcileError(err: unknown, what: string): Error {
-  const code = awsErrorCode(err) ?? "Error";
+  const named = awsErrorCode(err) ?? "Error";
+  // A 403 whose code the SDK could not read is, for the condition, an AccessDenied.
+  const code = httpStatus(err) === 403 && !TERMINAL.has(named) ? "AccessDenied" : named;
   const message = `${what}: ${code}: ${err instanceof Error ? err.message : String(err)}`;
   switch (classifyAwsError(err)) {
     case "terminal":

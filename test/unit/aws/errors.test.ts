@@ -32,6 +32,15 @@ describe("classifyAwsError", () => {
     expect(classifyAwsError(awsError(code))).toBe(expected);
   });
 
+  it("an HTTP 403 whose body the SDK could not read is terminal, reported as AccessDenied", () => {
+    const unreadable = Object.assign(new Error("Unexpected token '<'"), {
+      name: "SyntaxError",
+      $metadata: { httpStatusCode: 403 },
+    });
+    expect(classifyAwsError(unreadable)).toBe("terminal");
+    expect((toReconcileError(unreadable, "cannot list") as TerminalError).reason).toBe("AccessDenied");
+  });
+
   it("a network error without an AWS code is retryable", () => {
     expect(classifyAwsError(new Error("socket hang up"))).toBe("retryable");
   });
