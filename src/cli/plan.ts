@@ -85,10 +85,9 @@ export async function reconcileObjects(
       const selection = selectAccounts(view, (baseline.spec as BaselineObject["spec"]).accounts);
       const settings = settingsOf(baseline);
       for (const setting of SETTING_KINDS) {
-        const template = settings[setting];
-        if (!template) continue;
+        if (!settings.templates[setting]) continue;
         for (const accountId of selection.accountIds) {
-          const child = childManifest(baseline, setting, accountId, template);
+          const child = childManifest(baseline, settings, setting, accountId);
           record(await reconcileOne(kindOf(setting), child, name, `${setting} of ${accountId}`, apply));
         }
       }

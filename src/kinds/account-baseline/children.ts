@@ -15,12 +15,25 @@ export const SETTING_KINDS: readonly SettingKind[] = ["PasswordPolicy", "PublicA
 
 export type BaselineObject = KubeObject<AccountBaselineSpec, Record<string, unknown>>;
 
+/** A baseline's spec parsed once (schema defaults applied): what every child is built from. */
+export interface BaselineSettings {
+  accounts: AccountBaselineSpec["accounts"];
+  templates: Partial<Record<SettingKind, Record<string, unknown>>>;
+  managementPolicy: AccountBaselineSpec["managementPolicy"];
+  deletionPolicy: AccountBaselineSpec["deletionPolicy"];
+}
+
 /** The settings a baseline asks for, with the schema's defaults applied. */
-export function settingsOf(baseline: BaselineObject): Partial<Record<SettingKind, Record<string, unknown>>> {
+export function settingsOf(baseline: BaselineObject): BaselineSettings {
   const spec = accountBaselineSpec.parse(baseline.spec);
   return {
-    ...(spec.passwordPolicy ? { PasswordPolicy: spec.passwordPolicy } : {}),
-    ...(spec.publicAccessBlock ? { PublicAccessBlock: spec.publicAccessBlock } : {}),
+    accounts: spec.accounts,
+    templates: {
+      ...(spec.passwordPolicy ? { PasswordPolicy: spec.passwordPolicy } : {}),
+      ...(spec.publicAccessBlock ? { PublicAccessBlock: spec.publicAccessBlock } : {}),
+    },
+    managementPolicy: spec.managementPolicy,
+    deletionPolicy: spec.deletionPolicy,
   };
 }
 
@@ -29,11 +42,10 @@ export const childName = (baseline: string, accountId: string): string => `${bas
 /** The child manifest for one account and setting. */
 export function childManifest(
   baseline: BaselineObject,
+  settings: BaselineSettings,
   kind: SettingKind,
   accountId: string,
-  template: Record<string, unknown>,
 ): ManagedObject {
-  const spec = accountBaselineSpec.parse(baseline.spec);
   return {
     apiVersion: API_GROUP_VERSION,
     kind,
@@ -52,10 +64,10 @@ export function childManifest(
       ],
     },
     spec: {
-      ...template,
+      ...settings.templates[kind],
       accountId,
-      managementPolicy: spec.managementPolicy,
-      deletionPolicy: spec.deletionPolicy,
+      managementPolicy: settings.managementPolicy,
+      deletionPolicy: settings.deletionPolicy,
     } as ManagedObject["spec"],
   };
 }

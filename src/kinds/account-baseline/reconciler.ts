@@ -95,8 +95,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
       );
     const specChanged = baseline.status?.observedGeneration !== baseline.metadata.generation;
     const view = await this.discovery.view(specChanged ? 0 : this.options.discoveryIntervalMs);
-    const selection = selectAccounts(view, parsed.data.accounts);
     const wanted = settingsOf(baseline);
+    const selection = selectAccounts(view, wanted.accounts);
     const failures: Failure[] = selection.unresolved.map((u) => ({
       accountId: u,
       reason: "NotFound",
@@ -114,9 +114,9 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
           .map((o) => [o.metadata.name, o]),
       );
       const keep = new Set<string>();
-      const template = wanted[kind];
-      for (const accountId of template ? selection.accountIds : []) {
-        const rival = this.olderRival(baseline, all, accountId);
+      const claimants = othersByAccount(all, baseline.metadata.name);
+      for (const accountId of wanted.templates[kind] ? selection.accountIds : []) {
+        const rival = this.olderRival(baseline, claimants.get(accountId) ?? []);
         if (rival) {
           conflicts.push({
             accountId,
@@ -127,7 +127,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
           ready.set(accountId, false);
           continue;
         }
-        const desired = childManifest(baseline, kind, accountId, template!);
+        const desired = childManifest(baseline, wanted, kind, accountId);
         keep.add(desired.metadata.name);
         const child = mine.get(desired.metadata.name);
         if (!child) {
@@ -213,12 +213,10 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
   }
 
   /** Who else manages this setting of this account and wins: any standalone object, or an older baseline. */
-  private olderRival(baseline: BaselineObject, all: ManagedObject[], accountId: string): string | undefined {
+  private olderRival(baseline: BaselineObject, others: ManagedObject[]): string | undefined {
     const me = { creationTimestamp: baseline.metadata.creationTimestamp, name: baseline.metadata.name };
-    for (const o of all) {
-      if ((o.spec as { accountId?: string }).accountId !== accountId) continue;
+    for (const o of others) {
       const owner = o.metadata.labels?.[BASELINE_LABEL];
-      if (owner === baseline.metadata.name) continue;
       if (!owner) return `${o.kind}/${o.metadata.name}`;
       const other = this.allBaselines().find((b) => b.metadata.name === owner);
       if (other && olderFirst({ creationTimestamp: other.metadata.creationTimestamp, name: owner }, me) < 0) {
@@ -269,4 +267,18 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
   private guard<R>(write: () => Promise<R>): Promise<R> {
     return guardConflict(write);
   }
+}
+
+/**
+ * Objects of one kind that are not this baseline's children, by the account they manage: built
+ * once per reconcile, so a baseline over N accounts does not scan every object N times.
+ */
+function othersByAccount(all: ManagedObject[], baselineName: string): Map<string, ManagedObject[]> {
+  const byAccount = new Map<string, ManagedObject[]>();
+  for (const o of all) {
+    const accountId = (o.spec as { accountId?: string }).accountId;
+    if (!accountId || o.metadata.labels?.[BASELINE_LABEL] === baselineName) continue;
+    byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), o]);
+  }
+  return byAccount;
 }
