@@ -82,8 +82,9 @@ export async function reconcileObjects(
     try {
       const baseline = object as unknown as BaselineObject;
       const view = await discovery.view(60_000);
-      const selection = selectAccounts(view, (baseline.spec as BaselineObject["spec"]).accounts);
+      // The parsed spec: a manifest has no schema defaults (an OU selector is recursive by default).
       const settings = settingsOf(baseline);
+      const selection = selectAccounts(view, settings.accounts);
       for (const setting of SETTING_KINDS) {
         if (!settings.templates[setting]) continue;
         for (const accountId of selection.accountIds) {

@@ -135,6 +135,29 @@ describe("orgguard plan and apply", () => {
     expect((await cli(["plan", ...MANIFESTS])).code).toBe(2);
   });
 
+  it("selects a baseline's accounts with the schema's defaults (OU selectors are recursive)", async () => {
+    const aws = new AwsClients({
+      region: "us-east-1",
+      endpoint: awsEndpoint(),
+      roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
+      maxAttempts: 1,
+      credentials: MANAGEMENT_CREDENTIALS,
+      readOnly: true,
+    });
+    // examples/account-baseline/minimal.yaml selects Root/Workloads without saying recursive.
+    const objects = (await loadManifests(["examples/account-baseline/minimal.yaml"])).map(
+      (d) => d.object as ManagedObject,
+    );
+    const entries = await reconcileObjects(objects, aws, loadConfig([], {}), false);
+    const accounts = entries.map((e) => e.via).sort();
+    expect(accounts).toEqual(
+      [
+        `PublicAccessBlock of ${tree.accountIds.get("dev-1")}`,
+        `PublicAccessBlock of ${tree.accountIds.get("prod-1")}`,
+      ].sort(),
+    );
+  });
+
   it("a read-only client refuses a write before sending it", async () => {
     const aws = new AwsClients({
       region: "us-east-1",
