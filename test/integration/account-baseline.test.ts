@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
-import { ResourceClient } from "../../src/runtime/resource-client.js";
+import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { waitUntil } from "../env/process.js";
 import {
   awsClientConfig,
@@ -23,22 +23,20 @@ import {
 } from "../support/aws.js";
 import { ControllerProcess } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
-import { kubectlOk } from "../support/kubectl.js";
+import { installOrgguardCrds, orgguardClient } from "../support/orgguard.js";
 
 const DISCOVERY_MS = 3000;
 const kc = adminKubeConfig();
-const ref = (plural: string, kind: string) => ({ group: API_GROUP, version: API_VERSION, plural, kind });
-const baselines = new ResourceClient<ManagedObject>(kc, ref("accountbaselines", "AccountBaseline"));
-const passwordPolicies = new ResourceClient<ManagedObject>(kc, ref("passwordpolicies", "PasswordPolicy"));
-const accessBlocks = new ResourceClient<ManagedObject>(kc, ref("publicaccessblocks", "PublicAccessBlock"));
+const baselines = orgguardClient(kc, "AccountBaseline");
+const passwordPolicies = orgguardClient(kc, "PasswordPolicy");
+const accessBlocks = orgguardClient(kc, "PublicAccessBlock");
 let tree: TestOrganization;
 let org: OrganizationsClient;
 let controller: ControllerProcess;
 const id = (name: string) => tree.accountIds.get(name)!;
 
 beforeAll(async () => {
-  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
-  await kubectlOk(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+  await installOrgguardCrds();
   await resetMoto(awsEndpoint());
   tree = await createOrganization({
     ous: [

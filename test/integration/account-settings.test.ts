@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
-import { ResourceClient } from "../../src/runtime/resource-client.js";
+import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {
   awsClientConfig,
@@ -31,38 +31,20 @@ import {
 } from "../support/aws.js";
 import { ControllerProcess, countWrites } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
-import { kubectlOk } from "../support/kubectl.js";
+import { installOrgguardCrds, orgguardClient, uniqueNames } from "../support/orgguard.js";
 
 const POLL_MS = 3000;
 const kc = adminKubeConfig();
-const passwordPolicies = new ResourceClient<ManagedObject>(kc, {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: "passwordpolicies",
-  kind: "PasswordPolicy",
-});
-const accessBlocks = new ResourceClient<ManagedObject>(kc, {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: "publicaccessblocks",
-  kind: "PublicAccessBlock",
-});
+const passwordPolicies = orgguardClient(kc, "PasswordPolicy");
+const accessBlocks = orgguardClient(kc, "PublicAccessBlock");
 let controller: ControllerProcess;
 let memberIam: IAMClient;
 let memberS3: S3ControlClient;
 let member: string;
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${seq++}`;
+const uniqueName = uniqueNames();
 
 beforeAll(async () => {
-  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
-  await kubectlOk([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/passwordpolicies.orgguard.io",
-    "crd/publicaccessblocks.orgguard.io",
-  ]);
+  await installOrgguardCrds();
   await resetMoto(awsEndpoint());
   const org = await createOrganization({
     ous: [{ name: "Workloads", accounts: ["dev-1", "dev-2", "dev-3", "dev-4", "dev-5"] }],

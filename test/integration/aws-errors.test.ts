@@ -31,7 +31,7 @@ import { KubeEventRecorder } from "../../src/runtime/events.js";
 import { silentLogger } from "../../src/runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../../src/runtime/managed.js";
 import { Metrics } from "../../src/runtime/metrics.js";
-import { ResourceClient } from "../../src/runtime/resource-client.js";
+import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {
   awsClientConfig,
@@ -43,44 +43,26 @@ import {
 } from "../support/aws.js";
 import { type Attempt, awsException, type Fault, injectFaults } from "../support/aws-faults.js";
 import { adminKubeConfig } from "../support/kube.js";
-import { kubectlOk } from "../support/kubectl.js";
+import { installOrgguardCrds, orgguardClient, uniqueNames } from "../support/orgguard.js";
 
 const POLL_MS = 1500;
 const kc = adminKubeConfig();
-const scps = new ResourceClient<ManagedObject>(kc, {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: "servicecontrolpolicies",
-  kind: "ServiceControlPolicy",
-});
-const pabs = new ResourceClient<ManagedObject>(kc, {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: "publicaccessblocks",
-  kind: "PublicAccessBlock",
-});
+const scps = orgguardClient(kc, "ServiceControlPolicy");
+const pabs = orgguardClient(kc, "PublicAccessBlock");
 const faults: Fault[] = [];
 let attempts: Attempt[];
 let s3Attempts: Attempt[];
 let tree: TestOrganization;
 let aws: AwsClients;
 const controllers: Controller[] = [];
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${seq++}`;
+const uniqueName = uniqueNames();
 const denyLeave = {
   Version: "2012-10-17",
   Statement: [{ Effect: "Deny", Action: "organizations:LeaveOrganization", Resource: "*" }],
 };
 
 beforeAll(async () => {
-  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
-  await kubectlOk([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/servicecontrolpolicies.orgguard.io",
-    "crd/publicaccessblocks.orgguard.io",
-  ]);
+  await installOrgguardCrds();
   await resetMoto(awsEndpoint());
   tree = await createOrganization({
     ous: [{ name: "Workloads", accounts: ["dev-1", "dev-2"] }, { name: "Crowded" }],

@@ -24,6 +24,7 @@ import {
   installGadgetCrd,
 } from "../support/fake-kind.js";
 import { adminKubeConfig } from "../support/kube.js";
+import { uniqueNames } from "../support/orgguard.js";
 
 const POLL_MS = 1500;
 const BACKOFF_BASE_MS = 200;
@@ -33,8 +34,7 @@ let client: ResourceClient<Gadget>;
 let controller: Controller<Gadget>;
 const external = new FakeExternal();
 const metrics = new Metrics();
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${seq++}`;
+const uniqueName = uniqueNames();
 
 beforeAll(async () => {
   kc = adminKubeConfig();

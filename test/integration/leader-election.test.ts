@@ -8,6 +8,7 @@ import { CoordinationV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ResourceClient } from "../../src/runtime/resource-client.js";
 import { waitUntil } from "../env/process.js";
+import { collectOutput } from "../support/controller-process.js";
 import { workerEnvironment } from "../support/environment.js";
 import { GADGET, type Gadget, gadget, installGadgetCrd } from "../support/fake-kind.js";
 import { adminKubeConfig } from "../support/kube.js";
@@ -32,15 +33,7 @@ class Candidate {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
-    let buffered = "";
-    this.process.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split("\n");
-      buffered = parts.pop()!;
-      this.lines.push(...parts);
-    });
-    this.process.stderr!.on("data", (chunk: Buffer) => this.lines.push(`stderr: ${chunk.toString().trim()}`));
-    this.exited = new Promise((resolve) => this.process.once("exit", (code) => resolve(code)));
+    this.exited = collectOutput(this.process, this.lines);
   }
 
   has(pattern: RegExp): boolean {

@@ -22,7 +22,6 @@ import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { samePolicy } from "../../src/aws/policy-document.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
-import { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {
   awsClientConfig,
@@ -33,21 +32,15 @@ import {
 } from "../support/aws.js";
 import { ControllerProcess, countWrites } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
-import { kubectlOk } from "../support/kubectl.js";
+import { installOrgguardCrds, orgguardClient, uniqueNames } from "../support/orgguard.js";
 
 const POLL_MS = 3000;
 const kc = adminKubeConfig();
-const scps = new ResourceClient<ManagedObject>(kc, {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: "servicecontrolpolicies",
-  kind: "ServiceControlPolicy",
-});
+const scps = orgguardClient(kc, "ServiceControlPolicy");
 let org: OrganizationsClient;
 let tree: TestOrganization;
 let controller: ControllerProcess;
-let seq = 0;
-const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${seq++}`;
+const uniqueName = uniqueNames();
 
 const denyLeave = {
   Version: "2012-10-17",
@@ -55,13 +48,7 @@ const denyLeave = {
 };
 
 beforeAll(async () => {
-  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
-  await kubectlOk([
-    "wait",
-    "--for=condition=Established",
-    "--timeout=60s",
-    "crd/servicecontrolpolicies.orgguard.io",
-  ]);
+  await installOrgguardCrds();
   await resetMoto(awsEndpoint());
   tree = await createOrganization({
     ous: [

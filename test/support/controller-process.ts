@@ -8,6 +8,22 @@ import { waitUntil } from "../env/process.js";
 import { awsEndpoint, MANAGEMENT_CREDENTIALS } from "./aws.js";
 import { workerEnvironment } from "./environment.js";
 
+/**
+ * Collects a child's stdout as whole lines (and stderr, prefixed) into `lines`; resolves with
+ * its exit code.
+ */
+export function collectOutput(child: ChildProcess, lines: string[]): Promise<number | null> {
+  let buffered = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const parts = buffered.split("\n");
+    buffered = parts.pop()!;
+    lines.push(...parts);
+  });
+  child.stderr?.on("data", (chunk: Buffer) => lines.push(`stderr: ${chunk.toString().trim()}`));
+  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+}
+
 export class ControllerProcess {
   readonly lines: string[] = [];
   readonly process: ChildProcess;
@@ -38,15 +54,7 @@ export class ControllerProcess {
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
-    let buffered = "";
-    this.process.stdout!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const parts = buffered.split("\n");
-      buffered = parts.pop()!;
-      this.lines.push(...parts);
-    });
-    this.process.stderr!.on("data", (chunk: Buffer) => this.lines.push(`stderr: ${chunk.toString().trim()}`));
-    this.exited = new Promise((resolve) => this.process.once("exit", (code) => resolve(code)));
+    this.exited = collectOutput(this.process, this.lines);
   }
 
   /** Waits until the controller serves /readyz. */
