@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Provisions the real test components outside the repository, cached by version:
-#   kube-apiserver, kubectl and etcd (built from the Go module proxy), helm, and a moto venv.
+#   Node.js >= 22 (the system's, or Node 24 LTS from the npm registry), kube-apiserver, kubectl
+#   and etcd (built from the Go module proxy), helm, and a moto venv.
 # Prints `NAME=PATH` lines on stdout for the caller; progress goes to stderr.
-# Usage: hack/provision.sh [all|kube-apiserver|kubectl|etcd|helm|moto|lua]...
+# Usage: hack/provision.sh [all|node|kube-apiserver|kubectl|etcd|helm|moto|lua]...
 # Never skips: when something cannot be provided it fails and says how to provide it.
 set -euo pipefail
 
@@ -10,6 +11,9 @@ KUBE_VERSION="${ORGGUARD_KUBE_VERSION:-1.34.4}"
 ETCD_VERSION="${ORGGUARD_ETCD_VERSION:-3.6.16}"
 HELM_VERSION="${ORGGUARD_HELM_VERSION:-3.19.2}"
 MOTO_VERSION="${ORGGUARD_MOTO_VERSION:-5.2.5}"
+# Node 24 is the active LTS line; the AWS SDK drops Node < 22 in January 2027.
+NODE_VERSION="${ORGGUARD_NODE_VERSION:-24.21.0}"
+NODE_MINIMUM_MAJOR=22
 CACHE="${ORGGUARD_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/orgguard}"
 
 log() { printf 'provision: %s\n' "$*" >&2; }
@@ -125,6 +129,38 @@ install_moto() {
   echo "$venv/bin/moto_server"
 }
 
+# The major version of a node binary, or nothing when it does not run.
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || true; }
+
+# Node.js: the system's when it is new enough, else the official Linux binary that the npm registry
+# publishes as the package node-linux-<arch> (what `npx node@24` runs), unpacked into the cache.
+provide_node() {
+  local system; system=$(command -v node || true)
+  if [ -n "$system" ] && [ "$(node_major "$system")" -ge "$NODE_MINIMUM_MAJOR" ] 2>/dev/null; then
+    echo "$system"; return
+  fi
+  local arch
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;; aarch64|arm64) arch=arm64 ;;
+    *) die "no Node.js >= $NODE_MINIMUM_MAJOR, and no official Node binary for $(uname -m): install Node.js >= $NODE_MINIMUM_MAJOR" ;;
+  esac
+  local out="$CACHE/node-v$NODE_VERSION-$arch"
+  if [ -x "$out/bin/node" ]; then echo "$out/bin/node"; return; fi
+  command -v npm >/dev/null 2>&1 \
+    || die "Node.js >= $NODE_MINIMUM_MAJOR is needed and there is no npm to fetch it with: install Node.js >= $NODE_MINIMUM_MAJOR"
+  log "system Node is ${system:+$("$system" --version) }too old: fetching Node $NODE_VERSION (node-linux-$arch) from the npm registry"
+  local work; work=$(mktemp -d)
+  (cd "$work" && npm pack --silent "node-linux-$arch@$NODE_VERSION" >/dev/null) \
+    || die "npm could not fetch node-linux-$arch@$NODE_VERSION (is the npm registry reachable? set ORGGUARD_NODE_VERSION to another 24.x?)"
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp"
+  tar xzf "$work"/node-linux-*.tgz -C "$out.tmp" --strip-components=1 package/bin package/LICENSE
+  rm -rf "$work"
+  [ "$(node_major "$out.tmp/bin/node")" -ge "$NODE_MINIMUM_MAJOR" ] 2>/dev/null || die "the fetched Node binary does not run"
+  rm -rf "$out"; mv "$out.tmp" "$out"
+  log "installed Node $("$out/bin/node" --version) into $out"
+  echo "$out/bin/node"
+}
+
 # A Lua interpreter for testing the Argo CD health check (Argo CD runs Lua 5.x); from Debian.
 install_lua() {
   for candidate in lua5.4 lua5.3 lua; do
@@ -142,6 +178,7 @@ provide() {
   # `found=$(...)` on its own line: set -e does not see failures inside echo "$(...)".
   local found
   case "$1" in
+    node) found=$(with_lock node provide_node); echo "NODE=$found" ;;
     kube-apiserver)
       if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
         [ -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] || die "KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS has no executable kube-apiserver"
@@ -164,13 +201,13 @@ provide() {
     moto)
       if [ -n "${ORGGUARD_TEST_AWS_ENDPOINT:-}" ]; then echo "MOTO_SERVER="
       else found=$(with_lock moto install_moto); echo "MOTO_SERVER=$found"; fi ;;
-    *) die "unknown component '$1' (kube-apiserver, kubectl, etcd, helm, moto, lua, all)" ;;
+    *) die "unknown component '$1' (node, kube-apiserver, kubectl, etcd, helm, moto, lua, all)" ;;
   esac
 }
 
 mkdir -p "$CACHE"
 [ $# -gt 0 ] || set -- all
 for c in "$@"; do
-  if [ "$c" = all ]; then for x in etcd kube-apiserver kubectl helm moto lua; do provide "$x"; done
+  if [ "$c" = all ]; then for x in node etcd kube-apiserver kubectl helm moto lua; do provide "$x"; done
   else provide "$c"; fi
 done

@@ -3,7 +3,7 @@
  * letting a test run skip the real components.
  */
 import { execFile } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -59,5 +59,63 @@ describe("hack/provision.sh", () => {
       ORGGUARD_TEST_AWS_ENDPOINT: "http://localhost:5000",
     });
     expect(result).toMatchObject({ code: 0, stdout: "MOTO_SERVER=\n" });
+  });
+
+  /** A folder holding a `node` that reports `major` as its version, as provision.sh asks it. */
+  async function fakeNode(dir: string, major: number): Promise<string> {
+    await mkdir(dir, { recursive: true });
+    const node = path.join(dir, "node");
+    await writeFile(node, `#!/bin/sh\necho ${major}\n`);
+    await chmod(node, 0o755);
+    return node;
+  }
+
+  const nodeCases = [
+    {
+      reason: "a system Node >= 22 is used as it is",
+      systemMajor: 24,
+      cachedMajor: undefined,
+      expect: "system",
+    },
+    {
+      reason: "a system Node older than 22 gives way to Node 24 cached from an earlier run",
+      systemMajor: 20,
+      cachedMajor: 24,
+      expect: "cached",
+    },
+  ] as const;
+  it.each(nodeCases)("node: $reason", async ({ systemMajor, cachedMajor, expect: which }) => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), "orgguard-provision-"));
+    const system = await fakeNode(path.join(cache, "system-bin"), systemMajor);
+    const cached =
+      cachedMajor === undefined
+        ? undefined
+        : await fakeNode(path.join(cache, `node-v${process.versions.node}-x64`, "bin"), cachedMajor);
+    const result = await run(["node"], {
+      PATH: `${path.dirname(system)}:/usr/bin:/bin`,
+      ORGGUARD_CACHE_DIR: cache,
+      ORGGUARD_NODE_VERSION: process.versions.node,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`NODE=${which === "system" ? system : cached}\n`);
+  });
+
+  it("node: with an old Node and no npm to fetch a new one, says to install Node >= 22", async () => {
+    const cache = await mkdtemp(path.join(os.tmpdir(), "orgguard-provision-"));
+    const system = await fakeNode(path.join(cache, "system-bin"), 20);
+    // Only the old node and the tools the script needs; no npm.
+    const tools = path.join(cache, "tools");
+    await mkdir(tools);
+    for (const t of ["bash", "uname", "mkdir", "flock", "dirname", "env"]) {
+      await writeFile(path.join(tools, t), `#!/bin/sh\nexec /usr/bin/${t} "$@"\n`);
+      await chmod(path.join(tools, t), 0o755);
+    }
+    const result = await run(["node"], {
+      PATH: `${path.dirname(system)}:${tools}`,
+      ORGGUARD_CACHE_DIR: cache,
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/Node\.js >= 22 is needed and there is no npm/);
+    expect(result.stdout).toBe("");
   });
 });
