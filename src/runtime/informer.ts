@@ -1,7 +1,10 @@
 /**
- * List + watch + cache for one resource. Keeps the resourceVersion of the last event, re-lists on
- * 410 Gone, reconnects with backoff (also on 429 while a new CRD's watch cache initializes), and
- * tells its handler about changes. The controller turns those into keys.
+ * List + watch + cache for one resource. Keeps the resourceVersion of the last event and resumes
+ * watching from it; re-lists when the watch cannot be resumed (410 Gone, which a restarted
+ * kube-apiserver answers to any resourceVersion older than its new watch cache; any ERROR event;
+ * or several failures in a row); waits with exponential backoff between failed attempts (also on
+ * 429 while a new CRD's watch cache initializes), and tells its handler about changes. The
+ * controller turns those into keys.
  */
 import { kubeStatusCode } from "./errors.js";
 import type { KubeObject } from "./kube-object.js";
@@ -14,6 +17,9 @@ export interface InformerHandler<T> {
   onDelete(object: T): void;
 }
 
+/** What an informer needs of a client: list and watch (ResourceClient has both). */
+export type ListWatchClient<T extends KubeObject> = Pick<ResourceClient<T>, "list" | "watch">;
+
 export interface InformerOptions {
   labelSelector?: string;
   /** First reconnect delay; doubles up to maxBackoffMs. */
@@ -21,8 +27,18 @@ export interface InformerOptions {
   maxBackoffMs?: number;
 }
 
-/** Thrown inside the watch loop when the server says our resourceVersion is too old. */
-class Gone extends Error {}
+/** An ERROR event on the watch stream (a metav1.Status): the watch cannot go on from here. */
+class WatchError extends Error {
+  constructor(
+    readonly code: number | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** After this many failed attempts in a row, re-list instead of resuming from our resourceVersion. */
+const RELIST_AFTER_FAILURES = 3;
 
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
@@ -34,7 +50,7 @@ export class Informer<T extends KubeObject> {
   private loop: Promise<void> | undefined;
 
   constructor(
-    private readonly client: ResourceClient<T>,
+    private readonly client: ListWatchClient<T>,
     private readonly handler: InformerHandler<T>,
     private readonly logger: Logger,
     private readonly options: InformerOptions = {},
@@ -74,6 +90,7 @@ export class Informer<T extends KubeObject> {
     const min = this.options.minBackoffMs ?? 500;
     const max = this.options.maxBackoffMs ?? 30_000;
     let backoff = min;
+    let failuresInARow = 0;
     while (!this.stopped) {
       try {
         if (this.resourceVersion === "") {
@@ -81,28 +98,34 @@ export class Informer<T extends KubeObject> {
           onSynced();
         }
         await this.watchUntilClosed();
+        // The server closed a healthy watch (its timeout): resume at once.
         backoff = min;
+        failuresInARow = 0;
       } catch (err) {
         if (this.stopped) break;
-        if (err instanceof Gone || kubeStatusCode(err) === 410) {
-          this.logger.info("watch resourceVersion expired: re-listing", {
-            resourceVersion: this.resourceVersion,
-          });
-          this.resourceVersion = "";
-          continue;
-        }
-        this.logger.warn("list/watch failed: retrying", {
-          error: err,
-          retryInMs: backoff,
-          status: kubeStatusCode(err),
-        });
-        await new Promise<void>((resolve) => {
-          this.wakeUp = resolve;
-          setTimeout(resolve, backoff);
-        });
+        failuresInARow += 1;
+        const status = err instanceof WatchError ? err.code : kubeStatusCode(err);
+        const relist = err instanceof WatchError || status === 410 || failuresInARow >= RELIST_AFTER_FAILURES;
+        if (relist) this.resourceVersion = "";
+        this.logger[status === 410 ? "info" : "warn"](
+          relist ? "watch cannot resume: re-listing" : "list/watch failed: retrying",
+          { error: err, status, retryInMs: backoff, failuresInARow },
+        );
+        await this.sleep(backoff);
         backoff = Math.min(backoff * 2, max);
       }
     }
+  }
+
+  /** Waits `ms`, or less if stop() is called meanwhile. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Lists everything and reconciles the cache with it, emitting adds, updates and deletes. */
@@ -135,19 +158,21 @@ export class Informer<T extends KubeObject> {
     const ended = new Promise<void>((resolve) => {
       closed = resolve;
     });
+    // The first failure is the one that counts: aborting the watch after an ERROR event makes the
+    // client report an AbortError too, which must not hide why we stopped (a 410 means re-list).
     this.currentWatch = await this.client.watch(
       this.resourceVersion,
       (type, object) => {
         try {
           this.apply(type, object);
         } catch (err) {
-          failure = err;
+          failure ??= err;
           this.currentWatch?.abort();
           closed();
         }
       },
       (err) => {
-        if (err && !this.stopped) failure = err;
+        if (err && !this.stopped) failure ??= err;
         closed();
       },
       this.options.labelSelector,
@@ -158,11 +183,7 @@ export class Informer<T extends KubeObject> {
   }
 
   private apply(type: WatchEventType, object: T): void {
-    if (type === "ERROR") {
-      const status = object as unknown as { code?: number; message?: string };
-      if (status.code === 410) throw new Gone(status.message ?? "resourceVersion too old");
-      throw new Error(`watch error: ${status.message ?? JSON.stringify(status)}`);
-    }
+    if (type === "ERROR") throw watchError(object);
     const rv = object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (type === "BOOKMARK") return;
@@ -177,4 +198,15 @@ export class Informer<T extends KubeObject> {
       else this.handler.onAdd(object);
     }
   }
+}
+
+/** The metav1.Status an ERROR event carries, as a WatchError. */
+function watchError(event: unknown): WatchError {
+  const status = (typeof event === "object" && event !== null ? event : {}) as {
+    code?: unknown;
+    message?: unknown;
+  };
+  const code = typeof status.code === "number" ? status.code : undefined;
+  const message = typeof status.message === "string" ? status.message : JSON.stringify(event);
+  return new WatchError(code, `watch error${code ? ` ${code}` : ""}: ${message}`);
 }
