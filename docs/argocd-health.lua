@@ -6,6 +6,14 @@ if obj.status == nil or obj.status.conditions == nil then
   hs.message = "waiting for orgguard to reconcile"
   return hs
 end
+for _, c in ipairs(obj.status.conditions) do
+  if c.type == "Synced" and c.reason == "ReconcilePaused" then
+    -- orgguard.io/paused: nothing is compared or repaired; Argo CD's own word for it.
+    hs.status = "Suspended"
+    hs.message = c.message
+    return hs
+  end
+end
 if obj.metadata.generation ~= nil and (obj.status.observedGeneration == nil or obj.status.observedGeneration < obj.metadata.generation) then
   hs.status = "Progressing"
   hs.message = "waiting for orgguard to observe the latest spec"

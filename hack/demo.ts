@@ -20,15 +20,16 @@ import {
 import { startEnvironment } from "../test/env/environment.js";
 import { waitUntil } from "../test/env/process.js";
 import { provision } from "../test/env/provision.js";
-import { awsClientConfig, awsEndpoint, createOrganization, memberCredentials } from "../test/support/aws.js";
+import {
+  awsClientConfig,
+  awsEndpoint,
+  createOrganization,
+  memberCredentials,
+  SAMPLE_ORGANIZATION,
+} from "../test/support/aws.js";
 
-/** The examples the demo applies: together they describe one consistent organization. */
-const DEMO_MANIFESTS = [
-  "examples/scp-library",
-  "examples/account-baseline/cis-baseline.yaml",
-  "examples/password-policy/minimal.yaml",
-  "examples/public-access-block/minimal.yaml",
-];
+/** The demo applies every example: together they describe the sample organization's baseline. */
+const DEMO_MANIFESTS = ["examples"];
 
 const step = (text: string) => console.log(`\n==> ${text}`);
 const dir = path.resolve(".devenv/demo");
@@ -51,15 +52,7 @@ try {
 
   step("creating a demo organization in moto");
   const endpoint = awsEndpoint(worker.awsEndpoint);
-  const org = await createOrganization(
-    {
-      ous: [
-        { name: "Workloads", accounts: ["dev-1"], ous: [{ name: "Prod", accounts: ["prod-1", "prod-2"] }] },
-        { name: "Sandbox", accounts: ["sandbox-1"] },
-      ],
-    },
-    endpoint,
-  );
+  const org = await createOrganization(SAMPLE_ORGANIZATION, endpoint);
   for (const [name, id] of org.accountIds) console.log(`    ${name.padEnd(10)} ${id}`);
 
   step("installing the CRDs and starting orgguard controller");
@@ -94,16 +87,19 @@ try {
       .replace(/^/gm, "    "),
   );
 
-  step("waiting until every object is Ready");
+  step("waiting until every object is Ready (ObserveOnly ones: reporting what differs)");
+  // ObserveOnly objects never change AWS: Drifted or NotFound is their settled state.
+  const settled = /=(True|False\/(Drifted|NotFound))$/;
   const notReady = () =>
     k(
       "get",
       "orgguard",
       "-o",
-      'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      'jsonpath={range .items[*]}{.kind}/{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}/{.status.conditions[?(@.type=="Ready")].reason}{"\\n"}{end}',
     )
       .split("\n")
-      .filter((l) => l && !l.endsWith("=True"));
+      .map((l) => l.replace(/\/Available$/, ""))
+      .filter((l) => l && !settled.test(l));
   const waitStart = Date.now();
   await waitUntil(
     async () => notReady().length === 0,
@@ -113,9 +109,9 @@ try {
   console.log(`    all Ready ${((Date.now() - waitStart) / 1000).toFixed(1)} s after apply`);
   console.log(k("get", "orgguard").trimEnd().replace(/^/gm, "    "));
 
-  step("a console user weakens prod-1's password policy");
-  const prod = org.accountIds.get("prod-1")!;
-  const iam = new IAMClient(awsClientConfig(await memberCredentials(prod, undefined, endpoint), endpoint));
+  step("a console user weakens dev-1's password policy (kept by the cis-baseline)");
+  const dev = org.accountIds.get("dev-1")!;
+  const iam = new IAMClient(awsClientConfig(await memberCredentials(dev, undefined, endpoint), endpoint));
   const length = async () =>
     (await iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy?.MinimumPasswordLength;
   console.log(`    before: minimum length ${await length()}`);

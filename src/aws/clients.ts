@@ -102,6 +102,7 @@ export function isReadOnlyOperation(operation: string): boolean {
 /** Makes SDK clients for the controller's own account and for member accounts. */
 export class AwsClients {
   private ownAccount: Promise<string> | undefined;
+  private resolvedOwnAccount: string | undefined;
   /** AssumeRole sessions and in-flight AssumeRole calls, by role ARN. */
   private readonly sessions = new Map<string, CachedCredentials>();
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
@@ -115,12 +116,23 @@ export class AwsClients {
   ownAccountId(): Promise<string> {
     this.ownAccount ??= this.sts()
       .send(new GetCallerIdentityCommand({}))
-      .then((out) => out.Account!)
+      .then((out) => {
+        this.resolvedOwnAccount = out.Account!;
+        return out.Account!;
+      })
       .catch((err: unknown) => {
         this.ownAccount = undefined;
         throw err;
       });
     return this.ownAccount;
+  }
+
+  /**
+   * The controller's own account if ownAccountId() has resolved it, for code that must not wait
+   * (claims are compared synchronously; the controller resolves the account before it starts).
+   */
+  knownOwnAccountId(): string | undefined {
+    return this.resolvedOwnAccount;
   }
 
   /** Organizations, with the controller's own credentials (the management or delegated admin account). */
@@ -289,4 +301,12 @@ export class AwsClients {
     );
     return client;
   }
+}
+
+/**
+ * The claim of an account setting (see runtime/claims.ts): the account it is kept in. An absent
+ * accountId means the controller's own account, the same account as its id spelled out.
+ */
+export function accountClaim(accountId: string | undefined, ownAccountId: string | undefined): string {
+  return `account ${accountId ?? ownAccountId ?? "(the controller's own)"}`;
 }

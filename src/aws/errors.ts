@@ -1,44 +1,94 @@
 /**
- * AWS error codes sorted into what the reconciler should do with them. Every code here is named
- * in ../shared/design/AWS-FACTS.md or the service's API reference.
+ * AWS error codes sorted by what they mean for reaching the spec, not by their names: a code
+ * that sounds fatal may only say that our own earlier write (whose answer was lost) already did
+ * the job. Every code here is named in ../shared/design/AWS-FACTS.md or the service's API
+ * reference.
  */
-import { RetryableError, TerminalError } from "../runtime/errors.js";
+import { AlreadyExistsError, BlockedError, RetryableError, TerminalError } from "../runtime/errors.js";
 
-export type AwsErrorClass = "not-found" | "terminal" | "throttled" | "retryable";
+/**
+ * - `not-found`: the thing is absent. For a read: it does not exist (yet); for a delete: done.
+ * - `goal-reached`: the write's goal already holds (attach: already attached; detach: already
+ *   detached), typically because an earlier attempt succeeded and its answer was lost.
+ * - `already-exists`: a create found the name taken. It may be this object's own earlier create;
+ *   observe again and let the ownership proof decide (AlreadyExistsError).
+ * - `spec-rejected`: AWS refuses what the spec says; only a spec change helps (TerminalError).
+ * - `blocked`: something outside the spec stops progress (permissions, a disabled policy type, a
+ *   limit other policies fill); reported as Stalled and checked again every poll (BlockedError).
+ * - `throttled`: slow down and retry with backoff.
+ * - `transient`: anything else, retried with backoff (5xx, resets, concurrent modifications).
+ */
+export type AwsErrorMeaning =
+  | "not-found"
+  | "goal-reached"
+  | "already-exists"
+  | "spec-rejected"
+  | "blocked"
+  | "throttled"
+  | "transient";
 
-const NOT_FOUND = new Set([
-  "NoSuchEntity",
-  "NoSuchEntityException",
-  "NoSuchPublicAccessBlockConfiguration",
-  "PolicyNotFoundException",
-  "TargetNotFoundException",
-  "PolicyNotAttachedException",
-]);
+/** Every code orgguard expects, with what it means for the goal and why. */
+const MEANINGS: Record<string, AwsErrorMeaning> = {
+  // IAM GetAccountPasswordPolicy: no policy set (IAM's defaults apply); a delete of none is done.
+  NoSuchEntity: "not-found",
+  NoSuchEntityException: "not-found",
+  // S3 Control: no account-level public access block (every flag off).
+  NoSuchPublicAccessBlockConfiguration: "not-found",
+  // Organizations: the policy is gone (deleted out of band): observe again and re-create it.
+  PolicyNotFoundException: "not-found",
+  // The root, OU or account a target names is not there now; it may appear (re-resolved each try).
+  // Was "not-found", which read as "done" to a caller deleting something.
+  TargetNotFoundException: "transient",
+  // Detach answered "not attached" / attach answered "already attached": the goal holds.
+  PolicyNotAttachedException: "goal-reached",
+  DuplicatePolicyAttachmentException: "goal-reached",
+  // CreatePolicy: the name is taken, possibly by our own create whose answer was lost. Was
+  // "terminal", which stalled an SCP for good after one lost answer (orgguard's own policy then
+  // sat in AWS attached to nothing). Observe decides by the ownership tags.
+  DuplicatePolicyException: "already-exists",
+  // The document or input is wrong: the spec must change.
+  MalformedPolicyDocumentException: "spec-rejected",
+  InvalidInputException: "spec-rejected",
+  ValidationError: "spec-rejected",
+  ValidationException: "spec-rejected",
+  // Counts, the last SCP of a target, or size: other policies and quotas change without the spec
+  // (size alone is the spec's: see CONSTRAINTS_OF_THE_SPEC). Was "terminal" for every reason.
+  ConstraintViolationException: "blocked",
+  // Permissions and credentials can be granted without touching the spec. Were "terminal": a
+  // fixed IAM policy then helped nobody until someone edited every stalled object.
+  AccessDenied: "blocked",
+  AccessDeniedException: "blocked",
+  AccessDeniedForDependencyException: "blocked",
+  UnauthorizedOperation: "blocked",
+  InvalidClientTokenId: "blocked",
+  // The organization can be set up by an administrator.
+  AWSOrganizationsNotInUseException: "blocked",
+  // SCPs are off on the root: retried with backoff (at most 5 min apart), so the policy lands soon
+  // after someone enables the type. The SCP kind checks the type before writing and says so.
+  PolicyTypeNotEnabledException: "transient",
+  // AWS: "changes to the effective policy are in progress ... try again later". Was "terminal".
+  PolicyChangesInProgressException: "transient",
+  // Two writers at once on one target: try again.
+  ConcurrentModificationException: "transient",
+  // A cached AssumeRole session expired: the retry assumes a fresh one.
+  ExpiredToken: "transient",
+  ExpiredTokenException: "transient",
+  // Server-side failures.
+  ServiceException: "transient",
+  ServiceUnavailable: "transient",
+  ServiceUnavailableException: "transient",
+  InternalFailure: "transient",
+  InternalError: "transient",
+  // Throttling, as each protocol spells it (Organizations answers HTTP 400 TooManyRequests).
+  TooManyRequestsException: "throttled",
+  Throttling: "throttled",
+  ThrottlingException: "throttled",
+  RequestLimitExceeded: "throttled",
+  SlowDown: "throttled",
+};
 
-const TERMINAL = new Set([
-  "AccessDenied",
-  "AccessDeniedException",
-  "AccessDeniedForDependencyException",
-  "UnauthorizedOperation",
-  "MalformedPolicyDocumentException",
-  "ConstraintViolationException",
-  "InvalidInputException",
-  "PolicyTypeNotEnabledException",
-  "DuplicatePolicyException",
-  "AWSOrganizationsNotInUseException",
-  "ValidationError",
-  "ValidationException",
-  "InvalidClientTokenId",
-  "PolicyChangesInProgressException",
-]);
-
-const THROTTLED = new Set([
-  "TooManyRequestsException",
-  "Throttling",
-  "ThrottlingException",
-  "RequestLimitExceeded",
-  "SlowDown",
-]);
+/** ConstraintViolationException reasons that are about the spec itself (AWS-FACTS.md: size). */
+const CONSTRAINTS_OF_THE_SPEC = new Set(["POLICY_CONTENT_LIMIT_EXCEEDED"]);
 
 /** The error code of an AWS SDK error (its name), or undefined for other errors. */
 export function awsErrorCode(err: unknown): string | undefined {
@@ -49,40 +99,48 @@ export function awsErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Which class an AWS error belongs to; unknown codes and network errors are retryable. */
-export function classifyAwsError(err: unknown): AwsErrorClass {
-  const code = awsErrorCode(err);
-  if (code === undefined) return "retryable";
-  if (NOT_FOUND.has(code)) return "not-found";
-  if (TERMINAL.has(code)) return "terminal";
-  if (THROTTLED.has(code)) return "throttled";
-  // HTTP 403 is "forbidden" whatever the body says (an unreadable body leaves the SDK with a
-  // generic name such as Unknown or SyntaxError): retrying cannot help until permissions change.
-  if (httpStatus(err) === 403) return "terminal";
-  return "retryable";
-}
-
 const httpStatus = (err: unknown): number | undefined =>
   (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
-export const isNotFound = (err: unknown): boolean => classifyAwsError(err) === "not-found";
+/** What an AWS error means for the goal; unknown codes and network errors are transient. */
+export function meaningOf(err: unknown): AwsErrorMeaning {
+  const code = awsErrorCode(err);
+  if (code === undefined) return "transient";
+  if (code === "ConstraintViolationException") {
+    const reason = (err as { Reason?: unknown }).Reason;
+    if (typeof reason === "string" && CONSTRAINTS_OF_THE_SPEC.has(reason)) return "spec-rejected";
+  }
+  const known = MEANINGS[code];
+  if (known) return known;
+  // HTTP 403 is "forbidden" whatever the body says (an unreadable body leaves the SDK with a
+  // generic name such as Unknown or SyntaxError): a permission must change.
+  if (httpStatus(err) === 403) return "blocked";
+  return "transient";
+}
+
+export const isNotFound = (err: unknown): boolean => meaningOf(err) === "not-found";
+export const isGoalReached = (err: unknown): boolean => meaningOf(err) === "goal-reached";
 
 /**
- * Wraps an AWS error for the reconciler: terminal ones stall the object (the spec or the IAM
- * permissions must change first), throttling and the rest are retried with backoff.
+ * Wraps an AWS error for the reconciler by its meaning (see MEANINGS).
  * `what` says what was attempted, lower-case: "cannot update the password policy of 123456789012".
  */
 export function toReconcileError(err: unknown, what: string): Error {
   const named = awsErrorCode(err) ?? "Error";
   // A 403 whose code the SDK could not read is, for the condition, an AccessDenied.
-  const code = httpStatus(err) === 403 && !TERMINAL.has(named) ? "AccessDenied" : named;
+  const code = httpStatus(err) === 403 && !(named in MEANINGS) ? "AccessDenied" : named;
   const message = `${what}: ${code}: ${err instanceof Error ? err.message : String(err)}`;
-  switch (classifyAwsError(err)) {
-    case "terminal":
-      return new TerminalError(code.replace(/Exception$/, ""), message, { cause: err });
+  const reason = code.replace(/Exception$/, "");
+  switch (meaningOf(err)) {
+    case "spec-rejected":
+      return new TerminalError(reason, message, { cause: err });
+    case "blocked":
+      return new BlockedError(reason, message, { cause: err });
+    case "already-exists":
+      return new AlreadyExistsError(reason, message, { cause: err });
     case "throttled":
       return new RetryableError("Throttled", message, { cause: err });
     default:
-      return new RetryableError(code.replace(/Exception$/, ""), message, { cause: err });
+      return new RetryableError(reason, message, { cause: err });
   }
 }

@@ -9,7 +9,7 @@ import { loadConfig, optionsTable } from "../config.js";
 import { accountBaselineController } from "../kinds/account-baseline/index.js";
 import { controllerKinds } from "../kinds/index.js";
 import { createManager, runUntilStopped } from "../main.js";
-import { createLogger } from "../runtime/logger.js";
+import { createLogger, type Logger } from "../runtime/logger.js";
 import { Metrics } from "../runtime/metrics.js";
 
 export async function runController(args: string[]): Promise<number> {
@@ -37,6 +37,7 @@ export async function runController(args: string[]): Promise<number> {
     observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
     organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
   });
+  await learnOwnAccount(aws, logger);
   const scp = {
     enablePolicyType: config.enableScpPolicyType,
     perTargetLimit: config.scpPerTargetLimit,
@@ -52,4 +53,26 @@ export async function runController(args: string[]): Promise<number> {
     }),
   ]);
   return runUntilStopped(manager, logger, config.shutdownTimeout);
+}
+
+/**
+ * Resolves the controller's own AWS account before any controller starts: account settings
+ * without an accountId mean this account, and claims between objects are compared with it. Without
+ * credentials nothing could be reconciled anyway, so this retries (with backoff, saying why) until
+ * STS answers.
+ */
+async function learnOwnAccount(aws: AwsClients, logger: Logger): Promise<void> {
+  for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+    try {
+      const account = await aws.ownAccountId();
+      logger.info("running as AWS account", { account });
+      return;
+    } catch (err) {
+      logger.warn("cannot learn the controller's own AWS account (sts:GetCallerIdentity): retrying", {
+        error: err,
+        retryInMs: delay,
+      });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
 }

@@ -19,11 +19,12 @@ import {
 import { OrganizationDiscovery } from "../kinds/account-baseline/discovery.js";
 import { selectAccounts } from "../kinds/account-baseline/selection.js";
 import { controllerKinds } from "../kinds/index.js";
+import { claimantOf, winningRival } from "../runtime/claims.js";
 import { errorMessage } from "../runtime/errors.js";
 import type { Change, ManagedKind, ManagedObject } from "../runtime/managed.js";
 import { loadManifests } from "./manifests.js";
 
-export type PlanAction = "create" | "update" | "unchanged" | "drift-ignored" | "error";
+export type PlanAction = "create" | "update" | "unchanged" | "drift-ignored" | "conflict" | "error";
 
 /** What plan found (or apply did) for one object, or one account of a baseline. */
 export interface PlanEntry {
@@ -49,6 +50,15 @@ function awsFor(config: ControllerConfig, readOnly: boolean): AwsClients {
   });
 }
 
+/** One thing to plan: a manifest's object, or a baseline's setting for one account. */
+interface Unit {
+  kind: ManagedKind;
+  object: ManagedObject;
+  /** `Kind/name` of the manifest it comes from. */
+  name: string;
+  via?: string;
+}
+
 /** Plans (or applies) every object; errors are per entry, never thrown. */
 export async function reconcileObjects(
   objects: ManagedObject[],
@@ -65,18 +75,50 @@ export async function reconcileObjects(
       sizeLimit: config.scpSizeLimit,
     },
   });
-  const kindOf = (name: string) => kinds.find((k) => k.ref.kind === name)!;
-  const discovery = new OrganizationDiscovery(() => aws.organizations());
-  const sorted = [...objects].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   const entries: PlanEntry[] = [];
   const record = (entry: PlanEntry) => {
     entries.push(entry);
     onEntry(entry);
   };
+  // Settings without an accountId mean the caller's own account: learn it before comparing claims.
+  await aws.ownAccountId().catch(() => undefined);
+  const units = await unitsOf(objects, kinds, aws, record);
+  const keepers = keepersByUnit(units);
+  for (const unit of units) {
+    const keeper = keepers.get(unit);
+    if (keeper) {
+      record({
+        object: unit.name,
+        ...(unit.via ? { via: unit.via } : {}),
+        action: "conflict",
+        changes: [],
+        error: `${describeUnit(keeper)} manages the same ${unit.kind.claim?.(unit.object)} and keeps it: not changed`,
+      });
+      continue;
+    }
+    record(await reconcileOne(unit.kind, unit.object, unit.name, unit.via, apply));
+  }
+  return entries;
+}
+
+/**
+ * The units to plan, in the controller's order (SCPs, account settings, then baselines'
+ * per-account settings). A baseline whose accounts cannot be read becomes an error entry.
+ */
+async function unitsOf(
+  objects: ManagedObject[],
+  kinds: ManagedKind[],
+  aws: AwsClients,
+  record: (entry: PlanEntry) => void,
+): Promise<Unit[]> {
+  const kindOf = (name: string) => kinds.find((k) => k.ref.kind === name)!;
+  const discovery = new OrganizationDiscovery(() => aws.organizations());
+  const sorted = [...objects].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+  const units: Unit[] = [];
   for (const object of sorted) {
     const name = `${object.kind}/${object.metadata.name}`;
     if (object.kind !== "AccountBaseline") {
-      record(await reconcileOne(kindOf(object.kind), object, name, undefined, apply));
+      units.push({ kind: kindOf(object.kind), object, name });
       continue;
     }
     try {
@@ -89,15 +131,40 @@ export async function reconcileObjects(
         if (!settings.templates[setting]) continue;
         for (const accountId of selection.accountIds) {
           const child = childManifest(baseline, settings, setting, accountId);
-          record(await reconcileOne(kindOf(setting), child, name, `${setting} of ${accountId}`, apply));
+          units.push({ kind: kindOf(setting), object: child, name, via: `${setting} of ${accountId}` });
         }
       }
     } catch (err) {
       record({ object: name, action: "error", changes: [], error: errorMessage(err) });
     }
   }
-  return entries;
+  return units;
 }
+
+/**
+ * For each unit a rival keeps the claim from, that rival: the controller's rule (runtime/claims.ts)
+ * applied to manifests, which have no creation times, so the name breaks ties of the same rank.
+ */
+function keepersByUnit(units: Unit[]): Map<Unit, Unit> {
+  const byClaim = new Map<string, Unit[]>();
+  for (const unit of units) {
+    const claim = unit.kind.claim?.(unit.object);
+    if (claim === undefined) continue;
+    const key = `${unit.kind.ref.kind}|${claim}`;
+    byClaim.set(key, [...(byClaim.get(key) ?? []), unit]);
+  }
+  const keepers = new Map<Unit, Unit>();
+  for (const rivals of byClaim.values()) {
+    for (const unit of rivals) {
+      const others = rivals.filter((r) => r !== unit);
+      const keeper = winningRival(claimantOf(unit.object), others, (r) => claimantOf(r.object));
+      if (keeper) keepers.set(unit, keeper);
+    }
+  }
+  return keepers;
+}
+
+const describeUnit = (unit: Unit): string => (unit.via ? `${unit.name} (${unit.via})` : unit.name);
 
 async function reconcileOne(
   kind: ManagedKind,
@@ -141,6 +208,7 @@ const SYMBOL: Record<PlanAction, string> = {
   update: "~",
   unchanged: "=",
   "drift-ignored": "!",
+  conflict: "#",
   error: "x",
 };
 const COLOR: Record<PlanAction, string> = {
@@ -148,6 +216,7 @@ const COLOR: Record<PlanAction, string> = {
   update: "33",
   unchanged: "90",
   "drift-ignored": "35",
+  conflict: "35",
   error: "31",
 };
 const value = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
@@ -175,7 +244,7 @@ export function formatText(entries: PlanEntry[], color: boolean, applied: boolea
 export function summary(entries: PlanEntry[], applied: boolean): string {
   const n = (a: PlanAction) => entries.filter((e) => e.action === a).length;
   const verb = applied ? ["created", "updated"] : ["to create", "to update"];
-  return `${applied ? "Applied" : "Plan"}: ${n("create")} ${verb[0]}, ${n("update")} ${verb[1]}, ${n("unchanged")} unchanged, ${n("drift-ignored")} drifted (ObserveOnly), ${n("error")} error(s).`;
+  return `${applied ? "Applied" : "Plan"}: ${n("create")} ${verb[0]}, ${n("update")} ${verb[1]}, ${n("unchanged")} unchanged, ${n("drift-ignored")} drifted (ObserveOnly), ${n("conflict")} conflict(s), ${n("error")} error(s).`;
 }
 
 /** Plan entries as a Markdown table, for a pull-request comment. */

@@ -6,6 +6,15 @@ import { parseArgs } from "node:util";
 import { type LintOptions, lintObject } from "../api/lint.js";
 import { DEFAULT_SCP_SIZE_LIMIT } from "../api/scp-document.js";
 import { validateObject } from "../api/validate.js";
+import { accountClaim } from "../aws/clients.js";
+import {
+  type BaselineObject,
+  childManifest,
+  SETTING_KINDS,
+  settingsOf,
+} from "../kinds/account-baseline/children.js";
+import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
+import type { ManagedObject } from "../runtime/managed.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
 
 /** One problem, located: `file:line: Kind/name: path: message`. */
@@ -61,6 +70,77 @@ export function lintDocuments(documents: ManifestDocument[], options: LintOption
   );
 }
 
+/** One object's claim on an account setting, as validate can see it offline. */
+interface OfflineClaim {
+  doc: ManifestDocument;
+  /** Where in the manifest the claim is made (spec.accountId, spec.accounts.ids[2]). */
+  path: string;
+  /** `Kind/name` of the manifest. */
+  owner: string;
+  setting: string;
+  key: string;
+  claimant: Claimant;
+}
+
+/** The account-setting claims of one valid document: its own, or a baseline's explicit ids. */
+function offlineClaims(doc: ManifestDocument, ownAccountId: string | undefined): OfflineClaim[] {
+  const object = doc.object as ManagedObject;
+  const owner = describeObject(object);
+  if ((SETTING_KINDS as readonly string[]).includes(object.kind)) {
+    const accountId = (object.spec as { accountId?: string }).accountId;
+    const key = `${object.kind}|${accountClaim(accountId, ownAccountId)}`;
+    return [{ doc, path: "spec.accountId", owner, setting: object.kind, key, claimant: claimantOf(object) }];
+  }
+  if (object.kind !== "AccountBaseline") return [];
+  const baseline = object as unknown as BaselineObject;
+  const settings = settingsOf(baseline);
+  const excluded = new Set(settings.accounts.exclude?.ids ?? []);
+  return (settings.accounts.ids ?? []).flatMap((accountId, i) =>
+    excluded.has(accountId)
+      ? []
+      : SETTING_KINDS.filter((k) => settings.templates[k]).map((setting) => ({
+          doc,
+          path: `spec.accounts.ids[${i}]`,
+          owner,
+          setting,
+          key: `${setting}|${accountClaim(accountId, ownAccountId)}`,
+          claimant: claimantOf(childManifest(baseline, settings, setting, accountId)),
+        })),
+  );
+}
+
+/**
+ * Conflicts validate can see without AWS: two objects for the same account and setting (an
+ * account id spelled out, or none: the controller's own account, which `ownAccountId` names when
+ * given), baselines' explicit account ids included. Each loser under the controller's rule
+ * (runtime/claims.ts) gets a warning. Baselines that select by OU or `all` need the organization:
+ * `orgguard plan` reports those.
+ */
+export function conflictWarnings(documents: ManifestDocument[], ownAccountId?: string): LocatedProblem[] {
+  const valid = documents.filter((d) => d.parseError === undefined && validateObject(d.object).length === 0);
+  const byKey = new Map<string, OfflineClaim[]>();
+  for (const claim of valid.flatMap((d) => offlineClaims(d, ownAccountId))) {
+    byKey.set(claim.key, [...(byKey.get(claim.key) ?? []), claim]);
+  }
+  const warnings: LocatedProblem[] = [];
+  for (const claims of byKey.values()) {
+    for (const claim of claims) {
+      const others = claims.filter((c) => c.owner !== claim.owner);
+      const keeper = winningRival(claim.claimant, others, (c) => c.claimant);
+      if (!keeper) continue;
+      const account = claim.key.slice(claim.key.indexOf("|") + 1);
+      warnings.push({
+        file: claim.doc.file,
+        line: claim.doc.line,
+        object: claim.owner,
+        path: claim.path,
+        message: `the ${claim.setting} of ${account} is also managed by ${keeper.owner} (${keeper.doc.file}:${keeper.doc.line}), which keeps it: this object would change nothing there`,
+      });
+    }
+  }
+  return warnings;
+}
+
 export const formatProblem = (p: LocatedProblem): string =>
   `${p.file}:${p.line}: ${p.object}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 
@@ -95,7 +175,12 @@ export async function runValidate(args: string[]): Promise<number> {
     return 1;
   }
   const problems = validateDocuments(documents, limit);
-  const warnings = lintDocuments(documents, { managementAccountId: values["management-account-id"] });
+  const managementAccountId = values["management-account-id"];
+  const warnings = [
+    ...lintDocuments(documents, { managementAccountId }),
+    // The controller usually runs in the management account: an absent accountId means it.
+    ...conflictWarnings(documents, managementAccountId),
+  ];
   for (const p of problems) console.log(formatProblem(p));
   for (const w of warnings) console.log(formatProblem({ ...w, message: `warning: ${w.message}` }));
   const files = new Set(documents.map((d) => d.file)).size;

@@ -2,9 +2,11 @@
  * One controller per kind: an informer feeding keys to a work queue, and workers running the
  * managed reconciler. Keys are enqueued on create, delete, spec (generation), annotation, label
  * or deletion changes; status-only updates (our own writes) are ignored, and drift is found by
- * the poll the reconciler schedules, not by watch events.
+ * the poll the reconciler schedules, not by watch events. For a kind with exclusive claims, a
+ * change to who claims what also wakes the rivals (a loser takes over once the winner is gone).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
+import { ClaimIndex } from "./claims.js";
 import type { EventRecorder } from "./events.js";
 import { Informer } from "./informer.js";
 import type { KubeObject, ResourceRef } from "./kube-object.js";
@@ -21,6 +23,12 @@ export interface ControllerOptions extends ReconcilerOptions {
   /** Backoff bounds for failed reconciles (client-go style: 1 s to 5 min). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Backoff bounds for status writes that lost a race (409): short at first (the informer usually
+   * brings the newer object at once), doubling, so a cache that stays stale cannot cause a storm.
+   */
+  conflictBackoffBaseMs?: number;
+  conflictBackoffMaxMs?: number;
   /** How long shutdown waits for in-flight reconciles. */
   drainTimeoutMs?: number;
   labelSelector?: string;
@@ -47,14 +55,24 @@ export function managedController<T extends ManagedObject>(
   logger: Logger,
   options: ControllerOptions,
 ): Controller<T> {
+  const claim = kind.claim?.bind(kind);
   return new Controller<T>(
     kc,
     kind.ref,
-    (client) =>
-      new ManagedReconciler(kind, client, events, metrics, logger.child({ kind: kind.ref.kind }), options),
+    (client, _informer, claims) =>
+      new ManagedReconciler(
+        kind,
+        client,
+        events,
+        metrics,
+        logger.child({ kind: kind.ref.kind }),
+        options,
+        (object) => claims?.rivals(object) ?? [],
+      ),
     metrics,
     logger,
     options,
+    claim,
   );
 }
 
@@ -69,6 +87,7 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
   readonly informer: Informer<T>;
   readonly client: ResourceClient<T>;
   private readonly reconciler: Reconciler<T>;
+  private readonly conflictBackoff: BackoffRateLimiter;
   private workers: Promise<void>[] = [];
   private readonly kindName: string;
 
@@ -79,10 +98,15 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
   constructor(
     kc: KubeConfig,
     ref: ResourceRef,
-    makeReconciler: (client: ResourceClient<T>, informer: Informer<T>) => Reconciler<T>,
+    makeReconciler: (
+      client: ResourceClient<T>,
+      informer: Informer<T>,
+      claims: ClaimIndex<T> | undefined,
+    ) => Reconciler<T>,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
     private readonly options: ControllerOptions,
+    claim?: (object: T) => string | undefined,
   ) {
     this.kindName = ref.kind;
     this.name = ref.kind;
@@ -94,20 +118,36 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
         waited: (ms) => metrics.queueWait.observe({ kind: this.kindName }, ms / 1000),
       },
     );
+    this.conflictBackoff = new BackoffRateLimiter(
+      options.conflictBackoffBaseMs ?? 200,
+      options.conflictBackoffMaxMs ?? 30_000,
+    );
     const enqueue = (o: T) => this.queue.add(o.metadata.name);
+    const claims = claim ? new ClaimIndex<T>(claim, (name) => this.informer.get(name)) : undefined;
+    const wake = (names: string[]) => {
+      for (const name of names) this.queue.add(name);
+    };
     this.informer = new Informer<T>(
       this.client,
       {
-        onAdd: enqueue,
+        onAdd: (o) => {
+          wake(claims?.set(o) ?? []);
+          enqueue(o);
+        },
         onUpdate: (previous, object) => {
+          wake(claims?.set(object) ?? []);
           if (needsReconcile(previous, object)) enqueue(object);
         },
-        onDelete: (o) => this.queue.forget(o.metadata.name),
+        onDelete: (o) => {
+          wake(claims?.remove(o) ?? []);
+          this.queue.forget(o.metadata.name);
+          this.conflictBackoff.forget(o.metadata.name);
+        },
       },
       logger.child({ kind: this.kindName, component: "informer" }),
       { labelSelector: options.labelSelector },
     );
-    this.reconciler = makeReconciler(this.client, this.informer);
+    this.reconciler = makeReconciler(this.client, this.informer, claims);
   }
 
   /** Starts the informer (not waiting for it to sync) and the workers. */
@@ -148,13 +188,15 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
     try {
       const action = await this.reconciler.reconcile(this.informer.get(key));
       this.queue.forget(key);
+      this.conflictBackoff.forget(key);
       if ("requeueAfterMs" in action) this.queue.addAfter(key, action.requeueAfterMs);
-      else if (action.stalled) result = "terminal";
+      if (action.stalled) result = "terminal";
     } catch (err) {
       if (err instanceof ConflictError) {
         result = "conflict";
-        this.logger.debug("conflict: requeueing", { kind: this.kindName, name: key });
-        this.queue.addAfter(key, 200);
+        const delay = this.conflictBackoff.when(key);
+        this.logger.debug("conflict: requeueing", { kind: this.kindName, name: key, retryInMs: delay });
+        this.queue.addAfter(key, delay);
       } else {
         result = "error";
         const delay = this.queue.addRateLimited(key);

@@ -1,10 +1,17 @@
 /**
  * Errors a kind throws to tell the runtime how to go on. Everything else is retried with backoff.
+ *
+ * | class              | condition                | what happens next                                   |
+ * |--------------------|--------------------------|-----------------------------------------------------|
+ * | TerminalError      | Stalled=True             | nothing until the spec changes                      |
+ * | BlockedError       | Stalled=True             | checked again every poll interval (something outside the spec, such as a permission, must change) |
+ * | AlreadyExistsError | (none if re-observe ends well) | a create's "already exists": observe again at once and go on from there |
+ * | RetryableError     | Synced=False, reason     | retried with per-object backoff                     |
  */
 
-/** The spec must change before a retry can help (for example AccessDenied or a malformed policy). */
+/** The spec must change before a retry can help (for example a malformed policy document). */
 export class TerminalError extends Error {
-  override readonly name = "TerminalError";
+  override readonly name: string = "TerminalError";
   /** A CamelCase reason for the Stalled condition, for example AccessDenied or NameTaken. */
   readonly reason: string;
 
@@ -14,15 +21,34 @@ export class TerminalError extends Error {
   }
 }
 
+/**
+ * Progress is blocked by something outside the spec that someone may fix without touching the
+ * object (a missing IAM permission, a policy type switched off, an AWS limit another policy fills).
+ * Reported as Stalled like a TerminalError, but checked again every poll interval, so a guard rail
+ * resumes by itself once the obstacle is gone.
+ */
+export class BlockedError extends TerminalError {
+  override readonly name = "BlockedError";
+}
+
 /** A transient error with a reason the condition should carry (for example Throttled). */
 export class RetryableError extends Error {
-  override readonly name = "RetryableError";
+  override readonly name: string = "RetryableError";
   readonly reason: string;
 
   constructor(reason: string, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.reason = reason;
   }
+}
+
+/**
+ * A create was answered "already exists". The thing may be this object's own (an earlier attempt
+ * whose answer was lost made it), so the runtime observes again at once: the kind's observe decides
+ * by its ownership proof whether to take it (and go on to update it) or to refuse it.
+ */
+export class AlreadyExistsError extends RetryableError {
+  override readonly name = "AlreadyExistsError";
 }
 
 /** The message of any thrown value, for conditions and logs. */

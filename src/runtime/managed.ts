@@ -42,6 +42,12 @@ export interface Observation<O = unknown> {
   diff?: Change[];
   /** Kind-specific status fields (for example an SCP's policyId and arn). */
   status?: Record<string, unknown>;
+  /**
+   * Set when observe found an existing external thing that this object had not recorded as its
+   * own and takes it over (by its ownership proof, or because the object says to adopt it): what
+   * was taken, for the Adopted event.
+   */
+  adopted?: string;
 }
 
 /** Talks to the external system for one object. Every call is idempotent. */
@@ -62,10 +68,19 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
   pollIntervalMs?: number;
   /** Problems that make the spec impossible to apply (reported as Stalled/InvalidSpec, never applied). */
   validate?(object: T): string[];
+  /**
+   * What this object manages exclusively, as a readable key ("account 123456789012"), when two
+   * objects of the kind could manage the same thing: rivals are ranked by the rule in claims.ts,
+   * and only the winner ever writes (the others report Conflict).
+   */
+  claim?(object: T): string | undefined;
   connect(object: T): Promise<ExternalClient<T, O>>;
 }
 
-/** What to do with a key after a reconcile; `stalled` marks a terminal error (for metrics). */
-export type Action = { requeueAfterMs: number } | { awaitChange: true; stalled?: boolean };
+/**
+ * What to do with a key after a reconcile: look again after a delay, or wait for the object to
+ * change. `stalled` marks a reconcile that ended Stalled (for metrics).
+ */
+export type Action = { requeueAfterMs: number; stalled?: boolean } | { awaitChange: true; stalled?: boolean };
 
 export const PAUSED_ANNOTATION = "orgguard.io/paused";

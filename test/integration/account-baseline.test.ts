@@ -3,7 +3,11 @@
  * for exactly the selected accounts, settings applied in each member account, accounts created or
  * moved later, conflicts, ObserveOnly carried to the children, and deletion.
  */
-import { GetAccountPasswordPolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import {
+  GetAccountPasswordPolicyCommand,
+  IAMClient,
+  UpdateAccountPasswordPolicyCommand,
+} from "@aws-sdk/client-iam";
 import { MoveAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { GetPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,7 +15,7 @@ import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import type { ResourceClient } from "../../src/runtime/resource-client.js";
-import { waitUntil } from "../env/process.js";
+import { sleep, waitUntil } from "../env/process.js";
 import {
   awsClientConfig,
   awsEndpoint,
@@ -245,6 +249,50 @@ describe("AccountBaseline", () => {
     );
     expect(await childAccounts(accessBlocks, "prod-younger")).toEqual([]);
     expect(await blocksPublicAcls(id("prod-1"))).toBe(true);
+  });
+
+  it("paused, it pauses its children: nothing is repaired until it is resumed", async () => {
+    await baselines.create(
+      baseline("pausable", {
+        accounts: { ids: [id("dev-2")] },
+        passwordPolicy: { minimumPasswordLength: 18 },
+      }),
+    );
+    await waitForBaseline("pausable", ready, "Ready");
+    const paused = (await baselines.get("pausable"))!;
+    await baselines.replace({
+      ...paused,
+      metadata: { ...paused.metadata, annotations: { "orgguard.io/paused": "true" } },
+    });
+    const b = await waitForBaseline(
+      "pausable",
+      (o) => findCondition(o.status?.conditions, "Synced")?.reason === "ReconcilePaused",
+      "paused",
+    );
+    expect(findCondition(b.status?.conditions, "Ready")?.status).toBe("Unknown");
+    const child = `pausable-${id("dev-2")}`;
+    await waitUntil(
+      async () =>
+        findCondition((await passwordPolicies.get(child))?.status?.conditions, "Synced")?.reason ===
+        "ReconcilePaused",
+      20_000,
+      "the child to be paused",
+    );
+    // A console change while paused stays.
+    const iam = new IAMClient(awsClientConfig(await memberCredentials(id("dev-2"))));
+    await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 7 }));
+    await sleep(DISCOVERY_MS * 2);
+    expect(await passwordLength(id("dev-2"))).toBe(7);
+
+    const current = (await baselines.get("pausable"))!;
+    await baselines.replace({ ...current, metadata: { ...current.metadata, annotations: {} } });
+    await waitUntil(
+      async () => (await passwordLength(id("dev-2"))) === 18,
+      30_000,
+      "the repair after resuming",
+    );
+    await waitForBaseline("pausable", ready, "Ready again");
+    expect((await passwordPolicies.get(child))?.metadata.annotations?.["orgguard.io/paused"]).toBeUndefined();
   });
 
   it("carries ObserveOnly and deletionPolicy to the children", async () => {

@@ -26,6 +26,7 @@ import {
   awsClientConfig,
   awsEndpoint,
   createOrganization,
+  MANAGEMENT_ACCOUNT_ID,
   memberCredentials,
   resetMoto,
 } from "../support/aws.js";
@@ -266,6 +267,39 @@ describe("PublicAccessBlock", () => {
       "the object to be gone",
     );
     expect(await read()).toMatchObject({ BlockPublicAcls: true, RestrictPublicBuckets: false });
+  });
+});
+
+describe("two objects for one account and setting", () => {
+  it("the earlier keeps it, the other reports Conflict and writes nothing; it takes over when the first goes", async () => {
+    // An absent accountId means the controller's own account: the same account as its id spelled out.
+    const implicit = uniqueName("own-implicit");
+    const explicit = uniqueName("own-explicit");
+    await passwordPolicies.create(manifest("PasswordPolicy", implicit, { minimumPasswordLength: 15 }));
+    await waitForReason(passwordPolicies, implicit, "Available");
+    const writesBefore = countWrites(await controller.awsCalls());
+    await passwordPolicies.create(
+      manifest("PasswordPolicy", explicit, { accountId: MANAGEMENT_ACCOUNT_ID, minimumPasswordLength: 19 }),
+    );
+    const loser = await waitForReason(passwordPolicies, explicit, "Conflict");
+    expect(findCondition(loser.status?.conditions, "Stalled")?.message).toContain(
+      `PasswordPolicy/${implicit}`,
+    );
+    await sleep(POLL_MS * 1.5);
+    // Neither flaps: no write at all since the second object appeared, and the first's value holds.
+    expect(countWrites(await controller.awsCalls())).toBe(writesBefore);
+    const own = new IAMClient(awsClientConfig());
+    expect(
+      (await own.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy?.MinimumPasswordLength,
+    ).toBe(15);
+    expect(await eventReasons(explicit)).toContain("Conflict");
+
+    await passwordPolicies.delete(implicit);
+    await waitForReason(passwordPolicies, explicit, "Available");
+    expect(
+      (await own.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy?.MinimumPasswordLength,
+    ).toBe(19);
+    await passwordPolicies.delete(explicit);
   });
 });
 

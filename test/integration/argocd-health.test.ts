@@ -54,6 +54,17 @@ describe("the Argo CD health check", () => {
     },
     { reason: "no status yet", obj: object(1), status: "Progressing" },
     {
+      reason: "paused by orgguard.io/paused: nothing is compared (Ready says Unknown)",
+      obj: object(2, {
+        observedGeneration: 2,
+        conditions: [
+          condition("Ready", "Unknown", "ReconcilePaused"),
+          condition("Synced", "False", "ReconcilePaused", "paused by the orgguard.io/paused annotation"),
+        ],
+      }),
+      status: "Suspended",
+    },
+    {
       reason: "a new generation not yet observed, even if Ready before",
       obj: object(3, { observedGeneration: 2, conditions: [condition("Ready", "True", "Available")] }),
       status: "Progressing",

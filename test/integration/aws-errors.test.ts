@@ -9,6 +9,7 @@ import {
   ConstraintViolationException,
   DetachPolicyCommand,
   DuplicatePolicyAttachmentException,
+  ListPoliciesCommand,
   ListTargetsForPolicyCommand,
   MalformedPolicyDocumentException,
   OrganizationsClient,
@@ -136,8 +137,11 @@ const stalledWith = (reason: string) => (o: ManagedObject) => {
   const stalled = findCondition(o.status?.conditions, "Stalled");
   return stalled?.status === "True" && stalled.reason === reason;
 };
-const count = (operation: string, since = 0) =>
-  attempts.filter((a) => a.operation === operation && a.at >= since).length;
+const count = (
+  operation: string,
+  since = 0,
+  about: (input: Record<string, unknown>) => boolean = () => true,
+) => attempts.filter((a) => a.operation === operation && a.at >= since && about(a.input)).length;
 const forName = (policyName: string) => (input: Record<string, unknown>) => input.Name === policyName;
 
 describe("AWS errors on ServiceControlPolicy", () => {
@@ -177,69 +181,109 @@ describe("AWS errors on ServiceControlPolicy", () => {
     expect(targets.Targets).toEqual([]);
   });
 
-  const terminalCases = [
+  /** A ConstraintViolationException with AWS's Reason field. */
+  const constraintViolation = (reason: string) => () =>
+    Object.assign(awsException(ConstraintViolationException, `constraint violated: ${reason}`), {
+      Reason: reason,
+    });
+
+  /**
+   * What each error means for the goal (src/aws/errors.ts): the spec's fault stalls with no retry;
+   * an obstacle outside the spec stalls and is checked again once per poll; a transient one is
+   * retried with backoff and never stalls.
+   */
+  const stallCases = [
     {
       reason: "ConstraintViolation (too many SCPs on the target, as AWS counts them)",
       operation: "AttachPolicy",
-      error: () => awsException(ConstraintViolationException, "too many policies attached"),
-      stalled: "ConstraintViolation",
+      error: constraintViolation("MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"),
+      condition: "ConstraintViolation",
+      next: "checked every poll",
     },
     {
       reason: "ConstraintViolation (document over the size limit, as AWS measures it)",
       operation: "CreatePolicy",
-      error: () => awsException(ConstraintViolationException, "POLICY_CONTENT_LIMIT_EXCEEDED"),
-      stalled: "ConstraintViolation",
+      error: constraintViolation("POLICY_CONTENT_LIMIT_EXCEEDED"),
+      condition: "ConstraintViolation",
+      next: "not retried",
     },
     {
       reason: "PolicyTypeNotEnabled (SCPs switched off behind our back)",
       operation: "AttachPolicy",
       error: () => awsException(PolicyTypeNotEnabledException, "SCPs are not enabled"),
-      stalled: "PolicyTypeNotEnabled",
+      condition: "PolicyTypeNotEnabled",
+      next: "retried with backoff",
     },
     {
       reason: "AccessDenied (the controller's role lacks the action)",
       operation: "CreatePolicy",
       error: () =>
         awsException(AccessDeniedException, "not authorized to perform organizations:CreatePolicy"),
-      stalled: "AccessDenied",
+      condition: "AccessDenied",
+      next: "checked every poll",
     },
     {
       reason: "MalformedPolicyDocument (AWS's grammar is stricter than ours)",
       operation: "CreatePolicy",
       error: () => awsException(MalformedPolicyDocumentException, "malformed"),
-      stalled: "MalformedPolicyDocument",
+      condition: "MalformedPolicyDocument",
+      next: "not retried",
     },
-  ];
-  it.each(terminalCases)(
-    "$reason stalls the object and is not retried",
-    async ({ operation, error, stalled }) => {
-      const name = uniqueName("terminal");
-      const policyName = `${name}-policy`;
-      faults.push({
-        operation,
-        times: 1_000,
-        error,
-        when: operation === "CreatePolicy" ? forName(policyName) : undefined,
-      });
+  ] as const;
+  it.each(stallCases)("$reason: $next", async ({ operation, error, condition, next }) => {
+    const name = uniqueName("terminal");
+    const policyName = `${name}-policy`;
+    const fault: Fault = {
+      operation,
+      times: 1_000,
+      error,
+      when: operation === "CreatePolicy" ? forName(policyName) : undefined,
+    };
+    faults.push(fault);
+    try {
       const since = Date.now();
       const targets = operation === "AttachPolicy" ? [{ ouPath: "Root/Crowded" }] : [];
       await scps.create(scp(name, { policyName, targets }));
-      const o = await waitFor(scps, name, stalledWith(stalled), `Stalled/${stalled}`);
-      expect(findCondition(o.status?.conditions, "Synced")).toMatchObject({
-        status: "False",
-        reason: stalled,
-      });
-      const callsAtStall = count(operation, since);
+      const failing = (o: ManagedObject) => {
+        const synced = findCondition(o.status?.conditions, "Synced");
+        return synced?.status === "False" && synced.reason === condition;
+      };
+      const o = await waitFor(scps, name, failing, `Synced=False/${condition}`);
+      const stalled = findCondition(o.status?.conditions, "Stalled");
+      // This object's calls only (others' retries run meanwhile). A create that failed at
+      // attaching recorded no policy id: find it by name.
+      const policyId = (
+        await new OrganizationsClient(awsClientConfig()).send(
+          new ListPoliciesCommand({ Filter: "SERVICE_CONTROL_POLICY" }),
+        )
+      ).Policies?.find((p) => p.Name === policyName)?.Id;
+      const mine =
+        operation === "CreatePolicy"
+          ? forName(policyName)
+          : (input: Record<string, unknown>) => input.PolicyId === policyId;
+      const callsAtStall = count(operation, since, mine);
       await sleep(POLL_MS * 3);
-      // No storm: the SDK does not retry a terminal error, and the queue does not either.
-      expect(count(operation, since)).toBe(callsAtStall);
+      const later = count(operation, since, mine);
+      if (next === "retried with backoff") {
+        // Transient: never Stalled; the queue retries (300 ms base backoff, so several times).
+        expect(stalled).toBeUndefined();
+        expect(later).toBeGreaterThan(callsAtStall);
+        return;
+      }
+      expect(stalled).toMatchObject({ status: "True", reason: condition });
+      // The SDK does not retry these, so the stall came after a single call.
       expect(callsAtStall).toBeLessThanOrEqual(1);
-      faults.splice(
-        faults.findIndex((f) => f.operation === operation && f.times > 0),
-        1,
-      );
-    },
-  );
+      if (next === "not retried") {
+        expect(later).toBe(callsAtStall);
+      } else {
+        // Blocked: one more try per poll interval (3 polls in the wait), never a storm.
+        expect(later).toBeGreaterThan(callsAtStall);
+        expect(later).toBeLessThanOrEqual(callsAtStall + 4);
+      }
+    } finally {
+      faults.splice(faults.indexOf(fault), 1);
+    }
+  });
 
   it("TooManyRequests (HTTP 400 in Organizations) is retried by the SDK, then with queue backoff, until it passes", async () => {
     const name = uniqueName("throttled");
@@ -254,7 +298,9 @@ describe("AWS errors on ServiceControlPolicy", () => {
     await scps.create(scp(name, { policyName }));
     const o = await waitFor(scps, name, isReady, "Ready after throttling");
     expect(o.status?.policyId).toMatch(/^p-/);
-    const creates = attempts.filter((a) => a.operation === "CreatePolicy" && a.at >= since);
+    const creates = attempts.filter(
+      (a) => a.operation === "CreatePolicy" && a.at >= since && a.input.Name === policyName,
+    );
     expect(creates.filter((a) => a.failed)).toHaveLength(5);
     // 3 SDK attempts (short gaps), then a queue backoff (>= 300 ms), then 2 failures and a success.
     const gaps = creates.slice(1).map((a, i) => a.at - creates[i]!.at);

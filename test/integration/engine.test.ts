@@ -7,7 +7,7 @@ import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
-import { TerminalError } from "../../src/runtime/errors.js";
+import { AlreadyExistsError, BlockedError, TerminalError } from "../../src/runtime/errors.js";
 import { KubeEventRecorder } from "../../src/runtime/events.js";
 import { FINALIZER } from "../../src/runtime/finalizer.js";
 import { createLogger, silentLogger } from "../../src/runtime/logger.js";
@@ -312,6 +312,83 @@ describe("the managed reconciler", () => {
     await sleep(POLL_MS * 1.5);
     expect(external.count(name, "observe")).toBe(observes);
     expect(external.store.get(name)).toBe("drifted while paused");
+    // Ready no longer vouches for the external thing while nobody compares it.
+    expect(findCondition((await client.get(name))!.status?.conditions, "Ready")).toMatchObject({
+      status: "Unknown",
+      reason: "ReconcilePaused",
+    });
+  });
+
+  it("a BlockedError stalls, and is checked again every poll until the obstacle is gone", async () => {
+    const name = uniqueName("blocked");
+    external.fail(
+      "observe",
+      name,
+      () => new BlockedError("AccessDenied", "access denied: not yet allowed"),
+      2,
+    );
+    await create(name, { value: "v1" });
+    await waitForStatus(
+      name,
+      (o) => findCondition(o.status?.conditions, "Stalled")?.reason === "AccessDenied",
+      "Stalled/AccessDenied",
+    );
+    // No spec change: the next polls try again, and the second one gets through.
+    await waitForStatus(name, ready, "Ready once the obstacle is gone", POLL_MS * 4);
+    expect(external.count(name, "observe")).toBeGreaterThanOrEqual(3);
+    expect(findCondition((await client.get(name))!.status?.conditions, "Stalled")).toBeUndefined();
+  });
+
+  it("a create answered 'already exists' observes again and takes over its own lost create", async () => {
+    const name = uniqueName("lost-create");
+    // The create reached the external system, but its answer was lost: the retry says "exists".
+    external.fail("create", name, () => {
+      external.store.set(name, "v1");
+      return new AlreadyExistsError("AlreadyExists", "already exists");
+    });
+    await create(name, { value: "v1" });
+    await waitForStatus(name, ready, "Ready");
+    expect(external.count(name, "create")).toBe(1);
+    expect(findCondition((await client.get(name))!.status?.conditions, "Stalled")).toBeUndefined();
+    expect((await eventsFor(name)).map((e) => e.reason)).toContain("Created");
+  });
+
+  it("an external thing deleted out of band is re-created and reported as drift repaired", async () => {
+    const name = uniqueName("recreated");
+    await create(name, { value: "v1" });
+    await waitForStatus(name, ready, "Ready");
+    const repairedBefore = await metrics.registry.getSingleMetricAsString("orgguard_drift_repaired_total");
+    external.store.delete(name);
+    await waitUntil(async () => external.count(name, "create") === 2, POLL_MS * 3, "the re-create");
+    await waitForStatus(name, ready, "Ready again");
+    const reasons = (await eventsFor(name)).map((e) => e.reason);
+    expect(reasons.filter((r) => r === "Created")).toHaveLength(1);
+    expect(reasons).toContain("DriftRepaired");
+    expect(await metrics.registry.getSingleMetricAsString("orgguard_drift_repaired_total")).not.toBe(
+      repairedBefore,
+    );
+  });
+
+  it("two objects claiming one thing: the earlier keeps it, the other reports Conflict and writes nothing", async () => {
+    const first = uniqueName("claim-first");
+    const second = uniqueName("claim-second");
+    await create(first, { value: "claim-shared" });
+    await waitForStatus(first, ready, "Ready");
+    await create(second, { value: "claim-shared" });
+    const loser = await waitForStatus(
+      second,
+      (o) => findCondition(o.status?.conditions, "Stalled")?.reason === "Conflict",
+      "Stalled/Conflict",
+    );
+    expect(findCondition(loser.status?.conditions, "Ready")?.message).toContain(`Gadget/${first}`);
+    await sleep(POLL_MS * 1.5);
+    expect(external.count(second, "observe")).toBe(0);
+    expect(external.count(second, "create")).toBe(0);
+    expect((await eventsFor(second)).map((e) => e.reason)).toContain("Conflict");
+    // The keeper goes: the other takes over at once (the claim index wakes it).
+    await client.delete(first);
+    await waitForStatus(second, ready, "Ready after the keeper is gone", POLL_MS * 2);
+    expect(external.store.get(second)).toBe("claim-shared");
   });
 
   it("a quiet poll writes no event", async () => {

@@ -1,7 +1,8 @@
 /**
- * `orgguard plan` and `apply` against moto, without a cluster: plan on an empty organization shows
- * the creates, apply makes them, plan then shows nothing, and after a console change exactly that
- * drift; plan makes no write call (counted by operation) and its client refuses writes.
+ * `orgguard plan` and `apply` of every example against moto's sample organization, without a
+ * cluster: plan on an empty organization shows the creates, apply makes them, plan then shows
+ * nothing, and after a console change exactly that drift; plan makes no write call (counted by
+ * operation) and its client refuses writes. The examples never contend for one setting.
  */
 import { execFile } from "node:child_process";
 import { IAMClient, UpdateAccountPasswordPolicyCommand } from "@aws-sdk/client-iam";
@@ -19,14 +20,12 @@ import {
   MANAGEMENT_CREDENTIALS,
   memberCredentials,
   resetMoto,
+  SAMPLE_ORGANIZATION,
   type TestOrganization,
 } from "../support/aws.js";
 
-const MANIFESTS = [
-  "examples/scp-library",
-  "examples/account-baseline/cis-baseline.yaml",
-  "examples/password-policy/minimal.yaml",
-];
+/** Every example: they are written to be applied together to the sample organization. */
+const MANIFESTS = ["examples"];
 let tree: TestOrganization;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -70,20 +69,21 @@ async function countedPlan() {
 
 beforeAll(async () => {
   await resetMoto(awsEndpoint());
-  tree = await createOrganization({
-    ous: [
-      { name: "Workloads", accounts: ["dev-1"], ous: [{ name: "Prod", accounts: ["prod-1"] }] },
-      { name: "Sandbox", accounts: ["sandbox-1"] },
-    ],
-  });
+  tree = await createOrganization(SAMPLE_ORGANIZATION);
 });
 
 describe("orgguard plan and apply", () => {
   it("plans the creates on an empty organization, with no write call", async () => {
     const { entries, calls } = await countedPlan();
     expect(entries.filter((e) => e.action === "error")).toEqual([]);
-    // 8 SCPs, the management account's policy, and 3 member accounts x 2 settings of the baseline.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(8 + 1 + 6);
+    expect(entries.filter((e) => e.action === "conflict")).toEqual([]);
+    // 10 SCPs; a password policy in the management account and in the security account, and a
+    // public access block in the management account (the security account's is ObserveOnly);
+    // 2 + 1 + 2 settings of the three baselines, one member account each.
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(10 + 3 + 5);
+    expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual([
+      "PublicAccessBlock/security-account",
+    ]);
     const writes = [...calls.keys()].filter((op) => !isReadOnlyOperation(op.split("/")[1]!));
     expect(writes).toEqual([]);
     expect(calls.get("organizations/ListRoots")).toBeGreaterThan(0);
@@ -91,7 +91,7 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 15 to create, 0 to update, 0 unchanged");
+    expect(text.stdout).toContain("Plan: 18 to create, 0 to update, 0 unchanged");
     const markdown = await cli(["plan", "--output", "markdown", ...MANIFESTS]);
     expect(markdown.stdout).toMatch(/^### orgguard plan/);
     expect(markdown.stdout).toContain("| + create | `AccountBaseline/cis-baseline` (PasswordPolicy of");
@@ -100,15 +100,15 @@ describe("orgguard plan and apply", () => {
   it("applies them; a plan afterwards shows no changes and exits 0", async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 15 created, 0 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 18 created, 0 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 15 unchanged");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 18 unchanged");
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {
-    const prod = tree.accountIds.get("prod-1")!;
-    await new IAMClient(awsClientConfig(await memberCredentials(prod))).send(
+    const dev = tree.accountIds.get("dev-1")!;
+    await new IAMClient(awsClientConfig(await memberCredentials(dev))).send(
       new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 8 }),
     );
     const org = new OrganizationsClient(awsClientConfig());
@@ -118,10 +118,14 @@ describe("orgguard plan and apply", () => {
     await org.send(new DetachPolicyCommand({ PolicyId: denyLeave.Id!, TargetId: tree.rootId }));
 
     const { entries, calls } = await countedPlan();
-    const changed = entries.filter((e) => e.action !== "unchanged");
+    // The security account's public access block is ObserveOnly and never created: it stays drift.
+    expect(
+      entries.filter((e) => !["unchanged", "create", "update"].includes(e.action)).map((e) => e.object),
+    ).toEqual(["PublicAccessBlock/security-account"]);
+    const changed = entries.filter((e) => e.action === "create" || e.action === "update");
     expect(changed.map((e) => `${e.object}${e.via ? ` ${e.via}` : ""}`).sort()).toEqual(
       [
-        `AccountBaseline/cis-baseline PasswordPolicy of ${prod}`,
+        `AccountBaseline/cis-baseline PasswordPolicy of ${dev}`,
         "ServiceControlPolicy/deny-leave-organization",
       ].sort(),
     );
@@ -144,17 +148,60 @@ describe("orgguard plan and apply", () => {
       credentials: MANAGEMENT_CREDENTIALS,
       readOnly: true,
     });
-    // examples/account-baseline/minimal.yaml selects Root/Workloads without saying recursive.
-    const objects = (await loadManifests(["examples/account-baseline/minimal.yaml"])).map(
-      (d) => d.object as ManagedObject,
-    );
-    const entries = await reconcileObjects(objects, aws, loadConfig([], {}), false);
+    // Root/Workloads without saying recursive: both accounts are in OUs below it.
+    const baseline: ManagedObject = {
+      apiVersion: "orgguard.io/v1alpha1",
+      kind: "AccountBaseline",
+      metadata: { name: "workloads" },
+      spec: {
+        accounts: { organizationalUnits: [{ path: "Root/Workloads" }] },
+        publicAccessBlock: {},
+      } as ManagedObject["spec"],
+    };
+    const entries = await reconcileObjects([baseline], aws, loadConfig([], {}), false);
     const accounts = entries.map((e) => e.via).sort();
     expect(accounts).toEqual(
       [
         `PublicAccessBlock of ${tree.accountIds.get("dev-1")}`,
         `PublicAccessBlock of ${tree.accountIds.get("prod-1")}`,
       ].sort(),
+    );
+  });
+
+  it("applies the controller's conflict rule: a standalone object keeps an account a baseline also names", async () => {
+    const aws = new AwsClients({
+      region: "us-east-1",
+      endpoint: awsEndpoint(),
+      roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
+      maxAttempts: 1,
+      credentials: MANAGEMENT_CREDENTIALS,
+      readOnly: true,
+    });
+    const sandbox = tree.accountIds.get("sandbox-1")!;
+    const objects: ManagedObject[] = [
+      {
+        apiVersion: "orgguard.io/v1alpha1",
+        kind: "AccountBaseline",
+        metadata: { name: "aaa-first-by-name" },
+        spec: { accounts: { ids: [sandbox] }, passwordPolicy: {} } as ManagedObject["spec"],
+      },
+      {
+        apiVersion: "orgguard.io/v1alpha1",
+        kind: "PasswordPolicy",
+        metadata: { name: "zzz-standalone" },
+        spec: { accountId: sandbox } as ManagedObject["spec"],
+      },
+    ];
+    const entries = await reconcileObjects(objects, aws, loadConfig([], {}), false);
+    // The standalone object is planned as usual (what it plans depends on the earlier tests).
+    expect(entries.map((e) => e.object)).toEqual([
+      "PasswordPolicy/zzz-standalone",
+      "AccountBaseline/aaa-first-by-name",
+    ]);
+    expect(entries[0]!.action).not.toMatch(/conflict|error/);
+    expect(entries[1]!.action).toBe("conflict");
+    expect(entries[1]!.error).toBe(
+      `PasswordPolicy/zzz-standalone manages the same account ${sandbox} and keeps it: not changed`,
     );
   });
 

@@ -6,6 +6,7 @@
  */
 import {
   CreatePolicyCommand,
+  DeletePolicyCommand,
   DescribePolicyCommand,
   DetachPolicyCommand,
   DisablePolicyTypeCommand,
@@ -110,6 +111,13 @@ const readyAtGeneration = (o: ManagedObject) =>
 const reason = (r: string) => (o: ManagedObject) =>
   findCondition(o.status?.conditions, "Ready")?.reason === r ||
   findCondition(o.status?.conditions, "Stalled")?.reason === r;
+
+async function eventsOf(name: string): Promise<Array<{ reason: string; message: string }>> {
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
+  return list.items
+    .filter((e) => e.involvedObject.name === name)
+    .map((e) => ({ reason: e.reason ?? "", message: e.message ?? "" }));
+}
 
 const targetsOf = async (policyId: string) =>
   ((await org.send(new ListTargetsForPolicyCommand({ PolicyId: policyId }))).Targets ?? [])
@@ -277,6 +285,29 @@ describe("ServiceControlPolicy", () => {
       (await org.send(new DescribePolicyCommand({ PolicyId: legacyId }))).Policy?.PolicySummary?.Description,
     ).toBe("now in git");
     expect(await tagsOf(legacyId)).toMatchObject({ "orgguard.io/managed-by": "orgguard", adopted: "yes" });
+    const adoptedEvents = (await eventsOf(name)).filter((e) => e.reason === "Adopted");
+    expect(adoptedEvents.map((e) => e.message)).toEqual([
+      `adopted SCP ${legacyId} (legacy-guardrail), as the orgguard.io/adopt annotation says`,
+    ]);
+  });
+
+  it("re-creates a policy deleted out of band, as drift repaired (not a new creation)", async () => {
+    const name = uniqueName("scp-deleted");
+    await scps.create(manifest(name, { document: denyLeave, targets: [{ ouPath: "Root/Sandbox" }] }));
+    const ready = await waitFor(name, readyAtGeneration, "Ready");
+    const oldId = ready.status?.policyId as string;
+    await org.send(new DetachPolicyCommand({ PolicyId: oldId, TargetId: tree.ouIds.get("Root/Sandbox")! }));
+    await org.send(new DeletePolicyCommand({ PolicyId: oldId }));
+    const again = await waitFor(
+      name,
+      (o) => readyAtGeneration(o) && o.status?.policyId !== oldId,
+      "Ready with a new policy",
+      POLL_MS * 5,
+    );
+    expect(await targetsOf(again.status?.policyId as string)).toEqual([tree.ouIds.get("Root/Sandbox")!]);
+    const reasons = (await eventsOf(name)).map((e) => e.reason);
+    expect(reasons.filter((r) => r === "Created")).toHaveLength(1);
+    expect(reasons).toContain("DriftRepaired");
   });
 
   it("takes over a policy its own tags prove it created (a lost create), without the annotation", async () => {
@@ -295,7 +326,11 @@ describe("ServiceControlPolicy", () => {
     );
     await scps.create(manifest(name, { document: denyLeave }));
     const ready = await waitFor(name, readyAtGeneration, "Ready");
-    expect(ready.status?.policyId).toBe(lost.Policy!.PolicySummary!.Id);
+    const lostId = lost.Policy!.PolicySummary!.Id;
+    expect(ready.status?.policyId).toBe(lostId);
+    expect((await eventsOf(name)).filter((e) => e.reason === "Adopted").map((e) => e.message)).toEqual([
+      `took over SCP ${lostId} (${name}): its orgguard.io ownership tags name this object`,
+    ]);
   });
 
   it("ObserveOnly reports a missing policy and drift without writing anything", async () => {

@@ -18,11 +18,12 @@ export interface Fault {
   when?: (input: Record<string, unknown>) => boolean;
 }
 
-/** Every operation attempt the client made, with its time. */
+/** Every operation attempt the client made, with its time and input. */
 export interface Attempt {
   operation: string;
   at: number;
   failed: boolean;
+  input: Record<string, unknown>;
 }
 
 interface Stackable {
@@ -39,7 +40,7 @@ export function injectFaults(client: Stackable, faults: Fault[]): Attempt[] {
         const fault = faults.find(
           (f) => f.operation === operation && f.times > 0 && (f.when?.(args.input) ?? true),
         );
-        attempts.push({ operation, at: Date.now(), failed: fault !== undefined });
+        attempts.push({ operation, at: Date.now(), failed: fault !== undefined, input: args.input });
         if (!fault) return next(args);
         fault.times -= 1;
         if (fault.respond) return { output: { ...fault.respond(), $metadata: {} }, response: {} };

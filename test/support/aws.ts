@@ -51,6 +51,23 @@ export interface OuSpec {
   accounts?: string[];
 }
 
+/**
+ * The sample organization `make env-up` and `make demo` create, and that `examples/` is written
+ * for: a Workloads OU with Prod and Dev, a Sandbox OU, one account in each.
+ */
+export const SAMPLE_ORGANIZATION: { ous: OuSpec[] } = {
+  ous: [
+    {
+      name: "Workloads",
+      ous: [
+        { name: "Prod", accounts: ["prod-1"] },
+        { name: "Dev", accounts: ["dev-1"] },
+      ],
+    },
+    { name: "Sandbox", accounts: ["sandbox-1"] },
+  ],
+};
+
 /** What `createOrganization` made: ids by OU path (`Root/Workloads/Prod`) and by account name. */
 export interface TestOrganization {
   rootId: string;

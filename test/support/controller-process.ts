@@ -29,7 +29,8 @@ export class ControllerProcess {
   readonly process: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[]) {
+  /** `env` overrides the defaults (this worker's apiserver and moto), e.g. a proxy's endpoint. */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
     if (!existsSync("dist/cli/run.js")) {
       throw new Error("dist/ is missing: run `npm run build` (make test does) before the integration tests");
     }
@@ -50,6 +51,7 @@ export class ControllerProcess {
           AWS_REGION: "us-east-1",
           AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+          ...env,
         },
         stdio: ["ignore", "pipe", "pipe"],
       },
@@ -91,6 +93,12 @@ export class ControllerProcess {
 
   async stop(): Promise<void> {
     this.process.kill("SIGTERM");
+    await this.exited;
+  }
+
+  /** Kills the process at once, as a node failure or an OOM kill would. */
+  async kill(): Promise<void> {
+    this.process.kill("SIGKILL");
     await this.exited;
   }
 

@@ -128,8 +128,17 @@ export class FakeExternal {
     };
   }
 
+  /**
+   * The Gadget kind. Gadgets whose value starts with `claim-` claim that value exclusively: two of
+   * them with the same value are rivals (runtime/claims.ts).
+   */
   kind(pollIntervalMs?: number): ManagedKind<Gadget, string> {
-    return { ref: GADGET, ...(pollIntervalMs ? { pollIntervalMs } : {}), connect: async () => this.client() };
+    return {
+      ref: GADGET,
+      ...(pollIntervalMs ? { pollIntervalMs } : {}),
+      claim: (g) => (g.spec.value.startsWith("claim-") ? `value ${g.spec.value}` : undefined),
+      connect: async () => this.client(),
+    };
   }
 }
 

@@ -9,15 +9,15 @@ export interface KubectlResult {
   stderr: string;
 }
 
-/** Runs the provisioned kubectl against this worker's kube-apiserver, as cluster admin. */
-export function kubectl(args: string[], stdin?: string): Promise<KubectlResult> {
+/** Runs the provisioned kubectl against this worker's kube-apiserver (or `kubeconfig`'s), as cluster admin. */
+export function kubectl(args: string[], stdin?: string, kubeconfig?: string): Promise<KubectlResult> {
   const { kubectl: binary } = inject("tools");
   return new Promise((resolve) => {
     const child = execFile(
       binary,
       args,
       {
-        env: { ...process.env, KUBECONFIG: workerEnvironment().kubeconfigPath },
+        env: { ...process.env, KUBECONFIG: kubeconfig ?? workerEnvironment().kubeconfigPath },
         maxBuffer: 16 * 1024 * 1024,
       },
       (err, stdout, stderr) => {
@@ -30,8 +30,8 @@ export function kubectl(args: string[], stdin?: string): Promise<KubectlResult> 
 }
 
 /** Runs kubectl and throws with its stderr when it fails. */
-export async function kubectlOk(args: string[], stdin?: string): Promise<string> {
-  const result = await kubectl(args, stdin);
+export async function kubectlOk(args: string[], stdin?: string, kubeconfig?: string): Promise<string> {
+  const result = await kubectl(args, stdin, kubeconfig);
   if (result.code !== 0)
     throw new Error(`kubectl ${args.join(" ")} failed (${result.code}): ${result.stderr}`);
   return result.stdout;

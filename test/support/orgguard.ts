@@ -21,10 +21,17 @@ export function orgguardClient(kc: KubeConfig, kind: string): ResourceClient<Man
   });
 }
 
-/** Applies crds/ with kubectl (server-side) and waits until every CRD is Established. */
-export async function installOrgguardCrds(): Promise<void> {
-  await kubectlOk(["apply", "--server-side", "-f", "crds/"]);
-  await kubectlOk(["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"]);
+/**
+ * Applies crds/ with kubectl (server-side) and waits until every CRD is Established, on this
+ * worker's kube-apiserver or the one `kubeconfig` names.
+ */
+export async function installOrgguardCrds(kubeconfig?: string): Promise<void> {
+  await kubectlOk(["apply", "--server-side", "-f", "crds/"], undefined, kubeconfig);
+  await kubectlOk(
+    ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"],
+    undefined,
+    kubeconfig,
+  );
 }
 
 /** Returns a function that makes object names unique within a run: `<prefix>-<time>-<n>`. */

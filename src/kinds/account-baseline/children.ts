@@ -79,13 +79,3 @@ export function childUpToDate(child: ManagedObject, desired: ManagedObject): boo
   const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
   return [...keys].every((k) => JSON.stringify(have[k]) === JSON.stringify(want[k]));
 }
-
-/** Orders claimants: the older object wins, then the name (so the winner is the same for everyone). */
-export function olderFirst(
-  a: { creationTimestamp?: string; name: string },
-  b: { creationTimestamp?: string; name: string },
-): number {
-  const ta = Date.parse(a.creationTimestamp ?? "") || 0;
-  const tb = Date.parse(b.creationTimestamp ?? "") || 0;
-  return ta !== tb ? ta - tb : a.name.localeCompare(b.name);
-}

@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION } from "../../api/common.js";
-import type { AwsClients } from "../../aws/clients.js";
+import { type AwsClients, accountClaim } from "../../aws/clients.js";
 import { Controller, type ControllerOptions } from "../../runtime/controller.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import type { Logger } from "../../runtime/logger.js";
@@ -54,11 +54,11 @@ export function accountBaselineController(
   return new Controller<BaselineObject>(
     kc,
     ACCOUNT_BASELINE_REF,
-    (client, informer) =>
+    (client) =>
       new AccountBaselineReconciler(
         client,
         settings,
-        () => informer.list(),
+        (object) => accountClaim((object.spec as { accountId?: string }).accountId, aws.knownOwnAccountId()),
         discovery,
         deps.events,
         deps.logger,

@@ -1,11 +1,13 @@
 /**
  * The AccountBaseline controller's reconcile: discover the organization, select accounts, and
  * make the child PasswordPolicy / PublicAccessBlock objects match (create, update, delete); the
- * children's own controllers do the AWS work. Conflicts: a standalone object for an account and
- * setting always keeps it (the more specific statement); between baselines the older one wins
- * (creationTimestamp, then name), so every baseline computes the same winner and none flaps.
+ * children's own controllers do the AWS work. Conflicts follow the one rule of runtime/claims.ts:
+ * a standalone object for an account and setting keeps it (the more specific statement); between
+ * baselines, the one whose child claimed the account first keeps it; so none flaps. Paused, a
+ * baseline pauses its children too.
  */
 import { accountBaselineSpec, MAX_REPORTED_FAILURES } from "../../api/account-baseline.js";
+import { type Claimant, claimantOf, winningRival } from "../../runtime/claims.js";
 import {
   type Condition,
   type ConditionUpdate,
@@ -17,15 +19,14 @@ import { errorMessage, RetryableError, TerminalError } from "../../runtime/error
 import type { EventRecorder } from "../../runtime/events.js";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizer.js";
 import type { Logger } from "../../runtime/logger.js";
-import type { Action, ManagedObject } from "../../runtime/managed.js";
+import { type Action, type ManagedObject, PAUSED_ANNOTATION } from "../../runtime/managed.js";
 import { ConflictError, guardConflict } from "../../runtime/managed-reconciler.js";
-import type { ResourceClient } from "../../runtime/resource-client.js";
+import type { JsonPatchOp, ResourceClient } from "../../runtime/resource-client.js";
 import {
   BASELINE_LABEL,
   type BaselineObject,
   childManifest,
   childUpToDate,
-  olderFirst,
   SETTING_KINDS,
   type SettingKind,
   settingsOf,
@@ -50,8 +51,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
   constructor(
     private readonly baselines: ResourceClient<BaselineObject>,
     private readonly settings: Record<SettingKind, ResourceClient<ManagedObject>>,
-    /** Every baseline as the informer sees it (to compare ages in conflicts). */
-    private readonly allBaselines: () => BaselineObject[],
+    /** What an object of a setting kind claims (the account it keeps the setting of). */
+    private readonly claimOf: (object: ManagedObject) => string,
     private readonly discovery: OrganizationDiscovery,
     private readonly events: EventRecorder,
     private readonly logger: Logger,
@@ -62,6 +63,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
     if (!object) return { awaitChange: true };
     const log = this.logger.child({ kind: "AccountBaseline", name: object.metadata.name });
     if (object.metadata.deletionTimestamp) return this.finalize(object, log);
+    if (object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") return this.pause(object, log);
     let baseline = object;
     if (!hasFinalizer(baseline)) baseline = await this.guard(() => addFinalizer(this.baselines, baseline));
     try {
@@ -114,25 +116,31 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
           .map((o) => [o.metadata.name, o]),
       );
       const keep = new Set<string>();
-      const claimants = othersByAccount(all, baseline.metadata.name);
+      const claimants = othersByClaim(all, baseline.metadata.name, this.claimOf);
       for (const accountId of wanted.templates[kind] ? selection.accountIds : []) {
-        const rival = this.olderRival(baseline, claimants.get(accountId) ?? []);
+        const desired = childManifest(baseline, wanted, kind, accountId);
+        const child = mine.get(desired.metadata.name);
+        const rival = keeperInsteadOf(desired, child, claimants.get(this.claimOf(desired)) ?? []);
         if (rival) {
           conflicts.push({
             accountId,
             setting: kind,
             reason: "Conflict",
-            message: `${kind} of ${accountId} is managed by ${rival}`,
+            message: `${kind} of ${accountId} is managed by ${describeClaimant(rival)}`,
           });
           ready.set(accountId, false);
           continue;
         }
-        const desired = childManifest(baseline, wanted, kind, accountId);
         keep.add(desired.metadata.name);
-        const child = mine.get(desired.metadata.name);
         if (!child) {
           await client.create(desired);
           log.info("created child", { child: `${kind}/${desired.metadata.name}`, accountId });
+          ready.set(accountId, false);
+          continue;
+        }
+        if (child.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
+          // The baseline was paused with its children and is not any more.
+          await this.guard(() => client.jsonPatch(child.metadata.name, pausePatch(child, false)));
           ready.set(accountId, false);
           continue;
         }
@@ -143,7 +151,10 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
         }
         const childReady = findCondition(child.status?.conditions, "Ready");
         const generationSeen = child.status?.observedGeneration === child.metadata.generation;
-        if (childReady?.status !== "True" || !generationSeen) ready.set(accountId, false);
+        // A child whose last read failed but which is still Ready keeps counting as ready (it is
+        // listed under failures); a stalled child does not.
+        const stalled = findCondition(child.status?.conditions, "Stalled")?.status === "True";
+        if (childReady?.status !== "True" || !generationSeen || stalled) ready.set(accountId, false);
         if (childReady?.reason === "Drifted") drifted.add(accountId);
         const synced = findCondition(child.status?.conditions, "Synced");
         if (synced?.status === "False")
@@ -152,7 +163,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
       for (const [name, child] of mine) {
         if (keep.has(name)) continue;
         await client.delete(name);
-        log.info("deleted child: account left the selection", {
+        log.info("deleted child: the account left the selection, or another object keeps it", {
           child: `${kind}/${name}`,
           accountId: (child.spec as { accountId?: string }).accountId,
         });
@@ -160,7 +171,10 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
     }
     const readyCount = [...ready.values()].filter(Boolean).length;
     const failing = new Set([...failures, ...conflicts].map((f) => f.accountId));
-    const allReady = readyCount === selection.accountIds.length && failing.size === 0;
+    const allReady =
+      readyCount === selection.accountIds.length &&
+      conflicts.length === 0 &&
+      selection.unresolved.length === 0;
     const updates: ConditionUpdate[] = [
       allReady
         ? { type: "Ready", status: "True", reason: "Available", message: `${readyCount} account(s) ready` }
@@ -212,18 +226,39 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
     return { requeueAfterMs: allReady ? this.options.discoveryIntervalMs : this.options.progressIntervalMs };
   }
 
-  /** Who else manages this setting of this account and wins: any standalone object, or an older baseline. */
-  private olderRival(baseline: BaselineObject, others: ManagedObject[]): string | undefined {
-    const me = { creationTimestamp: baseline.metadata.creationTimestamp, name: baseline.metadata.name };
-    for (const o of others) {
-      const owner = o.metadata.labels?.[BASELINE_LABEL];
-      if (!owner) return `${o.kind}/${o.metadata.name}`;
-      const other = this.allBaselines().find((b) => b.metadata.name === owner);
-      if (other && olderFirst({ creationTimestamp: other.metadata.creationTimestamp, name: owner }, me) < 0) {
-        return `AccountBaseline/${owner}`;
+  /**
+   * Paused: the baseline stops following the organization, and each child is paused too (so no
+   * setting is changed or repaired while the baseline is); Ready no longer vouches for AWS.
+   * Unpausing resumes both (sync removes the children's annotation).
+   */
+  private async pause(baseline: BaselineObject, log: Logger): Promise<Action> {
+    for (const kind of SETTING_KINDS) {
+      const children = (await this.settings[kind].list(`${BASELINE_LABEL}=${baseline.metadata.name}`)).items;
+      for (const child of children) {
+        if (child.metadata.annotations?.[PAUSED_ANNOTATION] === "true") continue;
+        await this.guard(() => this.settings[kind].jsonPatch(child.metadata.name, pausePatch(child, true)));
+        log.info("paused child", { child: `${kind}/${child.metadata.name}` });
       }
     }
-    return undefined;
+    if (
+      findCondition(baseline.status?.conditions as Condition[] | undefined, "Synced")?.reason !==
+      "ReconcilePaused"
+    ) {
+      const message = `paused by the ${PAUSED_ANNOTATION} annotation, with its children: AWS is not compared with the spec`;
+      await this.writeStatus(baseline, {
+        ...baseline.status,
+        observedGeneration: baseline.metadata.generation,
+        conditions: this.conditions(
+          baseline,
+          [
+            { type: "Ready", status: "Unknown", reason: "ReconcilePaused", message },
+            { type: "Synced", status: "False", reason: "ReconcilePaused", message },
+          ],
+          true,
+        ),
+      });
+    }
+    return { awaitChange: true };
   }
 
   /** Deleting: delete every child (each follows its own deletionPolicy), then drop the finalizer. */
@@ -270,15 +305,51 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
 }
 
 /**
- * Objects of one kind that are not this baseline's children, by the account they manage: built
- * once per reconcile, so a baseline over N accounts does not scan every object N times.
+ * Objects of one kind that are not this baseline's children, by what they claim: built once per
+ * reconcile, so a baseline over N accounts does not scan every object N times.
  */
-function othersByAccount(all: ManagedObject[], baselineName: string): Map<string, ManagedObject[]> {
-  const byAccount = new Map<string, ManagedObject[]>();
+function othersByClaim(
+  all: ManagedObject[],
+  baselineName: string,
+  claimOf: (object: ManagedObject) => string,
+): Map<string, ManagedObject[]> {
+  const byClaim = new Map<string, ManagedObject[]>();
   for (const o of all) {
-    const accountId = (o.spec as { accountId?: string }).accountId;
-    if (!accountId || o.metadata.labels?.[BASELINE_LABEL] === baselineName) continue;
-    byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), o]);
+    if (o.metadata.labels?.[BASELINE_LABEL] === baselineName) continue;
+    const claim = claimOf(o);
+    byClaim.set(claim, [...(byClaim.get(claim) ?? []), o]);
   }
-  return byAccount;
+  return byClaim;
+}
+
+/**
+ * The rival that keeps the setting instead of this baseline's child (existing, or about to be
+ * created: a claim not made yet loses to every existing one), by the rule of runtime/claims.ts.
+ */
+function keeperInsteadOf(
+  desired: ManagedObject,
+  child: ManagedObject | undefined,
+  rivals: ManagedObject[],
+): ManagedObject | undefined {
+  const me: Claimant = claimantOf(child ?? desired);
+  return winningRival(
+    me,
+    rivals.filter((r) => !r.metadata.deletionTimestamp),
+    claimantOf,
+  );
+}
+
+/** A rival as users know it: a standalone object by name, a baseline's child by its baseline. */
+function describeClaimant(object: ManagedObject): string {
+  const owner = object.metadata.labels?.[BASELINE_LABEL];
+  return owner ? `AccountBaseline/${owner}` : `${object.kind}/${object.metadata.name}`;
+}
+
+/** The JSON Patch that sets (or removes) a child's pause annotation. */
+function pausePatch(child: ManagedObject, paused: boolean): JsonPatchOp[] {
+  const path = `/metadata/annotations/${PAUSED_ANNOTATION.replace("/", "~1")}`;
+  if (!paused) return [{ op: "remove", path }];
+  return child.metadata.annotations
+    ? [{ op: "add", path, value: "true" }]
+    : [{ op: "add", path: "/metadata/annotations", value: { [PAUSED_ANNOTATION]: "true" } }];
 }

@@ -11,7 +11,7 @@ import {
 import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
 import { type PasswordPolicySpec, passwordPolicySpec } from "../../api/password-policy.js";
 import { specProblems } from "../../api/validate.js";
-import type { AwsClients } from "../../aws/clients.js";
+import { type AwsClients, accountClaim } from "../../aws/clients.js";
 import { isNotFound, toReconcileError } from "../../aws/errors.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
 import {
@@ -33,6 +33,7 @@ export function passwordPolicyKind(
   return {
     ref: { group: API_GROUP, version: API_VERSION, plural: "passwordpolicies", kind: "PasswordPolicy" },
     validate: (object) => specProblems(passwordPolicySpec, object.spec),
+    claim: (object) => accountClaim(object.spec.accountId, aws.knownOwnAccountId()),
     connect: async (object) => {
       const spec = specOf(object);
       const accountId = spec.accountId ?? (await aws.ownAccountId());

@@ -10,7 +10,7 @@ import {
 import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
 import { type PublicAccessBlockSpec, publicAccessBlockSpec } from "../../api/public-access-block.js";
 import { specProblems } from "../../api/validate.js";
-import type { AwsClients } from "../../aws/clients.js";
+import { type AwsClients, accountClaim } from "../../aws/clients.js";
 import { awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { TerminalError } from "../../runtime/errors.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
@@ -39,6 +39,7 @@ export function publicAccessBlockKind(
   return {
     ref: { group: API_GROUP, version: API_VERSION, plural: "publicaccessblocks", kind: "PublicAccessBlock" },
     validate: (object) => specProblems(publicAccessBlockSpec, object.spec),
+    claim: (object) => accountClaim(object.spec.accountId, aws.knownOwnAccountId()),
     connect: async (object) => {
       const spec = publicAccessBlockSpec.parse(object.spec);
       const accountId = spec.accountId ?? (await aws.ownAccountId());

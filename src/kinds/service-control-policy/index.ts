@@ -34,9 +34,9 @@ import {
 } from "../../api/service-control-policy.js";
 import { specProblems } from "../../api/validate.js";
 import type { AwsClients } from "../../aws/clients.js";
-import { awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
+import { awsErrorCode, isGoalReached, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { KeyedMutex } from "../../aws/limiter.js";
-import { RetryableError, TerminalError } from "../../runtime/errors.js";
+import { BlockedError, RetryableError } from "../../runtime/errors.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
 import {
   ADOPT_ANNOTATION,
@@ -46,6 +46,7 @@ import {
   mayManage,
   type ObservedPolicy,
   ownershipTags,
+  TAG_UID,
   tagPlan,
 } from "./compare.js";
 
@@ -130,7 +131,7 @@ function scpClient(
       const attached = await policiesOn(org, target);
       if (attached.includes(policyId)) return;
       if (attached.length >= options.perTargetLimit) {
-        throw new TerminalError(
+        throw new BlockedError(
           "TooManyPolicies",
           `cannot attach ${policyId} to ${target}: it already has ${attached.length} SCPs, the limit is ${options.perTargetLimit} (FullAWSAccess counts)`,
         );
@@ -139,8 +140,7 @@ function scpClient(
         await org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target }));
       } catch (err) {
         // Attached meanwhile (for example by a lost earlier attempt): the goal is reached.
-        if (awsErrorCode(err) !== "DuplicatePolicyAttachmentException")
-          throw toReconcileError(err, `cannot attach ${policyId} to ${target}`);
+        if (!isGoalReached(err)) throw toReconcileError(err, `cannot attach ${policyId} to ${target}`);
       }
     });
 
@@ -150,7 +150,7 @@ function scpClient(
       if (!attached.includes(policyId)) return;
       // AWS refuses to leave a root, OU or account without any SCP; say so before trying.
       if (attached.length <= 1) {
-        throw new TerminalError(
+        throw new BlockedError(
           "LastPolicy",
           `refusing to detach ${policyId} from ${target}: it is the target's only SCP, and a target must keep one`,
         );
@@ -158,8 +158,8 @@ function scpClient(
       try {
         await org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target }));
       } catch (err) {
-        if (awsErrorCode(err) !== "PolicyNotAttachedException")
-          throw toReconcileError(err, `cannot detach ${policyId} from ${target}`);
+        // Detached meanwhile (for example by a lost earlier attempt): the goal is reached.
+        if (!isGoalReached(err)) throw toReconcileError(err, `cannot detach ${policyId} from ${target}`);
       }
     });
 
@@ -201,13 +201,16 @@ function scpClient(
         tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
         targets: await resolveTargets(org, root.Id, spec.targets),
       };
-      observed = await findPolicy(org, object.status?.policyId as string | undefined, desired.name);
+      const recordedId = object.status?.policyId as string | undefined;
+      const found = await findPolicy(org, recordedId, desired.name);
+      observed = found?.policy;
       if (!observed)
         return { exists: false, upToDate: false, diff: [{ path: "", to: `create ${desired.name}` }] };
       if (!mayManage(observed, objectName, adopt)) {
         // Deleting an object that never owned the policy: nothing of ours exists to delete.
         if (object.metadata.deletionTimestamp) return { exists: false, upToDate: false };
-        throw new TerminalError(
+        // Blocked, not terminal: the other policy may be renamed or deleted by its owner.
+        throw new BlockedError(
           "NameTaken",
           `an SCP named ${observed.name} already exists (${observed.id}) and its tags do not show orgguard created it for this object: add the annotation ${ADOPT_ANNOTATION}: "true" to take it over, or choose another policyName`,
         );
@@ -220,6 +223,9 @@ function scpClient(
         diff,
         observed: atProvider,
         status: status(observed),
+        ...(found?.byName && !createdByThisObject(observed, object.metadata.uid)
+          ? { adopted: adoptionNote(observed, objectName) }
+          : {}),
       };
     },
 
@@ -248,16 +254,26 @@ function scpClient(
       const d = desired!;
       const contentDiffers = diffPolicy(d, { ...p, targets: d.targets, tags: d.tags }).length > 0;
       if (contentDiffers) {
-        await call(`cannot update the SCP ${p.id}`, () =>
-          org.send(
+        try {
+          await org.send(
             new UpdatePolicyCommand({
               PolicyId: p.id,
               Name: d.name,
               Description: d.description,
               Content: minifyPolicyDocument(d.document),
             }),
-          ),
-        );
+          );
+        } catch (err) {
+          // A rename to a name another policy holds: blocked until that one is renamed or deleted.
+          if (awsErrorCode(err) === "DuplicatePolicyException") {
+            throw new BlockedError(
+              "NameTaken",
+              `cannot rename the SCP ${p.id} to ${d.name}: another policy has that name`,
+              { cause: err },
+            );
+          }
+          throw toReconcileError(err, `cannot update the SCP ${p.id}`);
+        }
       }
       const tags = tagPlan(d.tags, p.tags);
       if (Object.keys(tags.set).length > 0) {
@@ -307,14 +323,33 @@ async function policiesOn(org: OrganizationsClient, target: string): Promise<str
   return ids;
 }
 
-/** The policy by its recorded id, else by name; with content, tags and targets. */
+/**
+ * Whether this very object (same uid) created the policy: found by name only because its id never
+ * reached status (a create whose attachments failed, or whose status write was lost). Not an
+ * adoption.
+ */
+const createdByThisObject = (policy: ObservedPolicy, uid: string | undefined): boolean =>
+  uid !== undefined && policy.tags[TAG_UID] === uid;
+
+/** What an Adopted event says: why an existing policy found by name became this object's. */
+function adoptionNote(policy: ObservedPolicy, objectName: string): string {
+  return mayManage(policy, objectName, false)
+    ? `took over SCP ${policy.id} (${policy.name}): its orgguard.io ownership tags name this object`
+    : `adopted SCP ${policy.id} (${policy.name}), as the ${ADOPT_ANNOTATION} annotation says`;
+}
+
+/**
+ * The policy by its recorded id, else by name (`byName`: this object had not recorded it); with
+ * content, tags and targets.
+ */
 async function findPolicy(
   org: OrganizationsClient,
   policyId: string | undefined,
   name: string,
-): Promise<ObservedPolicy | undefined> {
+): Promise<{ policy: ObservedPolicy; byName: boolean } | undefined> {
   // By the recorded id first (one call); by name when none is recorded or it is gone.
   let described = policyId ? await describePolicy(org, policyId) : undefined;
+  const byName = !described;
   if (!described) {
     const id = await call("cannot list the organization's SCPs", async () => {
       for await (const page of paginateListPolicies({ client: org }, { Filter: SCP })) {
@@ -339,7 +374,7 @@ async function findPolicy(
     }
     return ids;
   });
-  return {
+  const policy: ObservedPolicy = {
     id: found,
     arn: summary.Arn ?? "",
     name: summary.Name ?? "",
@@ -349,6 +384,7 @@ async function findPolicy(
     tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""])),
     targets,
   };
+  return { policy, byName };
 }
 
 /** DescribePolicy, or undefined when the policy is gone. */

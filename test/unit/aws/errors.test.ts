@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
-import { classifyAwsError, toReconcileError } from "../../../src/aws/errors.js";
-import { RetryableError, TerminalError } from "../../../src/runtime/errors.js";
+import { meaningOf, toReconcileError } from "../../../src/aws/errors.js";
+import {
+  AlreadyExistsError,
+  BlockedError,
+  RetryableError,
+  TerminalError,
+} from "../../../src/runtime/errors.js";
 
 /** An error shaped like the SDK's service exceptions. */
-const awsError = (name: string) =>
-  Object.assign(new Error(`${name} message`), { name, $metadata: { httpStatusCode: 400 } });
+const awsError = (name: string, fields: Record<string, unknown> = {}) =>
+  Object.assign(new Error(`${name} message`), { name, $metadata: { httpStatusCode: 400 }, ...fields });
 
-describe("classifyAwsError", () => {
+describe("meaningOf", () => {
   const cases = [
     { code: "NoSuchEntityException", expected: "not-found", reason: "no password policy set" },
     {
@@ -14,49 +19,120 @@ describe("classifyAwsError", () => {
       expected: "not-found",
       reason: "no public access block set",
     },
-    { code: "PolicyNotFoundException", expected: "not-found", reason: "the SCP is gone" },
-    { code: "AccessDeniedException", expected: "terminal", reason: "IAM permissions must change first" },
-    { code: "AccessDenied", expected: "terminal", reason: "S3 Control's spelling" },
-    { code: "MalformedPolicyDocumentException", expected: "terminal", reason: "the document must change" },
-    { code: "ConstraintViolationException", expected: "terminal", reason: "a limit: the spec must change" },
-    { code: "PolicyTypeNotEnabledException", expected: "terminal", reason: "SCPs are off on the root" },
+    { code: "PolicyNotFoundException", expected: "not-found", reason: "the SCP is gone: re-create it" },
+    {
+      code: "TargetNotFoundException",
+      expected: "transient",
+      reason: "the OU or account may appear; never 'done' for a delete",
+    },
+    { code: "PolicyNotAttachedException", expected: "goal-reached", reason: "detach: already detached" },
+    {
+      code: "DuplicatePolicyAttachmentException",
+      expected: "goal-reached",
+      reason: "attach: already attached",
+    },
+    {
+      code: "DuplicatePolicyException",
+      expected: "already-exists",
+      reason: "create: possibly our own lost create; the ownership tags decide",
+    },
+    {
+      code: "MalformedPolicyDocumentException",
+      expected: "spec-rejected",
+      reason: "the document must change",
+    },
+    { code: "InvalidInputException", expected: "spec-rejected", reason: "the input must change" },
+    {
+      code: "ConstraintViolationException",
+      expected: "blocked",
+      reason: "a count limit or the last SCP: other policies can make room",
+    },
+    { code: "AccessDeniedException", expected: "blocked", reason: "IAM permissions can be granted" },
+    { code: "AccessDenied", expected: "blocked", reason: "S3 Control's spelling" },
+    {
+      code: "PolicyTypeNotEnabledException",
+      expected: "transient",
+      reason: "retried with backoff: the policy lands soon after the type is switched on",
+    },
+    { code: "AWSOrganizationsNotInUseException", expected: "blocked", reason: "no organization yet" },
+    {
+      code: "PolicyChangesInProgressException",
+      expected: "transient",
+      reason: "AWS says to try again later",
+    },
     {
       code: "TooManyRequestsException",
       expected: "throttled",
       reason: "Organizations throttling (HTTP 400)",
     },
-    { code: "ConcurrentModificationException", expected: "retryable", reason: "someone else is writing" },
-    { code: "ServiceUnavailableException", expected: "retryable", reason: "unknown codes are retried" },
+    { code: "Throttling", expected: "throttled", reason: "IAM and STS throttling (query protocol)" },
+    { code: "SlowDown", expected: "throttled", reason: "S3 throttling (HTTP 503)" },
+    { code: "ConcurrentModificationException", expected: "transient", reason: "someone else is writing" },
+    { code: "ServiceException", expected: "transient", reason: "a server-side failure" },
+    { code: "SomethingNewException", expected: "transient", reason: "unknown codes are retried" },
   ];
   it.each(cases)("$code -> $expected ($reason)", ({ code, expected }) => {
-    expect(classifyAwsError(awsError(code))).toBe(expected);
+    expect(meaningOf(awsError(code))).toBe(expected);
   });
 
-  it("an HTTP 403 whose body the SDK could not read is terminal, reported as AccessDenied", () => {
+  it("a ConstraintViolation about the document's size is the spec's, not an outside limit", () => {
+    expect(
+      meaningOf(awsError("ConstraintViolationException", { Reason: "POLICY_CONTENT_LIMIT_EXCEEDED" })),
+    ).toBe("spec-rejected");
+    expect(
+      meaningOf(
+        awsError("ConstraintViolationException", { Reason: "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED" }),
+      ),
+    ).toBe("blocked");
+  });
+
+  it("an HTTP 403 whose body the SDK could not read is blocked, reported as AccessDenied", () => {
     const unreadable = Object.assign(new Error("Unexpected token '<'"), {
       name: "SyntaxError",
       $metadata: { httpStatusCode: 403 },
     });
-    expect(classifyAwsError(unreadable)).toBe("terminal");
+    expect(meaningOf(unreadable)).toBe("blocked");
     expect((toReconcileError(unreadable, "cannot list") as TerminalError).reason).toBe("AccessDenied");
   });
 
-  it("a network error without an AWS code is retryable", () => {
-    expect(classifyAwsError(new Error("socket hang up"))).toBe("retryable");
+  it("a network error without an AWS code is transient", () => {
+    expect(meaningOf(new Error("socket hang up"))).toBe("transient");
   });
 });
 
 describe("toReconcileError", () => {
-  it("makes terminal codes a TerminalError whose reason drops the Exception suffix", () => {
-    const err = toReconcileError(awsError("AccessDeniedException"), "cannot read x");
-    expect(err).toBeInstanceOf(TerminalError);
-    expect((err as TerminalError).reason).toBe("AccessDenied");
-    expect(err.message).toBe("cannot read x: AccessDeniedException: AccessDeniedException message");
+  const cases = [
+    {
+      code: "MalformedPolicyDocumentException",
+      type: TerminalError,
+      reason: "MalformedPolicyDocument",
+      why: "spec-rejected: Stalled until the spec changes",
+    },
+    {
+      code: "AccessDeniedException",
+      type: BlockedError,
+      reason: "AccessDenied",
+      why: "blocked: Stalled, checked again every poll",
+    },
+    {
+      code: "DuplicatePolicyException",
+      type: AlreadyExistsError,
+      reason: "DuplicatePolicy",
+      why: "already-exists: observe again at once",
+    },
+    { code: "TooManyRequestsException", type: RetryableError, reason: "Throttled", why: "throttled" },
+    { code: "ServiceException", type: RetryableError, reason: "Service", why: "transient" },
+  ];
+  it.each(cases)("$code -> $type.name ($why)", ({ code, type, reason }) => {
+    const err = toReconcileError(awsError(code), "cannot do x");
+    expect(err).toBeInstanceOf(type);
+    expect((err as RetryableError | TerminalError).reason).toBe(reason);
+    expect(err.message).toBe(`cannot do x: ${code}: ${code} message`);
   });
 
-  it("makes throttling a RetryableError with reason Throttled", () => {
-    const err = toReconcileError(awsError("TooManyRequestsException"), "cannot attach");
-    expect(err).toBeInstanceOf(RetryableError);
-    expect((err as RetryableError).reason).toBe("Throttled");
+  it("a blocked error is still a TerminalError (Stalled), but a distinct class", () => {
+    const err = toReconcileError(awsError("AccessDenied"), "cannot put");
+    expect(err).toBeInstanceOf(TerminalError);
+    expect(err).toBeInstanceOf(BlockedError);
   });
 });
