@@ -60,12 +60,14 @@ export interface ApiServerOptions {
   dir: string;
   name: string;
   detached?: boolean;
+  /** Listen here (a restart keeps the address, so kubeconfigs stay valid); a free port by default. */
+  port?: number;
 }
 
 /** Starts kube-apiserver (flags modelled on controller-runtime's envtest); resolves when /readyz is ok. */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { certs, dir } = options;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `https://127.0.0.1:${port}`;
   const logFile = path.join(dir, `${options.name}.log`);
   const process = startProcess({

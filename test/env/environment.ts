@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { createControlPlaneCerts } from "./certs.js";
+import { type ControlPlaneCerts, createControlPlaneCerts } from "./certs.js";
 import { type ApiServer, startApiServer, startEtcd } from "./control-plane.js";
 import { startMoto } from "./moto.js";
 import type { ManagedProcess } from "./process.js";
@@ -15,9 +15,17 @@ export interface WorkerEnvironment {
   awsEndpoint: string;
 }
 
+/** What a test needs to start a kube-apiserver of its own (one it may restart) on the shared etcd. */
+export interface ControlPlane {
+  etcdUrl: string;
+  certs: ControlPlaneCerts;
+  kubeApiserver: string;
+}
+
 export interface Environment {
   dir: string;
   workers: WorkerEnvironment[];
+  controlPlane: ControlPlane;
   processes: ManagedProcess[];
   /** Stops every process, newest first; never throws. */
   stop(): Promise<void>;
@@ -81,7 +89,8 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       apiServerUrl: api.url,
       awsEndpoint: awsEndpoints[i]!,
     }));
-    return { dir, workers: workerEnvs, processes, stop };
+    const controlPlane = { etcdUrl: etcd.url, certs, kubeApiserver: bins.kubeApiserver! };
+    return { dir, workers: workerEnvs, controlPlane, processes, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startEnvironment, type WorkerEnvironment } from "./environment.js";
+import { type ControlPlane, startEnvironment, type WorkerEnvironment } from "./environment.js";
 import { provision } from "./provision.js";
 
 declare module "vitest" {
@@ -11,6 +11,8 @@ declare module "vitest" {
     environments: WorkerEnvironment[];
     /** Client tools built by hack/provision.sh. */
     tools: { kubectl: string; helm: string };
+    /** The shared etcd, certificates and kube-apiserver binary, for tests that run their own apiserver. */
+    controlPlane: ControlPlane;
   }
 }
 
@@ -30,6 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   console.log(`test environment: ${workers} worker(s) ready in ${Date.now() - started} ms (logs: ${dir})`);
   project.provide("environments", env.workers);
+  project.provide("controlPlane", env.controlPlane);
   const tools = await provision(["kubectl", "helm"]).catch(async (err: unknown) => {
     await env.stop();
     throw err;
