@@ -94,7 +94,8 @@ build_etcd() {
 }
 
 build_helm() {
-  local out="$CACHE/helm-v$HELM_VERSION"
+  # "-k8s": built with the Kubernetes version a released helm carries (older caches lack it).
+  local out="$CACHE/helm-v$HELM_VERSION-k8s"
   if [ -x "$out/helm" ]; then echo "$out/helm"; return; fi
   need_go; go_env
   local work; work=$(mktemp -d)
@@ -104,9 +105,17 @@ build_helm() {
     cd "$work"
     go mod init example.invalid/helm-build >/dev/null 2>&1
     go get "helm.sh/helm/v3@v$HELM_VERSION" >&2
+    # As helm's own Makefile does: the default Kubernetes version of `helm template` and `helm lint`
+    # comes from the client-go it is built with (v0.34 -> 1.34); unset, helm assumes 1.20.
+    local cg major minor
+    cg=$(go list -m -f '{{.Version}}' k8s.io/client-go) || die "cannot read helm's client-go version"
+    cg=${cg#v}; major=$(( ${cg%%.*} + 1 )); minor=$(echo "$cg" | cut -d. -f2)
     mkdir -p "$out.tmp"
-    go build -trimpath -o "$out.tmp/helm" \
-      -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" helm.sh/helm/v3/cmd/helm >&2
+    go build -trimpath -o "$out.tmp/helm" -ldflags "-s -w \
+      -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+      -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$major -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$minor \
+      -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$major -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$minor" \
+      helm.sh/helm/v3/cmd/helm >&2
   ) || die "building helm failed (see above)"
   rm -rf "$work" "$out"; mv "$out.tmp" "$out"
   log "built helm in $((SECONDS - start))s"
