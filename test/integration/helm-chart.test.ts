@@ -23,7 +23,8 @@ import { kubectl, kubectlOk } from "../support/kubectl.js";
 
 const NAMESPACE = "orgguard-system";
 const RELEASE = "guard";
-const KUBE_VERSION = "1.34.4";
+/** No image is published: every render names one (a local build's name). */
+const IMAGE = ["--set", "image.repository=orgguard"];
 
 function helm(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const { helm: binary } = inject("tools");
@@ -62,7 +63,7 @@ afterAll(async () => {
 
 describe("the Helm chart", () => {
   it("passes helm lint", async () => {
-    const result = await helm(["lint", "charts/orgguard", "--kube-version", KUBE_VERSION]);
+    const result = await helm(["lint", "charts/orgguard", ...IMAGE]);
     expect(result.stdout + result.stderr).toContain("0 chart(s) failed");
     expect(result.code).toBe(0);
   });
@@ -75,10 +76,68 @@ describe("the Helm chart", () => {
       { set: "controler.workers=3", names: "controler" },
     ];
     for (const c of cases) {
-      const result = await helm(["lint", "charts/orgguard", "--kube-version", KUBE_VERSION, "--set", c.set]);
+      const result = await helm(["lint", "charts/orgguard", ...IMAGE, "--set", c.set]);
       expect(result.code, c.set).not.toBe(0);
       expect(result.stdout + result.stderr).toContain(c.names);
     }
+  });
+
+  it("refuses to render without an image repository, saying how to get one", async () => {
+    for (const args of [[], ["--set", "image.repository="]]) {
+      const result = await helm(["template", RELEASE, "charts/orgguard", ...args]);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toContain("image.repository is required: orgguard publishes no image yet");
+      expect(result.stderr).toContain("make image");
+    }
+  });
+
+  const renderCases = [
+    {
+      reason: "a proxy and other settings reach the container through extraEnv",
+      set: ["extraEnv[0].name=HTTPS_PROXY", "extraEnv[0].value=http://proxy.internal:3128"],
+      expect: ["- name: HTTPS_PROXY", "value: http://proxy.internal:3128"],
+      absent: [],
+    },
+    {
+      reason: "pod annotations, pod labels and a priority class land on the pod",
+      set: [
+        "podAnnotations.example\\.com/team=platform", // the dot escaped: one key
+        "podLabels.cost-center=sec",
+        "priorityClassName=critical",
+      ],
+      expect: ["example.com/team: platform", "cost-center: sec", "priorityClassName: critical"],
+      absent: [],
+    },
+    {
+      reason: "the grace period follows the shutdown timeout (plus 10 s for the exit)",
+      set: ["controller.shutdownTimeout=2m"],
+      expect: ["terminationGracePeriodSeconds: 130", 'name: ORGGUARD_SHUTDOWN_TIMEOUT, value: "2m"'],
+      absent: [],
+    },
+    {
+      reason: "without leader election there is no Lease Role",
+      set: [],
+      expect: [],
+      absent: ["leader-election", "leases"],
+    },
+    {
+      reason: "with leader election the Lease Role names the controller's one Lease",
+      set: ["leaderElection.enabled=true"],
+      expect: [`resourceNames: [${RELEASE}-orgguard]`, "verbs: [get, update, patch]"],
+      absent: [],
+    },
+  ];
+  it.each(renderCases)("renders: $reason", async ({ set, expect: present, absent }) => {
+    const result = await helm([
+      "template",
+      RELEASE,
+      "charts/orgguard",
+      ...IMAGE,
+      ...set.flatMap((v) => ["--set", v]),
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    for (const text of present) expect(result.stdout).toContain(text);
+    for (const text of absent) expect(result.stdout).not.toContain(text);
   });
 
   it("renders manifests the apiserver accepts (server-side dry-run), with 1 and with 3 replicas", async () => {
@@ -89,8 +148,7 @@ describe("the Helm chart", () => {
         "charts/orgguard",
         "-n",
         NAMESPACE,
-        "--kube-version",
-        KUBE_VERSION,
+        ...IMAGE,
         "--set",
         `replicaCount=${replicas}`,
       ]);
@@ -106,7 +164,17 @@ describe("the Helm chart", () => {
   });
 
   it("installs, and its ServiceAccount's token runs the controller while being refused anything else", async () => {
-    const install = await helm(["install", RELEASE, "charts/orgguard", "-n", NAMESPACE, "--take-ownership"]);
+    const install = await helm([
+      "install",
+      RELEASE,
+      "charts/orgguard",
+      "-n",
+      NAMESPACE,
+      "--take-ownership",
+      ...IMAGE,
+      "--set",
+      "leaderElection.enabled=true",
+    ]);
     expect(install.code, install.stderr).toBe(0);
     await kubectlOk([
       "wait",
@@ -165,6 +233,8 @@ describe("the Helm chart", () => {
         "controller",
         "--leader-elect",
         `--leader-election-namespace=${NAMESPACE}`,
+        // What the chart's Deployment sets: the Lease the Role names.
+        `--leader-election-id=${RELEASE}-orgguard`,
         "--poll-interval=3s",
         "--health-probe-bind-address=127.0.0.1:0",
         "--metrics-bind-address=127.0.0.1:0",

@@ -22,3 +22,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "orgguard.leaderElect" -}}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicaCount) 1) }}true{{ else }}false{{ end }}
 {{- end }}
+
+{{- /* A Go duration ("30s", "1.5m", "500ms", "1h") in whole seconds, rounded up. */}}
+{{- define "orgguard.seconds" -}}
+{{- $d := toString . -}}
+{{- if hasSuffix "ms" $d }}{{ divf (trimSuffix "ms" $d | float64) 1000 | ceil | int }}
+{{- else if hasSuffix "s" $d }}{{ trimSuffix "s" $d | float64 | ceil | int }}
+{{- else if hasSuffix "m" $d }}{{ mulf (trimSuffix "m" $d | float64) 60 | ceil | int }}
+{{- else if hasSuffix "h" $d }}{{ mulf (trimSuffix "h" $d | float64) 3600 | ceil | int }}
+{{- else }}{{ fail (printf "%q is not a duration such as 30s or 5m" $d) }}
+{{- end }}
+{{- end }}
+
+{{- /* The image: no image is published yet, so the repository must be named (a clear error, not an ImagePullBackOff). */}}
+{{- define "orgguard.image" -}}
+{{- $repository := required "image.repository is required: orgguard publishes no image yet. Build one with `make image` (it is tagged orgguard:<version>), push it to a registry your cluster pulls from, and set image.repository to it (or to orgguard for a local cluster that has the local build)" .Values.image.repository -}}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end }}
