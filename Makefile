@@ -52,8 +52,24 @@ generate: deps ## regenerate crds/ from the zod schemas
 	npm run --silent generate
 
 .PHONY: test
-test: deps provision typecheck lint build ## install everything, then type-check, lint and run every test
-	npx vitest run
+test: deps provision typecheck lint build ## install everything, then type-check, lint and run every test (the image's: make test-image)
+	npx vitest run --project unit --project integration
+
+VERSION := $(shell node -p 'require("./package.json").version')
+IMAGE ?= orgguard:$(VERSION)
+
+.PHONY: image
+image: ## build the controller image (needs a Docker engine; IMAGE=name:tag to rename)
+	@command -v docker >/dev/null && docker info >/dev/null 2>&1 || { echo "error: make image needs a running Docker engine (for example Debian's docker.io package, with dockerd started)"; exit 1; }
+	docker build --network host -t $(IMAGE) .
+	@docker image inspect $(IMAGE) --format 'built $(IMAGE): {{.Size}} bytes'
+
+.PHONY: test-image
+# No registry is needed: testcontainers' reaper image is not pulled (the test stops what it starts),
+# and its containers use the host network, so the Docker host is loopback (no bridge is asked for).
+test-image: deps build image ## build the image and run it with testcontainers against the local kube-apiserver and moto
+	ORGGUARD_IMAGE=$(IMAGE) TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1 \
+	  npx vitest run --project image
 
 .PHONY: env-up
 env-up: deps provision ## start etcd, kube-apiserver and moto in the background (writes .devenv/)

@@ -1,8 +1,10 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Two projects: `unit` (pure logic, no I/O) and `integration` (a real kube-apiserver + etcd and
- * moto, started once for the run by test/env/global-setup.ts, one isolated pair per worker).
+ * Three projects: `unit` (pure logic, no I/O), `integration` (a real kube-apiserver + etcd and
+ * moto, started once for the run by test/env/global-setup.ts, one isolated pair per worker), and
+ * `image` (the container image run with testcontainers; needs a Docker engine, so `make test`
+ * leaves it to `make test-image`).
  */
 const workers = Number(process.env.ORGGUARD_TEST_WORKERS ?? 2);
 // A user-supplied moto server is one shared state: integration files must then run one at a time.
@@ -16,6 +18,15 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "image",
+          include: ["test/image/**/*.test.ts"],
+          globalSetup: ["test/env/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
         },
       },
       {
