@@ -252,6 +252,19 @@ function scpClient(
       await ensurePolicyType();
       const p = observed!;
       const d = desired!;
+      // Tags first: when adopting a policy, the ownership tag is what lets an IAM policy
+      // conditioned on aws:ResourceTag (iam/management-account-policy.json) allow the update.
+      const tags = tagPlan(d.tags, p.tags);
+      if (Object.keys(tags.set).length > 0) {
+        await call(`cannot tag the SCP ${p.id}`, () =>
+          org.send(
+            new TagResourceCommand({
+              ResourceId: p.id,
+              Tags: Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value })),
+            }),
+          ),
+        );
+      }
       const contentDiffers = diffPolicy(d, { ...p, targets: d.targets, tags: d.tags }).length > 0;
       if (contentDiffers) {
         try {
@@ -274,17 +287,6 @@ function scpClient(
           }
           throw toReconcileError(err, `cannot update the SCP ${p.id}`);
         }
-      }
-      const tags = tagPlan(d.tags, p.tags);
-      if (Object.keys(tags.set).length > 0) {
-        await call(`cannot tag the SCP ${p.id}`, () =>
-          org.send(
-            new TagResourceCommand({
-              ResourceId: p.id,
-              Tags: Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value })),
-            }),
-          ),
-        );
       }
       if (tags.remove.length > 0) {
         await call(`cannot untag the SCP ${p.id}`, () =>

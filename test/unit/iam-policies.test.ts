@@ -1,0 +1,70 @@
+/**
+ * The shape of iam/management-account-policy.json: moto ignores identity-policy conditions, so
+ * this is where the tag conditions are checked (see iam/README.md).
+ */
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+
+interface Statement {
+  Sid: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, string>>;
+}
+const policy = JSON.parse(readFileSync("iam/management-account-policy.json", "utf8")) as {
+  Statement: Statement[];
+};
+const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
+const statementsWith = (action: string) => policy.Statement.filter((s) => list(s.Action).includes(action));
+const OWNED = { "aws:ResourceTag/orgguard.io/managed-by": "orgguard" };
+const TAGGED_REQUEST = { "aws:RequestTag/orgguard.io/managed-by": "orgguard" };
+const SCP_ARN = "arn:aws:organizations::*:policy/o-*/service_control_policy/p-*";
+
+describe("iam/management-account-policy.json", () => {
+  const cases = [
+    { action: "organizations:UpdatePolicy", allowedBy: [OWNED], reason: "only policies orgguard owns" },
+    { action: "organizations:DeletePolicy", allowedBy: [OWNED], reason: "only policies orgguard owns" },
+    { action: "organizations:UntagResource", allowedBy: [OWNED], reason: "only policies orgguard owns" },
+    {
+      action: "organizations:CreatePolicy",
+      allowedBy: [TAGGED_REQUEST],
+      reason: "a new policy must carry the ownership tag",
+    },
+    {
+      action: "organizations:TagResource",
+      allowedBy: [TAGGED_REQUEST, OWNED],
+      reason: "tag-on-create (request tags only) or tags of its own policies",
+    },
+    {
+      action: "organizations:EnablePolicyType",
+      allowedBy: [{ "organizations:PolicyType": "SERVICE_CONTROL_POLICY" }],
+      reason: "the SCP type and no other",
+    },
+  ];
+  it.each(cases)("$action is allowed only when $reason", ({ action, allowedBy }) => {
+    const conditions = statementsWith(action).map((s) => s.Condition?.StringEquals);
+    expect(conditions).toEqual(allowedBy);
+  });
+
+  it("attaches and detaches only orgguard's own SCPs, to any root, OU or account", () => {
+    for (const action of ["organizations:AttachPolicy", "organizations:DetachPolicy"]) {
+      const [own, targets, ...rest] = statementsWith(action);
+      expect(rest).toEqual([]);
+      expect(own).toMatchObject({ Resource: SCP_ARN, Condition: { StringEquals: OWNED } });
+      // The target side carries no condition, and cannot name a policy.
+      expect(targets!.Condition).toBeUndefined();
+      expect(list(targets!.Resource).every((r) => /:(root|ou|account)\//.test(r))).toBe(true);
+    }
+  });
+
+  it("allows no Organizations write on every resource without a condition", () => {
+    const unconditioned = policy.Statement.filter(
+      (s) =>
+        !s.Condition &&
+        list(s.Resource).includes("*") &&
+        list(s.Action).some((a) => /^organizations:(?!Describe|List)/.test(a)),
+    );
+    expect(unconditioned).toEqual([]);
+  });
+});
