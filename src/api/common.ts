@@ -67,6 +67,13 @@ export const plannedChange = z
       .describe("The field that differs, for example minimumPasswordLength or targets[ou-ab12-34cd5678]."),
     from: z.unknown().optional().describe("The value AWS has now (absent when the thing does not exist)."),
     to: z.unknown().optional().describe("The value orgguard would set (absent when it would be removed)."),
+    description: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe(
+        "The change as a reviewer reads it, e.g. the target as written: ou Root/Workloads (ou-ab12-cd34ef56).",
+      ),
   })
   .describe("A change orgguard would make (ObserveOnly) or made (Enforce) to bring AWS to the spec.");
 
@@ -112,8 +119,11 @@ export interface CrossFieldRule<T> {
   message: string;
   /** A JSONPath relative to the object that names the offending field, for the apiserver's error. */
   fieldPath?: string;
-  /** The same rule in TypeScript, for validation without a cluster. */
-  holds(value: T): boolean;
+  /**
+   * The same rule in TypeScript, for validation without a cluster. Absent when TypeScript checks
+   * it elsewhere, more fully (the SCP grammar in scp-document.ts): the rule is then CEL only.
+   */
+  holds?(value: T): boolean;
 }
 
 /**
@@ -123,7 +133,7 @@ export interface CrossFieldRule<T> {
 export function withRules<S extends z.ZodObject>(schema: S, rules: CrossFieldRule<z.output<S>>[]): S {
   const refined = schema.superRefine((value, ctx) => {
     for (const rule of rules) {
-      if (!rule.holds(value)) {
+      if (rule.holds && !rule.holds(value)) {
         const path = rule.fieldPath ? rule.fieldPath.replace(/^\./, "").split(".") : [];
         ctx.addIssue({ code: "custom", message: rule.message, path });
       }

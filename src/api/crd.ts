@@ -65,7 +65,11 @@ function normalize(node: SchemaNode, path: string): SchemaNode {
     delete out.additionalProperties;
     out["x-kubernetes-preserve-unknown-fields"] = true;
   }
-  if (out.type === undefined && !("x-kubernetes-preserve-unknown-fields" in out)) {
+  if (
+    out.type === undefined &&
+    !("x-kubernetes-preserve-unknown-fields" in out) &&
+    !("x-kubernetes-int-or-string" in out)
+  ) {
     out["x-kubernetes-preserve-unknown-fields"] = true;
   }
   if (isObject(out.properties)) {
@@ -127,6 +131,12 @@ export function crdFor(def: KindDefinition): CustomResourceDefinition {
           subresources: { status: {} },
           additionalPrinterColumns: [
             conditionColumn("Ready"),
+            {
+              name: "Reason",
+              type: "string",
+              jsonPath: '.status.conditions[?(@.type=="Ready")].reason',
+              description: "Why the object is (not) Ready: Available, Drifted, Conflict, an AWS error...",
+            },
             conditionColumn("Synced"),
             ...def.printerColumns,
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },

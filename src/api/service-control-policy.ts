@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { accountId, deletionPolicy, isSet, managementPolicy, statusSchema, withRules } from "./common.js";
 import type { KindDefinition } from "./kind.js";
+import { POLICY_VERSION } from "./scp-document.js";
 
 /** An OU id as AWS Organizations spells it. */
 export const ouId = z
@@ -47,6 +48,43 @@ export const scpTarget = withRules(
 
 export type ScpTarget = z.output<typeof scpTarget>;
 
+/** A value the CRD lets be an integer or a string, and CEL read (an untyped value it cannot). */
+const intOrString = z.unknown().meta({ "x-kubernetes-int-or-string": true });
+
+const NO_PRINCIPAL =
+  "is not allowed in an SCP: an SCP applies to every principal of the accounts it is attached to";
+
+/**
+ * One statement, as far as the CRD schema can say the SCP grammar (admission refuses these,
+ * naming the field); scp-document.ts checks these and everything else for validate and the
+ * controller.
+ */
+const scpStatement = withRules(
+  z
+    .object({
+      Sid: z.string().optional().describe("An optional statement id (letters and digits)."),
+      Effect: z.enum(["Allow", "Deny"]).describe("Allow or Deny."),
+      Principal: intOrString.optional().describe(`Not allowed: Principal ${NO_PRINCIPAL}.`),
+      NotPrincipal: intOrString.optional().describe(`Not allowed: NotPrincipal ${NO_PRINCIPAL}.`),
+    })
+    .catchall(z.unknown())
+    .describe("A statement: Effect, Action or NotAction, Resource or NotResource, Condition, Sid."),
+  [
+    { cel: "!has(self.Principal)", message: `Principal ${NO_PRINCIPAL}`, fieldPath: ".Principal" },
+    { cel: "!has(self.NotPrincipal)", message: `NotPrincipal ${NO_PRINCIPAL}`, fieldPath: ".NotPrincipal" },
+  ],
+);
+
+const scpDocument = z
+  .object({
+    Version: z.literal(POLICY_VERSION).describe(`The policy language version: "${POLICY_VERSION}".`),
+    Statement: z.array(scpStatement).min(1).describe("The statements, as a list."),
+  })
+  .catchall(z.unknown())
+  .describe(
+    "The policy document as a YAML object: Version 2012-10-17 and a list of Statements (Effect, Action or NotAction, Resource or NotResource, Condition, Sid). Sent minified; compared semantically.",
+  );
+
 /** Tags orgguard writes itself to prove ownership; users may not set them. */
 export const RESERVED_TAG_PREFIX = "orgguard.io/";
 /** AWS allows 50 tags per policy; orgguard's ownership tags take 3. */
@@ -67,11 +105,7 @@ export const serviceControlPolicySpec = withRules(
         .max(512)
         .default("")
         .describe("The policy's description in AWS (up to 512 characters)."),
-      document: z
-        .record(z.string(), z.unknown())
-        .describe(
-          "The policy document as a YAML object: Version 2012-10-17 and Statement (Effect, Action or NotAction, Resource or NotResource, Condition, Sid). Sent minified; compared semantically.",
-        ),
+      document: scpDocument,
       targets: z
         .array(scpTarget)
         .max(100)

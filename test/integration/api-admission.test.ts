@@ -112,13 +112,15 @@ describe("kubectl", () => {
     // One table per kind, each with its own header line.
     const headers = out.split("\n").filter((l) => l.startsWith("NAME"));
     expect(headers).toHaveLength(KINDS.length);
-    expect(headers).toContainEqual(expect.stringMatching(/^NAME\s+READY\s+SYNCED\s+POLICY-ID\s+AGE$/));
     expect(headers).toContainEqual(
-      expect.stringMatching(/^NAME\s+READY\s+SYNCED\s+ACCOUNT\s+MIN-LENGTH\s+AGE$/),
+      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+POLICY-ID\s+AGE$/),
     );
-    expect(headers).toContainEqual(expect.stringMatching(/^NAME\s+READY\s+SYNCED\s+ACCOUNT\s+AGE$/));
     expect(headers).toContainEqual(
-      expect.stringMatching(/^NAME\s+READY\s+SYNCED\s+MATCHED\s+READY-ACCOUNTS\s+FAILING\s+AGE$/),
+      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+ACCOUNT\s+MIN-LENGTH\s+AGE$/),
+    );
+    expect(headers).toContainEqual(expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+ACCOUNT\s+AGE$/));
+    expect(headers).toContainEqual(
+      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+MATCHED\s+READY-ACCOUNTS\s+FAILING\s+AGE$/),
     );
   });
 });

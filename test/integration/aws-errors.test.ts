@@ -358,13 +358,14 @@ describe("AWS errors on ServiceControlPolicy", () => {
       scp(name, {
         document: {
           Version: "2012-10-17",
-          Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*" }],
+          // Admission accepts it (CEL cannot read actions); orgguard's grammar check does not.
+          Statement: [{ Effect: "Deny", Action: "s3 GetObject", Resource: "*" }],
         },
       }),
     );
     const o = await waitFor(scps, name, stalledWith("InvalidSpec"), "Stalled/InvalidSpec");
     expect(findCondition(o.status?.conditions, "Stalled")?.message).toContain(
-      "spec.document.Statement[0].Principal",
+      "spec.document.Statement[0].Action",
     );
     expect(count("CreatePolicy", since)).toBe(0);
   });

@@ -43,19 +43,22 @@ describe.each(KINDS.map((k) => [k.kind, k] as const))("the %s CRD", (_, kind) =>
     expect(undescribed.map(([p]) => p)).toEqual([]);
   });
 
-  it("gives every field a type, or says it preserves unknown fields (a structural schema)", () => {
+  it("gives every field a type, or says it preserves unknown fields or is int-or-string (a structural schema)", () => {
     const untyped = fields.filter(
-      ([, node]) => node.type === undefined && !node["x-kubernetes-preserve-unknown-fields"],
+      ([, node]) =>
+        node.type === undefined &&
+        !node["x-kubernetes-preserve-unknown-fields"] &&
+        !node["x-kubernetes-int-or-string"],
     );
     expect(untyped.map(([p]) => p)).toEqual([]);
   });
 
-  it("is cluster-scoped, in the orgguard category, with a status subresource and READY/SYNCED/AGE columns", () => {
+  it("is cluster-scoped, in the orgguard category, with a status subresource and READY/REASON/SYNCED/AGE columns", () => {
     expect(crd.spec.scope).toBe("Cluster");
     expect(crd.spec.names.categories).toEqual(["orgguard"]);
     expect(version.subresources).toEqual({ status: {} });
     const columns = version.additionalPrinterColumns.map((c) => c.name);
-    expect(columns.slice(0, 2)).toEqual(["Ready", "Synced"]);
+    expect(columns.slice(0, 3)).toEqual(["Ready", "Reason", "Synced"]);
     expect(columns.at(-1)).toBe("Age");
   });
 });
