@@ -6,33 +6,54 @@
 import { z } from "zod";
 import { DEFAULT_ROLE_ARN_TEMPLATE } from "./aws/clients.js";
 
-/** Parses "500ms", "30s", "10m", "1h" (or a plain number of milliseconds). */
+/** Parses "500ms", "30s", "10m", "1.5h". A unit is required: "10" could mean 10 ms or 10 minutes. */
 export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const trimmed = text.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) {
+    throw new Error(`'${text}' needs a unit: ${trimmed}s, ${trimmed}m... (ms, s, m or h)`);
+  }
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);
   if (!match) throw new Error(`'${text}' is not a duration (use e.g. 500ms, 30s, 10m, 1h)`);
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? "ms") as "ms" | "s" | "m" | "h"];
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as "ms" | "s" | "m" | "h"];
   return Math.round(Number(match[1]) * factor);
 }
 
-const duration = z.string().transform((text, ctx) => {
-  try {
-    return parseDuration(text);
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: (err as Error).message });
-    return z.NEVER;
-  }
-});
+/** A duration of at least `minimum` (spelled as the docs spell it, e.g. "1s"). */
+const duration = (minimum: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      const ms = parseDuration(text);
+      if (ms < parseDuration(minimum)) {
+        ctx.addIssue({ code: "custom", message: `'${text}' is below the minimum of ${minimum}` });
+        return z.NEVER;
+      }
+      return ms;
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
 const bool = z.enum(["true", "false"]).transform((v) => v === "true");
-const positiveInt = z
+const wholeNumber = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(
+      z.number().int().min(minimum, `must be at least ${minimum}`).max(maximum, `must be at most ${maximum}`),
+    );
+/** host:port (host optional), as the probes and metrics servers bind. */
+const bindAddress = z
   .string()
-  .regex(/^\d+$/, "must be a whole number")
-  .transform(Number)
-  .pipe(z.number().int().min(1));
+  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]*):\d{1,5}$/, "must be [host]:port, e.g. :8080 or 127.0.0.1:8080")
+  .refine((a) => Number(a.slice(a.lastIndexOf(":") + 1)) <= 65535, "the port must be at most 65535");
 
 interface OptionSpec {
   flag: string;
   description: string;
   default: string;
+  /** What values are allowed, for the docs (the schema enforces it). */
+  allowed: string;
   schema: z.ZodType;
 }
 
@@ -42,67 +63,78 @@ export const OPTIONS = {
     flag: "poll-interval",
     description: "How often an in-sync object is compared with AWS again (drift repair); +/- 10% jitter.",
     default: "5m",
-    schema: duration,
+    allowed: "a duration >= 1s",
+    schema: duration("1s"),
   },
   workers: {
     flag: "workers",
     description: "Concurrent reconciles per kind.",
     default: "2",
-    schema: positiveInt,
+    allowed: "1 to 64",
+    schema: wholeNumber(1, 64),
   },
   leaderElect: {
     flag: "leader-elect",
     description:
       "Elect a leader through a Lease so that only one replica reconciles (needed with replicas > 1).",
     default: "false",
+    allowed: "true or false",
     schema: bool,
   },
   leaderElectionNamespace: {
     flag: "leader-election-namespace",
     description: "Namespace of the leader-election Lease (defaults to POD_NAMESPACE, else default).",
     default: "",
+    allowed: "a namespace name, or empty",
     schema: z.string(),
   },
   leaderElectionId: {
     flag: "leader-election-id",
     description: "Name of the leader-election Lease.",
     default: "orgguard-controller",
+    allowed: "a Lease name",
     schema: z.string().min(1),
   },
   leaseDuration: {
     flag: "lease-duration",
     description: "How long a standby waits after the last renewal before taking the Lease.",
     default: "15s",
-    schema: duration,
+    allowed: "a duration >= 1s",
+    schema: duration("1s"),
   },
   renewDeadline: {
     flag: "renew-deadline",
     description: "How long the leader keeps trying to renew before it stops reconciling.",
     default: "10s",
-    schema: duration,
+    allowed: "a duration >= 1s, shorter than --lease-duration",
+    schema: duration("1s"),
   },
   retryPeriod: {
     flag: "retry-period",
     description: "How often candidates try to take, and the leader to renew, the Lease.",
     default: "2s",
-    schema: duration,
+    allowed: "a duration >= 100ms",
+    schema: duration("100ms"),
   },
   metricsBindAddress: {
     flag: "metrics-bind-address",
     description: "Where /metrics is served.",
     default: ":8080",
-    schema: z.string(),
+    allowed: "[host]:port",
+    schema: bindAddress,
   },
   healthProbeBindAddress: {
     flag: "health-probe-bind-address",
     description: "Where /healthz and /readyz are served.",
     default: ":8081",
-    schema: z.string(),
+    allowed: "[host]:port",
+    schema: bindAddress,
   },
   logLevel: {
     flag: "log-level",
     description: "debug, info, warn or error.",
     default: "info",
+    allowed: "debug, info, warn or error",
     schema: z.enum(["debug", "info", "warn", "error"]),
   },
   awsRegion: {
@@ -110,70 +142,81 @@ export const OPTIONS = {
     description:
       "Region for regional AWS services (S3 Control); defaults to AWS_REGION, else us-east-1. Organizations and IAM are global.",
     default: "",
+    allowed: "a region name, or empty",
     schema: z.string(),
   },
   roleArnTemplate: {
     flag: "role-arn-template",
     description: "The role assumed in member accounts; ${accountId} and ${partition} are replaced.",
     default: DEFAULT_ROLE_ARN_TEMPLATE,
+    allowed: "an ARN containing ${accountId}",
     schema: z.string().includes("${accountId}", { message: "must contain ${accountId}" }),
   },
   externalId: {
     flag: "external-id",
     description: "ExternalId sent with AssumeRole, when the member roles' trust policy requires one.",
     default: "",
+    allowed: "any string",
     schema: z.string(),
   },
   awsMaxAttempts: {
     flag: "aws-max-attempts",
     description: "Attempts per AWS call inside the SDK; longer backoff is the work queue's (1 s to 5 min).",
     default: "3",
-    schema: positiveInt,
+    allowed: "1 to 10",
+    schema: wholeNumber(1, 10),
   },
   discoveryInterval: {
     flag: "discovery-interval",
     description:
       "How often AccountBaselines re-read the organization's accounts and OUs (and at once on a spec change).",
     default: "5m",
-    schema: duration,
+    allowed: "a duration >= 1s",
+    schema: duration("1s"),
   },
   enableScpPolicyType: {
     flag: "enable-scp-policy-type",
     description:
       "Enable the SERVICE_CONTROL_POLICY type on the root when it is off (otherwise SCPs report PolicyTypeNotEnabled).",
     default: "false",
+    allowed: "true or false",
     schema: bool,
   },
   scpPerTargetLimit: {
     flag: "scp-per-target-limit",
     description: "SCPs allowed per root, OU or account, FullAWSAccess included (AWS: 10 since 15 May 2026).",
     default: "10",
-    schema: positiveInt,
+    allowed: ">= 2 (FullAWSAccess and one more)",
+    schema: wholeNumber(2),
   },
   scpSizeLimit: {
     flag: "scp-size-limit",
     description: "Characters allowed in a minified SCP document (AWS: 10,240 since 15 May 2026).",
     default: "10240",
-    schema: positiveInt,
+    allowed: ">= 1",
+    schema: wholeNumber(1),
   },
   organizationsRate: {
     flag: "organizations-rate",
     description:
       "AWS Organizations calls per second, process-wide (AWS publishes no limit and throttles large organizations).",
     default: "5",
-    schema: positiveInt,
+    allowed: ">= 1",
+    schema: wholeNumber(1),
   },
   organizationsBurst: {
     flag: "organizations-burst",
     description: "AWS Organizations calls allowed in a burst above the rate.",
     default: "10",
-    schema: positiveInt,
+    allowed: ">= 1",
+    schema: wholeNumber(1),
   },
   shutdownTimeout: {
     flag: "shutdown-timeout",
     description: "How long SIGTERM waits for in-flight reconciles before exiting.",
     default: "30s",
-    schema: duration,
+    allowed: "a duration >= 1s",
+    schema: duration("1s"),
   },
 } satisfies Record<string, OptionSpec>;
 
@@ -230,7 +273,19 @@ function parseFlags(argv: string[]): Map<string, string> {
 export function optionsTable(): string {
   const rows = Object.values(OPTIONS).map(
     (o: OptionSpec) =>
-      `| \`--${o.flag}\` | \`${envName(o.flag)}\` | \`${o.default || '""'}\` | ${o.description} |`,
+      `| \`--${o.flag}\` | \`${envName(o.flag)}\` | \`${o.default || '""'}\` | ${o.allowed} | ${o.description} |`,
   );
-  return ["| flag | environment | default | meaning |", "|---|---|---|---|", ...rows].join("\n");
+  return ["| flag | environment | default | allowed | meaning |", "|---|---|---|---|---|", ...rows].join(
+    "\n",
+  );
+}
+
+/** The options as plain text for a terminal (`orgguard controller --help`). */
+export function optionsHelp(): string {
+  return Object.values(OPTIONS)
+    .map(
+      (o: OptionSpec) =>
+        `  --${o.flag} VALUE\n      ${o.description}\n      env ${envName(o.flag)}; default ${o.default || '""'}; allowed: ${o.allowed}`,
+    )
+    .join("\n");
 }

@@ -23,6 +23,7 @@ export function createManager(
   logger: Logger,
   metrics = new Metrics(),
   composites: (deps: { events: EventRecorder; metrics: Metrics; logger: Logger }) => Runnable[] = () => [],
+  prepare?: (signal: AbortSignal) => Promise<void>,
 ): Manager {
   const events = new KubeEventRecorder(kc, COMPONENT, logger);
   const controllers: Runnable[] = kinds.map((kind) =>
@@ -36,6 +37,7 @@ export function createManager(
   return new Manager(kc, controllers, metrics, logger, {
     healthProbeBindAddress: config.healthProbeBindAddress,
     metricsBindAddress: config.metricsBindAddress,
+    ...(prepare ? { prepare } : {}),
     ...(config.leaderElect
       ? {
           leaderElection: {
@@ -64,7 +66,13 @@ export async function runUntilStopped(
   const onSignal = (s: NodeJS.Signals) => signalled(s);
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
-  await manager.start();
+  // A signal while starting (still waiting for AWS, say) stops at once.
+  const started = await Promise.race([manager.start().then(() => "started" as const), signal]);
+  if (started !== "started") {
+    logger.info("shutting down while starting", { signal: started });
+    await manager.stop();
+    return 0;
+  }
   logger.info("controller started");
   const reason = await Promise.race([signal, manager.done]);
   if (reason === "lost-leadership") {

@@ -3,10 +3,11 @@
  * CEL rules check) plus what only TypeScript can check (the SCP document's grammar and size).
  */
 import type { z } from "zod";
-import { API_GROUP_VERSION } from "./common.js";
+import { API_GROUP, API_GROUP_VERSION } from "./common.js";
 import { findKind, KINDS } from "./kinds.js";
 import { DEFAULT_SCP_SIZE_LIMIT, type Problem, validateScpDocument } from "./scp-document.js";
 import type { ServiceControlPolicySpec } from "./service-control-policy.js";
+import { fieldsAt, nearest } from "./suggest.js";
 
 export type { Problem };
 
@@ -29,12 +30,19 @@ export function formatPath(base: string, path: ReadonlyArray<PropertyKey>): stri
   );
 }
 
-/** zod's issues as problems, with unknown keys reported one per field. */
-export function zodProblems(error: z.ZodError, base: string): Problem[] {
+/** "unknown field", with the nearest known field when the key looks like a typo of it. */
+export function unknownField(key: string, known: readonly string[]): string {
+  const suggestion = nearest(key, known);
+  return suggestion ? `unknown field (did you mean ${suggestion}?)` : "unknown field";
+}
+
+/** zod's issues as problems, with unknown keys reported one per field (and a suggestion). */
+export function zodProblems(error: z.ZodError, base: string, schema?: z.ZodType): Problem[] {
   return error.issues.flatMap((issue): Problem[] => {
     const at = formatPath(base, issue.path);
     if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({ path: `${at}.${key}`, message: "unknown field" }));
+      const known = schema ? fieldsAt(schema, issue.path) : [];
+      return issue.keys.map((key) => ({ path: `${at}.${key}`, message: unknownField(key, known) }));
     }
     return [{ path: at, message: issue.message }];
   });
@@ -44,6 +52,18 @@ export function zodProblems(error: z.ZodError, base: string): Problem[] {
 export function specProblems(schema: z.ZodType, spec: unknown): string[] {
   const result = schema.safeParse(spec);
   return result.success ? [] : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
+}
+
+/**
+ * Whether a manifest is meant for orgguard: its apiVersion is in orgguard.io's group, or it names
+ * an orgguard kind (with a wrong apiVersion: an error to report, not a stranger to skip). Anything
+ * else in a GitOps folder (a ConfigMap, a kustomization.yaml) is not orgguard's business.
+ */
+export function isOrgguardManifest(object: unknown): boolean {
+  if (!isRecord(object)) return false;
+  const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
+  const kind = typeof object.kind === "string" ? object.kind : "";
+  return apiVersion.startsWith(`${API_GROUP}/`) || findKind(kind) !== undefined;
 }
 
 /** Validates one object from a manifest; returns every problem (an empty list means valid). */
@@ -59,14 +79,19 @@ export function validateObject(object: unknown, options: ValidateOptions = {}): 
   }
   const kind = typeof object.kind === "string" ? findKind(object.kind) : undefined;
   if (!kind) {
-    const known = KINDS.map((k) => k.kind).join(", ");
+    const known = KINDS.map((k) => k.kind);
+    const suggestion = typeof object.kind === "string" ? nearest(object.kind, known) : undefined;
     return [
-      { path: "kind", message: `unknown kind ${JSON.stringify(object.kind)}: expected one of ${known}` },
+      {
+        path: "kind",
+        message: `unknown kind ${JSON.stringify(object.kind)}: ${suggestion ? `did you mean ${suggestion}? ` : ""}expected one of ${known.join(", ")}`,
+      },
     ];
   }
   const problems: Problem[] = [];
   for (const key of Object.keys(object)) {
-    if (!TOP_LEVEL_KEYS.has(key)) problems.push({ path: key, message: "unknown field" });
+    if (!TOP_LEVEL_KEYS.has(key))
+      problems.push({ path: key, message: unknownField(key, [...TOP_LEVEL_KEYS]) });
   }
   const name = isRecord(object.metadata) ? object.metadata.name : undefined;
   if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
@@ -77,9 +102,12 @@ export function validateObject(object: unknown, options: ValidateOptions = {}): 
     });
   }
   const parsed = kind.spec.safeParse(object.spec);
-  if (!parsed.success) problems.push(...zodProblems(parsed.error, "spec"));
+  if (!parsed.success) problems.push(...zodProblems(parsed.error, "spec", kind.spec));
   if (kind.kind === "ServiceControlPolicy" && isRecord(object.spec)) {
-    problems.push(...validateScp(object.spec as Partial<ServiceControlPolicySpec>, name, options));
+    // The schema says part of the grammar too: one problem per field, the grammar's words first.
+    const grammar = validateScp(object.spec as Partial<ServiceControlPolicySpec>, name, options);
+    const said = new Set(grammar.map((p) => p.path));
+    return [...problems.filter((p) => !said.has(p.path)), ...grammar];
   }
   return problems;
 }

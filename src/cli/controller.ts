@@ -1,27 +1,60 @@
 /**
- * `orgguard controller [flags]`: runs the controller. Options: see `optionsTable()` in config.ts
+ * `orgguard controller [flags]`: runs the controller. Options: see `OPTIONS` in config.ts
  * (README, "Configuration"). The Kubernetes client comes from KUBECONFIG or the in-cluster
  * service account.
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
-import { loadConfig, optionsTable } from "../config.js";
+import { type ControllerConfig, loadConfig, optionsHelp } from "../config.js";
 import { accountBaselineController } from "../kinds/account-baseline/index.js";
 import { controllerKinds } from "../kinds/index.js";
 import { createManager, runUntilStopped } from "../main.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
+import { BindError } from "../runtime/manager.js";
 import { Metrics } from "../runtime/metrics.js";
+import { type CliCommand, usageErrorText } from "./command.js";
+
+const HELP = `usage: orgguard controller [options]
+
+Runs the controller: watches the orgguard kinds in the cluster (KUBECONFIG, or the in-cluster
+service account) and keeps AWS equal to them. Every option is a flag and an environment
+variable; a flag wins over the environment, which wins over the default. Durations need a unit
+(500ms, 30s, 5m, 1h). Invalid values are refused before anything starts.
+
+options:
+${optionsHelp()}
+  -h, --help
+      show this help
+
+examples:
+  orgguard controller --poll-interval 10s
+  ORGGUARD_LEADER_ELECT=true orgguard controller --health-probe-bind-address :8081
+
+exit codes:
+  0  stopped by SIGTERM or SIGINT after draining
+  1  invalid options, a port in use, or the leader-election Lease lost`;
+
+/** Which flag sets the address a server failed to bind. */
+const BIND_FLAGS = { health: "--health-probe-bind-address", metrics: "--metrics-bind-address" } as const;
+
+/** `orgguard controller`: its options come from config.ts (flag, environment, default). */
+export const controllerCommand: CliCommand = {
+  name: "controller",
+  summary: "Runs the controller (in a cluster, or against KUBECONFIG).",
+  help: () => HELP,
+  run: runController,
+};
 
 export async function runController(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h")) {
-    console.log(`usage: orgguard controller [flags]\n\n${optionsTable()}`);
+    console.log(HELP);
     return 0;
   }
-  let config: ReturnType<typeof loadConfig>;
+  let config: ControllerConfig;
   try {
     config = loadConfig(args);
   } catch (err) {
-    console.error(`orgguard controller: ${(err as Error).message}`);
+    console.error(usageErrorText("controller", (err as Error).message));
     return 1;
   }
   const logger = createLogger(config.logLevel, { component: "controller" });
@@ -37,32 +70,45 @@ export async function runController(args: string[]): Promise<number> {
     observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
     organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
   });
-  await learnOwnAccount(aws, logger);
   const scp = {
     enablePolicyType: config.enableScpPolicyType,
     perTargetLimit: config.scpPerTargetLimit,
     sizeLimit: config.scpSizeLimit,
   };
-  const manager = createManager(config, kc, controllerKinds({ aws, scp }), logger, metrics, (deps) => [
-    accountBaselineController(kc, aws, deps, {
-      workers: config.workers,
-      pollIntervalMs: config.pollInterval,
-      drainTimeoutMs: config.shutdownTimeout,
-      discoveryIntervalMs: config.discoveryInterval,
-      progressIntervalMs: 5000,
-    }),
-  ]);
-  return runUntilStopped(manager, logger, config.shutdownTimeout);
+  const manager = createManager(
+    config,
+    kc,
+    controllerKinds({ aws, scp }),
+    logger,
+    metrics,
+    (deps) => [
+      accountBaselineController(kc, aws, deps, {
+        workers: config.workers,
+        pollIntervalMs: config.pollInterval,
+        drainTimeoutMs: config.shutdownTimeout,
+        discoveryIntervalMs: config.discoveryInterval,
+        progressIntervalMs: 5000,
+      }),
+    ],
+    (signal) => learnOwnAccount(aws, logger, signal),
+  );
+  try {
+    return await runUntilStopped(manager, logger, config.shutdownTimeout);
+  } catch (err) {
+    if (!(err instanceof BindError)) throw err;
+    console.error(`orgguard controller: ${err.message} (${BIND_FLAGS[err.server]}): choose another address`);
+    return 1;
+  }
 }
 
 /**
- * Resolves the controller's own AWS account before any controller starts: account settings
- * without an accountId mean this account, and claims between objects are compared with it. Without
- * credentials nothing could be reconciled anyway, so this retries (with backoff, saying why) until
- * STS answers.
+ * Resolves the controller's own AWS account before any controller starts (the probes already
+ * answer; /readyz says why it is not ready yet): account settings without an accountId mean this
+ * account, and claims between objects are compared with it. Without credentials nothing could be
+ * reconciled anyway, so this retries, with backoff and saying why, until STS answers.
  */
-async function learnOwnAccount(aws: AwsClients, logger: Logger): Promise<void> {
-  for (let delay = 1000; ; delay = Math.min(delay * 2, 30_000)) {
+async function learnOwnAccount(aws: AwsClients, logger: Logger, signal: AbortSignal): Promise<void> {
+  for (let delay = 1000; !signal.aborted; delay = Math.min(delay * 2, 30_000)) {
     try {
       const account = await aws.ownAccountId();
       logger.info("running as AWS account", { account });
@@ -72,7 +118,17 @@ async function learnOwnAccount(aws: AwsClients, logger: Logger): Promise<void> {
         error: err,
         retryInMs: delay,
       });
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
+      });
     }
   }
 }

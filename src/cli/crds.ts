@@ -6,23 +6,34 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { crdFileName, crdYaml } from "../api/crd.js";
 import { KINDS } from "../api/kinds.js";
+import { type Command, UsageError } from "./command.js";
 
-export async function runCrds(args: string[]): Promise<number> {
-  if (args[0] === "--write") {
-    const dir = args[1];
-    if (!dir) {
-      console.error("orgguard crds: --write needs a directory");
-      return 1;
+const CRDS_OPTIONS = {
+  write: {
+    type: "string",
+    valueName: "DIR",
+    description: "write one file per kind into DIR instead of printing",
+  },
+} as const;
+
+/** `orgguard crds`. */
+export const crdsCommand: Command<typeof CRDS_OPTIONS> = {
+  name: "crds",
+  summary: "Prints the CustomResourceDefinitions of every orgguard kind, or writes one file per kind.",
+  arguments: "",
+  options: CRDS_OPTIONS,
+  examples: ["orgguard crds | kubectl apply --server-side -f -", "orgguard crds --write crds/"],
+  exitCodes: { 0: "printed or written", 1: "bad arguments, or the folder cannot be written" },
+  run: async (values, positionals) => {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const dir = values.write;
+    if (dir === undefined) {
+      process.stdout.write(KINDS.map((k) => crdYaml(k)).join("---\n"));
+      return 0;
     }
     await mkdir(dir, { recursive: true });
     for (const kind of KINDS) await writeFile(path.join(dir, crdFileName(kind)), crdYaml(kind));
     console.log(`wrote ${KINDS.length} CRDs to ${dir}`);
     return 0;
-  }
-  if (args.length > 0) {
-    console.error(`orgguard crds: unexpected argument '${args[0]}' (usage: orgguard crds [--write DIR])`);
-    return 1;
-  }
-  process.stdout.write(KINDS.map((k) => crdYaml(k)).join("---\n"));
-  return 0;
-}
+  },
+};

@@ -2,33 +2,20 @@
  * The `orgguard` command line. Each subcommand lives in its own module; this file only routes.
  */
 import { readFileSync } from "node:fs";
-import { runController } from "./controller.js";
-import { runCrds } from "./crds.js";
-import { runApply, runPlan } from "./plan.js";
-import { runValidate } from "./validate.js";
-
-interface Subcommand {
-  summary: string;
-  run(args: string[]): Promise<number>;
-}
+import { type CliCommand, cliCommand } from "./command.js";
+import { controllerCommand } from "./controller.js";
+import { crdsCommand } from "./crds.js";
+import { applyCommand, planCommand } from "./plan.js";
+import { validateCommand } from "./validate.js";
 
 /** The subcommands, in the order `orgguard --help` lists them. */
-const subcommands: Record<string, Subcommand> = {
-  validate: {
-    summary: "check manifests against the schemas and the SCP grammar, without a cluster",
-    run: runValidate,
-  },
-  plan: {
-    summary: "show what apply would change in AWS (read-only; exit 0 none, 2 changes, 1 error)",
-    run: runPlan,
-  },
-  apply: { summary: "make AWS match the manifests once, without a cluster", run: runApply },
-  controller: { summary: "run the controller (--help lists its options)", run: runController },
-  crds: {
-    summary: "print the CustomResourceDefinitions (--write DIR writes one file per kind)",
-    run: runCrds,
-  },
-};
+const COMMANDS: readonly CliCommand[] = [
+  cliCommand(validateCommand),
+  cliCommand(planCommand),
+  cliCommand(applyCommand),
+  controllerCommand,
+  cliCommand(crdsCommand),
+];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -38,16 +25,19 @@ function version(): string {
 }
 
 function usage(): string {
-  const lines = Object.entries(subcommands).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  const first = (summary: string) => summary.split(/(?<=[.:])\s/)[0]!.replace(/[.:]$/, "");
   return [
     "usage: orgguard <command> [options]",
     "",
     "commands:",
-    ...lines,
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${first(c.summary)}`),
     "",
-    "  --version    print the version",
+    "  help <command>  the command's usage, options, examples and exit codes (also: <command> --help)",
+    "  --version       print the version",
   ].join("\n");
 }
+
+const find = (name: string | undefined) => COMMANDS.find((c) => c.name === name);
 
 /** Runs the CLI with `argv` (without node and script) and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -56,14 +46,23 @@ export async function main(argv: string[]): Promise<number> {
     console.log(version());
     return 0;
   }
+  if (name === "help" && rest.length > 0) {
+    const command = find(rest[0]);
+    if (!command) {
+      console.error(`orgguard: unknown command '${rest[0]}'\nrun 'orgguard --help' for the commands`);
+      return 1;
+    }
+    console.log(command.help());
+    return 0;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     console.log(usage());
     return name === undefined ? 1 : 0;
   }
-  const subcommand = subcommands[name];
-  if (!subcommand) {
-    console.error(`orgguard: unknown command '${name}'\n\n${usage()}`);
+  const command = find(name);
+  if (!command) {
+    console.error(`orgguard: unknown command '${name}'\nrun 'orgguard --help' for the commands`);
     return 1;
   }
-  return subcommand.run(rest);
+  return command.run(rest);
 }

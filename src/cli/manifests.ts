@@ -1,10 +1,11 @@
 /**
  * Reads manifests from files and folders: every YAML document of every .yaml, .yml or .json file,
- * with the file and line it starts at, so problems can point at it.
+ * with the file and line it starts at, and the line of any field in it, so problems can point at
+ * the line to fix.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { LineCounter, parseAllDocuments } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 
 /** One YAML document of a manifest file. */
 export interface ManifestDocument {
@@ -15,6 +16,11 @@ export interface ManifestDocument {
   object?: unknown;
   /** Why the document could not be parsed. */
   parseError?: string;
+  /**
+   * The line of a field, by its path as problems spell it (`spec.targets[0].ouId`): the deepest
+   * part of the path the document has (a missing field points at its parent).
+   */
+  lineOf?(fieldPath: string): number;
 }
 
 const MANIFEST_EXTENSIONS = new Set([".yaml", ".yml", ".json"]);
@@ -47,6 +53,49 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
+/** `spec.targets[0].ouId` as path parts: ["spec", "targets", 0, "ouId"]. */
+export function pathParts(fieldPath: string): Array<string | number> {
+  const parts: Array<string | number> = [];
+  for (const m of fieldPath.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    parts.push(m[2] !== undefined ? Number(m[2]) : m[1]!);
+  }
+  return parts;
+}
+
+/** The node at `parts` under `node`, as deep as the document goes; keys may contain dots. */
+function deepest(node: Node | null | undefined, parts: Array<string | number>): Node | null | undefined {
+  let current = node;
+  /** The key of the last field found: where a missing field's parent is written. */
+  let parentKey: Node | undefined;
+  let i = 0;
+  while (i < parts.length && current) {
+    const part = parts[i]!;
+    if (isSeq(current) && typeof part === "number") {
+      const item = current.items[part];
+      if (!item) break;
+      current = item as Node;
+      i += 1;
+      continue;
+    }
+    if (!isMap(current)) break;
+    const map = current;
+    // A key such as `orgguard.io/name` was split at its dots: try the longest joined key first.
+    let found = false;
+    for (let j = parts.length; j > i && !found; j--) {
+      const key = parts.slice(i, j).join(".");
+      const pair = map.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === key);
+      if (!pair) continue;
+      // The last part is the field itself: its key's line is where it is written.
+      current = (j === parts.length ? pair.key : (pair.value ?? pair.key)) as Node;
+      parentKey = pair.key as Node;
+      i = j;
+      found = true;
+    }
+    if (!found) break;
+  }
+  return i < parts.length && parentKey ? parentKey : current;
+}
+
 /** Parses every document of every manifest file under the given paths. Empty documents are left out. */
 export async function loadManifests(paths: string[]): Promise<ManifestDocument[]> {
   const documents: ManifestDocument[] = [];
@@ -65,7 +114,11 @@ export async function loadManifests(paths: string[]): Promise<ManifestDocument[]
       }
       const object: unknown = doc.toJS();
       if (object === null || object === undefined) continue;
-      documents.push({ file, line, object });
+      const lineOf = (fieldPath: string) => {
+        const node = deepest(doc.contents, pathParts(fieldPath));
+        return node?.range ? lineCounter.linePos(node.range[0]).line : line;
+      };
+      documents.push({ file, line, object, lineOf });
     }
   }
   return documents;

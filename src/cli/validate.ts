@@ -2,10 +2,9 @@
  * `orgguard validate <files or folders>`: checks every manifest without a cluster, with the same
  * schemas the CRDs are generated from plus the SCP grammar. One line per problem; exit 1 if any.
  */
-import { parseArgs } from "node:util";
 import { type LintOptions, lintObject } from "../api/lint.js";
 import { DEFAULT_SCP_SIZE_LIMIT } from "../api/scp-document.js";
-import { validateObject } from "../api/validate.js";
+import { isOrgguardManifest, validateObject } from "../api/validate.js";
 import { accountClaim } from "../aws/clients.js";
 import {
   type BaselineObject,
@@ -15,6 +14,7 @@ import {
 } from "../kinds/account-baseline/children.js";
 import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
 import type { ManagedObject } from "../runtime/managed.js";
+import { type Command, type CommandOption, UsageError } from "./command.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
 
 /** One problem, located: `file:line: Kind/name: path: message`. */
@@ -33,40 +33,96 @@ const describeObject = (object: unknown): string => {
   return `${kind}/${name}`;
 };
 
-/** Validates parsed manifest documents; parse failures are problems too. */
-export function validateDocuments(documents: ManifestDocument[], scpSizeLimit: number): LocatedProblem[] {
-  return documents.flatMap((doc): LocatedProblem[] => {
-    if (doc.parseError !== undefined) {
-      return [
-        {
-          file: doc.file,
-          line: doc.line,
-          object: "<unparsable>",
-          path: "",
-          message: `cannot parse YAML: ${doc.parseError}`,
-        },
-      ];
-    }
-    return validateObject(doc.object, { scpSizeLimit }).map((p) => ({
-      file: doc.file,
-      line: doc.line,
-      object: describeObject(doc.object),
-      ...p,
-    }));
-  });
+/** What the checks of a set of manifests found. */
+export interface ManifestCheck {
+  /** The orgguard documents (parsed, whatever their problems). */
+  orgguard: ManifestDocument[];
+  /** Problems, each at the line of its field. */
+  problems: LocatedProblem[];
+  /** One line per document skipped because it is not orgguard's (a ConfigMap, a Kustomization). */
+  notes: string[];
 }
 
-/** Lint warnings for the documents that parsed and validated. */
+export interface CheckOptions {
+  scpSizeLimit: number;
+  /** Documents of other kinds are errors rather than skipped with a note. */
+  strictKinds?: boolean;
+  /** No orgguard manifest at all is fine (otherwise an error: a CI step that checks nothing must not pass). */
+  allowEmpty?: boolean;
+  /** The paths given, for the message when nothing is found. */
+  inputs?: string[];
+}
+
+const locate = (
+  doc: ManifestDocument,
+  object: string,
+  p: { path: string; message: string },
+): LocatedProblem => ({
+  file: doc.file,
+  line: p.path ? (doc.lineOf?.(p.path) ?? doc.line) : doc.line,
+  object,
+  ...p,
+});
+
+/**
+ * Checks parsed manifest documents: parse failures and schema problems of orgguard's objects, other
+ * Kubernetes kinds skipped (or refused), and an empty set refused unless allowed.
+ */
+export function checkManifests(documents: ManifestDocument[], options: CheckOptions): ManifestCheck {
+  const result: ManifestCheck = { orgguard: [], problems: [], notes: [] };
+  for (const doc of documents) {
+    if (doc.parseError !== undefined) {
+      result.problems.push(
+        locate(doc, "<unparsable>", { path: "", message: `cannot parse YAML: ${doc.parseError}` }),
+      );
+      continue;
+    }
+    if (!isOrgguardManifest(doc.object)) {
+      const what = describeForeign(doc.object);
+      if (options.strictKinds) {
+        result.problems.push(
+          locate(doc, what, { path: "", message: "not an orgguard kind (--strict-kinds)" }),
+        );
+      } else {
+        result.notes.push(`${doc.file}:${doc.line}: note: skipping ${what}: not an orgguard kind`);
+      }
+      continue;
+    }
+    result.orgguard.push(doc);
+    const object = describeObject(doc.object);
+    for (const p of validateObject(doc.object, { scpSizeLimit: options.scpSizeLimit })) {
+      result.problems.push(locate(doc, object, p));
+    }
+  }
+  if (result.orgguard.length === 0 && !options.allowEmpty) {
+    result.problems.push({
+      file: (options.inputs ?? []).join(" ") || "(no input)",
+      line: 1,
+      object: "<none>",
+      path: "",
+      message: "no orgguard manifest found (pass --allow-empty if that is expected)",
+    });
+  }
+  // In the order of the files and lines, as an editor would go through them.
+  const order = new Map(documents.map((d, i) => [d.file, i] as const));
+  result.problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line);
+  return result;
+}
+
+/** How a document that is not orgguard's is named in a note: `v1/ConfigMap settings`. */
+function describeForeign(object: unknown): string {
+  const o = (object ?? {}) as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: unknown } };
+  if (typeof o.kind !== "string") return "a document without a kind";
+  const name = typeof o.metadata?.name === "string" ? ` ${o.metadata.name}` : "";
+  return `${typeof o.apiVersion === "string" ? `${o.apiVersion}/` : ""}${o.kind}${name}`;
+}
+
+/** Lint warnings for the orgguard documents that are valid. */
 export function lintDocuments(documents: ManifestDocument[], options: LintOptions): LocatedProblem[] {
   return documents.flatMap((doc) =>
     doc.parseError !== undefined || validateObject(doc.object).length > 0
       ? []
-      : lintObject(doc.object, options).map((w) => ({
-          file: doc.file,
-          line: doc.line,
-          object: describeObject(doc.object),
-          ...w,
-        })),
+      : lintObject(doc.object, options).map((w) => locate(doc, describeObject(doc.object), w)),
   );
 }
 
@@ -131,7 +187,7 @@ export function conflictWarnings(documents: ManifestDocument[], ownAccountId?: s
       const account = claim.key.slice(claim.key.indexOf("|") + 1);
       warnings.push({
         file: claim.doc.file,
-        line: claim.doc.line,
+        line: claim.doc.lineOf?.(claim.path) ?? claim.doc.line,
         object: claim.owner,
         path: claim.path,
         message: `the ${claim.setting} of ${account} is also managed by ${keeper.owner} (${keeper.doc.file}:${keeper.doc.line}), which keeps it: this object would change nothing there`,
@@ -144,48 +200,72 @@ export function conflictWarnings(documents: ManifestDocument[], ownAccountId?: s
 export const formatProblem = (p: LocatedProblem): string =>
   `${p.file}:${p.line}: ${p.object}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 
-export async function runValidate(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      "scp-size-limit": { type: "string", default: String(DEFAULT_SCP_SIZE_LIMIT) },
-      strict: { type: "boolean", default: false },
-      "management-account-id": { type: "string" },
-    },
-  });
-  const limit = Number(values["scp-size-limit"]);
-  if (!Number.isInteger(limit) || limit <= 0) {
+const VALIDATE_OPTIONS = {
+  strict: { type: "boolean", description: "exit 1 on warnings too (lock-outs, conflicts, weak policies)" },
+  "strict-kinds": {
+    type: "boolean",
+    description: "treat documents of other kinds as errors instead of skipping them",
+  },
+  "allow-empty": { type: "boolean", description: "succeed when no orgguard manifest is found" },
+  "management-account-id": {
+    type: "string",
+    valueName: "ID",
+    description: "the organization's management account (for warnings about SCPs aimed at it and conflicts)",
+  },
+  "scp-size-limit": {
+    type: "string",
+    valueName: "N",
+    description: "characters allowed in a minified SCP",
+    default: String(DEFAULT_SCP_SIZE_LIMIT),
+  },
+} satisfies Record<string, CommandOption>;
+
+/** `orgguard validate`. */
+export const validateCommand: Command<typeof VALIDATE_OPTIONS> = {
+  name: "validate",
+  summary:
+    "Checks manifests without a cluster: the schemas (the same rules the apiserver's schema and CEL apply), the SCP grammar and size, and warnings for what is valid but likely wrong. Other Kubernetes kinds in the inputs are skipped with a note.",
+  arguments: "<files or folders>...",
+  options: VALIDATE_OPTIONS,
+  examples: [
+    "orgguard validate manifests/",
+    "orgguard validate --strict --management-account-id 123456789012 examples/",
+  ],
+  exitCodes: {
+    0: "every manifest is valid (warnings allowed unless --strict)",
+    1: "problems, bad arguments, or no manifest",
+  },
+  run: async (values, positionals) => {
+    const limit = Number(values["scp-size-limit"] ?? DEFAULT_SCP_SIZE_LIMIT);
+    if (!Number.isInteger(limit) || limit <= 0) {
+      throw new UsageError(`--scp-size-limit must be a positive integer, not '${values["scp-size-limit"]}'`);
+    }
+    if (positionals.length === 0) throw new UsageError("name the files or folders to check");
+    let documents: ManifestDocument[];
+    try {
+      documents = await loadManifests(positionals);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const checked = checkManifests(documents, {
+      scpSizeLimit: limit,
+      strictKinds: values["strict-kinds"] === true,
+      allowEmpty: values["allow-empty"] === true,
+      inputs: positionals,
+    });
+    const managementAccountId = values["management-account-id"];
+    const warnings = [
+      ...lintDocuments(checked.orgguard, { managementAccountId }),
+      // The controller usually runs in the management account: an absent accountId means it.
+      ...conflictWarnings(checked.orgguard, managementAccountId),
+    ];
+    for (const n of checked.notes) console.log(n);
+    for (const p of checked.problems) console.log(formatProblem(p));
+    for (const w of warnings) console.log(formatProblem({ ...w, message: `warning: ${w.message}` }));
+    const files = new Set(documents.map((d) => d.file)).size;
     console.error(
-      `orgguard validate: --scp-size-limit must be a positive integer, not '${values["scp-size-limit"]}'`,
+      `checked ${checked.orgguard.length} object(s) in ${files} file(s): ${checked.problems.length} problem(s), ${warnings.length} warning(s), ${checked.notes.length} skipped`,
     );
-    return 1;
-  }
-  if (positionals.length === 0) {
-    console.error(
-      "usage: orgguard validate [--strict] [--management-account-id ID] [--scp-size-limit N] <files or folders>...",
-    );
-    return 1;
-  }
-  let documents: ManifestDocument[];
-  try {
-    documents = await loadManifests(positionals);
-  } catch (err) {
-    console.error(`orgguard validate: ${(err as Error).message}`);
-    return 1;
-  }
-  const problems = validateDocuments(documents, limit);
-  const managementAccountId = values["management-account-id"];
-  const warnings = [
-    ...lintDocuments(documents, { managementAccountId }),
-    // The controller usually runs in the management account: an absent accountId means it.
-    ...conflictWarnings(documents, managementAccountId),
-  ];
-  for (const p of problems) console.log(formatProblem(p));
-  for (const w of warnings) console.log(formatProblem({ ...w, message: `warning: ${w.message}` }));
-  const files = new Set(documents.map((d) => d.file)).size;
-  console.error(
-    `checked ${documents.length} object(s) in ${files} file(s): ${problems.length} problem(s), ${warnings.length} warning(s)`,
-  );
-  return problems.length > 0 || (values.strict && warnings.length > 0) ? 1 : 0;
-}
+    return checked.problems.length > 0 || (values.strict === true && warnings.length > 0) ? 1 : 0;
+  },
+};

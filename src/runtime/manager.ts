@@ -23,12 +23,35 @@ export interface ManagerOptions {
   healthProbeBindAddress: string;
   metricsBindAddress: string;
   leaderElection?: LeaderElectionOptions;
+  /**
+   * Work to finish before any controller starts (the probes answer meanwhile; /readyz says the
+   * controller is starting). Given a signal that aborts when the manager is stopped.
+   */
+  prepare?: (signal: AbortSignal) => Promise<void>;
+}
+
+/** A probes or metrics server could not listen on its address (in use, or not ours to take). */
+export class BindError extends Error {
+  override readonly name = "BindError";
+  constructor(
+    readonly server: "health" | "metrics",
+    readonly address: string,
+    cause: unknown,
+  ) {
+    const code = (cause as { code?: string }).code;
+    super(
+      `cannot serve ${server === "health" ? "the health probes" : "the metrics"} on ${address}: ${code === "EADDRINUSE" ? "address already in use" : (cause as Error).message}`,
+      { cause },
+    );
+  }
 }
 
 export class Manager {
   private servers: http.Server[] = [];
   private elector: LeaderElector | undefined;
   private running = false;
+  private preparing = false;
+  private readonly stopping = new AbortController();
   private lostLeadership: (() => void) | undefined;
   /** Resolves when the manager stops on its own (leadership lost). */
   readonly done: Promise<"lost-leadership">;
@@ -52,15 +75,25 @@ export class Manager {
 
   async start(): Promise<void> {
     const probes = { notReadyReason: () => this.notReadyReason() };
-    const health = await startServer(this.options.healthProbeBindAddress, this.metrics, probes);
+    const serve = (server: "health" | "metrics", address: string) =>
+      startServer(address, this.metrics, probes).catch((err: unknown) => {
+        throw new BindError(server, address, err);
+      });
+    const health = await serve("health", this.options.healthProbeBindAddress);
     this.servers.push(health);
     if (this.options.metricsBindAddress !== this.options.healthProbeBindAddress) {
-      this.servers.push(await startServer(this.options.metricsBindAddress, this.metrics, probes));
+      this.servers.push(await serve("metrics", this.options.metricsBindAddress));
     }
     this.logger.info("serving probes and metrics", {
       healthProbePort: listeningPort(health),
       metricsPort: listeningPort(this.servers.at(-1)!),
     });
+    if (this.options.prepare) {
+      this.preparing = true;
+      await this.options.prepare(this.stopping.signal);
+      this.preparing = false;
+      if (this.stopping.signal.aborted) return;
+    }
     if (!this.options.leaderElection) {
       this.startControllers();
       return;
@@ -82,12 +115,14 @@ export class Manager {
 
   /** Stops taking work, drains in-flight reconciles, releases the Lease and closes the servers. */
   async stop(): Promise<void> {
+    this.stopping.abort();
     await this.stopControllers();
     await this.elector?.stop();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 
   notReadyReason(): string | undefined {
+    if (this.preparing) return "starting";
     if (this.elector && !this.elector.isLeader()) return undefined; // a standby is ready to take over
     const unsynced = this.controllers.filter((c) => !c.hasSynced()).map((c) => c.name);
     return unsynced.length > 0 ? `informers not synced: ${unsynced.join(", ")}` : undefined;

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
 
@@ -15,7 +18,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("orgguard validate", () => {
   const cases = [
-    { reason: "every example is valid", args: ["examples"], code: 0 },
+    { reason: "every example is valid, with no warning either", args: ["--strict", "examples"], code: 0 },
     { reason: "the invalid corpus fails", args: ["test/fixtures/invalid"], code: 1 },
     { reason: "a missing path is an error, not an empty success", args: ["no/such/folder"], code: 1 },
     { reason: "no paths at all prints usage", args: [], code: 1 },
@@ -31,11 +34,17 @@ describe("orgguard validate", () => {
   });
 
   it("prints warnings without failing, unless --strict", async () => {
-    const file = "examples/password-policy/minimal.yaml";
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-validate-"));
+    const file = path.join(dir, "weak.yaml");
+    await writeFile(
+      file,
+      "apiVersion: orgguard.io/v1alpha1\nkind: PasswordPolicy\nmetadata:\n  name: weak\nspec:\n  minimumPasswordLength: 14\n",
+    );
     const relaxed = await run(["validate", file]);
     expect(relaxed.code).toBe(0);
+    // A missing field is reported at the line of its parent.
     expect(relaxed.out).toEqual([
-      `${file}:3: PasswordPolicy/own-account: spec.passwordReusePrevention: warning: CIS asks to prevent reuse of the last 24 passwords (no reuse check here)`,
+      `${file}:5: PasswordPolicy/weak: spec.passwordReusePrevention: warning: CIS asks to prevent reuse of the last 24 passwords (no reuse check here)`,
     ]);
     expect((await run(["validate", "--strict", file])).code).toBe(1);
   });
@@ -43,7 +52,82 @@ describe("orgguard validate", () => {
   it("prints one line per problem with file, line, object, field and message", async () => {
     const { out } = await run(["validate", "test/fixtures/invalid/password-length-too-short.yaml"]);
     expect(out).toEqual([
-      "test/fixtures/invalid/password-length-too-short.yaml:4: PasswordPolicy/too-short: spec.minimumPasswordLength: Too small: expected number to be >=6",
+      "test/fixtures/invalid/password-length-too-short.yaml:9: PasswordPolicy/too-short: spec.minimumPasswordLength: Too small: expected number to be >=6",
     ]);
+  });
+});
+
+describe("orgguard validate on a GitOps folder", () => {
+  const files: Record<string, string> = {
+    "kustomization.yaml":
+      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [policies.yaml]\n",
+    "policies.yaml": [
+      "apiVersion: v1",
+      "kind: ConfigMap",
+      "metadata: {name: settings}",
+      "---",
+      "apiVersion: orgguard.io/v1alpha1",
+      "kind: PasswordPolicy",
+      "metadata:",
+      "  name: typo",
+      "spec:",
+      '  accountId: "111111111111"',
+      "  minimumPasswordLenght: 16",
+      "",
+    ].join("\n"),
+    "empty.yaml": "# nothing yet\n",
+  };
+  async function folder(names: string[]): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-gitops-"));
+    for (const n of names) await writeFile(path.join(dir, n), files[n]!);
+    return dir;
+  }
+
+  const cases = [
+    {
+      reason: "other kinds are skipped with one note each; the typo is at its own line, with a suggestion",
+      names: ["kustomization.yaml", "policies.yaml"],
+      args: [],
+      code: 1,
+      out: [
+        "kustomization.yaml:1: note: skipping kustomize.config.k8s.io/v1beta1/Kustomization: not an orgguard kind",
+        "policies.yaml:1: note: skipping v1/ConfigMap settings: not an orgguard kind",
+        "policies.yaml:11: PasswordPolicy/typo: spec.minimumPasswordLenght: unknown field (did you mean minimumPasswordLength?)",
+      ],
+    },
+    {
+      reason: "--strict-kinds makes other kinds errors",
+      names: ["kustomization.yaml"],
+      args: ["--strict-kinds"],
+      code: 1,
+      out: [
+        "kustomization.yaml:1: kustomize.config.k8s.io/v1beta1/Kustomization: not an orgguard kind (--strict-kinds)",
+        "<dir>: <none>: no orgguard manifest found (pass --allow-empty if that is expected)",
+      ],
+    },
+    {
+      reason: "no orgguard manifest at all is an error: a CI step that checks nothing must not pass",
+      names: ["empty.yaml", "kustomization.yaml"],
+      args: [],
+      code: 1,
+      out: [
+        "kustomization.yaml:1: note: skipping kustomize.config.k8s.io/v1beta1/Kustomization: not an orgguard kind",
+        "<dir>:1: <none>: no orgguard manifest found (pass --allow-empty if that is expected)",
+      ],
+    },
+    {
+      reason: "--allow-empty says that is expected",
+      names: ["empty.yaml"],
+      args: ["--allow-empty"],
+      code: 0,
+      out: [],
+    },
+  ];
+  it.each(cases)("$reason", async ({ names, args, code, out }) => {
+    const dir = await folder(names);
+    const result = await run(["validate", ...args, dir]);
+    expect(result.code).toBe(code);
+    const lines = result.out.map((l) => l.replaceAll(`${dir}/`, "").replace(dir, "<dir>"));
+    expect(lines).toEqual(out.map((l) => l.replace(/^<dir>: /, "<dir>:1: ")));
   });
 });

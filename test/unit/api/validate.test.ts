@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { loadManifests } from "../../../src/cli/manifests.js";
-import { validateDocuments } from "../../../src/cli/validate.js";
+import { checkManifests } from "../../../src/cli/validate.js";
 import { exampleFiles, invalidFixtures } from "../../support/fixtures.js";
 
 const fixtures = await invalidFixtures();
@@ -10,13 +10,13 @@ describe("orgguard validate on the examples", () => {
   it.each(examples)("%s is valid", async (file) => {
     const documents = await loadManifests([file]);
     expect(documents.length).toBeGreaterThan(0);
-    expect(validateDocuments(documents, 10_240)).toEqual([]);
+    expect(checkManifests(documents, { scpSizeLimit: 10_240 }).problems).toEqual([]);
   });
 });
 
 describe("orgguard validate on the invalid fixtures", () => {
   it.each(fixtures.map((f) => [f.file, f] as const))("%s is rejected at its field", async (_, fixture) => {
-    const problems = validateDocuments(await loadManifests([fixture.file]), 10_240);
+    const { problems } = checkManifests(await loadManifests([fixture.file]), { scpSizeLimit: 10_240 });
     expect(problems.length, fixture.reason).toBeGreaterThan(0);
     expect(problems.map((p) => p.path)).toContain(fixture.field);
   });

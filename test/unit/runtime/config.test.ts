@@ -7,12 +7,13 @@ describe("parseDuration", () => {
     { text: "30s", ms: 30_000, reason: "seconds" },
     { text: "10m", ms: 600_000, reason: "minutes" },
     { text: "1.5h", ms: 5_400_000, reason: "fractions" },
-    { text: "250", ms: 250, reason: "a bare number is milliseconds" },
   ];
   it.each(cases)("$text ($reason)", ({ text, ms }) => expect(parseDuration(text)).toBe(ms));
   it.each(["", "10 minutes", "-5s", "5d"])("rejects %j", (text) =>
     expect(() => parseDuration(text)).toThrow(/not a duration/),
   );
+  it("refuses a number without a unit: 10 could mean 10 ms or 10 minutes", () =>
+    expect(() => parseDuration("10")).toThrow(/'10' needs a unit: 10s, 10m/));
 });
 
 describe("loadConfig", () => {

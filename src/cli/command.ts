@@ -1,0 +1,131 @@
+/**
+ * What every `orgguard` subcommand shares: its usage, options, examples and exit codes in one
+ * declaration, from which `--help` (and `orgguard help <command>`) is printed, and argument
+ * parsing with node:util's parseArgs, whose errors become one line plus a hint, never a stack
+ * trace.
+ */
+import { parseArgs } from "node:util";
+
+/** An option of a subcommand, as parseArgs takes it, with what --help says about it. */
+export interface CommandOption {
+  type: "string" | "boolean";
+  short?: string;
+  /** What the value is, in --help: `--output FORMAT`. */
+  valueName?: string;
+  description: string;
+  default?: string;
+}
+
+export interface Command<O extends Record<string, CommandOption> = Record<string, CommandOption>> {
+  name: string;
+  summary: string;
+  /** The arguments after the options, e.g. `<files or folders>...`. */
+  arguments: string;
+  /** Longer help text (a paragraph), if any. */
+  details?: string;
+  options: O;
+  examples: string[];
+  exitCodes: Record<number, string>;
+  run(values: ParsedValues<O>, positionals: string[]): Promise<number>;
+}
+
+/** The values parseArgs gives for `options`: strings and booleans by name. */
+export type ParsedValues<O extends Record<string, CommandOption>> = {
+  [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string;
+};
+
+/** A subcommand as the router sees it: a name, a summary, its help, and a runner of raw arguments. */
+export interface CliCommand {
+  name: string;
+  summary: string;
+  help(): string;
+  run(args: string[]): Promise<number>;
+}
+
+/** The router's view of a declared command. */
+export function cliCommand<O extends Record<string, CommandOption>>(command: Command<O>): CliCommand {
+  return {
+    name: command.name,
+    summary: command.summary,
+    help: () => helpText(command),
+    run: (args) => runCommand(command, args),
+  };
+}
+
+/** A problem with the command line: printed as one line with a hint to --help, exit code 1. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+/** The --help text of a command. */
+export function helpText<O extends Record<string, CommandOption>>(command: Command<O>): string {
+  const flags = Object.entries(command.options as Record<string, CommandOption>).map(([name, o]) => {
+    const left = `${o.short ? `-${o.short}, ` : "    "}--${name}${o.type === "string" ? ` ${o.valueName ?? "VALUE"}` : ""}`;
+    const dflt = o.default !== undefined && o.default !== "" ? ` (default ${o.default})` : "";
+    return { left, right: `${o.description}${dflt}` };
+  });
+  flags.push({ left: "-h, --help", right: "show this help" });
+  const width = Math.max(...flags.map((f) => f.left.length)) + 2;
+  return [
+    `usage: orgguard ${command.name} [options] ${command.arguments}`.trimEnd(),
+    "",
+    command.summary,
+    ...(command.details ? ["", command.details] : []),
+    "",
+    "options:",
+    ...flags.map((f) => `  ${f.left.padEnd(width)}${f.right}`),
+    "",
+    "examples:",
+    ...command.examples.map((e) => `  ${e}`),
+    "",
+    "exit codes:",
+    ...Object.entries(command.exitCodes).map(([code, meaning]) => `  ${code}  ${meaning}`),
+  ].join("\n");
+}
+
+/** One line for an argument error, and where to look for the right usage. */
+export function usageErrorText(command: string, message: string): string {
+  return `orgguard ${command}: ${message}\nrun 'orgguard ${command} --help' for usage`;
+}
+
+/** Parses `args` for `command` and runs it; --help prints the help, bad arguments one line. */
+export async function runCommand<O extends Record<string, CommandOption>>(
+  command: Command<O>,
+  args: string[],
+): Promise<number> {
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(helpText(command));
+    return 0;
+  }
+  let parsed: { values: ParsedValues<O>; positionals: string[] };
+  try {
+    const options = Object.fromEntries(
+      Object.entries(command.options).map(([name, o]) => [
+        name,
+        { type: o.type, ...(o.short ? { short: o.short } : {}) },
+      ]),
+    );
+    const result = parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = { values: result.values as ParsedValues<O>, positionals: result.positionals };
+  } catch (err) {
+    console.error(usageErrorText(command.name, parseArgsMessage(err)));
+    return 1;
+  }
+  try {
+    return await command.run(parsed.values, parsed.positionals);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(usageErrorText(command.name, err.message));
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** parseArgs' message, without its advice about `--` (which is never what is meant here). */
+function parseArgsMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message
+    .replace(/\. To specify a positional argument.*$/s, "")
+    .replace(/^Unknown option/, "unknown option");
+}
