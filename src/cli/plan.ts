@@ -5,9 +5,7 @@
  * apply would change; apply makes the changes, in the controller's order (SCPs, then account
  * settings, then baselines' per-account settings), and confirms each by observing again.
  */
-import { parseArgs } from "node:util";
-import { API_GROUP_VERSION } from "../api/common.js";
-import { validateObject } from "../api/validate.js";
+import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import { AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
 import { type ControllerConfig, loadConfig } from "../config.js";
 import {
@@ -21,20 +19,18 @@ import { selectAccounts } from "../kinds/account-baseline/selection.js";
 import { controllerKinds } from "../kinds/index.js";
 import { claimantOf, winningRival } from "../runtime/claims.js";
 import { errorMessage } from "../runtime/errors.js";
-import type { Change, ManagedKind, ManagedObject } from "../runtime/managed.js";
-import { loadManifests } from "./manifests.js";
-
-export type PlanAction = "create" | "update" | "unchanged" | "drift-ignored" | "conflict" | "error";
-
-/** What plan found (or apply did) for one object, or one account of a baseline. */
-export interface PlanEntry {
-  object: string;
-  /** For a baseline: the account and setting this entry is about. */
-  via?: string;
-  action: PlanAction;
-  changes: Change[];
-  error?: string;
-}
+import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
+import { type Command, type CommandOption, type ParsedValues, UsageError } from "./command.js";
+import { loadManifests, type ManifestDocument } from "./manifests.js";
+import {
+  formatMarkdown,
+  formatText,
+  type PlanAction,
+  type PlanContext,
+  type PlanEntry,
+  summary,
+} from "./plan-format.js";
+import { checkManifests, formatProblem } from "./validate.js";
 
 const ORDER = ["ServiceControlPolicy", "PasswordPolicy", "PublicAccessBlock", "AccountBaseline"];
 
@@ -203,132 +199,136 @@ async function reconcileOne(
   }
 }
 
-const SYMBOL: Record<PlanAction, string> = {
-  create: "+",
-  update: "~",
-  unchanged: "=",
-  "drift-ignored": "!",
-  conflict: "#",
-  error: "x",
-};
-const COLOR: Record<PlanAction, string> = {
-  create: "32",
-  update: "33",
-  unchanged: "90",
-  "drift-ignored": "35",
-  conflict: "35",
-  error: "31",
-};
-const value = (v: unknown) => (v === undefined ? "(none)" : JSON.stringify(v));
-
-/** Plan entries as readable text; coloured when `color`. */
-export function formatText(entries: PlanEntry[], color: boolean, applied: boolean): string {
-  const paint = (action: PlanAction, text: string) =>
-    color ? `\u001b[${COLOR[action]}m${text}\u001b[0m` : text;
-  const lines: string[] = [];
-  for (const e of entries) {
-    const verb = e.action === "drift-ignored" ? "drift (ObserveOnly: not changed)" : e.action;
-    lines.push(
-      paint(
-        e.action,
-        `${SYMBOL[e.action]} ${e.object}${e.via ? ` (${e.via})` : ""}: ${verb}${e.error ? `: ${e.error}` : ""}`,
-      ),
-    );
-    for (const c of e.changes)
-      lines.push(`    ${c.path || "(whole resource)"}: ${value(c.from)} -> ${value(c.to)}`);
-  }
-  lines.push("", summary(entries, applied));
-  return lines.join("\n");
+/** The organization and the caller's account, for the plan's header (read-only calls). */
+async function planContext(aws: AwsClients): Promise<PlanContext> {
+  const [account, organization] = await Promise.all([
+    aws.ownAccountId().catch(() => undefined),
+    aws
+      .organizations()
+      .send(new DescribeOrganizationCommand({}))
+      .catch(() => undefined),
+  ]);
+  return {
+    ...(account ? { account } : {}),
+    ...(organization?.Organization?.Id ? { organizationId: organization.Organization.Id } : {}),
+  };
 }
 
-export function summary(entries: PlanEntry[], applied: boolean): string {
-  const n = (a: PlanAction) => entries.filter((e) => e.action === a).length;
-  const verb = applied ? ["created", "updated"] : ["to create", "to update"];
-  return `${applied ? "Applied" : "Plan"}: ${n("create")} ${verb[0]}, ${n("update")} ${verb[1]}, ${n("unchanged")} unchanged, ${n("drift-ignored")} drifted (ObserveOnly), ${n("conflict")} conflict(s), ${n("error")} error(s).`;
-}
+const PLAN_OPTIONS = {
+  output: {
+    type: "string",
+    short: "o",
+    valueName: "FORMAT",
+    description: "text, json or markdown (for a pull-request comment)",
+    default: "text",
+  },
+  "strict-kinds": {
+    type: "boolean",
+    description: "treat documents of other kinds as errors instead of skipping them",
+  },
+  "allow-empty": { type: "boolean", description: "succeed when no orgguard manifest is found" },
+} satisfies Record<string, CommandOption>;
 
-/** Plan entries as a Markdown table, for a pull-request comment. */
-export function formatMarkdown(entries: PlanEntry[]): string {
-  const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
-  const rows = entries
-    .filter((e) => e.action !== "unchanged")
-    .map((e) => {
-      const changes =
-        e.error ??
-        e.changes
-          .map((c) => `\`${c.path || "(whole)"}\`: ${cell(value(c.from))} → ${cell(value(c.to))}`)
-          .join("<br>");
-      return `| ${SYMBOL[e.action]} ${e.action} | \`${e.object}\`${e.via ? ` (${e.via})` : ""} | ${cell(changes)} |`;
-    });
-  const table =
-    rows.length > 0 ? ["| action | object | changes |", "|---|---|---|", ...rows].join("\n") : "No changes.";
-  return `### orgguard plan\n\n${table}\n\n${summary(entries, false)}\n`;
-}
+const APPLY_OPTIONS = {
+  ...PLAN_OPTIONS,
+  output: { ...PLAN_OPTIONS.output, description: "text or json" },
+} satisfies Record<string, CommandOption>;
 
-async function run(args: string[], apply: boolean): Promise<number> {
-  const command = apply ? "apply" : "plan";
-  let values: { output?: string };
-  let positionals: string[];
+/** Reads and checks the manifests; prints problems and notes; the objects to plan, or undefined on problems. */
+async function readObjects(
+  command: string,
+  positionals: string[],
+  config: ControllerConfig,
+  options: { strictKinds: boolean; allowEmpty: boolean },
+): Promise<ManagedObject[] | undefined> {
+  if (positionals.length === 0) throw new UsageError("name the files or folders with the manifests");
+  let documents: ManifestDocument[];
   try {
-    ({ values, positionals } = parseArgs({
-      args,
-      allowPositionals: true,
-      options: { output: { type: "string", short: "o", default: "text" } },
-    }));
+    documents = await loadManifests(positionals);
   } catch (err) {
-    console.error(`orgguard ${command}: ${errorMessage(err)}`);
-    return 1;
+    throw new UsageError(errorMessage(err));
   }
+  const checked = checkManifests(documents, {
+    scpSizeLimit: config.scpSizeLimit,
+    inputs: positionals,
+    ...options,
+  });
+  for (const note of checked.notes) console.error(note);
+  if (checked.problems.length > 0) {
+    for (const p of checked.problems) console.error(formatProblem(p));
+    console.error(`orgguard ${command}: fix the manifests first (orgguard validate shows the same problems)`);
+    return undefined;
+  }
+  return checked.orgguard.map((d) => d.object as ManagedObject);
+}
+
+async function run(
+  values: ParsedValues<typeof PLAN_OPTIONS>,
+  positionals: string[],
+  apply: boolean,
+): Promise<number> {
+  const command = apply ? "apply" : "plan";
   const output = values.output ?? "text";
   if (!["text", "json", "markdown"].includes(output) || (apply && output === "markdown")) {
-    console.error(`orgguard ${command}: --output must be text${apply ? " or json" : ", json or markdown"}`);
-    return 1;
-  }
-  if (positionals.length === 0) {
-    console.error(
-      `usage: orgguard ${command} [--output text|json${apply ? "" : "|markdown"}] <files or folders>...`,
+    throw new UsageError(
+      `--output must be text${apply ? " or json" : ", json or markdown"}, not '${output}'`,
     );
-    return 1;
   }
   let config: ControllerConfig;
-  let objects: ManagedObject[];
   try {
     config = loadConfig([], process.env);
-    const documents = await loadManifests(positionals);
-    const problems = documents.flatMap((d) =>
-      d.parseError
-        ? [`${d.file}:${d.line}: cannot parse YAML: ${d.parseError}`]
-        : validateObject(d.object, { scpSizeLimit: config.scpSizeLimit }).map(
-            (p) => `${d.file}:${d.line}: ${p.path}: ${p.message}`,
-          ),
-    );
-    if (problems.length > 0) {
-      for (const p of problems) console.error(p);
-      console.error(
-        `orgguard ${command}: fix the manifests first (orgguard validate shows the same problems)`,
-      );
-      return 1;
-    }
-    objects = documents
-      .map((d) => d.object as ManagedObject)
-      .filter((o) => o.apiVersion === API_GROUP_VERSION);
   } catch (err) {
     console.error(`orgguard ${command}: ${errorMessage(err)}`);
     return 1;
   }
+  const objects = await readObjects(command, positionals, config, {
+    strictKinds: values["strict-kinds"] === true,
+    allowEmpty: values["allow-empty"] === true,
+  });
+  if (!objects) return 1;
   const aws = awsFor(config, !apply);
   // On a terminal, apply shows each object as it is done (it may take minutes for a large organization).
   const progress = apply && output === "text" && process.stdout.isTTY === true;
+  const context = await planContext(aws);
   const entries = await reconcileObjects(objects, aws, config, apply, (entry) => {
     if (progress) process.stdout.write(`${formatText([entry], true, true).split("\n")[0]}\n`);
   });
-  if (output === "json") console.log(JSON.stringify({ entries, summary: summary(entries, apply) }, null, 2));
-  else if (output === "markdown") console.log(formatMarkdown(entries));
-  else console.log(formatText(entries, process.stdout.isTTY === true, apply));
+  if (output === "json") {
+    console.log(JSON.stringify({ ...context, entries, summary: summary(entries, apply) }, null, 2));
+  } else if (output === "markdown") console.log(formatMarkdown(entries, context));
+  else console.log(formatText(entries, process.stdout.isTTY === true, apply, context));
   if (entries.some((e) => e.action === "error")) return 1;
   if (apply) return 0;
   return entries.some((e) => e.action === "create" || e.action === "update") ? 2 : 0;
 }
 
-export const runPlan = (args: string[]) => run(args, false);
-export const runApply = (args: string[]) => run(args, true);
+const AWS_SETTINGS =
+  "AWS settings come from the same ORGGUARD_* variables as the controller (orgguard controller --help), credentials from the SDK's default chain.";
+
+/** `orgguard plan`. */
+export const planCommand: Command<typeof PLAN_OPTIONS> = {
+  name: "plan",
+  summary:
+    "Shows what apply would change in AWS, without a cluster: validates, then observes AWS with the controller's own code through a client that refuses any write before sending it.",
+  details: AWS_SETTINGS,
+  arguments: "<files or folders>...",
+  options: PLAN_OPTIONS,
+  examples: ["orgguard plan manifests/", "orgguard plan --output markdown manifests/ > plan.md"],
+  exitCodes: { 0: "no changes", 1: "an error (manifests, AWS, arguments)", 2: "changes to make" },
+  run: (values, positionals) => run(values, positionals, false),
+};
+
+/** `orgguard apply`. */
+export const applyCommand: Command<typeof APPLY_OPTIONS> = {
+  name: "apply",
+  summary:
+    "Makes AWS match the manifests once, without a cluster, in the controller's order (SCPs, account settings, then baselines' per-account settings), confirming each change by observing again. ObserveOnly objects are not changed.",
+  details: AWS_SETTINGS,
+  arguments: "<files or folders>...",
+  options: APPLY_OPTIONS,
+  examples: ["orgguard apply manifests/", "orgguard apply --output json manifests/ > applied.json"],
+  exitCodes: { 0: "applied (or nothing to do)", 1: "an error (manifests, AWS, arguments)" },
+  run: (values, positionals) => run(values, positionals, true),
+};
+
+export type { PlanEntry };

@@ -13,6 +13,8 @@ export interface Change {
   path: string;
   from?: unknown;
   to?: unknown;
+  /** The change as a reviewer reads it, when the path alone is cryptic (`ou Root/Workloads (ou-ab12-cd34ef56)`). */
+  description?: string;
 }
 
 export interface ManagedSpec {

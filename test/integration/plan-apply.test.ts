@@ -130,7 +130,7 @@ describe("orgguard plan and apply", () => {
       ].sort(),
     );
     expect(changed.find((e) => e.object.startsWith("ServiceControlPolicy"))?.changes).toEqual([
-      { path: `targets[${tree.rootId}]`, to: "attached" },
+      { path: `targets[${tree.rootId}]`, to: "attached", description: `+ root (${tree.rootId})` },
     ]);
     expect(changed.find((e) => e.object.startsWith("AccountBaseline"))?.changes.map((c) => c.path)).toContain(
       "minimumPasswordLength",

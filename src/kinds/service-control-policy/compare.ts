@@ -2,6 +2,8 @@
  * Pure logic of a ServiceControlPolicy: the tags that prove ownership, the diff between spec and
  * AWS (content compared by meaning), and the attachment plan.
  */
+
+import type { ScpTarget } from "../../api/service-control-policy.js";
 import { canonicalPolicy, samePolicy } from "../../aws/policy-document.js";
 import type { Change } from "../../runtime/managed.js";
 
@@ -18,6 +20,8 @@ export interface DesiredPolicy {
   tags: Record<string, string>;
   /** Resolved target ids (r-..., ou-..., account ids). */
   targets: string[];
+  /** How each target is written in the spec, by id, for plans: `ou Root/Workloads (ou-ab12-cd34ef56)`. */
+  targetLabels?: Record<string, string>;
 }
 
 /** What AWS holds. */
@@ -74,6 +78,39 @@ export function tagPlan(desired: Record<string, string>, observed: Record<string
   return { set, remove };
 }
 
+/** A target as the spec writes it, with the id it resolved to. */
+export function targetLabel(target: ScpTarget, id: string): string {
+  if (target.root) return `root (${id})`;
+  if (target.ouPath) return `ou ${target.ouPath} (${id})`;
+  if (target.accountName) return `account ${target.accountName} (${id})`;
+  return target.ouId ? `ou ${id}` : `account ${id}`;
+}
+
+/** A target orgguard knows only by id (attached in AWS, no longer in the spec). */
+const idLabel = (id: string): string =>
+  id.startsWith("r-") ? `root ${id}` : id.startsWith("ou-") ? `ou ${id}` : `account ${id}`;
+
+/** The attachments to add and remove, as changes a reviewer can read. */
+function targetChanges(desired: DesiredPolicy, attached: string[]): Change[] {
+  const plan = attachmentPlan(desired.targets, attached);
+  const label = (id: string) => desired.targetLabels?.[id] ?? idLabel(id);
+  return [
+    ...plan.attach.map((t) => ({ path: `targets[${t}]`, to: "attached", description: `+ ${label(t)}` })),
+    ...plan.detach.map((t) => ({ path: `targets[${t}]`, from: "attached", description: `- ${label(t)}` })),
+  ];
+}
+
+/** What creating the policy would do, for a plan: its name, description, document and targets. */
+export function creationChanges(desired: DesiredPolicy): Change[] {
+  return [
+    { path: "policyName", to: desired.name },
+    ...(desired.description ? [{ path: "description", to: desired.description }] : []),
+    // As written: a reviewer recognizes their own document (an update diffs the canonical forms).
+    { path: "document", to: desired.document },
+    ...targetChanges(desired, []),
+  ];
+}
+
 /** Every difference between the spec and AWS, for status.plannedChanges. */
 export function diffPolicy(desired: DesiredPolicy, observed: ObservedPolicy): Change[] {
   const changes: Change[] = [];
@@ -93,8 +130,6 @@ export function diffPolicy(desired: DesiredPolicy, observed: ObservedPolicy): Ch
   for (const [k, v] of Object.entries(tags.set))
     changes.push({ path: `tags[${k}]`, ...(k in observed.tags ? { from: observed.tags[k] } : {}), to: v });
   for (const k of tags.remove) changes.push({ path: `tags[${k}]`, from: observed.tags[k] });
-  const plan = attachmentPlan(desired.targets, observed.targets);
-  for (const t of plan.attach) changes.push({ path: `targets[${t}]`, to: "attached" });
-  for (const t of plan.detach) changes.push({ path: `targets[${t}]`, from: "attached" });
+  changes.push(...targetChanges(desired, observed.targets));
   return changes;
 }

@@ -41,6 +41,7 @@ import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "..
 import {
   ADOPT_ANNOTATION,
   attachmentPlan,
+  creationChanges,
   type DesiredPolicy,
   diffPolicy,
   mayManage,
@@ -48,6 +49,7 @@ import {
   ownershipTags,
   TAG_UID,
   tagPlan,
+  targetLabel,
 } from "./compare.js";
 
 export type ServiceControlPolicyObject = ManagedObject<ServiceControlPolicySpec>;
@@ -199,13 +201,12 @@ function scpClient(
         description: spec.description,
         document: spec.document,
         tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
-        targets: await resolveTargets(org, root.Id, spec.targets),
+        ...(await resolveTargets(org, root.Id, spec.targets)),
       };
       const recordedId = object.status?.policyId as string | undefined;
       const found = await findPolicy(org, recordedId, desired.name);
       observed = found?.policy;
-      if (!observed)
-        return { exists: false, upToDate: false, diff: [{ path: "", to: `create ${desired.name}` }] };
+      if (!observed) return { exists: false, upToDate: false, diff: creationChanges(desired) };
       if (!mayManage(observed, objectName, adopt)) {
         // Deleting an object that never owned the policy: nothing of ours exists to delete.
         if (object.metadata.deletionTimestamp) return { exists: false, upToDate: false };
@@ -404,8 +405,9 @@ async function resolveTargets(
   org: OrganizationsClient,
   rootId: string,
   targets: ScpTarget[],
-): Promise<string[]> {
+): Promise<{ targets: string[]; targetLabels: Record<string, string> }> {
   const ids: string[] = [];
+  const targetLabels: Record<string, string> = {};
   let accounts: Array<{ Id?: string; Name?: string; Status?: string }> | undefined;
   const listAccounts = async () => {
     if (accounts) return accounts;
@@ -433,8 +435,10 @@ async function resolveTargets(
       }
       ids.push(matches[0]!.Id!);
     }
+    const id = ids.at(-1)!;
+    targetLabels[id] ??= targetLabel(t, id);
   }
-  return [...new Set(ids)];
+  return { targets: [...new Set(ids)], targetLabels };
 }
 
 /** Walks Root/A/B down the OU tree by name. */
