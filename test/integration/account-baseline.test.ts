@@ -10,6 +10,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { MoveAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { GetPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
+import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { findCondition } from "../../src/runtime/conditions.js";
@@ -103,6 +104,13 @@ async function waitForBaseline(
 }
 const ready = (o: ManagedObject) => findCondition(o.status?.conditions, "Ready")?.status === "True";
 
+async function baselineEvents(name: string): Promise<Array<{ reason: string; message: string }>> {
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
+  return list.items
+    .filter((e) => e.involvedObject.name === name && e.involvedObject.kind === "AccountBaseline")
+    .map((e) => ({ reason: e.reason ?? "", message: e.message ?? "" }));
+}
+
 const passwordLength = async (account: string) =>
   (
     await new IAMClient(awsClientConfig(await memberCredentials(account))).send(
@@ -182,6 +190,26 @@ describe("AccountBaseline", () => {
       "the moved account's PAB child to go",
     );
     expect(await passwordLength(id("dev-2"))).toBe(16);
+    // Each transition is an event; quiet passes are not.
+    await waitUntil(
+      async () => (await baselineEvents("workloads")).some((e) => e.reason === "AccountsDropped"),
+      10_000,
+      "the AccountsDropped event",
+    );
+    const events = await baselineEvents("workloads");
+    expect(events).toContainEqual({
+      reason: "AccountsAdded",
+      message: `now applies to 3 more account(s): ${selected.join(", ")}`,
+    });
+    expect(events).toContainEqual({
+      reason: "AccountsAdded",
+      message: `now applies to 1 more account(s): ${newcomer}`,
+    });
+    expect(events).toContainEqual({
+      reason: "AccountsDropped",
+      message: `no longer applies to 1 account(s): ${id("dev-2")}`,
+    });
+    expect(events.filter((e) => e.reason === "Ready").length).toBeGreaterThanOrEqual(1);
 
     // Deleting the baseline deletes its children first.
     await baselines.delete("workloads");

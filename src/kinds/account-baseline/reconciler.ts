@@ -105,6 +105,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
       message: `${u} is not in the organization`,
     }));
     const conflicts: Failure[] = [];
+    const added = new Set<string>();
+    const dropped = new Set<string>();
     const ready = new Map<string, boolean>(selection.accountIds.map((a) => [a, true]));
     const drifted = new Set<string>();
     for (const kind of SETTING_KINDS) {
@@ -134,6 +136,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
         keep.add(desired.metadata.name);
         if (!child) {
           await client.create(desired);
+          added.add(accountId);
           log.info("created child", { child: `${kind}/${desired.metadata.name}`, accountId });
           ready.set(accountId, false);
           continue;
@@ -163,6 +166,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
       for (const [name, child] of mine) {
         if (keep.has(name)) continue;
         await client.delete(name);
+        const droppedAccount = (child.spec as { accountId?: string }).accountId;
+        if (droppedAccount) dropped.add(droppedAccount);
         log.info("deleted child: the account left the selection, or another object keeps it", {
           child: `${kind}/${name}`,
           accountId: (child.spec as { accountId?: string }).accountId,
@@ -198,6 +203,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
           }
         : { type: "Conflict", status: "False", reason: "NoConflict", message: "" },
     ];
+    await this.recordTransitions(baseline, { added, dropped, allReady, readyCount });
     const previousConflict =
       findCondition(baseline.status?.conditions as Condition[] | undefined, "Conflict")?.status === "True";
     if (conflicts.length > 0 && !previousConflict) {
@@ -224,6 +230,40 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
       failures: [...conflicts, ...failures].slice(0, MAX_REPORTED_FAILURES),
     });
     return { requeueAfterMs: allReady ? this.options.discoveryIntervalMs : this.options.progressIntervalMs };
+  }
+
+  /** Events for what changed: accounts added or dropped, and becoming Ready (never on a quiet pass). */
+  private async recordTransitions(
+    baseline: BaselineObject,
+    change: { added: Set<string>; dropped: Set<string>; allReady: boolean; readyCount: number },
+  ): Promise<void> {
+    const list = (ids: Set<string>) => {
+      const sorted = [...ids].sort();
+      return sorted.length <= 5
+        ? sorted.join(", ")
+        : `${sorted.slice(0, 5).join(", ")} and ${sorted.length - 5} more`;
+    };
+    if (change.added.size > 0) {
+      await this.events.record(
+        baseline,
+        "Normal",
+        "AccountsAdded",
+        `now applies to ${change.added.size} more account(s): ${list(change.added)}`,
+      );
+    }
+    if (change.dropped.size > 0) {
+      await this.events.record(
+        baseline,
+        "Normal",
+        "AccountsDropped",
+        `no longer applies to ${change.dropped.size} account(s): ${list(change.dropped)}`,
+      );
+    }
+    const wasReady =
+      findCondition(baseline.status?.conditions as Condition[] | undefined, "Ready")?.status === "True";
+    if (change.allReady && !wasReady) {
+      await this.events.record(baseline, "Normal", "Ready", `all ${change.readyCount} account(s) ready`);
+    }
   }
 
   /**
