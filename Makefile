@@ -72,7 +72,7 @@ test-image: deps build image ## build the image and run it with testcontainers a
 	  npx vitest run --project image
 
 .PHONY: env-up
-env-up: deps provision ## start etcd, kube-apiserver and moto in the background (writes .devenv/)
+env-up: deps provision build ## start etcd, kube-apiserver and moto in the background, with the CRDs and a sample organization (writes .devenv/)
 	@$(TSX) hack/devenv.ts up
 
 .PHONY: env-down

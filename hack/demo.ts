@@ -2,14 +2,14 @@
  * `make demo`: orgguard end to end on the local default, non-interactive.
  * 1. starts etcd, kube-apiserver and moto (as `make env-up`, in .devenv/demo);
  * 2. creates a demo organization (OUs and member accounts) in moto;
- * 3. installs the CRDs and starts `orgguard controller` against both;
- * 4. applies a coherent set of examples (the SCP library, the CIS baseline for every member
- *    account, and the management account's own password policy and public access block);
- * 5. waits until everything is Ready and prints the status table;
- * 6. weakens a member account's password policy behind orgguard's back and shows it repaired;
- * 7. stops everything.
+ * 3. shows `orgguard plan examples/`: what the controller is about to do;
+ * 4. installs the CRDs and starts `orgguard controller` against both (polling every 10 s);
+ * 5. applies every example (they never contend for one setting);
+ * 6. waits until everything is Ready and prints the status table;
+ * 7. changes a member account's password policy behind orgguard's back and shows it repaired;
+ * 8. stops everything.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -32,6 +32,8 @@ import {
 const DEMO_MANIFESTS = ["examples"];
 
 const step = (text: string) => console.log(`\n==> ${text}`);
+/** How often the demo's controller compares AWS with the spec (the default is 5m). */
+const POLL = "10s";
 const dir = path.resolve(".devenv/demo");
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
@@ -55,7 +57,26 @@ try {
   const org = await createOrganization(SAMPLE_ORGANIZATION, endpoint);
   for (const [name, id] of org.accountIds) console.log(`    ${name.padEnd(10)} ${id}`);
 
-  step("installing the CRDs and starting orgguard controller");
+  const awsEnv = {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "testing",
+    AWS_SECRET_ACCESS_KEY: "testing",
+  };
+  step("orgguard plan examples/ (read-only: what the controller is about to do)");
+  const plan = spawnSync(process.execPath, ["bin/orgguard.js", "plan", "examples/"], {
+    env: { ...process.env, ...awsEnv },
+    encoding: "utf8",
+  });
+  // The whole plan is long (every document in full): its head and its summary.
+  const planLines = plan.stdout.trimEnd().split("\n");
+  console.log(
+    [...planLines.slice(0, 24), "    ...", planLines.at(-1) ?? ""].map((l) => `    ${l}`).join("\n"),
+  );
+  if (plan.status !== 2)
+    throw new Error(`orgguard plan exited ${plan.status}, not 2 (changes): ${plan.stderr}`);
+
+  step(`installing the CRDs and starting orgguard controller, polling every ${POLL} (the default is 5m)`);
   k("apply", "--server-side", "-f", "crds/");
   k("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all");
   controller = spawn(
@@ -63,19 +84,13 @@ try {
     [
       "bin/orgguard.js",
       "controller",
-      "--poll-interval=10s",
-      "--discovery-interval=10s",
+      `--poll-interval=${POLL}`,
+      `--discovery-interval=${POLL}`,
       "--health-probe-bind-address=127.0.0.1:0",
       "--metrics-bind-address=127.0.0.1:0",
     ],
     {
-      env: {
-        ...kubeEnv,
-        AWS_ENDPOINT_URL: endpoint,
-        AWS_REGION: "us-east-1",
-        AWS_ACCESS_KEY_ID: "testing",
-        AWS_SECRET_ACCESS_KEY: "testing",
-      },
+      env: { ...kubeEnv, ...awsEnv },
       stdio: ["ignore", "ignore", "inherit"],
     },
   );
@@ -114,13 +129,26 @@ try {
   const iam = new IAMClient(awsClientConfig(await memberCredentials(dev, undefined, endpoint), endpoint));
   const length = async () =>
     (await iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy?.MinimumPasswordLength;
-  console.log(`    before: minimum length ${await length()}`);
+  const describePolicy = async () => {
+    const p = (await iam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy ?? {};
+    const classes = [
+      p.RequireSymbols && "symbols",
+      p.RequireNumbers && "numbers",
+      p.RequireUppercaseCharacters && "upper",
+      p.RequireLowercaseCharacters && "lower",
+    ].filter(Boolean);
+    return `minimum length ${p.MinimumPasswordLength}, required classes [${classes.join(", ")}], reuse prevention ${p.PasswordReusePrevention ?? "none"}`;
+  };
+  console.log(`    before: ${await describePolicy()}`);
+  // IAM has no partial update: a call that names only the length resets every other field.
   await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: 6 }));
-  console.log(`    changed: minimum length ${await length()}`);
+  console.log(
+    `    changed with UpdateAccountPasswordPolicy(MinimumPasswordLength=6), which resets every field it does not name: ${await describePolicy()}`,
+  );
   const changedAt = Date.now();
   await waitUntil(async () => (await length()) === 14, 60_000, "orgguard to repair the password policy");
   console.log(
-    `    repaired by orgguard ${((Date.now() - changedAt) / 1000).toFixed(1)} s later: minimum length ${await length()}`,
+    `    repaired by orgguard ${((Date.now() - changedAt) / 1000).toFixed(1)} s later, at its next poll (every ${POLL} here): ${await describePolicy()}`,
   );
   const events = k(
     "get",

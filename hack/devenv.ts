@@ -1,12 +1,18 @@
 /**
  * `make env-up` / `make env-down`: a local etcd + kube-apiserver + moto server in the background,
- * for trying orgguard by hand. State lives in .devenv/ (git-ignored).
+ * ready to try orgguard by hand: the CRDs installed, the sample organization the examples are
+ * written for, and .devenv/env.sh putting kubectl and orgguard on PATH. State lives in .devenv/
+ * (git-ignored).
  */
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { startEnvironment } from "../test/env/environment.js";
 import { isAlive, stopPid } from "../test/env/process.js";
+import { provision } from "../test/env/provision.js";
+import { createOrganization, SAMPLE_ORGANIZATION } from "../test/support/aws.js";
+import { NEXT_COMMANDS } from "./try-it.js";
 
 const devenv = path.resolve(".devenv");
 const statePath = path.join(devenv, "state.json");
@@ -28,10 +34,10 @@ function usage(state: DevenvState): string {
     `kube-apiserver: ${state.apiServerUrl}`,
     `moto (AWS):     ${state.awsEndpoint}`,
     "",
-    "Use it from a shell:",
-    `  source ${path.relative(process.cwd(), path.join(devenv, "env.sh"))}`,
-    "  kubectl get crds          # if you have kubectl",
-    "Stop it with: make env-down",
+    "Next, type:",
+    ...NEXT_COMMANDS.map((c) => `  ${c}`),
+    "",
+    "Stop it all with: make env-down (stop the controller first: kill %1)",
   ].join("\n");
 }
 
@@ -57,6 +63,20 @@ async function up(): Promise<void> {
   await copyFile(worker.kubeconfigPath, kubeconfig);
   // `localhost` rather than 127.0.0.1: S3 Control prefixes the host with the account id.
   const awsEndpoint = worker.awsEndpoint.replace("127.0.0.1", "localhost");
+  const bin = await installTools();
+  execFileSync(path.join(bin, "kubectl"), ["apply", "--server-side", "-f", "crds/"], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    stdio: "ignore",
+  });
+  execFileSync(
+    path.join(bin, "kubectl"),
+    ["wait", "--for=condition=Established", "--timeout=60s", "crd", "--all"],
+    {
+      env: { ...process.env, KUBECONFIG: kubeconfig },
+      stdio: "ignore",
+    },
+  );
+  const org = await createOrganization(SAMPLE_ORGANIZATION, awsEndpoint);
   await writeFile(
     path.join(devenv, "env.sh"),
     [
@@ -64,9 +84,12 @@ async function up(): Promise<void> {
       `export KUBECONFIG=${kubeconfig}`,
       `export AWS_ENDPOINT_URL=${awsEndpoint}`,
       "export AWS_REGION=us-east-1",
+      "export AWS_DEFAULT_REGION=us-east-1",
       "# Dummy credentials: moto treats unknown keys as its management account 123456789012.",
       "export AWS_ACCESS_KEY_ID=testing",
       "export AWS_SECRET_ACCESS_KEY=testing",
+      "# The provisioned kubectl, and orgguard on the Node.js it is built for.",
+      `export PATH=${bin}:$PATH`,
       "",
     ].join("\n"),
   );
@@ -77,9 +100,32 @@ async function up(): Promise<void> {
     awsEndpoint,
   };
   await writeFile(statePath, JSON.stringify(state, null, 2));
+  const accounts = [...org.accountIds].map(([name, id]) => `${name} ${id}`).join(", ");
   console.log(
-    `the local environment is up in ${Date.now() - started} ms (logs: ${runDir}).\n${usage(state)}`,
+    [
+      `the local environment is up in ${Date.now() - started} ms (logs: ${runDir}), with the CRDs installed and`,
+      `the sample organization: Root/Workloads/Prod, Root/Workloads/Dev, Root/Sandbox; accounts ${accounts}`,
+      `(management account ${org.managementAccountId}).`,
+      "",
+      usage(state),
+    ].join("\n"),
   );
+}
+
+/** .devenv/bin: the provisioned kubectl, and an `orgguard` that runs bin/orgguard.js on this Node. */
+async function installTools(): Promise<string> {
+  const bin = path.join(devenv, "bin");
+  await rm(bin, { recursive: true, force: true });
+  await mkdir(bin, { recursive: true });
+  const { kubectl } = await provision(["kubectl"]);
+  await symlink(kubectl!, path.join(bin, "kubectl"));
+  const launcher = path.join(bin, "orgguard");
+  await writeFile(
+    launcher,
+    `#!/bin/sh\nexec "${process.execPath}" "${path.resolve("bin/orgguard.js")}" "$@"\n`,
+  );
+  await chmod(launcher, 0o755);
+  return bin;
 }
 
 async function down(): Promise<void> {

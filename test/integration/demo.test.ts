@@ -18,7 +18,16 @@ describe("make demo", () => {
       );
     });
     expect(code, output.slice(-3000)).toBe(0);
+    expect(output).toMatch(
+      /Plan: 18 to create, 0 to update, 0 unchanged, 1 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
+    );
+    expect(output).toContain("polling every 10s (the default is 5m)");
     expect(output).toMatch(/all Ready [\d.]+ s after apply/);
-    expect(output).toMatch(/repaired by orgguard [\d.]+ s later: minimum length 14/);
+    expect(output).toMatch(
+      /changed with UpdateAccountPasswordPolicy\(MinimumPasswordLength=6\), which resets every field it does not name: minimum length 6, required classes \[\]/,
+    );
+    expect(output).toMatch(
+      /repaired by orgguard [\d.]+ s later, at its next poll \(every 10s here\): minimum length 14, required classes \[symbols, numbers, upper, lower\], reuse prevention 24/,
+    );
   }, 300_000);
 });

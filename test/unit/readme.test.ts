@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
+import { NEXT_COMMANDS } from "../../hack/try-it.js";
 import { validateObject } from "../../src/api/validate.js";
 import { optionsTable } from "../../src/config.js";
 
@@ -23,5 +24,11 @@ describe("README.md", () => {
     const objects = blocks.flatMap((b) => parseAllDocuments(b).map((d) => d.toJS()));
     expect(objects.length).toBeGreaterThanOrEqual(4);
     for (const o of objects) expect(validateObject(o), JSON.stringify(o)).toEqual([]);
+  });
+
+  it("shows exactly the five commands make env-up prints under Try it by hand", async () => {
+    const readme = await readFile("README.md", "utf8");
+    const block = /<!-- try-it:start[^>]*-->\n```sh\n([\s\S]*?)```\n<!-- try-it:end -->/.exec(readme)?.[1];
+    expect(block?.trimEnd().split("\n")).toEqual(NEXT_COMMANDS);
   });
 });
