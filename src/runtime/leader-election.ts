@@ -26,10 +26,17 @@ export interface LeaderCallbacks {
 
 /**
  * A Lease's times are MicroTime: the apiserver wants six fractional digits. client-node passes
- * V1MicroTime values through as they are, so a Date would be sent with three and be refused.
+ * V1MicroTime values through to JSON.stringify as they are, so a plain Date would be sent with
+ * three and be refused: this one writes itself with six.
  */
+class MicroTime extends Date {
+  override toJSON(): string {
+    return this.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+  }
+}
+
 export function microTime(date: Date): Date {
-  return date.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z") as unknown as Date;
+  return new MicroTime(date.getTime());
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -19,8 +19,18 @@ type WatchBehaviour = (onEvent: OnEvent, onDone: OnDone) => void;
 /** Ends the watch with an ERROR event carrying `code`, as the apiserver does after a restart (410). */
 const errorEvent =
   (code: number): WatchBehaviour =>
-  (onEvent) =>
-    onEvent("ERROR", { code, message: `status ${code}` } as unknown as KubeObject);
+  (onEvent) => {
+    // A metav1.Status, as the watch stream carries it in place of an object.
+    const status = {
+      apiVersion: "v1",
+      kind: "Status",
+      metadata: { name: "" },
+      spec: undefined,
+      code,
+      message: `status ${code}`,
+    };
+    onEvent("ERROR", status);
+  };
 /** Drops the connection. */
 const drop: WatchBehaviour = (_e, onDone) => onDone(new Error("socket hang up"));
 /** Stays open for ever (a healthy watch). */
