@@ -25,6 +25,7 @@ import {
   awsClientConfig,
   awsEndpoint,
   createOrganization,
+  EMULATOR_DEFAULT_REGIONS,
   MANAGEMENT_CREDENTIALS,
 } from "../test/support/aws.js";
 
@@ -76,6 +77,7 @@ try {
         ...kubeEnv,
         AWS_ENDPOINT_URL: endpoint,
         AWS_REGION: "us-east-1",
+        ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
         AWS_ACCESS_KEY_ID: "testing",
         AWS_SECRET_ACCESS_KEY: "testing",
       },

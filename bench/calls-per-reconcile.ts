@@ -10,9 +10,9 @@ import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION } from "../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../src/aws/clients.js";
-import { passwordPolicyKind } from "../src/kinds/password-policy/index.js";
-import { publicAccessBlockKind } from "../src/kinds/public-access-block/index.js";
-import { DEFAULT_SCP_OPTIONS, serviceControlPolicyKind } from "../src/kinds/service-control-policy/index.js";
+import { RegionDirectory } from "../src/aws/regions.js";
+import { managedKinds } from "../src/kinds/index.js";
+import { DEFAULT_SCP_OPTIONS } from "../src/kinds/service-control-policy/index.js";
 import { findCondition } from "../src/runtime/conditions.js";
 import { managedController } from "../src/runtime/controller.js";
 import { KubeEventRecorder } from "../src/runtime/events.js";
@@ -58,10 +58,17 @@ try {
   kc.loadFromFile(worker.kubeconfigPath);
   const metrics = new Metrics();
   const events = new KubeEventRecorder(kc, "orgguard-bench", silentLogger);
-  const cases: Array<{ kind: ManagedKind; plural: string; spec: Record<string, unknown> }> = [
+  const context = {
+    aws,
+    scp: DEFAULT_SCP_OPTIONS,
+    // moto has no account:ListRegions: an EBS object without regions falls back to these.
+    regions: new RegionDirectory(aws, { defaultRegions: ["us-east-1", "eu-west-1"] }),
+  };
+  const kinds = managedKinds(context);
+  const kindNamed = (name: string) => kinds.find((k) => k.ref.kind === name)!;
+  const cases: Array<{ kind: ManagedKind; spec: Record<string, unknown> }> = [
     {
-      kind: serviceControlPolicyKind(aws, DEFAULT_SCP_OPTIONS) as unknown as ManagedKind,
-      plural: "servicecontrolpolicies",
+      kind: kindNamed("ServiceControlPolicy"),
       spec: {
         document: {
           Version: "2012-10-17",
@@ -70,15 +77,11 @@ try {
         targets: [{ ouPath: "Root/Workloads" }],
       },
     },
+    { kind: kindNamed("PasswordPolicy"), spec: { accountId: member } },
+    { kind: kindNamed("PublicAccessBlock"), spec: { accountId: member } },
     {
-      kind: passwordPolicyKind(aws) as unknown as ManagedKind,
-      plural: "passwordpolicies",
-      spec: { accountId: member },
-    },
-    {
-      kind: publicAccessBlockKind(aws) as unknown as ManagedKind,
-      plural: "publicaccessblocks",
-      spec: { accountId: member },
+      kind: kindNamed("EbsEncryptionByDefault"),
+      spec: { accountId: member, regions: ["us-east-1", "eu-west-1"] },
     },
   ];
   const snapshot = () => new Map(calls);
@@ -108,7 +111,7 @@ try {
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind: kindName,
       metadata: { name: "bench" },
-      spec: c.spec as ManagedObject["spec"],
+      spec: c.spec,
     });
     await waitUntil(
       async () => findCondition((await client.get("bench"))?.status?.conditions, "Ready")?.status === "True",

@@ -24,6 +24,7 @@ import {
   awsClientConfig,
   awsEndpoint,
   createOrganization,
+  EMULATOR_DEFAULT_REGIONS,
   memberCredentials,
   SAMPLE_ORGANIZATION,
 } from "../test/support/aws.js";
@@ -60,6 +61,7 @@ try {
   const awsEnv = {
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: "us-east-1",
+    ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
     AWS_ACCESS_KEY_ID: "testing",
     AWS_SECRET_ACCESS_KEY: "testing",
   };
@@ -119,7 +121,7 @@ try {
   await waitUntil(
     async () => notReady().length === 0,
     180_000,
-    `every object to be Ready (still not: ${notReady().join(", ")})`,
+    () => `every object to be Ready (still not: ${notReady().join(", ")})`,
   );
   console.log(`    all Ready ${((Date.now() - waitStart) / 1000).toFixed(1)} s after apply`);
   console.log(k("get", "orgguard").trimEnd().replace(/^/gm, "    "));

@@ -11,7 +11,7 @@ import path from "node:path";
 import { startEnvironment } from "../test/env/environment.js";
 import { isAlive, stopPid } from "../test/env/process.js";
 import { provision } from "../test/env/provision.js";
-import { createOrganization, SAMPLE_ORGANIZATION } from "../test/support/aws.js";
+import { createOrganization, EMULATOR_DEFAULT_REGIONS, SAMPLE_ORGANIZATION } from "../test/support/aws.js";
 import { NEXT_COMMANDS } from "./try-it.js";
 
 const devenv = path.resolve(".devenv");
@@ -85,6 +85,8 @@ async function up(): Promise<void> {
       `export AWS_ENDPOINT_URL=${awsEndpoint}`,
       "export AWS_REGION=us-east-1",
       "export AWS_DEFAULT_REGION=us-east-1",
+      "# moto has no account:ListRegions: regional settings without spec.regions use these.",
+      `export ORGGUARD_DEFAULT_REGIONS=${EMULATOR_DEFAULT_REGIONS}`,
       "# Dummy credentials: moto treats unknown keys as its management account 123456789012.",
       "export AWS_ACCESS_KEY_ID=testing",
       "export AWS_SECRET_ACCESS_KEY=testing",

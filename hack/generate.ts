@@ -1,11 +1,21 @@
-/** `npm run generate`: writes crds/ and the chart's CRD template from the zod schemas in src/api. */
-import { mkdir, writeFile } from "node:fs/promises";
+/**
+ * `npm run generate`: writes every file generated from the kinds (crds/, the chart's CRD template
+ * and ClusterRole, iam/*.json) and the generated parts of README.md. See hack/artefacts.ts.
+ */
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { chartCrdsTemplate, crdFileName, crdYaml } from "../src/api/crd.js";
-import { KINDS } from "../src/api/kinds.js";
+import { generatedFiles, withReadmeSections } from "./artefacts.js";
 
-await mkdir("crds", { recursive: true });
-for (const kind of KINDS) await writeFile(path.join("crds", crdFileName(kind)), crdYaml(kind));
-await mkdir("charts/orgguard/templates", { recursive: true });
-await writeFile("charts/orgguard/templates/crds.yaml", chartCrdsTemplate());
-console.log(`wrote ${KINDS.length} CRDs to crds/ and charts/orgguard/templates/crds.yaml`);
+const files = generatedFiles();
+// A CRD of a kind that no longer exists must go too.
+for (const name of await readdir("crds")) {
+  if (!files.has(`crds/${name}`)) await rm(path.join("crds", name));
+}
+for (const [file, content] of files) {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, content);
+}
+await writeFile("README.md", withReadmeSections(await readFile("README.md", "utf8")));
+console.log(
+  `wrote ${files.size} files (${[...new Set([...files.keys()].map((f) => path.dirname(f)))].join(", ")}) and README.md's generated sections`,
+);

@@ -3,8 +3,10 @@
  * environment variable (`ORGGUARD_POLL_INTERVAL=30s`); a flag wins over the environment, which
  * wins over the default. Validated with zod; `optionsTable()` renders the documentation.
  */
+import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_ROLE_ARN_TEMPLATE } from "./aws/clients.js";
+import { regionName } from "./kinds/setting/regions.js";
 
 /** Parses "500ms", "30s", "10m", "1.5h". A unit is required: "10" could mean 10 ms or 10 minutes. */
 export function parseDuration(text: string): number {
@@ -145,6 +147,22 @@ export const OPTIONS = {
     allowed: "a region name, or empty",
     schema: z.string(),
   },
+  defaultRegions: {
+    flag: "default-regions",
+    description:
+      "Regions a regional setting (EbsEncryptionByDefault) covers when its spec names none and the account's enabled regions cannot be read (account:ListRegions denied, or an emulator without it); status.regionsFrom says when they were used. Empty: such objects report the error instead.",
+    default: "",
+    allowed: "region names separated by commas, or empty",
+    schema: z
+      .string()
+      .transform((text) =>
+        text
+          .split(",")
+          .map((r) => r.trim())
+          .filter((r) => r !== ""),
+      )
+      .pipe(z.array(regionName)),
+  },
   roleArnTemplate: {
     flag: "role-arn-template",
     description: "The role assumed in member accounts; ${accountId} and ${partition} are replaced.",
@@ -252,19 +270,39 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return config;
 }
 
+/**
+ * Flags by name, tokenized by node:util's parseArgs: `--name value` and `--name=value`; a
+ * true/false option may stand alone (`--leader-elect` means true) or take `true`/`false` after it.
+ * Every value is checked by the option's schema afterwards, so parseArgs runs without its own
+ * type checks (`strict: false`); what it cannot place is reported here.
+ */
 function parseFlags(argv: string[]): Map<string, string> {
+  const booleans = new Set(
+    Object.values(OPTIONS)
+      .filter((o: OptionSpec) => o.schema === bool)
+      .map((o: OptionSpec) => o.flag),
+  );
+  const options = Object.fromEntries(
+    Object.values(OPTIONS).map(
+      (o: OptionSpec) => [o.flag, { type: booleans.has(o.flag) ? "boolean" : "string" }] as const,
+    ),
+  );
+  const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new Error(`invalid configuration:\n  unexpected argument '${arg}'`);
-    const eq = arg.indexOf("=");
-    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
-    else {
-      const next = argv[i + 1];
-      // A boolean flag may stand alone: --leader-elect means --leader-elect=true.
-      if (next === undefined || next.startsWith("--")) flags.set(arg.slice(2), "true");
-      else flags.set(arg.slice(2), argv[++i]!);
-    }
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.kind === "positional")
+      throw new Error(`invalid configuration:\n  unexpected argument '${token.value}'`);
+    if (token.kind !== "option") continue;
+    const next = tokens[i + 1];
+    const following = next?.kind === "positional" ? next.value : undefined;
+    if (token.value !== undefined) flags.set(token.name, token.value);
+    else if (booleans.has(token.name) && following !== "true" && following !== "false")
+      flags.set(token.name, "true");
+    else if (following !== undefined) {
+      flags.set(token.name, following);
+      i++;
+    } else throw new Error(`invalid configuration:\n  --${token.name} needs a value`);
   }
   return flags;
 }

@@ -131,6 +131,7 @@ export interface CrossFieldRule<T> {
  * a zod refinement, so the apiserver and the CLI reject the same objects with the same message.
  */
 export function withRules<S extends z.ZodObject>(schema: S, rules: CrossFieldRule<z.output<S>>[]): S {
+  if (rules.length === 0) return schema;
   const refined = schema.superRefine((value, ctx) => {
     for (const rule of rules) {
       if (rule.holds && !rule.holds(value)) {

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { Problem } from "./problems.js";
 
 /** An additionalPrinterColumn of a CRD: what `kubectl get` shows. */
 export interface PrinterColumn {
@@ -9,8 +10,13 @@ export interface PrinterColumn {
   priority?: number;
 }
 
+/** Options of the checks beyond the schema (limits AWS changes: configurable). */
+export interface CheckOptions {
+  scpSizeLimit?: number;
+}
+
 /** Everything the API layer knows about one kind: names, schemas and how kubectl shows it. */
-export interface KindDefinition {
+export interface ApiDefinition {
   kind: string;
   plural: string;
   singular: string;
@@ -19,6 +25,19 @@ export interface KindDefinition {
   description: string;
   spec: z.ZodType;
   status: z.ZodType;
-  /** Kind-specific columns; READY, SYNCED and AGE are added for every kind. */
+  /** Kind-specific columns; READY, REASON, SYNCED and AGE are added for every kind. */
   printerColumns: PrinterColumn[];
+  /**
+   * What the schema (and so the apiserver) cannot check, in TypeScript: problems with their paths
+   * (`spec.document.Statement[0].Action`). Used by validate, plan and the controller alike.
+   */
+  check?(spec: Record<string, unknown>, name: string, options: CheckOptions): Problem[];
+  /** Warnings for a valid spec: what is allowed but probably not what was meant (orgguard validate). */
+  lint?(spec: Record<string, unknown>, options: LintOptions): Problem[];
+}
+
+/** What lint may know beyond the manifest. */
+export interface LintOptions {
+  /** The organization's management account, when known (SCPs aimed at it have no effect). */
+  managementAccountId?: string;
 }

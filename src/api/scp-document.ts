@@ -4,11 +4,9 @@
  * it; AWS answers MalformedPolicyDocumentException or POLICY_CONTENT_LIMIT_EXCEEDED).
  */
 
-/** A problem in a document, with the JSON path of the offending element. */
-export interface Problem {
-  path: string;
-  message: string;
-}
+import type { Problem } from "./problems.js";
+
+export type { Problem };
 
 /** AWS raised the SCP size limit from 5,120 to 10,240 characters on 15 May 2026. */
 export const DEFAULT_SCP_SIZE_LIMIT = 10_240;

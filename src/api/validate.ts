@@ -1,19 +1,15 @@
 /**
  * Validation of one manifest without a cluster: the kind's zod schema (what the CRD's schema and
- * CEL rules check) plus what only TypeScript can check (the SCP document's grammar and size).
+ * CEL rules check) plus what only TypeScript can check (a kind's own checks, such as the SCP
+ * document's grammar and size). The kinds come from the caller (kinds/index.ts has the list).
  */
-import type { z } from "zod";
 import { API_GROUP, API_GROUP_VERSION } from "./common.js";
-import { findKind, KINDS } from "./kinds.js";
-import { DEFAULT_SCP_SIZE_LIMIT, type Problem, validateScpDocument } from "./scp-document.js";
-import type { ServiceControlPolicySpec } from "./service-control-policy.js";
-import { fieldsAt, nearest } from "./suggest.js";
+import type { ApiDefinition, CheckOptions } from "./kind.js";
+import { type Problem, unknownField, zodProblems } from "./problems.js";
+import { nearest } from "./suggest.js";
 
 export type { Problem };
-
-export interface ValidateOptions {
-  scpSizeLimit?: number;
-}
+export type ValidateOptions = CheckOptions;
 
 /** A DNS subdomain name (RFC 1123), as Kubernetes requires for metadata.name. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -22,52 +18,24 @@ const TOP_LEVEL_KEYS = new Set(["apiVersion", "kind", "metadata", "spec", "statu
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Turns zod's issue path into the dotted path kubectl users know: spec.targets[0].ouId. */
-export function formatPath(base: string, path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (acc, key) => (typeof key === "number" ? `${acc}[${key}]` : `${acc}.${String(key)}`),
-    base,
-  );
-}
-
-/** "unknown field", with the nearest known field when the key looks like a typo of it. */
-export function unknownField(key: string, known: readonly string[]): string {
-  const suggestion = nearest(key, known);
-  return suggestion ? `unknown field (did you mean ${suggestion}?)` : "unknown field";
-}
-
-/** zod's issues as problems, with unknown keys reported one per field (and a suggestion). */
-export function zodProblems(error: z.ZodError, base: string, schema?: z.ZodType): Problem[] {
-  return error.issues.flatMap((issue): Problem[] => {
-    const at = formatPath(base, issue.path);
-    if (issue.code === "unrecognized_keys") {
-      const known = schema ? fieldsAt(schema, issue.path) : [];
-      return issue.keys.map((key) => ({ path: `${at}.${key}`, message: unknownField(key, known) }));
-    }
-    return [{ path: at, message: issue.message }];
-  });
-}
-
-/** A spec's schema problems as `spec.<path>: message` lines (for a Stalled/InvalidSpec condition). */
-export function specProblems(schema: z.ZodType, spec: unknown): string[] {
-  const result = schema.safeParse(spec);
-  return result.success ? [] : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
-}
-
 /**
  * Whether a manifest is meant for orgguard: its apiVersion is in orgguard.io's group, or it names
  * an orgguard kind (with a wrong apiVersion: an error to report, not a stranger to skip). Anything
  * else in a GitOps folder (a ConfigMap, a kustomization.yaml) is not orgguard's business.
  */
-export function isOrgguardManifest(object: unknown): boolean {
+export function isOrgguardManifest(object: unknown, kinds: readonly ApiDefinition[]): boolean {
   if (!isRecord(object)) return false;
   const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
   const kind = typeof object.kind === "string" ? object.kind : "";
-  return apiVersion.startsWith(`${API_GROUP}/`) || findKind(kind) !== undefined;
+  return apiVersion.startsWith(`${API_GROUP}/`) || kinds.some((k) => k.kind === kind);
 }
 
 /** Validates one object from a manifest; returns every problem (an empty list means valid). */
-export function validateObject(object: unknown, options: ValidateOptions = {}): Problem[] {
+export function validateObject(
+  object: unknown,
+  kinds: readonly ApiDefinition[],
+  options: ValidateOptions = {},
+): Problem[] {
   if (!isRecord(object)) return [{ path: "", message: "a manifest must be a YAML mapping" }];
   if (object.apiVersion !== API_GROUP_VERSION) {
     return [
@@ -77,9 +45,9 @@ export function validateObject(object: unknown, options: ValidateOptions = {}): 
       },
     ];
   }
-  const kind = typeof object.kind === "string" ? findKind(object.kind) : undefined;
+  const kind = kinds.find((k) => k.kind === object.kind);
   if (!kind) {
-    const known = KINDS.map((k) => k.kind);
+    const known = kinds.map((k) => k.kind);
     const suggestion = typeof object.kind === "string" ? nearest(object.kind, known) : undefined;
     return [
       {
@@ -103,35 +71,9 @@ export function validateObject(object: unknown, options: ValidateOptions = {}): 
   }
   const parsed = kind.spec.safeParse(object.spec);
   if (!parsed.success) problems.push(...zodProblems(parsed.error, "spec", kind.spec));
-  if (kind.kind === "ServiceControlPolicy" && isRecord(object.spec)) {
-    // The schema says part of the grammar too: one problem per field, the grammar's words first.
-    const grammar = validateScp(object.spec as Partial<ServiceControlPolicySpec>, name, options);
-    const said = new Set(grammar.map((p) => p.path));
-    return [...problems.filter((p) => !said.has(p.path)), ...grammar];
-  }
-  return problems;
-}
-
-function validateScp(
-  spec: Partial<ServiceControlPolicySpec>,
-  name: unknown,
-  options: ValidateOptions,
-): Problem[] {
-  const problems: Problem[] = [];
-  if (spec.document !== undefined) {
-    problems.push(
-      ...validateScpDocument(spec.document, {
-        basePath: "spec.document",
-        sizeLimit: options.scpSizeLimit ?? DEFAULT_SCP_SIZE_LIMIT,
-      }),
-    );
-  }
-  // policyName defaults to metadata.name, which may be longer than AWS's 128 characters.
-  if (spec.policyName === undefined && typeof name === "string" && name.length > 128) {
-    problems.push({
-      path: "spec.policyName",
-      message: "set policyName: metadata.name is longer than AWS's 128 characters",
-    });
-  }
-  return problems;
+  if (!kind.check || !isRecord(object.spec)) return problems;
+  // The schema may say part of what the kind's own check says: one problem per field, the check's words.
+  const checked = kind.check(object.spec, typeof name === "string" ? name : "", options);
+  const said = new Set(checked.map((p) => p.path));
+  return [...problems.filter((p) => !said.has(p.path)), ...checked];
 }

@@ -2,24 +2,76 @@
  * The one place AWS SDK clients are made: region, endpoint overrides (for emulators), small SDK
  * retry counts (the work queue owns long backoff), credentials per account (the controller's own
  * account directly, member accounts through AssumeRole), and a hook that counts every call.
+ * Clients are made per (service, account, region) from one table of SDK constructors.
  */
+import { AccountClient } from "@aws-sdk/client-account";
+import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
+import type {
+  AwsCredentialIdentity,
+  AwsCredentialIdentityProvider,
+  HandlerExecutionContext,
+  InitializeHandler,
+  InitializeHandlerOptions,
+  MetadataBearer,
+} from "@smithy/types";
 import { TokenBucket } from "./limiter.js";
 import { isLocalhostName, localhostRequestHandler } from "./localhost-resolution.js";
 
 /** Called once per AWS API call with its outcome ("success" or the error code). */
 export type AwsCallObserver = (service: string, operation: string, outcome: string) => void;
 
+/** The SDK client of each service orgguard calls. */
+export interface ServiceClients {
+  organizations: OrganizationsClient;
+  iam: IAMClient;
+  s3control: S3ControlClient;
+  sts: STSClient;
+  ec2: EC2Client;
+  account: AccountClient;
+}
+export type ServiceName = keyof ServiceClients;
+
+/** What every SDK client's constructor takes from us. */
+interface SharedClientConfig {
+  region: string;
+  maxAttempts: number;
+  endpoint?: string;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  requestHandler?: ReturnType<typeof localhostRequestHandler>;
+}
+
+interface ServiceSpec<C> {
+  make: new (config: SharedClientConfig) => C;
+  /** The suffix of AWS_ENDPOINT_URL_<SUFFIX>, as the AWS SDKs document it. */
+  endpointVariable: string;
+  /** Global services are served from one region (us-east-1 in the aws partition). */
+  global: boolean;
+}
+
+const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
+  organizations: { make: OrganizationsClient, endpointVariable: "ORGANIZATIONS", global: true },
+  iam: { make: IAMClient, endpointVariable: "IAM", global: true },
+  s3control: { make: S3ControlClient, endpointVariable: "S3_CONTROL", global: false },
+  sts: { make: STSClient, endpointVariable: "STS", global: true },
+  ec2: { make: EC2Client, endpointVariable: "EC2", global: false },
+  account: { make: AccountClient, endpointVariable: "ACCOUNT", global: true },
+};
+
+/** The region the global services are served from in the aws partition. */
+const GLOBAL_REGION = "us-east-1";
+export const DEFAULT_ROLE_ARN_TEMPLATE =
+  "arn:${partition}:iam::${accountId}:role/OrganizationAccountAccessRole";
+
 export interface AwsOptions {
-  /** The region for regional services (S3 Control); Organizations and IAM are global (us-east-1). */
+  /** The default region for regional services (S3 Control; EC2 when a setting names none). */
   region: string;
   /** An endpoint for every service (AWS_ENDPOINT_URL), for emulators such as moto. */
   endpoint?: string;
-  /** Per-service endpoints (AWS_ENDPOINT_URL_<SERVICE>), keyed organizations, iam, s3control, sts. */
+  /** Per-service endpoints (AWS_ENDPOINT_URL_<SERVICE>). */
   serviceEndpoints?: Partial<Record<ServiceName, string>>;
   /** The member-account role: `${accountId}` and `${partition}` are replaced. */
   roleArnTemplate: string;
@@ -32,35 +84,25 @@ export interface AwsOptions {
   /** Process-wide pace for Organizations calls. */
   organizationsRate?: { perSecond: number; burst: number };
   /**
-   * Refuse every call that is not a read (Get*, List*, Describe*), before it is sent: what
-   * `orgguard plan` runs with, so a plan provably changes nothing (AssumeRole and
-   * GetCallerIdentity, which change nothing, are allowed).
+   * Refuse, before it is sent, every call but these `service:Operation`s (the reads the kinds
+   * declare, and the STS calls that hand out identities): what `orgguard plan` runs with, so a plan
+   * provably changes nothing.
    */
-  readOnly?: boolean;
+  readOnly?: ReadonlySet<string>;
   /** Refresh assumed-role credentials this long before they expire. */
   refreshBeforeExpiryMs?: number;
 }
 
-export type ServiceName = "organizations" | "iam" | "s3control" | "sts";
-
-/** The global services are served from us-east-1 in the aws partition. */
-const GLOBAL_REGION = "us-east-1";
-export const DEFAULT_ROLE_ARN_TEMPLATE =
-  "arn:${partition}:iam::${accountId}:role/OrganizationAccountAccessRole";
+/** The STS calls that change nothing but are needed to act in an account. */
+export const IDENTITY_OPERATIONS = ["sts:AssumeRole", "sts:GetCallerIdentity"];
 
 /** Reads endpoint overrides the way the AWS SDKs document them. */
 export function endpointsFromEnvironment(
   env: NodeJS.ProcessEnv,
 ): Pick<AwsOptions, "endpoint" | "serviceEndpoints"> {
   const serviceEndpoints: Partial<Record<ServiceName, string>> = {};
-  const names: Record<ServiceName, string> = {
-    organizations: "ORGANIZATIONS",
-    iam: "IAM",
-    s3control: "S3_CONTROL",
-    sts: "STS",
-  };
-  for (const [service, suffix] of Object.entries(names) as [ServiceName, string][]) {
-    const value = env[`AWS_ENDPOINT_URL_${suffix}`];
+  for (const service of Object.keys(SERVICES) as ServiceName[]) {
+    const value = env[`AWS_ENDPOINT_URL_${SERVICES[service].endpointVariable}`];
     if (value) serviceEndpoints[service] = value;
   }
   return { ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}), serviceEndpoints };
@@ -94,10 +136,36 @@ function cached<V extends { destroy(): void }>(map: Map<string, V>, key: string,
   return value;
 }
 
-/** Operations that change nothing: reads, and the STS calls that only hand out identities. */
-export function isReadOnlyOperation(operation: string): boolean {
-  return /^(Get|List|Describe)/.test(operation) || operation === "AssumeRole";
+/** Where a client acts: an account, a region for regional services, and the role to assume. */
+export interface ClientTarget {
+  accountId: string;
+  region?: string;
+  /** Overrides the role template for this account (a per-object override). */
+  roleArn?: string;
 }
+
+/**
+ * An initialize-step middleware that looks only at the command's name: generic in the client's
+ * input and output types, so one works on every SDK client.
+ */
+type CommandMiddleware = <I extends object, O extends MetadataBearer>(
+  next: InitializeHandler<I, O>,
+  context: HandlerExecutionContext,
+) => InitializeHandler<I, O>;
+
+/** The part of an SDK client's middleware stack instrument() uses. */
+interface Stackable {
+  middlewareStack: {
+    add(middleware: CommandMiddleware, options: InitializeHandlerOptions & { name: string }): void;
+  };
+}
+
+const addMiddleware = (client: Stackable, middleware: CommandMiddleware, name: string, priority?: "high") =>
+  client.middlewareStack.add(middleware, { step: "initialize", name, ...(priority ? { priority } : {}) });
+
+/** `ListRootsCommand` -> `ListRoots`. */
+const operationOf = (context: HandlerExecutionContext): string =>
+  (context.commandName ?? "Unknown").replace(/Command$/, "");
 
 /** Makes SDK clients for the controller's own account and for member accounts. */
 export class AwsClients {
@@ -107,8 +175,7 @@ export class AwsClients {
   private readonly sessions = new Map<string, CachedCredentials>();
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private organizationsClient: OrganizationsClient | undefined;
-  private readonly iamClients = new Map<string, IAMClient>();
-  private readonly s3controlClients = new Map<string, S3ControlClient>();
+  private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
 
   constructor(readonly options: AwsOptions) {}
 
@@ -145,16 +212,14 @@ export class AwsClients {
       const rate = this.options.organizationsRate;
       if (rate) {
         const bucket = new TokenBucket(rate.perSecond, rate.burst);
-        (
-          client.middlewareStack as unknown as {
-            add(m: unknown, o: { step: string; name: string; priority: string }): void;
-          }
-        ).add(
-          (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+        addMiddleware(
+          client,
+          (next) => async (args) => {
             await bucket.take();
             return next(args);
           },
-          { step: "initialize", name: "orgguardOrganizationsRate", priority: "high" },
+          "orgguardOrganizationsRate",
+          "high",
         );
       }
       this.organizationsClient = client;
@@ -163,25 +228,23 @@ export class AwsClients {
   }
 
   /**
-   * IAM acting in `accountId` (its own credentials: IAM is global, the account is the caller's).
-   * `roleArn` overrides the role template for this account (a per-object override).
+   * A client of `service` acting in `target.accountId` with that account's credentials (the
+   * controller's own for its own account, else an AssumeRole session), in `target.region` (the
+   * default region when absent; ignored by global services).
    */
-  async iam(accountId: string, roleArn?: string): Promise<IAMClient> {
-    const credentials = await this.credentialsFor(accountId, roleArn);
-    return cached(this.iamClients, `${accountId}|${roleArn ?? ""}`, () =>
-      this.instrument(new IAMClient(this.config("iam", GLOBAL_REGION, credentials)), "iam"),
-    );
-  }
-
-  /** S3 Control acting in `accountId` (the account id must be the caller's own); `roleArn` as for iam(). */
-  async s3control(accountId: string, roleArn?: string): Promise<S3ControlClient> {
-    const credentials = await this.credentialsFor(accountId, roleArn);
-    return cached(this.s3controlClients, `${accountId}|${roleArn ?? ""}`, () =>
-      this.instrument(
-        new S3ControlClient(this.config("s3control", this.options.region, credentials)),
-        "s3control",
-      ),
-    );
+  async forAccount<S extends ServiceName>(service: S, target: ClientTarget): Promise<ServiceClients[S]> {
+    const spec = SERVICES[service] as ServiceSpec<ServiceClients[S]>;
+    const region = spec.global ? GLOBAL_REGION : (target.region ?? this.options.region);
+    const credentials = await this.credentialsFor(target.accountId, target.roleArn);
+    let clients = this.accountClients.get(service);
+    if (!clients) {
+      clients = new Map();
+      this.accountClients.set(service, clients);
+    }
+    const key = `${target.accountId}|${region}|${target.roleArn ?? ""}`;
+    return cached(clients, key, () =>
+      this.instrument(new spec.make(this.config(service, region, credentials)), service),
+    ) as ServiceClients[S];
   }
 
   private sts(credentials = this.options.credentials): STSClient {
@@ -248,7 +311,7 @@ export class AwsClients {
     service: ServiceName,
     region: string,
     credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
-  ) {
+  ): SharedClientConfig {
     const endpoint = this.options.serviceEndpoints?.[service] ?? this.options.endpoint;
     const local = endpoint !== undefined && isLocalhostName(new URL(endpoint).hostname);
     return {
@@ -262,42 +325,37 @@ export class AwsClients {
   }
 
   /** Counts every call of `client` by operation and outcome, and refuses writes when read-only. */
-  private instrument<C extends { middlewareStack: { add: (...args: never[]) => void } }>(
-    client: C,
-    service: string,
-  ): C {
-    if (this.options.readOnly) {
-      (client.middlewareStack as unknown as { add(m: unknown, o: { step: string; name: string }): void }).add(
-        (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-          async (args: unknown) => {
-            const operation = (context.commandName ?? "").replace(/Command$/, "");
-            if (!isReadOnlyOperation(operation)) {
-              throw new Error(`refusing ${service}:${operation}: this client is read-only`);
-            }
-            return next(args);
-          },
-        { step: "initialize", name: "orgguardReadOnly" },
+  private instrument<C extends Stackable>(client: C, service: string): C {
+    const allowed = this.options.readOnly;
+    if (allowed) {
+      addMiddleware(
+        client,
+        (next, context) => async (args) => {
+          const operation = operationOf(context);
+          if (!allowed.has(`${service}:${operation}`)) {
+            throw new Error(`refusing ${service}:${operation}: this client is read-only`);
+          }
+          return next(args);
+        },
+        "orgguardReadOnly",
       );
     }
     const observe = this.options.observeCall;
     if (!observe) return client;
-    const stack = client.middlewareStack as unknown as {
-      add(middleware: unknown, options: { step: string; name: string }): void;
-    };
-    stack.add(
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-        async (args: unknown) => {
-          const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
-          try {
-            const result = await next(args);
-            observe(service, operation, "success");
-            return result;
-          } catch (err) {
-            observe(service, operation, (err as { name?: string }).name ?? "Error");
-            throw err;
-          }
-        },
-      { step: "initialize", name: "orgguardCallCounter" },
+    addMiddleware(
+      client,
+      (next, context) => async (args) => {
+        const operation = operationOf(context);
+        try {
+          const result = await next(args);
+          observe(service, operation, "success");
+          return result;
+        } catch (err) {
+          observe(service, operation, (err as { name?: string }).name ?? "Error");
+          throw err;
+        }
+      },
+      "orgguardCallCounter",
     );
     return client;
   }

@@ -4,14 +4,14 @@
  * service account.
  */
 import { KubeConfig } from "@kubernetes/client-node";
-import { AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
+import type { AwsClients } from "../aws/clients.js";
 import { type ControllerConfig, loadConfig, optionsHelp } from "../config.js";
-import { accountBaselineController } from "../kinds/account-baseline/index.js";
-import { controllerKinds } from "../kinds/index.js";
+import { compositeKinds, managedKinds } from "../kinds/index.js";
 import { createManager, runUntilStopped } from "../main.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { BindError } from "../runtime/manager.js";
 import { Metrics } from "../runtime/metrics.js";
+import { awsClientsFor, kindContextFor } from "./aws-context.js";
 import { type CliCommand, usageErrorText } from "./command.js";
 
 const HELP = `usage: orgguard controller [options]
@@ -61,35 +61,31 @@ export async function runController(args: string[]): Promise<number> {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const metrics = new Metrics();
-  const aws = new AwsClients({
-    region: config.awsRegion,
-    ...endpointsFromEnvironment(process.env),
-    roleArnTemplate: config.roleArnTemplate,
-    ...(config.externalId ? { externalId: config.externalId } : {}),
-    maxAttempts: config.awsMaxAttempts,
+  const aws = awsClientsFor(config, {
     observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
-    organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
   });
-  const scp = {
-    enablePolicyType: config.enableScpPolicyType,
-    perTargetLimit: config.scpPerTargetLimit,
-    sizeLimit: config.scpSizeLimit,
+  const context = kindContextFor(config, aws);
+  const controllerOptions = {
+    workers: config.workers,
+    pollIntervalMs: config.pollInterval,
+    drainTimeoutMs: config.shutdownTimeout,
   };
   const manager = createManager(
     config,
     kc,
-    controllerKinds({ aws, scp }),
+    managedKinds(context),
     logger,
     metrics,
-    (deps) => [
-      accountBaselineController(kc, aws, deps, {
-        workers: config.workers,
-        pollIntervalMs: config.pollInterval,
-        drainTimeoutMs: config.shutdownTimeout,
-        discoveryIntervalMs: config.discoveryInterval,
-        progressIntervalMs: 5000,
-      }),
-    ],
+    (deps) =>
+      compositeKinds().map((kind) =>
+        kind.runtime.controller({
+          ...context,
+          ...deps,
+          kc,
+          controller: controllerOptions,
+          discoveryIntervalMs: config.discoveryInterval,
+        }),
+      ),
     (signal) => learnOwnAccount(aws, logger, signal),
   );
   try {

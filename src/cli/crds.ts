@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { crdFileName, crdYaml } from "../api/crd.js";
-import { KINDS } from "../api/kinds.js";
+import { API_DEFINITIONS } from "../kinds/index.js";
 import { type Command, UsageError } from "./command.js";
 
 const CRDS_OPTIONS = {
@@ -28,12 +28,12 @@ export const crdsCommand: Command<typeof CRDS_OPTIONS> = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const dir = values.write;
     if (dir === undefined) {
-      process.stdout.write(KINDS.map((k) => crdYaml(k)).join("---\n"));
+      process.stdout.write(API_DEFINITIONS.map((k) => crdYaml(k)).join("---\n"));
       return 0;
     }
     await mkdir(dir, { recursive: true });
-    for (const kind of KINDS) await writeFile(path.join(dir, crdFileName(kind)), crdYaml(kind));
-    console.log(`wrote ${KINDS.length} CRDs to ${dir}`);
+    for (const kind of API_DEFINITIONS) await writeFile(path.join(dir, crdFileName(kind)), crdYaml(kind));
+    console.log(`wrote ${API_DEFINITIONS.length} CRDs to ${dir}`);
     return 0;
   },
 };

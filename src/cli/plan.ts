@@ -6,20 +6,14 @@
  * settings, then baselines' per-account settings), and confirms each by observing again.
  */
 import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
-import { AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
+import type { AwsClients } from "../aws/clients.js";
 import { type ControllerConfig, loadConfig } from "../config.js";
-import {
-  type BaselineObject,
-  childManifest,
-  SETTING_KINDS,
-  settingsOf,
-} from "../kinds/account-baseline/children.js";
-import { OrganizationDiscovery } from "../kinds/account-baseline/discovery.js";
-import { selectAccounts } from "../kinds/account-baseline/selection.js";
-import { controllerKinds } from "../kinds/index.js";
+import { applyOrder, findKind, managedKinds, READ_OPERATIONS } from "../kinds/index.js";
+import type { KindContext } from "../kinds/kind.js";
 import { claimantOf, winningRival } from "../runtime/claims.js";
 import { errorMessage } from "../runtime/errors.js";
 import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
+import { awsClientsFor, kindContextFor } from "./aws-context.js";
 import { type Command, type CommandOption, type ParsedValues, UsageError } from "./command.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
 import {
@@ -31,20 +25,6 @@ import {
   summary,
 } from "./plan-format.js";
 import { checkManifests, formatProblem } from "./validate.js";
-
-const ORDER = ["ServiceControlPolicy", "PasswordPolicy", "PublicAccessBlock", "AccountBaseline"];
-
-function awsFor(config: ControllerConfig, readOnly: boolean): AwsClients {
-  return new AwsClients({
-    region: config.awsRegion,
-    ...endpointsFromEnvironment(process.env),
-    roleArnTemplate: config.roleArnTemplate,
-    ...(config.externalId ? { externalId: config.externalId } : {}),
-    maxAttempts: config.awsMaxAttempts,
-    organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
-    readOnly,
-  });
-}
 
 /** One thing to plan: a manifest's object, or a baseline's setting for one account. */
 interface Unit {
@@ -63,14 +43,8 @@ export async function reconcileObjects(
   apply: boolean,
   onEntry: (entry: PlanEntry) => void = () => undefined,
 ): Promise<PlanEntry[]> {
-  const kinds = controllerKinds({
-    aws,
-    scp: {
-      enablePolicyType: config.enableScpPolicyType,
-      perTargetLimit: config.scpPerTargetLimit,
-      sizeLimit: config.scpSizeLimit,
-    },
-  });
+  const context = kindContextFor(config, aws);
+  const kinds = managedKinds(context);
   const entries: PlanEntry[] = [];
   const record = (entry: PlanEntry) => {
     entries.push(entry);
@@ -78,7 +52,7 @@ export async function reconcileObjects(
   };
   // Settings without an accountId mean the caller's own account: learn it before comparing claims.
   await aws.ownAccountId().catch(() => undefined);
-  const units = await unitsOf(objects, kinds, aws, record);
+  const units = await unitsOf(objects, kinds, context, record);
   const keepers = keepersByUnit(units);
   for (const unit of units) {
     const keeper = keepers.get(unit);
@@ -98,37 +72,41 @@ export async function reconcileObjects(
 }
 
 /**
- * The units to plan, in the controller's order (SCPs, account settings, then baselines'
- * per-account settings). A baseline whose accounts cannot be read becomes an error entry.
+ * The units to plan, in the controller's order (the order of the kinds: SCPs, account settings,
+ * then composites' children, such as baselines' per-account settings). A composite whose children
+ * cannot be worked out (the organization cannot be read) becomes an error entry.
  */
 async function unitsOf(
   objects: ManagedObject[],
   kinds: ManagedKind[],
-  aws: AwsClients,
+  context: KindContext,
   record: (entry: PlanEntry) => void,
 ): Promise<Unit[]> {
-  const kindOf = (name: string) => kinds.find((k) => k.ref.kind === name)!;
-  const discovery = new OrganizationDiscovery(() => aws.organizations());
-  const sorted = [...objects].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+  const managedKind = (name: string) => kinds.find((k) => k.ref.kind === name);
+  const sorted = [...objects].sort((a, b) => applyOrder(a.kind) - applyOrder(b.kind));
   const units: Unit[] = [];
   for (const object of sorted) {
     const name = `${object.kind}/${object.metadata.name}`;
-    if (object.kind !== "AccountBaseline") {
-      units.push({ kind: kindOf(object.kind), object, name });
+    const runtime = findKind(object.kind)?.runtime;
+    if (runtime?.type !== "composite") {
+      const kind = managedKind(object.kind);
+      if (kind) units.push({ kind, object, name });
+      else
+        record({
+          object: name,
+          action: "error",
+          changes: [],
+          error: `orgguard serves no kind ${object.kind}`,
+        });
       continue;
     }
     try {
-      const baseline = object as unknown as BaselineObject;
-      const view = await discovery.view(60_000);
-      // The parsed spec: a manifest has no schema defaults (an OU selector is recursive by default).
-      const settings = settingsOf(baseline);
-      const selection = selectAccounts(view, settings.accounts);
-      for (const setting of SETTING_KINDS) {
-        if (!settings.templates[setting]) continue;
-        for (const accountId of selection.accountIds) {
-          const child = childManifest(baseline, settings, setting, accountId);
-          units.push({ kind: kindOf(setting), object: child, name, via: `${setting} of ${accountId}` });
-        }
+      for (const child of await runtime.expand(object, context)) {
+        const kind = managedKind(child.kind);
+        if (!kind)
+          throw new Error(`${object.kind} stands for a ${child.kind}, which no controller reconciles`);
+        const accountId = typeof child.spec.accountId === "string" ? ` of ${child.spec.accountId}` : "";
+        units.push({ kind, object: child, name, via: `${child.kind}${accountId}` });
       }
     } catch (err) {
       record({ object: name, action: "error", changes: [], error: errorMessage(err) });
@@ -182,7 +160,7 @@ async function reconcileOne(
     const action: PlanAction = observation.exists ? "update" : "create";
     if (apply) {
       if (observation.exists) await external.update(object, observation);
-      else await external.create(object);
+      else await external.create(object, observation);
       const after = await external.observe(object);
       if (!after.exists || !after.upToDate) {
         return {
@@ -286,7 +264,8 @@ async function run(
     allowEmpty: values["allow-empty"] === true,
   });
   if (!objects) return 1;
-  const aws = awsFor(config, !apply);
+  // plan: a write, or any call no kind declares as a read, is refused before it is sent.
+  const aws = awsClientsFor(config, apply ? {} : { readOnly: READ_OPERATIONS });
   // On a terminal, apply shows each object as it is done (it may take minutes for a large organization).
   const progress = apply && output === "text" && process.stdout.isTTY === true;
   const context = await planContext(aws);

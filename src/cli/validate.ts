@@ -6,12 +6,9 @@ import { type LintOptions, lintObject } from "../api/lint.js";
 import { DEFAULT_SCP_SIZE_LIMIT } from "../api/scp-document.js";
 import { isOrgguardManifest, validateObject } from "../api/validate.js";
 import { accountClaim } from "../aws/clients.js";
-import {
-  type BaselineObject,
-  childManifest,
-  SETTING_KINDS,
-  settingsOf,
-} from "../kinds/account-baseline/children.js";
+import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
+import { API_DEFINITIONS } from "../kinds/index.js";
+import { SETTINGS } from "../kinds/settings.js";
 import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
 import type { ManagedObject } from "../runtime/managed.js";
 import { type Command, type CommandOption, UsageError } from "./command.js";
@@ -77,7 +74,7 @@ export function checkManifests(documents: ManifestDocument[], options: CheckOpti
       );
       continue;
     }
-    if (!isOrgguardManifest(doc.object)) {
+    if (!isOrgguardManifest(doc.object, API_DEFINITIONS)) {
       const what = describeForeign(doc.object);
       if (options.strictKinds) {
         result.problems.push(
@@ -90,7 +87,7 @@ export function checkManifests(documents: ManifestDocument[], options: CheckOpti
     }
     result.orgguard.push(doc);
     const object = describeObject(doc.object);
-    for (const p of validateObject(doc.object, { scpSizeLimit: options.scpSizeLimit })) {
+    for (const p of validateObject(doc.object, API_DEFINITIONS, { scpSizeLimit: options.scpSizeLimit })) {
       result.problems.push(locate(doc, object, p));
     }
   }
@@ -120,9 +117,11 @@ function describeForeign(object: unknown): string {
 /** Lint warnings for the orgguard documents that are valid. */
 export function lintDocuments(documents: ManifestDocument[], options: LintOptions): LocatedProblem[] {
   return documents.flatMap((doc) =>
-    doc.parseError !== undefined || validateObject(doc.object).length > 0
+    doc.parseError !== undefined || validateObject(doc.object, API_DEFINITIONS).length > 0
       ? []
-      : lintObject(doc.object, options).map((w) => locate(doc, describeObject(doc.object), w)),
+      : lintObject(doc.object, API_DEFINITIONS, options).map((w) =>
+          locate(doc, describeObject(doc.object), w),
+        ),
   );
 }
 
@@ -138,29 +137,30 @@ interface OfflineClaim {
   claimant: Claimant;
 }
 
+const SETTING_KINDS = new Set(SETTINGS.map((setting) => setting.names.kind));
+
 /** The account-setting claims of one valid document: its own, or a baseline's explicit ids. */
 function offlineClaims(doc: ManifestDocument, ownAccountId: string | undefined): OfflineClaim[] {
   const object = doc.object as ManagedObject;
   const owner = describeObject(object);
-  if ((SETTING_KINDS as readonly string[]).includes(object.kind)) {
-    const accountId = (object.spec as { accountId?: string }).accountId;
+  if (SETTING_KINDS.has(object.kind)) {
+    const accountId = typeof object.spec.accountId === "string" ? object.spec.accountId : undefined;
     const key = `${object.kind}|${accountClaim(accountId, ownAccountId)}`;
     return [{ doc, path: "spec.accountId", owner, setting: object.kind, key, claimant: claimantOf(object) }];
   }
   if (object.kind !== "AccountBaseline") return [];
-  const baseline = object as unknown as BaselineObject;
-  const settings = settingsOf(baseline);
+  const settings = settingsOf(object);
   const excluded = new Set(settings.accounts.exclude?.ids ?? []);
   return (settings.accounts.ids ?? []).flatMap((accountId, i) =>
     excluded.has(accountId)
       ? []
-      : SETTING_KINDS.filter((k) => settings.templates[k]).map((setting) => ({
+      : settings.templates.map((template) => ({
           doc,
           path: `spec.accounts.ids[${i}]`,
           owner,
-          setting,
-          key: `${setting}|${accountClaim(accountId, ownAccountId)}`,
-          claimant: claimantOf(childManifest(baseline, settings, setting, accountId)),
+          setting: template.setting.names.kind,
+          key: `${template.setting.names.kind}|${accountClaim(accountId, ownAccountId)}`,
+          claimant: claimantOf(childManifest(object, settings, template, accountId)),
         })),
   );
 }
@@ -173,7 +173,9 @@ function offlineClaims(doc: ManifestDocument, ownAccountId: string | undefined):
  * `orgguard plan` reports those.
  */
 export function conflictWarnings(documents: ManifestDocument[], ownAccountId?: string): LocatedProblem[] {
-  const valid = documents.filter((d) => d.parseError === undefined && validateObject(d.object).length === 0);
+  const valid = documents.filter(
+    (d) => d.parseError === undefined && validateObject(d.object, API_DEFINITIONS).length === 0,
+  );
   const byKey = new Map<string, OfflineClaim[]>();
   for (const claim of valid.flatMap((d) => offlineClaims(d, ownAccountId))) {
     byKey.set(claim.key, [...(byKey.get(claim.key) ?? []), claim]);

@@ -1,26 +1,72 @@
 /**
- * The kinds the controller runs, listed explicitly (no registration by side effect). Each kind
- * lives in its own folder and contributes a ManagedKind: its resource, a validate hook and a
- * connect() that returns its ExternalClient.
+ * The one list of kinds. Everything that lists kinds derives from it: the CRDs, the controller's
+ * controllers, `orgguard plan`'s apply order and read-only guard, validate, the IAM policies, the
+ * chart's RBAC and the tests' write counting. Its order is the apply order (SCPs first: guard rails
+ * before settings; baselines last: their settings after every standalone one) and the docs' order.
  */
-import type { AwsClients } from "../aws/clients.js";
+import type { ApiDefinition } from "../api/kind.js";
+import { IDENTITY_OPERATIONS } from "../aws/clients.js";
 import type { ManagedKind } from "../runtime/managed.js";
-import { passwordPolicyKind } from "./password-policy/index.js";
-import { publicAccessBlockKind } from "./public-access-block/index.js";
-import { type ScpOptions, serviceControlPolicyKind } from "./service-control-policy/index.js";
+import { accountBaselineKind } from "./account-baseline/index.js";
+import {
+  type CompositeRuntime,
+  iamActionOf,
+  type Kind,
+  type KindContext,
+  type ManagedRuntime,
+} from "./kind.js";
+import { serviceControlPolicyKind } from "./service-control-policy/index.js";
+import { settingKind } from "./setting/kind.js";
+import { SETTINGS } from "./settings.js";
 
-/** What kinds need from the process. */
-export interface KindContext {
-  readonly aws: AwsClients;
-  readonly scp: ScpOptions;
-}
+export const KINDS: readonly Kind[] = [
+  serviceControlPolicyKind,
+  ...SETTINGS.map(settingKind),
+  accountBaselineKind,
+];
 
-/** The kinds `orgguard controller` reconciles. */
-export function controllerKinds(context: KindContext): ManagedKind[] {
-  // Each kind is typed by its own object; the runtime drives them all through the same contract.
-  return [
-    serviceControlPolicyKind(context.aws, context.scp),
-    passwordPolicyKind(context.aws),
-    publicAccessBlockKind(context.aws),
-  ] as unknown as ManagedKind[];
-}
+/** Every kind's API definition, in the list's order. */
+export const API_DEFINITIONS: readonly ApiDefinition[] = KINDS.map((k) => k.api);
+
+/** The kind named `kind`, if orgguard serves it. */
+export const findKind = (kind: string): Kind | undefined => KINDS.find((k) => k.api.kind === kind);
+
+/** A kind's place in the apply order (unknown kinds last). */
+export const applyOrder = (kind: string): number => {
+  const index = KINDS.findIndex((k) => k.api.kind === kind);
+  return index < 0 ? KINDS.length : index;
+};
+
+const isManaged = (k: Kind): k is Kind & { runtime: ManagedRuntime } => k.runtime.type === "managed";
+const isComposite = (k: Kind): k is Kind & { runtime: CompositeRuntime } => k.runtime.type === "composite";
+
+/** The managed kinds the controller reconciles (one external thing per object). */
+export const managedKinds = (context: KindContext): ManagedKind[] =>
+  KINDS.filter(isManaged).map((k) => k.runtime.managed(context));
+
+/** The composite kinds (AccountBaseline), whose objects own objects of other kinds. */
+export const compositeKinds = (): Array<Kind & { runtime: CompositeRuntime }> => KINDS.filter(isComposite);
+
+/** `service:Operation` of every AWS call the kinds make, by access. */
+const operationKeys = (access: "read" | "write"): string[] => [
+  ...new Set(
+    KINDS.flatMap((k) =>
+      k.operations.filter((op) => op.access === access).map((op) => `${op.service}:${op.name}`),
+    ),
+  ),
+];
+
+/**
+ * What a read-only AWS client lets through (`orgguard plan`): every read a kind declares, and the
+ * STS calls that hand out identities. A write, or an undeclared call, is refused before it is sent.
+ */
+export const READ_OPERATIONS: ReadonlySet<string> = new Set([
+  ...operationKeys("read"),
+  ...IDENTITY_OPERATIONS,
+]);
+
+/** Every write the kinds can make (a steady state makes none). */
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set(operationKeys("write"));
+
+/** Every IAM action some kind's operation needs. */
+export const IAM_ACTIONS: ReadonlySet<string> = new Set(KINDS.flatMap((k) => k.operations.map(iamActionOf)));

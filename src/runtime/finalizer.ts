@@ -36,14 +36,14 @@ export function removeFinalizerPatch(object: KubeObject): JsonPatchOp[] {
   ];
 }
 
-export async function addFinalizer<T extends KubeObject>(client: ResourceClient<T>, object: T): Promise<T> {
+/** What the finalizer needs of a client: a JSON Patch. */
+type Patcher<T extends KubeObject> = Pick<ResourceClient<T>, "jsonPatch">;
+
+export async function addFinalizer<T extends KubeObject>(client: Patcher<T>, object: T): Promise<T> {
   return client.jsonPatch(object.metadata.name, addFinalizerPatch(object));
 }
 
-export async function removeFinalizer<T extends KubeObject>(
-  client: ResourceClient<T>,
-  object: T,
-): Promise<T> {
+export async function removeFinalizer<T extends KubeObject>(client: Patcher<T>, object: T): Promise<T> {
   const patch = removeFinalizerPatch(object);
   return patch.length === 0 ? object : client.jsonPatch(object.metadata.name, patch);
 }

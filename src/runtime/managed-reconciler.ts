@@ -1,40 +1,24 @@
 /**
- * The one reconcile flow every kind shares (crossplane-runtime's order, in small steps):
- * get -> paused? -> rival keeps the claim? -> deleting? -> finalizer -> observe ->
- * create | update | nothing -> status.
- * Errors are turned into conditions, events and requeues here and only here.
+ * The managed reconciler: one external thing per object, crossplane-runtime's order in small
+ * steps on the shared lifecycle (pause, deletion, finalizer, failures and the status write live
+ * there): rival keeps the claim? -> validate -> observe -> create | update | report | nothing.
  */
 import { type Claimant, claimantOf, winningRival } from "./claims.js";
+import { findCondition } from "./conditions.js";
+import { AlreadyExistsError, errorMessage, TerminalError } from "./errors.js";
+import type { EventRecorder } from "./events.js";
 import {
-  type Condition,
-  type ConditionUpdate,
-  findCondition,
-  removeCondition,
-  setCondition,
-} from "./conditions.js";
-import {
-  AlreadyExistsError,
-  BlockedError,
-  errorMessage,
-  kubeStatusCode,
-  RetryableError,
-  TerminalError,
-} from "./errors.js";
-import type { EventRecorder, EventType } from "./events.js";
-import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.js";
+  Lifecycle,
+  type LifecycleEvent,
+  type ObjectWriter,
+  type Outcome,
+  type ReconcileSteps,
+} from "./lifecycle.js";
 import type { Logger } from "./logger.js";
-import {
-  type Action,
-  type Change,
-  type ExternalClient,
-  type ManagedKind,
-  type ManagedObject,
-  type ManagedStatus,
-  type Observation,
-  PAUSED_ANNOTATION,
-} from "./managed.js";
+import type { Action, Change, ExternalClient, ManagedKind, ManagedObject, Observation } from "./managed.js";
 import type { Metrics } from "./metrics.js";
-import type { ResourceClient } from "./resource-client.js";
+
+export { ConflictError, guardConflict } from "./lifecycle.js";
 
 export interface ReconcilerOptions {
   /** How often an in-sync object is compared with the external system again (drift repair). */
@@ -50,80 +34,51 @@ export interface ReconcilerOptions {
 /** The other objects of the kind that claim what an object claims (see claims.ts). */
 export type RivalLookup<T> = (object: T) => T[];
 
-/** A status write lost a race with another writer: the key is requeued without noise. */
-export class ConflictError extends Error {
-  override readonly name = "ConflictError";
-}
-
-/** Runs a write; a 409 (or a failed JSON Patch test, 422) means someone else changed the object. */
-export async function guardConflict<R>(write: () => Promise<R>): Promise<R> {
-  try {
-    return await write();
-  } catch (err) {
-    const code = kubeStatusCode(err);
-    if (code === 409 || code === 422) throw new ConflictError(`object changed while reconciling (${code})`);
-    throw err;
-  }
-}
-
-interface Event {
-  type: EventType;
-  reason: string;
-  message: string;
-}
-
-type Outcome = { status: ManagedStatus; action: Action; events: Event[] };
-
 /** Ready reasons that say the external thing existed at the last reconcile. */
 const EXISTED = new Set(["Available", "Updating"]);
 
-export class ManagedReconciler<T extends ManagedObject> {
+const SYNCED = { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" } as const;
+
+export class ManagedReconciler<T extends ManagedObject> implements ReconcileSteps<T> {
   private readonly kindName: string;
+  private readonly lifecycle: Lifecycle<T>;
 
   constructor(
     private readonly kind: ManagedKind<T>,
-    private readonly client: ResourceClient<T>,
+    client: ObjectWriter<T>,
     private readonly events: EventRecorder,
     private readonly metrics: Metrics,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly options: ReconcilerOptions,
     private readonly rivals: RivalLookup<T> = () => [],
   ) {
     this.kindName = kind.ref.kind;
+    this.lifecycle = new Lifecycle(this.kindName, client, events, logger, {
+      pollInterval: () => this.pollInterval(),
+      ...(options.now ? { now: options.now } : {}),
+    });
   }
 
   /**
-   * Reconciles the object as `getObject` returns it now. Throws (after writing status) when the
-   * key should be retried with backoff; ConflictError when it should be retried at once.
+   * Reconciles the object as the cache has it now. Throws (after writing status) when the key
+   * should be retried with backoff; ConflictError when it should be retried at once.
    */
-  async reconcile(object: T | undefined): Promise<Action> {
-    if (!object) return { awaitChange: true };
-    const log = this.logger.child({ kind: this.kindName, name: object.metadata.name });
-    if (object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") return this.pause(object);
-    const keeper = this.keeperInsteadOf(object);
-    if (object.metadata.deletionTimestamp) return this.finalize(object, keeper, log);
-
-    let current = object;
-    if (!hasFinalizer(current)) current = await guardConflict(() => addFinalizer(this.client, current));
-    if (keeper) return this.finish(current, this.conflict(current, keeper));
-    let outcome: Outcome;
-    try {
-      outcome = await this.sync(current, log);
-    } catch (err) {
-      return this.fail(current, err, log);
-    }
-    return this.finish(current, outcome);
+  reconcile(object: T | undefined): Promise<Action> {
+    return this.lifecycle.reconcile(object, this);
   }
 
-  /** Observe, then create, update or nothing; returns the status to write. */
-  private async sync(object: T, log: Logger): Promise<Outcome> {
+  /** Observe, then create, update, report or nothing. */
+  async sync(object: T, log: Logger): Promise<Outcome> {
+    const keeper = this.keeperInsteadOf(object);
+    if (keeper) return this.conflict(object, keeper);
     const problems = this.kind.validate?.(object) ?? [];
     if (problems.length > 0) throw new TerminalError("InvalidSpec", `invalid spec: ${problems.join("; ")}`);
     const external = await this.kind.connect(object);
     const observation = await external.observe(object);
     const observeOnly = object.spec.managementPolicy === "ObserveOnly";
-    if (!observation.exists)
-      return observeOnly ? this.reportMissing(object, observation) : this.create(object, external, log);
+    if (!observation.exists) {
+      return observeOnly ? this.reportMissing(observation) : this.create(object, external, observation, log);
+    }
     if (!observation.upToDate) {
       return observeOnly
         ? this.reportDrift(object, observation)
@@ -136,11 +91,16 @@ export class ManagedReconciler<T extends ManagedObject> {
    * Creates the external thing. A create answered "already exists" may have found this object's
    * own thing (an earlier create whose answer was lost): observe again, and go on from there.
    */
-  private async create(object: T, external: ExternalClient<T>, log: Logger): Promise<Outcome> {
+  private async create(
+    object: T,
+    external: ExternalClient<T>,
+    observation: Observation,
+    log: Logger,
+  ): Promise<Outcome> {
     let created: { status?: Record<string, unknown> };
     let note = "";
     try {
-      created = await external.create(object);
+      created = await external.create(object, observation);
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
       log.info("create answered 'already exists': observing again", { error: errorMessage(err) });
@@ -156,13 +116,13 @@ export class ManagedReconciler<T extends ManagedObject> {
     log.info(recreated ? "re-created external resource deleted out of band" : "created external resource", {
       ...created.status,
     });
-    const status = this.conditions(this.baseStatus(object, { ...created.status }), object, [
-      { type: "Ready", status: "False", reason: "Creating", message: "created: waiting to confirm" },
-      { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
-    ]);
     const what = `${this.kindName} ${describeStatus(created.status)}`.trim();
     return {
-      status,
+      fields: { ...created.status },
+      conditions: [
+        { type: "Ready", status: "False", reason: "Creating", message: "created: waiting to confirm" },
+        SYNCED,
+      ],
       action: { requeueAfterMs: this.verifyAfter() },
       events: [
         recreated
@@ -187,25 +147,17 @@ export class ManagedReconciler<T extends ManagedObject> {
     const repaired = this.wasApplied(object) && !observation.adopted;
     log.info(repaired ? "repaired drift" : "updated external resource", { changes });
     if (repaired) this.countDriftRepaired();
-    const status = this.conditions(
-      this.baseStatus(object, {
-        ...observation.status,
-        atProvider: observation.observed,
-        plannedChanges: changes,
-      }),
-      object,
-      [
+    return {
+      fields: { ...observation.status, atProvider: observation.observed, plannedChanges: changes },
+      conditions: [
         {
           type: "Ready",
           status: "False",
           reason: "Updating",
           message: `applied ${describeChanges(changes)}: waiting to confirm`,
         },
-        { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
+        SYNCED,
       ],
-    );
-    return {
-      status,
       action: { requeueAfterMs: this.verifyAfter() },
       events: [
         ...this.adoptedEvent(object, observation),
@@ -231,47 +183,42 @@ export class ManagedReconciler<T extends ManagedObject> {
     return applied && ready?.observedGeneration === object.metadata.generation;
   }
 
-  private reportMissing(object: T, observation: Observation): Outcome {
-    const planned: Change[] = observation.diff ?? [{ path: "", to: "created" }];
-    const status = this.conditions(
-      this.baseStatus(object, { ...observation.status, plannedChanges: planned, atProvider: undefined }),
-      object,
-      [
+  private reportMissing(observation: Observation): Outcome {
+    return {
+      fields: {
+        ...observation.status,
+        plannedChanges: observation.diff ?? [{ path: "", to: "created" }],
+        atProvider: undefined,
+      },
+      conditions: [
         {
           type: "Ready",
           status: "False",
           reason: "NotFound",
           message: "does not exist in the provider; ObserveOnly: not creating it",
         },
-        { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
+        SYNCED,
       ],
-    );
-    return { status, action: { requeueAfterMs: this.pollInterval() }, events: [] };
+      action: { requeueAfterMs: this.pollInterval() },
+      events: [],
+    };
   }
 
   private reportDrift(object: T, observation: Observation): Outcome {
     const planned = observation.diff ?? [];
     const wasDrifted = findCondition(object.status?.conditions, "Ready")?.reason === "Drifted";
     if (!wasDrifted) this.metrics.driftDetected.inc({ kind: this.kindName });
-    const status = this.conditions(
-      this.baseStatus(object, {
-        ...observation.status,
-        atProvider: observation.observed,
-        plannedChanges: planned,
-      }),
-      object,
-      [
+    return {
+      fields: { ...observation.status, atProvider: observation.observed, plannedChanges: planned },
+      conditions: [
         {
           type: "Ready",
           status: "False",
           reason: "Drifted",
           message: `ObserveOnly: ${describeChanges(planned)} differ from the spec`,
         },
-        { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
+        SYNCED,
       ],
-    );
-    return {
-      status,
       action: { requeueAfterMs: this.pollInterval() },
       events: wasDrifted
         ? []
@@ -286,27 +233,16 @@ export class ManagedReconciler<T extends ManagedObject> {
   }
 
   private inSync(object: T, observation: Observation): Outcome {
-    const status = this.conditions(
-      this.baseStatus(object, {
-        ...observation.status,
-        atProvider: observation.observed,
-        plannedChanges: [],
-      }),
-      object,
-      [
-        { type: "Ready", status: "True", reason: "Available", message: "" },
-        { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
-      ],
-    );
     return {
-      status,
+      fields: { ...observation.status, atProvider: observation.observed, plannedChanges: [] },
+      conditions: [{ type: "Ready", status: "True", reason: "Available", message: "" }, SYNCED],
       action: { requeueAfterMs: this.pollInterval() },
       events: this.adoptedEvent(object, observation),
     };
   }
 
   /** An Adopted event when observe took over an existing thing (update and in-sync are Enforce only). */
-  private adoptedEvent(object: T, observation: Observation): Event[] {
+  private adoptedEvent(object: T, observation: Observation): LifecycleEvent[] {
     if (!observation.adopted || object.spec.managementPolicy === "ObserveOnly") return [];
     return [{ type: "Normal", reason: "Adopted", message: observation.adopted }];
   }
@@ -317,15 +253,15 @@ export class ManagedReconciler<T extends ManagedObject> {
     const reason = "Conflict";
     const message = `${claimantOf(keeper).name} manages the same ${claim} and keeps it (an object written directly beats a baseline's, then the earlier claim): this object changes nothing while it does`;
     const previous = findCondition(object.status?.conditions, "Stalled");
-    const status = this.conditions(this.baseStatus(object, {}), object, [
-      { type: "Ready", status: "False", reason, message },
-      { type: "Synced", status: "False", reason, message },
-      { type: "Stalled", status: "True", reason, message },
-    ]);
     const repeated = previous?.reason === reason && previous.message === message;
     // The rival's changes requeue this key at once (claim index); the poll is a safety net.
     return {
-      status,
+      fields: {},
+      conditions: [
+        { type: "Ready", status: "False", reason, message },
+        { type: "Synced", status: "False", reason, message },
+        { type: "Stalled", status: "True", reason, message },
+      ],
       action: { requeueAfterMs: this.pollInterval(), stalled: true },
       events: repeated ? [] : [{ type: "Warning", reason, message }],
     };
@@ -341,139 +277,37 @@ export class ManagedReconciler<T extends ManagedObject> {
   }
 
   /**
-   * Turns an error into conditions and (on a transition only) a Warning event. A TerminalError
-   * waits for a spec change; a BlockedError is checked again at the next poll; anything else is
-   * rethrown for backoff.
+   * Deleting: Retain (or ObserveOnly) keeps the external thing; Delete deletes it, verifies, and
+   * only then lets the finalizer go. An object a rival keeps the claim from never deletes it.
    */
-  private async fail(object: T, err: unknown, log: Logger): Promise<Action> {
-    const outcome = this.failure(object, err, log);
-    await this.finish(object, outcome);
-    if (err instanceof TerminalError) return outcome.action;
-    throw err;
-  }
-
-  private failure(object: T, err: unknown, log: Logger): Outcome {
-    const message = errorMessage(err);
-    const terminal = err instanceof TerminalError;
-    const reason = terminal || err instanceof RetryableError ? err.reason : "ReconcileError";
-    log[terminal ? "warn" : "info"]("reconcile failed", { error: message, reason, terminal });
-    const previous = findCondition(object.status?.conditions, "Synced");
-    const repeated =
-      previous?.status === "False" && previous.reason === reason && previous.message === message;
-    const updates: ConditionUpdate[] = [{ type: "Synced", status: "False", reason, message }];
-    if (terminal) updates.push({ type: "Stalled", status: "True", reason, message });
-    if (!findCondition(object.status?.conditions, "Ready")) {
-      updates.push({ type: "Ready", status: "False", reason, message });
-    }
-    const action: Action =
-      err instanceof BlockedError
-        ? { requeueAfterMs: this.pollInterval(), stalled: true }
-        : { awaitChange: true, stalled: terminal };
-    return {
-      status: this.conditions(this.baseStatus(object, {}), object, updates),
-      action,
-      events: repeated ? [] : [{ type: "Warning", reason: terminal ? "Stalled" : "ReconcileError", message }],
-    };
-  }
-
-  /**
-   * Deleting: Retain (or ObserveOnly) drops the finalizer; Delete deletes, verifies, then drops it.
-   * An object a rival keeps the claim from never deletes what the rival manages.
-   */
-  private async finalize(object: T, keeper: T | undefined, log: Logger): Promise<Action> {
-    if (!hasFinalizer(object)) return { awaitChange: true };
+  async finalize(object: T, log: Logger): Promise<"done" | Action> {
+    const keeper = this.keeperInsteadOf(object);
     const retain =
       object.spec.deletionPolicy !== "Delete" || object.spec.managementPolicy === "ObserveOnly" || keeper;
     if (retain) {
-      await guardConflict(() => removeFinalizer(this.client, object));
       log.info(
         keeper
           ? `deleted object; ${claimantOf(keeper).name} keeps the external resource`
           : "deleted object; external resource retained",
       );
-      return { awaitChange: true };
+      return "done";
     }
-    try {
-      const external = await this.kind.connect(object);
-      const observation = await external.observe(object);
-      if (observation.exists) {
-        await external.delete(object, observation);
-        log.info("deleting external resource");
-        await this.events.record(object, "Normal", "Deleting", `deleting ${this.kindName} in the provider`);
-        return { requeueAfterMs: this.verifyAfter() };
-      }
-    } catch (err) {
-      return this.fail(object, err, log);
+    const external = await this.kind.connect(object);
+    const observation = await external.observe(object);
+    if (observation.exists) {
+      await external.delete(object, observation);
+      log.info("deleting external resource");
+      await this.events.record(object, "Normal", "Deleting", `deleting ${this.kindName} in the provider`);
+      return { requeueAfterMs: this.verifyAfter() };
     }
-    await guardConflict(() => removeFinalizer(this.client, object));
     await this.events.record(object, "Normal", "Deleted", `deleted ${this.kindName} in the provider`);
     log.info("deleted external resource");
-    return { awaitChange: true };
-  }
-
-  /**
-   * Paused: nothing is compared or changed, and Ready no longer vouches for the provider (it may
-   * have drifted meanwhile): Ready=Unknown, Synced=False, both with reason ReconcilePaused.
-   */
-  private async pause(object: T): Promise<Action> {
-    const synced = findCondition(object.status?.conditions, "Synced");
-    if (synced?.reason !== "ReconcilePaused") {
-      const message = `paused by the ${PAUSED_ANNOTATION} annotation: not compared with the provider`;
-      const status = this.conditions(this.baseStatus(object, {}), object, [
-        { type: "Ready", status: "Unknown", reason: "ReconcilePaused", message },
-        { type: "Synced", status: "False", reason: "ReconcilePaused", message },
-      ]);
-      await this.writeStatus(object, status);
-    }
-    return { awaitChange: true };
-  }
-
-  /**
-   * Records the outcome's events, then writes its status once; returns its action. Events first:
-   * they say what happened in the provider, which stays true even if the status write then loses
-   * a race (409) and the key is requeued.
-   */
-  private async finish(object: T, outcome: Outcome): Promise<Action> {
-    for (const e of outcome.events) await this.events.record(object, e.type, e.reason, e.message);
-    await this.writeStatus(object, outcome.status);
-    return outcome.action;
+    return "done";
   }
 
   private countDriftRepaired(): void {
     this.metrics.driftDetected.inc({ kind: this.kindName });
     this.metrics.driftRepaired.inc({ kind: this.kindName });
-  }
-
-  /** Status fields kept from before, with `fields` on top, for this generation. */
-  private baseStatus(object: T, fields: Record<string, unknown>): ManagedStatus {
-    const merged: ManagedStatus = { ...object.status, ...fields };
-    for (const [k, v] of Object.entries(merged)) if (v === undefined) delete merged[k];
-    merged.observedGeneration = object.metadata.generation;
-    merged.lastSyncTime = this.now().toISOString();
-    return merged;
-  }
-
-  /** Sets conditions with this generation; Stalled is cleared unless this reconcile sets it. */
-  private conditions(status: ManagedStatus, object: T, updates: ConditionUpdate[]): ManagedStatus {
-    let conditions: Condition[] = status.conditions ?? [];
-    if (!updates.some((u) => u.type === "Stalled")) conditions = removeCondition(conditions, "Stalled");
-    for (const u of updates) {
-      conditions = setCondition(
-        conditions,
-        { ...u, observedGeneration: object.metadata.generation },
-        this.now(),
-      );
-    }
-    return { ...status, conditions };
-  }
-
-  /** One status write per reconcile, guarded by the resourceVersion we reconciled. */
-  private async writeStatus(object: T, status: ManagedStatus): Promise<void> {
-    await guardConflict(() => this.client.replaceStatus({ ...object, status }));
-  }
-
-  private now(): Date {
-    return this.options.now?.() ?? new Date();
   }
 
   private pollInterval(): number {

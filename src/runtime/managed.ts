@@ -17,9 +17,11 @@ export interface Change {
   description?: string;
 }
 
+/** A managed object's spec: the policies the runtime reads, and the kind's own fields. */
 export interface ManagedSpec {
   managementPolicy?: ManagementPolicy;
   deletionPolicy?: DeletionPolicy;
+  [field: string]: unknown;
 }
 
 export interface ManagedStatus {
@@ -35,7 +37,7 @@ export interface ManagedStatus {
 export type ManagedObject<Spec extends ManagedSpec = ManagedSpec> = KubeObject<Spec, ManagedStatus>;
 
 /** What observe found. Observe never writes to the external system. */
-export interface Observation<O = unknown> {
+export interface Observation<O = unknown, H = unknown> {
   exists: boolean;
   upToDate: boolean;
   /** The external state, written to status.atProvider. */
@@ -50,21 +52,26 @@ export interface Observation<O = unknown> {
    * was taken, for the Adopted event.
    */
   adopted?: string;
+  /**
+   * What create, update or delete need from this observe (ids, what was read): a client keeps
+   * nothing between calls, so it travels here. Never written to status.
+   */
+  handoff?: H;
 }
 
 /** Talks to the external system for one object. Every call is idempotent. */
-export interface ExternalClient<T extends ManagedObject, O = unknown> {
-  observe(object: T): Promise<Observation<O>>;
+export interface ExternalClient<T extends ManagedObject, O = unknown, H = unknown> {
+  observe(object: T): Promise<Observation<O, H>>;
   /** Creates the external thing; the returned status fields are persisted at once (e.g. its id). */
-  create(object: T): Promise<{ status?: Record<string, unknown> }>;
+  create(object: T, observation: Observation<O, H>): Promise<{ status?: Record<string, unknown> }>;
   /** Sends the full desired state. */
-  update(object: T, observation: Observation<O>): Promise<void>;
+  update(object: T, observation: Observation<O, H>): Promise<void>;
   /** Deletes the external thing; not-found counts as success. */
-  delete(object: T, observation: Observation<O>): Promise<void>;
+  delete(object: T, observation: Observation<O, H>): Promise<void>;
 }
 
 /** What a kind gives the managed reconciler. */
-export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknown> {
+export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknown, H = unknown> {
   ref: ResourceRef;
   /** Overrides the controller's poll interval for this kind. */
   pollIntervalMs?: number;
@@ -76,7 +83,7 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    * and only the winner ever writes (the others report Conflict).
    */
   claim?(object: T): string | undefined;
-  connect(object: T): Promise<ExternalClient<T, O>>;
+  connect(object: T): Promise<ExternalClient<T, O, H>>;
 }
 
 /**

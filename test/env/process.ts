@@ -85,12 +85,13 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 /**
  * Polls `probe` until it returns true or `timeoutMs` passes; `describe` names what was awaited
- * so that a timeout says what never became ready and where its log is.
+ * so that a timeout says what never became ready and where its log is (a function is called at
+ * the timeout, so it can show the last state the probe saw).
  */
 export async function waitUntil(
   probe: () => Promise<boolean>,
   timeoutMs: number,
-  describe: string,
+  describe: string | (() => string),
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -103,5 +104,6 @@ export async function waitUntil(
     await sleep(100);
   }
   const cause = lastError instanceof Error ? `: ${lastError.message}` : "";
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe}${cause}`);
+  const what = typeof describe === "function" ? describe() : describe;
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }

@@ -19,7 +19,13 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { freePort, waitUntil } from "../env/process.js";
-import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS, resetMoto } from "../support/aws.js";
+import {
+  awsEndpoint,
+  createOrganization,
+  EMULATOR_DEFAULT_REGIONS,
+  MANAGEMENT_CREDENTIALS,
+  resetMoto,
+} from "../support/aws.js";
 import { workerEnvironment } from "../support/environment.js";
 import { adminKubeConfig } from "../support/kube.js";
 import { kubectlOk } from "../support/kubectl.js";
@@ -80,6 +86,7 @@ beforeAll(async () => {
       KUBECONFIG: "/config/kubeconfig",
       AWS_ENDPOINT_URL: awsEndpoint(),
       AWS_REGION: "us-east-1",
+      ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
       AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
       ORGGUARD_POLL_INTERVAL: "3s",

@@ -98,7 +98,7 @@ async function waitForBaseline(
       return last !== undefined && predicate(last);
     },
     timeoutMs,
-    `${name}: ${what} (status: ${JSON.stringify(last?.status)}; controller: ${controller.tail()})`,
+    () => `${name}: ${what} (status: ${JSON.stringify(last?.status)}; controller: ${controller.tail()})`,
   );
   return last!;
 }

@@ -15,7 +15,6 @@ import {
   PutPublicAccessBlockCommand,
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
-import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { findCondition } from "../../src/runtime/conditions.js";
@@ -32,7 +31,13 @@ import {
 } from "../support/aws.js";
 import { ControllerProcess, countWrites } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
-import { installOrgguardCrds, orgguardClient, uniqueNames } from "../support/orgguard.js";
+import {
+  eventReasons as eventsAbout,
+  installOrgguardCrds,
+  orgguardClient,
+  uniqueNames,
+  waitForReadyReason,
+} from "../support/orgguard.js";
 
 const POLL_MS = 3000;
 const kc = adminKubeConfig();
@@ -80,29 +85,17 @@ const manifest = (
   spec,
 });
 
-async function waitForReason(
+const waitForReason = (
   client: ResourceClient<ManagedObject>,
   name: string,
   reason: string,
-  timeoutMs = 20_000,
-): Promise<ManagedObject> {
-  let last: ManagedObject | undefined;
-  await waitUntil(
-    async () => {
-      last = await client.get(name);
-      const ready = findCondition(last?.status?.conditions, "Ready");
-      return ready?.reason === reason && last?.status?.observedGeneration === last?.metadata.generation;
-    },
-    timeoutMs,
-    `${name} to be ${reason} (status: ${JSON.stringify(last?.status)}; controller: ${controller.tail()})`,
-  );
-  return last!;
-}
-
-async function eventReasons(name: string): Promise<string[]> {
-  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
-  return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.reason ?? "");
-}
+  timeoutMs?: number,
+) =>
+  waitForReadyReason(client, name, reason, {
+    ...(timeoutMs ? { timeoutMs } : {}),
+    context: () => `controller: ${controller.tail()}`,
+  });
+const eventReasons = (name: string) => eventsAbout(kc, name);
 
 const readPasswordPolicy = async () =>
   (await memberIam.send(new GetAccountPasswordPolicyCommand({}))).PasswordPolicy;

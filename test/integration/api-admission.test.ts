@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { crdFileName } from "../../src/api/crd.js";
-import { KINDS } from "../../src/api/kinds.js";
+import { API_DEFINITIONS as KINDS } from "../../src/kinds/index.js";
 import { exampleFiles, invalidFixtures } from "../support/fixtures.js";
 import { kubectl, kubectlOk } from "../support/kubectl.js";
 

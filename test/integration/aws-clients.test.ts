@@ -61,7 +61,7 @@ describe("AwsClients", () => {
   });
 
   it("counts calls by service, operation and outcome", async () => {
-    const iam = await aws.iam(member);
+    const iam = await aws.forAccount("iam", { accountId: member });
     await iam.config.credentials();
     const { GetAccountPasswordPolicyCommand } = await import("@aws-sdk/client-iam");
     await iam.send(new GetAccountPasswordPolicyCommand({})).catch(() => undefined);

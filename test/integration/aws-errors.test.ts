@@ -21,11 +21,13 @@ import { S3ControlServiceException } from "@aws-sdk/client-s3-control";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { publicAccessBlockKind } from "../../src/kinds/public-access-block/index.js";
+import { RegionDirectory } from "../../src/aws/regions.js";
+import { publicAccessBlockSettingWith } from "../../src/kinds/public-access-block/index.js";
 import {
   DEFAULT_SCP_OPTIONS,
-  serviceControlPolicyKind,
+  managedServiceControlPolicy,
 } from "../../src/kinds/service-control-policy/index.js";
+import { managedSetting } from "../../src/kinds/setting/kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
 import { KubeEventRecorder } from "../../src/runtime/events.js";
@@ -76,7 +78,10 @@ beforeAll(async () => {
     credentials: MANAGEMENT_CREDENTIALS,
   });
   attempts = injectFaults(aws.organizations(), faults);
-  s3Attempts = injectFaults(await aws.s3control(tree.accountIds.get("dev-1")!), faults);
+  s3Attempts = injectFaults(
+    await aws.forAccount("s3control", { accountId: tree.accountIds.get("dev-1")! }),
+    faults,
+  );
   const events = new KubeEventRecorder(kc, "orgguard-test", silentLogger);
   const options = {
     workers: 2,
@@ -85,10 +90,12 @@ beforeAll(async () => {
     backoffBaseMs: 300,
     backoffMaxMs: 3000,
   };
-  const kinds = [
-    serviceControlPolicyKind(aws, { ...DEFAULT_SCP_OPTIONS, perTargetLimit: 3 }),
-    publicAccessBlockKind(aws, { confirmIntervalMs: 200, confirmAttempts: 5 }),
-  ] as unknown as ManagedKind[];
+  const scp = { ...DEFAULT_SCP_OPTIONS, perTargetLimit: 3 };
+  const context = { aws, scp, regions: new RegionDirectory(aws, { defaultRegions: [] }) };
+  const kinds: ManagedKind[] = [
+    managedServiceControlPolicy(aws, scp),
+    managedSetting(publicAccessBlockSettingWith({ confirmIntervalMs: 200, confirmAttempts: 5 }), context),
+  ];
   for (const kind of kinds) {
     const c = managedController(kc, kind, events, new Metrics(), silentLogger, options);
     c.start();
@@ -128,7 +135,7 @@ async function waitFor(
       return last !== undefined && predicate(last);
     },
     20_000,
-    `${name}: ${what} (status: ${JSON.stringify(last?.status)})`,
+    () => `${name}: ${what} (status: ${JSON.stringify(last?.status)})`,
   );
   return last!;
 }

@@ -19,7 +19,7 @@ describe("make demo", () => {
     });
     expect(code, output.slice(-3000)).toBe(0);
     expect(output).toMatch(
-      /Plan: 18 to create, 0 to update, 0 unchanged, 1 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
+      /Plan: 21 to create, 0 to update, 0 unchanged, 2 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
     );
     expect(output).toContain("polling every 10s (the default is 5m)");
     expect(output).toMatch(/all Ready [\d.]+ s after apply/);

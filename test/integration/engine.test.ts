@@ -87,7 +87,7 @@ async function waitForStatus(
       return last !== undefined && predicate(last);
     },
     timeoutMs,
-    `${name}: ${what} (last status: ${JSON.stringify(last?.status)})`,
+    () => `${name}: ${what} (last status: ${JSON.stringify(last?.status)})`,
   );
   return last!;
 }

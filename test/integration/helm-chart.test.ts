@@ -4,6 +4,7 @@
  * controller runs with exactly that token (leader election included) and converges an object,
  * while the same token is refused what the role does not grant.
  */
+
 import { execFile } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -11,12 +12,20 @@ import path from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
+import { clusterRoleRules } from "../../hack/artefacts.js";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
+import { KINDS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import { ResourceClient } from "../../src/runtime/resource-client.js";
 import { waitUntil } from "../env/process.js";
-import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS, resetMoto } from "../support/aws.js";
+import {
+  awsEndpoint,
+  createOrganization,
+  EMULATOR_DEFAULT_REGIONS,
+  MANAGEMENT_CREDENTIALS,
+  resetMoto,
+} from "../support/aws.js";
 import { workerEnvironment } from "../support/environment.js";
 import { adminKubeConfig, kubeConfigWithToken, statusCodeOf } from "../support/kube.js";
 import { kubectl, kubectlOk } from "../support/kubectl.js";
@@ -112,6 +121,20 @@ describe("the Helm chart", () => {
       reason: "the grace period follows the shutdown timeout (plus 10 s for the exit)",
       set: ["controller.shutdownTimeout=2m"],
       expect: ["terminationGracePeriodSeconds: 130", 'name: ORGGUARD_SHUTDOWN_TIMEOUT, value: "2m"'],
+      absent: [],
+    },
+    {
+      reason: "default regions for regional settings reach the controller as one comma-separated value",
+      set: ["aws.defaultRegions={us-east-1,eu-west-1}"],
+      expect: ['name: ORGGUARD_DEFAULT_REGIONS, value: "us-east-1,eu-west-1"'],
+      absent: [],
+    },
+    {
+      reason: "the generated ClusterRole is rendered with every rule the kinds need",
+      set: [],
+      expect: clusterRoleRules(KINDS).map(
+        (r) => `resources: [${r.resources.join(", ")}]\n    verbs: [${r.verbs.join(", ")}]`,
+      ),
       absent: [],
     },
     {
@@ -245,6 +268,7 @@ describe("the Helm chart", () => {
           KUBECONFIG: kubeconfigPath,
           AWS_ENDPOINT_URL: awsEndpoint(),
           AWS_REGION: "us-east-1",
+          ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
           AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
         },

@@ -82,7 +82,8 @@ async function waitForReady(client: typeof scps, name: string) {
       return findCondition(last?.status?.conditions, "Ready")?.status === "True";
     },
     30_000,
-    `${name} to be Ready with the documented policies (status: ${JSON.stringify(last?.status?.conditions)}; controller: ${controller.tail()})`,
+    () =>
+      `${name} to be Ready with the documented policies (status: ${JSON.stringify(last?.status?.conditions)}; controller: ${controller.tail()})`,
   );
 }
 

@@ -8,15 +8,17 @@ import { execFile } from "node:child_process";
 import { IAMClient, UpdateAccountPasswordPolicyCommand } from "@aws-sdk/client-iam";
 import { DetachPolicyCommand, ListPoliciesCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE, isReadOnlyOperation } from "../../src/aws/clients.js";
+import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { loadManifests } from "../../src/cli/manifests.js";
 import { reconcileObjects } from "../../src/cli/plan.js";
 import { loadConfig } from "../../src/config.js";
+import { READ_OPERATIONS } from "../../src/kinds/index.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import {
   awsClientConfig,
   awsEndpoint,
   createOrganization,
+  EMULATOR_DEFAULT_REGIONS,
   MANAGEMENT_CREDENTIALS,
   memberCredentials,
   resetMoto,
@@ -38,6 +40,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
           ...process.env,
           AWS_ENDPOINT_URL: awsEndpoint(),
           AWS_REGION: "us-east-1",
+          ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
           AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
         },
@@ -58,12 +61,17 @@ async function countedPlan() {
     roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
     maxAttempts: 1,
     credentials: MANAGEMENT_CREDENTIALS,
-    readOnly: true,
+    readOnly: READ_OPERATIONS,
     observeCall: (service, operation) =>
       calls.set(`${service}/${operation}`, (calls.get(`${service}/${operation}`) ?? 0) + 1),
   });
   const objects = (await loadManifests(MANIFESTS)).map((d) => d.object as ManagedObject);
-  const entries = await reconcileObjects(objects, aws, loadConfig([], {}), false);
+  const entries = await reconcileObjects(
+    objects,
+    aws,
+    loadConfig([], { ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS }),
+    false,
+  );
   return { entries, calls };
 }
 
@@ -77,21 +85,27 @@ describe("orgguard plan and apply", () => {
     const { entries, calls } = await countedPlan();
     expect(entries.filter((e) => e.action === "error")).toEqual([]);
     expect(entries.filter((e) => e.action === "conflict")).toEqual([]);
-    // 10 SCPs; a password policy in the management account and in the security account, and a
-    // public access block in the management account (the security account's is ObserveOnly);
-    // 2 + 1 + 2 settings of the three baselines, one member account each.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(10 + 3 + 5);
+    // 10 SCPs; a password policy in the management account and in the security account, a public
+    // access block and EBS encryption in the management account (the security account's are
+    // ObserveOnly); 3 + 1 + 3 settings of the three baselines, one member account each.
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(10 + 4 + 7);
     expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual([
       "PublicAccessBlock/security-account",
+      "EbsEncryptionByDefault/security-account",
     ]);
-    const writes = [...calls.keys()].filter((op) => !isReadOnlyOperation(op.split("/")[1]!));
+    // A regional setting plans each region (moto has no ListRegions: --default-regions).
+    expect(entries.find((e) => e.object === "EbsEncryptionByDefault/own-account")?.changes).toEqual([
+      { path: "regions[us-east-1].enabled", from: false, to: true },
+      { path: "regions[eu-west-1].enabled", from: false, to: true },
+    ]);
+    const writes = [...calls.keys()].filter((op) => !READ_OPERATIONS.has(op.replace("/", ":")));
     expect(writes).toEqual([]);
     expect(calls.get("organizations/ListRoots")).toBeGreaterThan(0);
 
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 18 to create, 0 to update, 0 unchanged");
+    expect(text.stdout).toContain("Plan: 21 to create, 0 to update, 0 unchanged");
     const markdown = await cli(["plan", "--output", "markdown", ...MANIFESTS]);
     expect(markdown.stdout).toMatch(/^### orgguard plan/);
     expect(markdown.stdout).toContain("| + create | `AccountBaseline/cis-baseline` (PasswordPolicy of");
@@ -100,10 +114,10 @@ describe("orgguard plan and apply", () => {
   it("applies them; a plan afterwards shows no changes and exits 0", async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 18 created, 0 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 21 created, 0 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 18 unchanged");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 21 unchanged");
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {
@@ -118,10 +132,11 @@ describe("orgguard plan and apply", () => {
     await org.send(new DetachPolicyCommand({ PolicyId: denyLeave.Id!, TargetId: tree.rootId }));
 
     const { entries, calls } = await countedPlan();
-    // The security account's public access block is ObserveOnly and never created: it stays drift.
+    // The security account's public access block and EBS encryption are ObserveOnly and never
+    // created: they stay drift.
     expect(
       entries.filter((e) => !["unchanged", "create", "update"].includes(e.action)).map((e) => e.object),
-    ).toEqual(["PublicAccessBlock/security-account"]);
+    ).toEqual(["PublicAccessBlock/security-account", "EbsEncryptionByDefault/security-account"]);
     const changed = entries.filter((e) => e.action === "create" || e.action === "update");
     expect(changed.map((e) => `${e.object}${e.via ? ` ${e.via}` : ""}`).sort()).toEqual(
       [
@@ -135,7 +150,7 @@ describe("orgguard plan and apply", () => {
     expect(changed.find((e) => e.object.startsWith("AccountBaseline"))?.changes.map((c) => c.path)).toContain(
       "minimumPasswordLength",
     );
-    expect([...calls.keys()].filter((op) => !isReadOnlyOperation(op.split("/")[1]!))).toEqual([]);
+    expect([...calls.keys()].filter((op) => !READ_OPERATIONS.has(op.replace("/", ":")))).toEqual([]);
     expect((await cli(["plan", ...MANIFESTS])).code).toBe(2);
   });
 
@@ -146,7 +161,7 @@ describe("orgguard plan and apply", () => {
       roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
       maxAttempts: 1,
       credentials: MANAGEMENT_CREDENTIALS,
-      readOnly: true,
+      readOnly: READ_OPERATIONS,
     });
     // Root/Workloads without saying recursive: both accounts are in OUs below it.
     const baseline: ManagedObject = {
@@ -158,7 +173,12 @@ describe("orgguard plan and apply", () => {
         publicAccessBlock: {},
       } as ManagedObject["spec"],
     };
-    const entries = await reconcileObjects([baseline], aws, loadConfig([], {}), false);
+    const entries = await reconcileObjects(
+      [baseline],
+      aws,
+      loadConfig([], { ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS }),
+      false,
+    );
     const accounts = entries.map((e) => e.via).sort();
     expect(accounts).toEqual(
       [
@@ -175,7 +195,7 @@ describe("orgguard plan and apply", () => {
       roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
       maxAttempts: 1,
       credentials: MANAGEMENT_CREDENTIALS,
-      readOnly: true,
+      readOnly: READ_OPERATIONS,
     });
     const sandbox = tree.accountIds.get("sandbox-1")!;
     const objects: ManagedObject[] = [
@@ -192,7 +212,12 @@ describe("orgguard plan and apply", () => {
         spec: { accountId: sandbox } as ManagedObject["spec"],
       },
     ];
-    const entries = await reconcileObjects(objects, aws, loadConfig([], {}), false);
+    const entries = await reconcileObjects(
+      objects,
+      aws,
+      loadConfig([], { ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS }),
+      false,
+    );
     // The standalone object is planned as usual (what it plans depends on the earlier tests).
     expect(entries.map((e) => e.object)).toEqual([
       "PasswordPolicy/zzz-standalone",
@@ -212,7 +237,7 @@ describe("orgguard plan and apply", () => {
       roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
       maxAttempts: 1,
       credentials: MANAGEMENT_CREDENTIALS,
-      readOnly: true,
+      readOnly: READ_OPERATIONS,
     });
     const { CreatePolicyCommand } = await import("@aws-sdk/client-organizations");
     const attempt = aws.organizations().send(

@@ -101,7 +101,7 @@ async function waitFor(
       return last !== undefined && predicate(last);
     },
     timeoutMs,
-    `${name}: ${what} (status: ${JSON.stringify(last?.status)}; controller: ${controller.tail()})`,
+    () => `${name}: ${what} (status: ${JSON.stringify(last?.status)}; controller: ${controller.tail()})`,
   );
   return last!;
 }

@@ -1,7 +1,8 @@
 /**
- * SDK-level stubs for the AWS errors moto does not produce: a middleware on a real SDK client
- * that makes chosen operations fail with the real exception classes. It sits inside the SDK's
- * retry middleware (the deserialize step), so SDK retries behave as against AWS.
+ * SDK-level stubs for what moto does not emulate: a middleware on a real SDK client that makes
+ * chosen operations fail with the real exception classes, or answers them instead of moto (a
+ * stale read; a call moto answers with a 500). It sits inside the SDK's retry middleware (the
+ * deserialize step, before the deserializer), so SDK retries behave as against AWS.
  */
 
 /**
@@ -10,9 +11,9 @@
  */
 export interface Fault {
   operation: string;
-  /** The error to raise; or `respond` gives a (stale) answer instead of asking moto. */
+  /** The error to raise; or `respond` answers instead of moto (a stale read, or what moto lacks). */
   error?: () => Error;
-  respond?: () => Record<string, unknown>;
+  respond?: (input: Record<string, unknown>) => Record<string, unknown>;
   times: number;
   afterAws?: boolean;
   when?: (input: Record<string, unknown>) => boolean;
@@ -33,7 +34,9 @@ interface Stackable {
 /** Installs `faults` on `client`; returns the list of attempts it sees. */
 export function injectFaults(client: Stackable, faults: Fault[]): Attempt[] {
   const attempts: Attempt[] = [];
-  (client.middlewareStack as { add(m: unknown, o: { step: string; name: string }): void }).add(
+  (
+    client.middlewareStack as { add(m: unknown, o: { step: string; priority: string; name: string }): void }
+  ).add(
     (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: { input: Record<string, unknown> }) => {
         const operation = (context.commandName ?? "").replace(/Command$/, "");
@@ -43,11 +46,12 @@ export function injectFaults(client: Stackable, faults: Fault[]): Attempt[] {
         attempts.push({ operation, at: Date.now(), failed: fault !== undefined, input: args.input });
         if (!fault) return next(args);
         fault.times -= 1;
-        if (fault.respond) return { output: { ...fault.respond(), $metadata: {} }, response: {} };
+        if (fault.respond) return { output: { ...fault.respond(args.input), $metadata: {} }, response: {} };
         if (fault.afterAws) await next(args);
         throw fault.error!();
       },
-    { step: "deserialize", name: `orgguardFaults${Math.random()}` },
+    // Outside the deserializer (high priority in its step): an answer given here is final.
+    { step: "deserialize", priority: "high", name: `orgguardFaults${Math.random()}` },
   );
   return attempts;
 }

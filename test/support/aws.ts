@@ -23,6 +23,12 @@ export const MANAGEMENT_CREDENTIALS: AwsCredentialIdentity = {
 };
 export const MANAGEMENT_ACCOUNT_ID = "123456789012";
 
+/**
+ * moto has no Account Management ListRegions: regional settings whose spec names no regions use
+ * these instead (--default-regions), as a controller whose role may not call ListRegions would.
+ */
+export const EMULATOR_DEFAULT_REGIONS = "us-east-1,eu-west-1";
+
 /** This worker's moto endpoint, spelled with `localhost` so S3 Control's account-id host prefix resolves. */
 export function awsEndpoint(endpoint = workerEnvironment().awsEndpoint): string {
   const url = new URL(endpoint);

@@ -4,8 +4,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
+import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
 import { waitUntil } from "../env/process.js";
-import { awsEndpoint, MANAGEMENT_CREDENTIALS } from "./aws.js";
+import { awsEndpoint, EMULATOR_DEFAULT_REGIONS, MANAGEMENT_CREDENTIALS } from "./aws.js";
 import { workerEnvironment } from "./environment.js";
 
 /**
@@ -49,6 +50,7 @@ export class ControllerProcess {
           KUBECONFIG: workerEnvironment().kubeconfigPath,
           AWS_ENDPOINT_URL: awsEndpoint(),
           AWS_REGION: "us-east-1",
+          ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
           AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
           ...env,
@@ -107,10 +109,7 @@ export class ControllerProcess {
   }
 }
 
-/** The write operations of the AWS APIs orgguard calls: a steady state makes none. */
-export const WRITE_OPERATIONS =
-  /^(iam\/(Update|Delete)AccountPasswordPolicy|s3control\/(Put|Delete)PublicAccessBlock|organizations\/(Create|Update|Delete|Attach|Detach|Enable|Tag|Untag).*)$/;
-
+/** Write calls among `calls` (keyed `service/Operation`), by the kinds' declared writes: a steady state makes none. */
 export function countWrites(calls: Map<string, number>): number {
-  return [...calls].filter(([k]) => WRITE_OPERATIONS.test(k)).reduce((n, [, v]) => n + v, 0);
+  return [...calls].filter(([k]) => WRITE_OPERATIONS.has(k.replace("/", ":"))).reduce((n, [, v]) => n + v, 0);
 }

@@ -13,11 +13,11 @@ export const GADGET = {
   kind: "Gadget",
 } as const;
 
-export interface GadgetSpec {
+export type GadgetSpec = {
   managementPolicy?: "Enforce" | "ObserveOnly";
   deletionPolicy?: "Retain" | "Delete";
   value: string;
-}
+};
 export type Gadget = ManagedObject<GadgetSpec>;
 
 export const gadgetCrd: V1CustomResourceDefinition = {

@@ -2,23 +2,20 @@
  * Shared setup of the integration tests that drive orgguard's own kinds: a client per kind, the
  * CRDs installed as a user would, and unique object names.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
-import { API_GROUP, API_VERSION } from "../../src/api/common.js";
-import { findKind } from "../../src/api/kinds.js";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { findKind } from "../../src/kinds/index.js";
+import { kindRef } from "../../src/kinds/kind.js";
+import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import { ResourceClient } from "../../src/runtime/resource-client.js";
+import { waitUntil } from "../env/process.js";
 import { kubectlOk } from "./kubectl.js";
 
 /** A client for one orgguard kind, by its kind name. */
 export function orgguardClient(kc: KubeConfig, kind: string): ResourceClient<ManagedObject> {
   const def = findKind(kind);
   if (!def) throw new Error(`orgguard serves no kind ${kind}`);
-  return new ResourceClient<ManagedObject>(kc, {
-    group: API_GROUP,
-    version: API_VERSION,
-    plural: def.plural,
-    kind,
-  });
+  return new ResourceClient<ManagedObject>(kc, kindRef(def.api));
 }
 
 /**
@@ -38,4 +35,34 @@ export async function installOrgguardCrds(kubeconfig?: string): Promise<void> {
 export function uniqueNames(): (prefix: string) => string {
   let seq = 0;
   return (prefix) => `${prefix}-${Date.now().toString(36)}-${seq++}`;
+}
+
+/**
+ * Waits until `name`'s Ready condition has `reason`, for its current generation; returns the
+ * object. A timeout shows the last status seen, and `context()` (the controller's log tail).
+ */
+export async function waitForReadyReason(
+  client: ResourceClient<ManagedObject>,
+  name: string,
+  reason: string,
+  options: { timeoutMs?: number; context?: () => string } = {},
+): Promise<ManagedObject> {
+  let last: ManagedObject | undefined;
+  await waitUntil(
+    async () => {
+      last = await client.get(name);
+      const ready = findCondition(last?.status?.conditions, "Ready");
+      return ready?.reason === reason && last?.status?.observedGeneration === last?.metadata.generation;
+    },
+    options.timeoutMs ?? 20_000,
+    () =>
+      `${name} to be ${reason} (status: ${JSON.stringify(last?.status)}${options.context ? `; ${options.context()}` : ""})`,
+  );
+  return last!;
+}
+
+/** The reasons of the Events about `name` (a cluster-scoped object's Events live in default). */
+export async function eventReasons(kc: KubeConfig, name: string): Promise<string[]> {
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
+  return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.reason ?? "");
 }

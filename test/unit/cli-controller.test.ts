@@ -44,6 +44,7 @@ describe("orgguard controller", () => {
     { option: "metricsBindAddress", value: "8080", says: /must be \[host\]:port/ },
     { option: "healthProbeBindAddress", value: ":99999", says: /at most 65535/ },
     { option: "logLevel", value: "verbose", says: /debug|Invalid option/ },
+    { option: "defaultRegions", value: "us-east-1,Frankfurt", says: /must be a region name/ },
     { option: "roleArnTemplate", value: "arn:aws:iam::1:role/x", says: /must contain \$\{accountId\}/ },
     { option: "awsMaxAttempts", value: "0", says: /at least 1/ },
     { option: "discoveryInterval", value: "1", says: /needs a unit/ },

@@ -1,13 +1,20 @@
 /**
- * AccountBaseline: a password policy and/or a public access block applied to every account a
- * selector matches (by id, by OU, or all), including accounts created later.
+ * AccountBaseline: account settings (each one of settings.ts, as a field) applied to every account
+ * a selector matches (by id, by OU, or all), including accounts created later.
  */
 import { z } from "zod";
-import { accountId, deletionPolicy, isSet, managementPolicy, statusSchema, withRules } from "./common.js";
-import type { KindDefinition } from "./kind.js";
-import { passwordPolicySettings } from "./password-policy.js";
-import { publicAccessBlockSettings } from "./public-access-block.js";
-import { ouId, ouPath } from "./service-control-policy.js";
+import {
+  accountId,
+  deletionPolicy,
+  isSet,
+  managementPolicy,
+  statusSchema,
+  withRules,
+} from "../../api/common.js";
+import type { ApiDefinition } from "../../api/kind.js";
+import { ouId, ouPath } from "../service-control-policy/api.js";
+import { settingFieldsSchema } from "../setting/kind.js";
+import { SETTINGS } from "../settings.js";
 
 export const ouSelector = withRules(
   z
@@ -58,36 +65,47 @@ export const accountSelector = withRules(
   ],
 );
 
+export type AccountSelector = z.output<typeof accountSelector>;
+
+/** One optional field per setting: the setting's fields (and regions), without accountId. */
+const settingFields = Object.fromEntries(
+  SETTINGS.map((setting) => [
+    setting.names.field,
+    settingFieldsSchema(
+      setting,
+      `${setting.fieldDescription} (the ${setting.names.kind} fields, without accountId).`,
+    ).optional(),
+  ]),
+);
+
+const fieldNames = SETTINGS.map((s) => s.names.field);
+const oneOf = (names: string[]) =>
+  names.length <= 2 ? names.join(" or ") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+
+/** The fields every baseline has, whatever settings it names (typed, for the controller). */
+export const baselineCommon = z.object({ accounts: accountSelector, managementPolicy, deletionPolicy });
+
+const baselineShape: z.ZodRawShape = {
+  accounts: accountSelector,
+  ...settingFields,
+  managementPolicy,
+  deletionPolicy,
+};
+
 export const accountBaselineSpec = withRules(
   z
-    .strictObject({
-      accounts: accountSelector,
-      passwordPolicy: z
-        .strictObject(passwordPolicySettings)
-        .optional()
-        .describe(
-          "The IAM password policy every selected account gets (the PasswordPolicy fields, without accountId).",
-        ),
-      publicAccessBlock: z
-        .strictObject(publicAccessBlockSettings)
-        .optional()
-        .describe(
-          "The S3 Block Public Access every selected account gets (the PublicAccessBlock fields, without accountId).",
-        ),
-      managementPolicy,
-      deletionPolicy,
-    })
+    .strictObject(baselineShape)
     .describe("A baseline applied to every selected account, including accounts created later."),
   [
     {
-      cel: "has(self.passwordPolicy) || has(self.publicAccessBlock)",
-      message: "a baseline needs at least one of passwordPolicy or publicAccessBlock",
-      holds: (s) => isSet(s.passwordPolicy) || isSet(s.publicAccessBlock),
+      cel: fieldNames.map((f) => `has(self.${f})`).join(" || "),
+      message: `a baseline needs at least one of ${oneOf(fieldNames)}`,
+      holds: (s) => fieldNames.some((f) => isSet(s[f])),
     },
   ],
 );
 
-export type AccountBaselineSpec = z.output<typeof accountBaselineSpec>;
+export type AccountBaselineSpec = z.output<typeof baselineCommon> & Record<string, unknown>;
 
 /** The status lists at most this many failing accounts, so it stays far below etcd's object size limit. */
 export const MAX_REPORTED_FAILURES = 20;
@@ -95,7 +113,10 @@ export const MAX_REPORTED_FAILURES = 20;
 const accountFailure = z
   .object({
     accountId: z.string().describe("The failing account."),
-    setting: z.string().optional().describe("PasswordPolicy or PublicAccessBlock."),
+    setting: z
+      .string()
+      .optional()
+      .describe(`The setting's kind: ${oneOf(SETTINGS.map((s) => s.names.kind))}.`),
     reason: z.string().describe("The child's condition reason, or Conflict."),
     message: z.string().max(1024).optional().describe("Why, in a sentence."),
   })
@@ -135,13 +156,12 @@ export const accountBaselineStatus = statusSchema(
   },
 );
 
-export const accountBaselineKind: KindDefinition = {
+export const accountBaselineApi: ApiDefinition = {
   kind: "AccountBaseline",
   plural: "accountbaselines",
   singular: "accountbaseline",
   shortNames: ["baseline"],
-  description:
-    "AccountBaseline applies a password policy and/or an S3 public access block to every account a selector matches, including accounts created later.",
+  description: `AccountBaseline applies account settings (${oneOf(SETTINGS.map((s) => s.names.kind))}) to every account a selector matches, including accounts created later.`,
   spec: accountBaselineSpec,
   status: accountBaselineStatus,
   printerColumns: [
@@ -149,4 +169,12 @@ export const accountBaselineKind: KindDefinition = {
     { name: "Ready-Accounts", type: "integer", jsonPath: ".status.readyAccounts" },
     { name: "Failing", type: "integer", jsonPath: ".status.failingAccounts" },
   ],
+  // Each setting's warnings, at the setting's field.
+  lint: (spec) =>
+    SETTINGS.flatMap((setting) => {
+      const fields = z.object(setting.fields).safeParse(spec[setting.names.field]);
+      return fields.success && setting.lint && spec[setting.names.field] !== undefined
+        ? setting.lint(fields.data, `spec.${setting.names.field}`)
+        : [];
+    }),
 };

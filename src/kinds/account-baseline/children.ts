@@ -1,54 +1,63 @@
 /**
- * The child objects an AccountBaseline owns: one PasswordPolicy and/or PublicAccessBlock per
- * selected account, named after the baseline and the account, labelled with the baseline's name
- * and owned by it. Pure: builds and compares manifests.
+ * The child objects an AccountBaseline owns: one object of each setting it names per selected
+ * account, named after the baseline and the account, labelled with the baseline's name and owned
+ * by it. Pure: builds and compares manifests, for any setting of settings.ts.
  */
-import { type AccountBaselineSpec, accountBaselineSpec } from "../../api/account-baseline.js";
 import { API_GROUP_VERSION } from "../../api/common.js";
-import type { KubeObject } from "../../runtime/kube-object.js";
 import type { ManagedObject } from "../../runtime/managed.js";
+import type { AccountSetting } from "../setting/setting.js";
+import { SETTINGS } from "../settings.js";
+import { type AccountBaselineSpec, accountBaselineSpec, baselineCommon } from "./api.js";
 
 export const BASELINE_LABEL = "orgguard.io/baseline";
 
-export type SettingKind = "PasswordPolicy" | "PublicAccessBlock";
-export const SETTING_KINDS: readonly SettingKind[] = ["PasswordPolicy", "PublicAccessBlock"];
+/** A baseline as the apiserver stores it (its spec is parsed where it is read). */
+export type BaselineObject = ManagedObject;
 
-export type BaselineObject = KubeObject<AccountBaselineSpec, Record<string, unknown>>;
+/** One setting a baseline names, with the fields every account gets. */
+export interface SettingTemplate {
+  setting: AccountSetting;
+  fields: Record<string, unknown>;
+}
 
 /** A baseline's spec parsed once (schema defaults applied): what every child is built from. */
 export interface BaselineSettings {
   accounts: AccountBaselineSpec["accounts"];
-  templates: Partial<Record<SettingKind, Record<string, unknown>>>;
+  /** The settings the baseline names, in the order of settings.ts. */
+  templates: SettingTemplate[];
   managementPolicy: AccountBaselineSpec["managementPolicy"];
   deletionPolicy: AccountBaselineSpec["deletionPolicy"];
 }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
 /** The settings a baseline asks for, with the schema's defaults applied. */
 export function settingsOf(baseline: BaselineObject): BaselineSettings {
-  const spec = accountBaselineSpec.parse(baseline.spec);
+  const spec: Record<string, unknown> = accountBaselineSpec.parse(baseline.spec);
+  const common = baselineCommon.parse(spec);
   return {
-    accounts: spec.accounts,
-    templates: {
-      ...(spec.passwordPolicy ? { PasswordPolicy: spec.passwordPolicy } : {}),
-      ...(spec.publicAccessBlock ? { PublicAccessBlock: spec.publicAccessBlock } : {}),
-    },
-    managementPolicy: spec.managementPolicy,
-    deletionPolicy: spec.deletionPolicy,
+    accounts: common.accounts,
+    templates: SETTINGS.flatMap((setting) => {
+      const fields = spec[setting.names.field];
+      return isRecord(fields) ? [{ setting, fields }] : [];
+    }),
+    managementPolicy: common.managementPolicy,
+    deletionPolicy: common.deletionPolicy,
   };
 }
 
 export const childName = (baseline: string, accountId: string): string => `${baseline}-${accountId}`;
 
-/** The child manifest for one account and setting. */
+/** The child manifest of one account for one of the baseline's settings. */
 export function childManifest(
   baseline: BaselineObject,
   settings: BaselineSettings,
-  kind: SettingKind,
+  template: SettingTemplate,
   accountId: string,
 ): ManagedObject {
   return {
     apiVersion: API_GROUP_VERSION,
-    kind,
+    kind: template.setting.names.kind,
     metadata: {
       name: childName(baseline.metadata.name, accountId),
       labels: { [BASELINE_LABEL]: baseline.metadata.name },
@@ -64,18 +73,26 @@ export function childManifest(
       ],
     },
     spec: {
-      ...settings.templates[kind],
+      ...template.fields,
       accountId,
       managementPolicy: settings.managementPolicy,
       deletionPolicy: settings.deletionPolicy,
-    } as ManagedObject["spec"],
+    },
   };
+}
+
+/** Every child a baseline stands for now: its settings for each of `accountIds`. */
+export function childManifests(baseline: BaselineObject, accountIds: readonly string[]): ManagedObject[] {
+  const settings = settingsOf(baseline);
+  return settings.templates.flatMap((template) =>
+    accountIds.map((accountId) => childManifest(baseline, settings, template, accountId)),
+  );
 }
 
 /** Whether a child's spec already says everything the desired spec says. */
 export function childUpToDate(child: ManagedObject, desired: ManagedObject): boolean {
-  const have = child.spec as Record<string, unknown>;
-  const want = desired.spec as Record<string, unknown>;
+  const have: Record<string, unknown> = child.spec;
+  const want: Record<string, unknown> = desired.spec;
   const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
   return [...keys].every((k) => JSON.stringify(have[k]) === JSON.stringify(want[k]));
 }

@@ -1,71 +1,84 @@
 /**
- * AccountBaseline: a composite kind. Its controller owns child PasswordPolicy and
- * PublicAccessBlock objects, one per selected account; it makes no AWS writes itself (it only
- * reads the organization's tree).
+ * AccountBaseline: a composite kind. Its controller owns one child object per setting it names
+ * and per selected account (the settings' own kinds, from settings.ts); it makes no AWS writes
+ * itself (it only reads the organization's tree).
  */
-import type { KubeConfig } from "@kubernetes/client-node";
-import { API_GROUP, API_VERSION } from "../../api/common.js";
-import { type AwsClients, accountClaim } from "../../aws/clients.js";
-import { Controller, type ControllerOptions } from "../../runtime/controller.js";
-import type { EventRecorder } from "../../runtime/events.js";
-import type { Logger } from "../../runtime/logger.js";
+import { accountClaim } from "../../aws/clients.js";
+import { Controller } from "../../runtime/controller.js";
 import type { ManagedObject } from "../../runtime/managed.js";
-import type { Metrics } from "../../runtime/metrics.js";
 import { ResourceClient } from "../../runtime/resource-client.js";
-import type { BaselineObject, SettingKind } from "./children.js";
+import { type CompositeContext, iamActionOf, type Kind, type KindContext, kindRef, reads } from "../kind.js";
+import { settingRef } from "../setting/kind.js";
+import { SETTINGS } from "../settings.js";
+import { accountBaselineApi } from "./api.js";
+import { type BaselineObject, childManifests, settingsOf } from "./children.js";
 import { OrganizationDiscovery } from "./discovery.js";
-import { AccountBaselineReconciler, type BaselineOptions } from "./reconciler.js";
+import { AccountBaselineReconciler, type ChildClients } from "./reconciler.js";
+import { selectAccounts } from "./selection.js";
 
-export const ACCOUNT_BASELINE_REF = {
-  group: API_GROUP,
-  version: API_VERSION,
-  plural: "accountbaselines",
-  kind: "AccountBaseline",
+/** One organization view per process (the controller's, or a plan's), shared by every baseline. */
+const discoveries = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
+const discoveryFor = (context: KindContext): OrganizationDiscovery => {
+  let discovery = discoveries.get(context.aws);
+  if (!discovery) {
+    discovery = new OrganizationDiscovery(() => context.aws.organizations());
+    discoveries.set(context.aws, discovery);
+  }
+  return discovery;
 };
 
-export interface BaselineDeps {
-  events: EventRecorder;
-  metrics: Metrics;
-  logger: Logger;
-}
+/** The claim of a setting object: the account it keeps the setting of. */
+const claimOf = (context: KindContext) => (object: ManagedObject) => {
+  const accountId = object.spec.accountId;
+  return accountClaim(typeof accountId === "string" ? accountId : undefined, context.aws.knownOwnAccountId());
+};
 
-/** The AccountBaseline controller. */
-export function accountBaselineController(
-  kc: KubeConfig,
-  aws: AwsClients,
-  deps: BaselineDeps,
-  options: ControllerOptions & BaselineOptions,
-): Controller<BaselineObject> {
-  const settings: Record<SettingKind, ResourceClient<ManagedObject>> = {
-    PasswordPolicy: new ResourceClient(kc, {
-      group: API_GROUP,
-      version: API_VERSION,
-      plural: "passwordpolicies",
-      kind: "PasswordPolicy",
-    }),
-    PublicAccessBlock: new ResourceClient(kc, {
-      group: API_GROUP,
-      version: API_VERSION,
-      plural: "publicaccessblocks",
-      kind: "PublicAccessBlock",
-    }),
-  };
-  const discovery = new OrganizationDiscovery(() => aws.organizations());
+function baselineController(context: CompositeContext): Controller<BaselineObject> {
+  const children: ChildClients = new Map(
+    SETTINGS.map((setting) => [
+      setting.names.kind,
+      new ResourceClient<ManagedObject>(context.kc, settingRef(setting)),
+    ]),
+  );
   return new Controller<BaselineObject>(
-    kc,
-    ACCOUNT_BASELINE_REF,
+    context.kc,
+    kindRef(accountBaselineApi),
     (client) =>
       new AccountBaselineReconciler(
         client,
-        settings,
-        (object) => accountClaim((object.spec as { accountId?: string }).accountId, aws.knownOwnAccountId()),
-        discovery,
-        deps.events,
-        deps.logger,
-        options,
+        children,
+        claimOf(context),
+        discoveryFor(context),
+        context.events,
+        context.logger,
+        { discoveryIntervalMs: context.discoveryIntervalMs, progressIntervalMs: 5000 },
       ),
-    deps.metrics,
-    deps.logger,
-    options,
+    context.metrics,
+    context.logger,
+    context.controller,
   );
 }
+
+/** Discovery reads only: the tree, container by container. */
+const DISCOVERY = reads(
+  "organizations",
+  "DescribeOrganization",
+  "ListRoots",
+  "ListOrganizationalUnitsForParent",
+  "ListAccountsForParent",
+);
+
+export const accountBaselineKind: Kind = {
+  api: accountBaselineApi,
+  operations: DISCOVERY,
+  iam: { management: [{ sid: "ReadTheOrganization", actions: DISCOVERY.map(iamActionOf) }], member: [] },
+  runtime: {
+    type: "composite",
+    childKinds: SETTINGS.map((s) => s.names.kind),
+    controller: baselineController,
+    expand: async (baseline, context) => {
+      const view = await discoveryFor(context).view(60_000);
+      return childManifests(baseline, selectAccounts(view, settingsOf(baseline).accounts).accountIds);
+    },
+  },
+};

@@ -1,37 +1,45 @@
 /**
- * The AccountBaseline controller's reconcile: discover the organization, select accounts, and
- * make the child PasswordPolicy / PublicAccessBlock objects match (create, update, delete); the
- * children's own controllers do the AWS work. Conflicts follow the one rule of runtime/claims.ts:
- * a standalone object for an account and setting keeps it (the more specific statement); between
- * baselines, the one whose child claimed the account first keeps it; so none flaps. Paused, a
- * baseline pauses its children too.
+ * The AccountBaseline controller's reconcile, as small steps on the shared lifecycle (pause,
+ * deletion, finalizer, failures and the status write live in runtime/lifecycle.ts):
+ *
+ *   select (discover the organization, pick accounts) -> plan children (per setting and account:
+ *   create, update, unpause, report, or conflict; children no longer wanted go) -> apply ->
+ *   summarize (status counts, conditions, events).
+ *
+ * The children's own controllers do the AWS work. Conflicts follow the one rule of
+ * runtime/claims.ts: a standalone object for an account and setting keeps it (the more specific
+ * statement); between baselines, the one whose child claimed the account first keeps it; so none
+ * flaps. Paused, a baseline pauses its children too.
  */
-import { accountBaselineSpec, MAX_REPORTED_FAILURES } from "../../api/account-baseline.js";
+
+import { specProblems } from "../../api/problems.js";
 import { type Claimant, claimantOf, winningRival } from "../../runtime/claims.js";
-import {
-  type Condition,
-  type ConditionUpdate,
-  findCondition,
-  setCondition,
-} from "../../runtime/conditions.js";
+import { type Condition, type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
 import type { Reconciler } from "../../runtime/controller.js";
-import { errorMessage, RetryableError, TerminalError } from "../../runtime/errors.js";
+import { TerminalError } from "../../runtime/errors.js";
 import type { EventRecorder } from "../../runtime/events.js";
-import { addFinalizer, hasFinalizer, removeFinalizer } from "../../runtime/finalizer.js";
+import {
+  guardConflict,
+  Lifecycle,
+  type LifecycleEvent,
+  type ObjectWriter,
+  type Outcome,
+  type ReconcileSteps,
+} from "../../runtime/lifecycle.js";
 import type { Logger } from "../../runtime/logger.js";
 import { type Action, type ManagedObject, PAUSED_ANNOTATION } from "../../runtime/managed.js";
-import { ConflictError, guardConflict } from "../../runtime/managed-reconciler.js";
 import type { JsonPatchOp, ResourceClient } from "../../runtime/resource-client.js";
+import { accountBaselineSpec, MAX_REPORTED_FAILURES } from "./api.js";
 import {
   BASELINE_LABEL,
   type BaselineObject,
+  type BaselineSettings,
   childManifest,
   childUpToDate,
-  SETTING_KINDS,
-  type SettingKind,
   settingsOf,
 } from "./children.js";
 import type { OrganizationDiscovery } from "./discovery.js";
+import type { OrganizationView, Selection } from "./selection.js";
 import { selectAccounts } from "./selection.js";
 
 export interface BaselineOptions {
@@ -40,6 +48,10 @@ export interface BaselineOptions {
   progressIntervalMs: number;
 }
 
+/** The kinds a baseline's children may be, with a client each (by kind name). */
+export type ChildClients = ReadonlyMap<string, ResourceClient<ManagedObject>>;
+
+/** An account whose baseline is not Ready, as status.failures lists it. */
 interface Failure {
   accountId: string;
   setting?: string;
@@ -47,302 +59,353 @@ interface Failure {
   message?: string;
 }
 
-export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
+/** What to do about one setting of one selected account. */
+type ChildAction =
+  | { type: "create"; desired: ManagedObject }
+  | { type: "update"; child: ManagedObject; desired: ManagedObject }
+  | { type: "unpause"; child: ManagedObject }
+  | { type: "report"; child: ManagedObject }
+  | { type: "conflict"; failure: Failure };
+
+interface ChildStep {
+  accountId: string;
+  kind: string;
+  action: ChildAction;
+}
+
+/** Everything a reconcile will do to the children. */
+interface ChildPlan {
+  steps: ChildStep[];
+  /** This baseline's children no longer wanted (the account left the selection, or a rival keeps it). */
+  stale: ManagedObject[];
+}
+
+/** What discovery and selection found. */
+interface Selected {
+  view: OrganizationView;
+  selection: Selection;
+  settings: BaselineSettings;
+}
+
+export class AccountBaselineReconciler implements Reconciler<BaselineObject>, ReconcileSteps<BaselineObject> {
+  private readonly lifecycle: Lifecycle<BaselineObject>;
+
   constructor(
-    private readonly baselines: ResourceClient<BaselineObject>,
-    private readonly settings: Record<SettingKind, ResourceClient<ManagedObject>>,
+    baselines: ObjectWriter<BaselineObject>,
+    private readonly children: ChildClients,
     /** What an object of a setting kind claims (the account it keeps the setting of). */
     private readonly claimOf: (object: ManagedObject) => string,
     private readonly discovery: OrganizationDiscovery,
-    private readonly events: EventRecorder,
-    private readonly logger: Logger,
+    events: EventRecorder,
+    logger: Logger,
     private readonly options: BaselineOptions,
-  ) {}
-
-  async reconcile(object: BaselineObject | undefined): Promise<Action> {
-    if (!object) return { awaitChange: true };
-    const log = this.logger.child({ kind: "AccountBaseline", name: object.metadata.name });
-    if (object.metadata.deletionTimestamp) return this.finalize(object, log);
-    if (object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") return this.pause(object, log);
-    let baseline = object;
-    if (!hasFinalizer(baseline)) baseline = await this.guard(() => addFinalizer(this.baselines, baseline));
-    try {
-      return await this.sync(baseline, log);
-    } catch (err) {
-      if (err instanceof ConflictError) throw err;
-      const terminal = err instanceof TerminalError;
-      const reason = terminal || err instanceof RetryableError ? err.reason : "ReconcileError";
-      const message = errorMessage(err);
-      log.warn("reconcile failed", { error: message, reason });
-      const conditions = this.conditions(baseline, [
-        { type: "Synced", status: "False", reason, message },
-        ...(terminal ? [{ type: "Stalled", status: "True" as const, reason, message }] : []),
-      ]);
-      await this.writeStatus(baseline, {
-        ...baseline.status,
-        conditions,
-        observedGeneration: baseline.metadata.generation,
-      });
-      if (terminal) return { awaitChange: true, stalled: true };
-      throw err;
-    }
+  ) {
+    this.lifecycle = new Lifecycle("AccountBaseline", baselines, events, logger, {
+      pollInterval: () => options.discoveryIntervalMs,
+    });
   }
 
-  private async sync(baseline: BaselineObject, log: Logger): Promise<Action> {
-    const parsed = accountBaselineSpec.safeParse(baseline.spec);
-    if (!parsed.success)
-      throw new TerminalError(
-        "InvalidSpec",
-        `invalid spec: ${parsed.error.issues.map((i) => i.message).join("; ")}`,
-      );
+  reconcile(object: BaselineObject | undefined): Promise<Action> {
+    return this.lifecycle.reconcile(object, this);
+  }
+
+  async sync(baseline: BaselineObject, log: Logger): Promise<Outcome> {
+    const selected = await this.select(baseline);
+    const plan = await this.planChildren(baseline, selected);
+    const applied = await this.apply(plan, log);
+    return this.summarize(baseline, selected, plan, applied);
+  }
+
+  /** Reads the organization (at once after a spec change, else at most once per interval) and picks accounts. */
+  private async select(baseline: BaselineObject): Promise<Selected> {
+    const problems = specProblems(accountBaselineSpec, baseline.spec);
+    if (problems.length > 0) throw new TerminalError("InvalidSpec", `invalid spec: ${problems.join("; ")}`);
     const specChanged = baseline.status?.observedGeneration !== baseline.metadata.generation;
     const view = await this.discovery.view(specChanged ? 0 : this.options.discoveryIntervalMs);
-    const wanted = settingsOf(baseline);
-    const selection = selectAccounts(view, wanted.accounts);
+    const settings = settingsOf(baseline);
+    return { view, selection: selectAccounts(view, settings.accounts), settings };
+  }
+
+  /** For every setting the baseline names and every selected account: what to do about its child. */
+  private async planChildren(
+    baseline: BaselineObject,
+    { selection, settings }: Selected,
+  ): Promise<ChildPlan> {
+    const plan: ChildPlan = { steps: [], stale: [] };
+    for (const [kind, client] of this.children) {
+      const all = (await client.list()).items;
+      const mine = new Map(all.filter((o) => isChildOf(o, baseline)).map((o) => [o.metadata.name, o]));
+      const rivalsByClaim = othersByClaim(all, baseline, this.claimOf);
+      const template = settings.templates.find((t) => t.setting.names.kind === kind);
+      const keep = new Set<string>();
+      for (const accountId of template ? selection.accountIds : []) {
+        const desired = childManifest(baseline, settings, template!, accountId);
+        const child = mine.get(desired.metadata.name);
+        const rival = keeperInsteadOf(desired, child, rivalsByClaim.get(this.claimOf(desired)) ?? []);
+        if (!rival) keep.add(desired.metadata.name);
+        plan.steps.push({ accountId, kind, action: childAction(kind, accountId, desired, child, rival) });
+      }
+      plan.stale.push(...[...mine.values()].filter((c) => !keep.has(c.metadata.name)));
+    }
+    return plan;
+  }
+
+  /** Creates, updates, unpauses and deletes children; returns the accounts added and dropped. */
+  private async apply(plan: ChildPlan, log: Logger): Promise<{ added: Set<string>; dropped: Set<string> }> {
+    const added = new Set<string>();
+    for (const { accountId, kind, action } of plan.steps) {
+      const client = this.clientOf(kind);
+      if (action.type === "create") {
+        await client.create(action.desired);
+        added.add(accountId);
+        log.info("created child", { child: `${kind}/${action.desired.metadata.name}`, accountId });
+      } else if (action.type === "update") {
+        await guardConflict(() => client.replace({ ...action.child, spec: action.desired.spec }));
+      } else if (action.type === "unpause") {
+        // The baseline was paused with its children and is not any more.
+        await guardConflict(() =>
+          client.jsonPatch(action.child.metadata.name, pausePatch(action.child, false)),
+        );
+      }
+    }
+    const dropped = new Set<string>();
+    for (const child of plan.stale) {
+      await this.clientOf(child.kind).delete(child.metadata.name);
+      const accountId = accountOf(child);
+      if (accountId) dropped.add(accountId);
+      log.info("deleted child: the account left the selection, or another object keeps it", {
+        child: `${child.kind}/${child.metadata.name}`,
+        accountId,
+      });
+    }
+    return { added, dropped };
+  }
+
+  /** The status, conditions and events of this reconcile, from the children as they stand. */
+  private summarize(
+    baseline: BaselineObject,
+    { view, selection }: Selected,
+    plan: ChildPlan,
+    applied: { added: Set<string>; dropped: Set<string> },
+  ): Outcome {
+    const ready = new Map<string, boolean>(selection.accountIds.map((a) => [a, true]));
+    const drifted = new Set<string>();
+    const conflicts: Failure[] = [];
     const failures: Failure[] = selection.unresolved.map((u) => ({
       accountId: u,
       reason: "NotFound",
       message: `${u} is not in the organization`,
     }));
-    const conflicts: Failure[] = [];
-    const added = new Set<string>();
-    const dropped = new Set<string>();
-    const ready = new Map<string, boolean>(selection.accountIds.map((a) => [a, true]));
-    const drifted = new Set<string>();
-    for (const kind of SETTING_KINDS) {
-      const client = this.settings[kind];
-      const all = (await client.list()).items;
-      const mine = new Map(
-        all
-          .filter((o) => o.metadata.labels?.[BASELINE_LABEL] === baseline.metadata.name)
-          .map((o) => [o.metadata.name, o]),
-      );
-      const keep = new Set<string>();
-      const claimants = othersByClaim(all, baseline.metadata.name, this.claimOf);
-      for (const accountId of wanted.templates[kind] ? selection.accountIds : []) {
-        const desired = childManifest(baseline, wanted, kind, accountId);
-        const child = mine.get(desired.metadata.name);
-        const rival = keeperInsteadOf(desired, child, claimants.get(this.claimOf(desired)) ?? []);
-        if (rival) {
-          conflicts.push({
-            accountId,
-            setting: kind,
-            reason: "Conflict",
-            message: `${kind} of ${accountId} is managed by ${describeClaimant(rival)}`,
-          });
-          ready.set(accountId, false);
-          continue;
-        }
-        keep.add(desired.metadata.name);
-        if (!child) {
-          await client.create(desired);
-          added.add(accountId);
-          log.info("created child", { child: `${kind}/${desired.metadata.name}`, accountId });
-          ready.set(accountId, false);
-          continue;
-        }
-        if (child.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
-          // The baseline was paused with its children and is not any more.
-          await this.guard(() => client.jsonPatch(child.metadata.name, pausePatch(child, false)));
-          ready.set(accountId, false);
-          continue;
-        }
-        if (!childUpToDate(child, desired)) {
-          await this.guard(() => client.replace({ ...child, spec: desired.spec }));
-          ready.set(accountId, false);
-          continue;
-        }
-        const childReady = findCondition(child.status?.conditions, "Ready");
-        const generationSeen = child.status?.observedGeneration === child.metadata.generation;
-        // A child whose last read failed but which is still Ready keeps counting as ready (it is
-        // listed under failures); a stalled child does not.
-        const stalled = findCondition(child.status?.conditions, "Stalled")?.status === "True";
-        if (childReady?.status !== "True" || !generationSeen || stalled) ready.set(accountId, false);
-        if (childReady?.reason === "Drifted") drifted.add(accountId);
-        const synced = findCondition(child.status?.conditions, "Synced");
-        if (synced?.status === "False")
-          failures.push({ accountId, setting: kind, reason: synced.reason, message: synced.message });
+    for (const { accountId, kind, action } of plan.steps) {
+      if (action.type === "conflict") conflicts.push(action.failure);
+      if (action.type !== "report") {
+        ready.set(accountId, false);
+        continue;
       }
-      for (const [name, child] of mine) {
-        if (keep.has(name)) continue;
-        await client.delete(name);
-        const droppedAccount = (child.spec as { accountId?: string }).accountId;
-        if (droppedAccount) dropped.add(droppedAccount);
-        log.info("deleted child: the account left the selection, or another object keeps it", {
-          child: `${kind}/${name}`,
-          accountId: (child.spec as { accountId?: string }).accountId,
-        });
-      }
+      const verdict = childVerdict(action.child);
+      if (!verdict.ready) ready.set(accountId, false);
+      if (verdict.drifted) drifted.add(accountId);
+      if (verdict.failure) failures.push({ accountId, setting: kind, ...verdict.failure });
     }
     const readyCount = [...ready.values()].filter(Boolean).length;
-    const failing = new Set([...failures, ...conflicts].map((f) => f.accountId));
     const allReady =
       readyCount === selection.accountIds.length &&
       conflicts.length === 0 &&
       selection.unresolved.length === 0;
-    const updates: ConditionUpdate[] = [
-      allReady
-        ? { type: "Ready", status: "True", reason: "Available", message: `${readyCount} account(s) ready` }
-        : {
-            type: "Ready",
-            status: "False",
-            reason:
-              conflicts.length > 0 ? "Conflict" : failures.length > 0 ? "ChildrenFailing" : "Progressing",
-            message: `${readyCount} of ${selection.accountIds.length} account(s) ready`,
-          },
-      { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
-      conflicts.length > 0
-        ? {
-            type: "Conflict",
-            status: "True",
-            reason: "ManagedElsewhere",
-            message: conflicts
-              .slice(0, 10)
-              .map((c) => c.message)
-              .join("; "),
-          }
-        : { type: "Conflict", status: "False", reason: "NoConflict", message: "" },
-    ];
-    await this.recordTransitions(baseline, { added, dropped, allReady, readyCount });
-    const previousConflict =
-      findCondition(baseline.status?.conditions as Condition[] | undefined, "Conflict")?.status === "True";
-    if (conflicts.length > 0 && !previousConflict) {
-      await this.events.record(
-        baseline,
-        "Warning",
-        "Conflict",
-        conflicts
-          .slice(0, 5)
-          .map((c) => c.message)
-          .join("; "),
-      );
-    }
-    await this.writeStatus(baseline, {
-      ...baseline.status,
-      observedGeneration: baseline.metadata.generation,
-      lastSyncTime: new Date().toISOString(),
-      conditions: this.conditions(baseline, updates, true),
-      atProvider: { organizationId: view.organizationId },
-      matchedAccounts: selection.accountIds.length,
-      readyAccounts: readyCount,
-      driftedAccounts: drifted.size,
-      failingAccounts: failing.size,
-      failures: [...conflicts, ...failures].slice(0, MAX_REPORTED_FAILURES),
-    });
-    return { requeueAfterMs: allReady ? this.options.discoveryIntervalMs : this.options.progressIntervalMs };
-  }
-
-  /** Events for what changed: accounts added or dropped, and becoming Ready (never on a quiet pass). */
-  private async recordTransitions(
-    baseline: BaselineObject,
-    change: { added: Set<string>; dropped: Set<string>; allReady: boolean; readyCount: number },
-  ): Promise<void> {
-    const list = (ids: Set<string>) => {
-      const sorted = [...ids].sort();
-      return sorted.length <= 5
-        ? sorted.join(", ")
-        : `${sorted.slice(0, 5).join(", ")} and ${sorted.length - 5} more`;
+    return {
+      fields: {
+        atProvider: { organizationId: view.organizationId },
+        matchedAccounts: selection.accountIds.length,
+        readyAccounts: readyCount,
+        driftedAccounts: drifted.size,
+        failingAccounts: new Set([...failures, ...conflicts].map((f) => f.accountId)).size,
+        failures: [...conflicts, ...failures].slice(0, MAX_REPORTED_FAILURES),
+      },
+      conditions: baselineConditions({
+        allReady,
+        readyCount,
+        matched: selection.accountIds.length,
+        conflicts,
+        failures,
+      }),
+      events: transitionEvents(baseline, { ...applied, allReady, readyCount, conflicts }),
+      action: {
+        requeueAfterMs: allReady ? this.options.discoveryIntervalMs : this.options.progressIntervalMs,
+      },
     };
-    if (change.added.size > 0) {
-      await this.events.record(
-        baseline,
-        "Normal",
-        "AccountsAdded",
-        `now applies to ${change.added.size} more account(s): ${list(change.added)}`,
-      );
-    }
-    if (change.dropped.size > 0) {
-      await this.events.record(
-        baseline,
-        "Normal",
-        "AccountsDropped",
-        `no longer applies to ${change.dropped.size} account(s): ${list(change.dropped)}`,
-      );
-    }
-    const wasReady =
-      findCondition(baseline.status?.conditions as Condition[] | undefined, "Ready")?.status === "True";
-    if (change.allReady && !wasReady) {
-      await this.events.record(baseline, "Normal", "Ready", `all ${change.readyCount} account(s) ready`);
-    }
   }
 
   /**
    * Paused: the baseline stops following the organization, and each child is paused too (so no
-   * setting is changed or repaired while the baseline is); Ready no longer vouches for AWS.
-   * Unpausing resumes both (sync removes the children's annotation).
+   * setting is changed or repaired while the baseline is). Unpausing resumes both (sync removes
+   * the children's annotation).
    */
-  private async pause(baseline: BaselineObject, log: Logger): Promise<Action> {
-    for (const kind of SETTING_KINDS) {
-      const children = (await this.settings[kind].list(`${BASELINE_LABEL}=${baseline.metadata.name}`)).items;
-      for (const child of children) {
+  async pause(baseline: BaselineObject, log: Logger): Promise<void> {
+    for (const [kind, client] of this.children) {
+      for (const child of await this.childrenOf(baseline, client)) {
         if (child.metadata.annotations?.[PAUSED_ANNOTATION] === "true") continue;
-        await this.guard(() => this.settings[kind].jsonPatch(child.metadata.name, pausePatch(child, true)));
+        await guardConflict(() => client.jsonPatch(child.metadata.name, pausePatch(child, true)));
         log.info("paused child", { child: `${kind}/${child.metadata.name}` });
       }
     }
-    if (
-      findCondition(baseline.status?.conditions as Condition[] | undefined, "Synced")?.reason !==
-      "ReconcilePaused"
-    ) {
-      const message = `paused by the ${PAUSED_ANNOTATION} annotation, with its children: AWS is not compared with the spec`;
-      await this.writeStatus(baseline, {
-        ...baseline.status,
-        observedGeneration: baseline.metadata.generation,
-        conditions: this.conditions(
-          baseline,
-          [
-            { type: "Ready", status: "Unknown", reason: "ReconcilePaused", message },
-            { type: "Synced", status: "False", reason: "ReconcilePaused", message },
-          ],
-          true,
-        ),
-      });
-    }
-    return { awaitChange: true };
   }
 
-  /** Deleting: delete every child (each follows its own deletionPolicy), then drop the finalizer. */
-  private async finalize(baseline: BaselineObject, log: Logger): Promise<Action> {
-    if (!hasFinalizer(baseline)) return { awaitChange: true };
+  /** Deleting: delete every child (each follows its own deletionPolicy); done once none is left. */
+  async finalize(baseline: BaselineObject, log: Logger): Promise<"done" | Action> {
     let remaining = 0;
-    for (const kind of SETTING_KINDS) {
-      const children = (await this.settings[kind].list(`${BASELINE_LABEL}=${baseline.metadata.name}`)).items;
+    for (const client of this.children.values()) {
+      const children = await this.childrenOf(baseline, client);
       remaining += children.length;
       for (const child of children)
-        if (!child.metadata.deletionTimestamp) await this.settings[kind].delete(child.metadata.name);
+        if (!child.metadata.deletionTimestamp) await client.delete(child.metadata.name);
     }
-    if (remaining > 0) {
-      log.info("waiting for children to be deleted", { remaining });
-      return { requeueAfterMs: this.options.progressIntervalMs };
-    }
-    await this.guard(() => removeFinalizer(this.baselines, baseline));
-    return { awaitChange: true };
+    if (remaining === 0) return "done";
+    log.info("waiting for children to be deleted", { remaining });
+    return { requeueAfterMs: this.options.progressIntervalMs };
   }
 
-  private conditions(
+  private async childrenOf(
     baseline: BaselineObject,
-    updates: ConditionUpdate[],
-    clearStalled = false,
-  ): Condition[] {
-    let conditions = (baseline.status?.conditions as Condition[] | undefined) ?? [];
-    if (clearStalled) conditions = conditions.filter((c) => c.type !== "Stalled");
-    for (const u of updates)
-      conditions = setCondition(
-        conditions,
-        { ...u, observedGeneration: baseline.metadata.generation },
-        new Date(),
-      );
-    return conditions;
+    client: ResourceClient<ManagedObject>,
+  ): Promise<ManagedObject[]> {
+    return (await client.list(`${BASELINE_LABEL}=${baseline.metadata.name}`)).items;
   }
 
-  private async writeStatus(baseline: BaselineObject, status: Record<string, unknown>): Promise<void> {
-    await this.guard(() => this.baselines.replaceStatus({ ...baseline, status }));
-  }
-
-  private guard<R>(write: () => Promise<R>): Promise<R> {
-    return guardConflict(write);
+  private clientOf(kind: string): ResourceClient<ManagedObject> {
+    const client = this.children.get(kind);
+    if (!client) throw new Error(`AccountBaseline has no client for ${kind}`);
+    return client;
   }
 }
+
+/** What to do about one account's child, given the rival that keeps its claim (if any). */
+function childAction(
+  kind: string,
+  accountId: string,
+  desired: ManagedObject,
+  child: ManagedObject | undefined,
+  rival: ManagedObject | undefined,
+): ChildAction {
+  if (rival) {
+    const message = `${kind} of ${accountId} is managed by ${describeClaimant(rival)}`;
+    return { type: "conflict", failure: { accountId, setting: kind, reason: "Conflict", message } };
+  }
+  if (!child) return { type: "create", desired };
+  if (child.metadata.annotations?.[PAUSED_ANNOTATION] === "true") return { type: "unpause", child };
+  if (!childUpToDate(child, desired)) return { type: "update", child, desired };
+  return { type: "report", child };
+}
+
+/**
+ * What an up-to-date child says about its account. A child whose last read failed but which is
+ * still Ready keeps counting as ready (it is listed under failures); a stalled child does not.
+ */
+function childVerdict(child: ManagedObject): {
+  ready: boolean;
+  drifted: boolean;
+  failure?: { reason: string; message: string };
+} {
+  const conditions = child.status?.conditions;
+  const ready = findCondition(conditions, "Ready");
+  const generationSeen = child.status?.observedGeneration === child.metadata.generation;
+  const stalled = findCondition(conditions, "Stalled")?.status === "True";
+  const synced = findCondition(conditions, "Synced");
+  return {
+    ready: ready?.status === "True" && generationSeen && !stalled,
+    drifted: ready?.reason === "Drifted",
+    ...(synced?.status === "False" ? { failure: { reason: synced.reason, message: synced.message } } : {}),
+  };
+}
+
+function baselineConditions(tally: {
+  allReady: boolean;
+  readyCount: number;
+  matched: number;
+  conflicts: Failure[];
+  failures: Failure[];
+}): ConditionUpdate[] {
+  const { allReady, readyCount, matched, conflicts, failures } = tally;
+  return [
+    allReady
+      ? { type: "Ready", status: "True", reason: "Available", message: `${readyCount} account(s) ready` }
+      : {
+          type: "Ready",
+          status: "False",
+          reason: conflicts.length > 0 ? "Conflict" : failures.length > 0 ? "ChildrenFailing" : "Progressing",
+          message: `${readyCount} of ${matched} account(s) ready`,
+        },
+    { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
+    conflicts.length > 0
+      ? {
+          type: "Conflict",
+          status: "True",
+          reason: "ManagedElsewhere",
+          message: conflicts
+            .slice(0, 10)
+            .map((c) => c.message)
+            .join("; "),
+        }
+      : { type: "Conflict", status: "False", reason: "NoConflict", message: "" },
+  ];
+}
+
+/** Events for what changed: accounts added or dropped, becoming Ready, a new conflict (never on a quiet pass). */
+function transitionEvents(
+  baseline: BaselineObject,
+  change: {
+    added: Set<string>;
+    dropped: Set<string>;
+    allReady: boolean;
+    readyCount: number;
+    conflicts: Failure[];
+  },
+): LifecycleEvent[] {
+  const conditions = baseline.status?.conditions as Condition[] | undefined;
+  const events: LifecycleEvent[] = [];
+  if (change.added.size > 0) {
+    events.push({
+      type: "Normal",
+      reason: "AccountsAdded",
+      message: `now applies to ${change.added.size} more account(s): ${listAccounts(change.added)}`,
+    });
+  }
+  if (change.dropped.size > 0) {
+    events.push({
+      type: "Normal",
+      reason: "AccountsDropped",
+      message: `no longer applies to ${change.dropped.size} account(s): ${listAccounts(change.dropped)}`,
+    });
+  }
+  if (change.allReady && findCondition(conditions, "Ready")?.status !== "True") {
+    events.push({ type: "Normal", reason: "Ready", message: `all ${change.readyCount} account(s) ready` });
+  }
+  if (change.conflicts.length > 0 && findCondition(conditions, "Conflict")?.status !== "True") {
+    events.push({
+      type: "Warning",
+      reason: "Conflict",
+      message: change.conflicts
+        .slice(0, 5)
+        .map((c) => c.message)
+        .join("; "),
+    });
+  }
+  return events;
+}
+
+const listAccounts = (ids: Set<string>): string => {
+  const sorted = [...ids].sort();
+  return sorted.length <= 5
+    ? sorted.join(", ")
+    : `${sorted.slice(0, 5).join(", ")} and ${sorted.length - 5} more`;
+};
+
+const isChildOf = (object: ManagedObject, baseline: BaselineObject): boolean =>
+  object.metadata.labels?.[BASELINE_LABEL] === baseline.metadata.name;
+
+const accountOf = (object: ManagedObject): string | undefined => {
+  const accountId = object.spec.accountId;
+  return typeof accountId === "string" ? accountId : undefined;
+};
 
 /**
  * Objects of one kind that are not this baseline's children, by what they claim: built once per
@@ -350,12 +413,12 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject> {
  */
 function othersByClaim(
   all: ManagedObject[],
-  baselineName: string,
+  baseline: BaselineObject,
   claimOf: (object: ManagedObject) => string,
 ): Map<string, ManagedObject[]> {
   const byClaim = new Map<string, ManagedObject[]>();
   for (const o of all) {
-    if (o.metadata.labels?.[BASELINE_LABEL] === baselineName) continue;
+    if (isChildOf(o, baseline)) continue;
     const claim = claimOf(o);
     byClaim.set(claim, [...(byClaim.get(claim) ?? []), o]);
   }

@@ -2,7 +2,7 @@
  * Which accounts an AccountBaseline selects, computed from a snapshot of the organization. Pure:
  * discovery (the AWS calls) lives in discovery.ts.
  */
-import type { AccountBaselineSpec } from "../../api/account-baseline.js";
+import type { AccountSelector } from "./api.js";
 
 export interface OrganizationalUnit {
   id: string;
@@ -29,7 +29,7 @@ export interface OrganizationView {
   accounts: Account[];
 }
 
-type OuSelector = NonNullable<AccountBaselineSpec["accounts"]["organizationalUnits"]>[number];
+type OuSelector = NonNullable<AccountSelector["organizationalUnits"]>[number];
 
 /** The result: selected account ids (sorted), and selectors that named nothing in the organization. */
 export interface Selection {
@@ -82,7 +82,7 @@ function accountsUnder(view: OrganizationView, selectors: OuSelector[], unresolv
  * never apply to it, so "all" or an OU never sweeps it in, but its own password policy and
  * public access block matter, and naming it says so.
  */
-export function selectAccounts(view: OrganizationView, selector: AccountBaselineSpec["accounts"]): Selection {
+export function selectAccounts(view: OrganizationView, selector: AccountSelector): Selection {
   const unresolved: string[] = [];
   const active = new Map(view.accounts.filter((a) => a.status === "ACTIVE").map((a) => [a.id, a]));
   const selected = new Set<string>();

@@ -7,8 +7,8 @@ import type {
   PasswordPolicy as AwsPasswordPolicy,
   UpdateAccountPasswordPolicyCommandInput,
 } from "@aws-sdk/client-iam";
-import type { PasswordPolicySpec } from "../../api/password-policy.js";
 import type { Change } from "../../runtime/managed.js";
+import type { PasswordPolicyFields } from "./schema.js";
 
 /** A password policy with IAM's defaults made explicit; absent optional fields mean "off". */
 export interface NormalizedPasswordPolicy {
@@ -39,7 +39,7 @@ const FIELDS: Array<keyof NormalizedPasswordPolicy> = [
 const IAM_DEFAULT_MINIMUM_LENGTH = 6;
 
 /** The policy the spec asks for. */
-export function desiredPasswordPolicy(spec: PasswordPolicySpec): NormalizedPasswordPolicy {
+export function desiredPasswordPolicy(spec: PasswordPolicyFields): NormalizedPasswordPolicy {
   return {
     minimumPasswordLength: spec.minimumPasswordLength,
     requireSymbols: spec.requireSymbols,
@@ -71,14 +71,14 @@ export function normalizeObserved(policy: AwsPasswordPolicy): NormalizedPassword
   };
 }
 
-/** The fields that differ, as planned changes (empty when in sync). */
+/** The fields that differ, as planned changes (empty when in sync); no policy at all differs in every field. */
 export function diffPasswordPolicy(
   desired: NormalizedPasswordPolicy,
-  observed: NormalizedPasswordPolicy,
+  observed: NormalizedPasswordPolicy | undefined,
 ): Change[] {
-  return FIELDS.filter((f) => desired[f] !== observed[f]).map((f) => ({
+  return FIELDS.filter((f) => desired[f] !== observed?.[f]).map((f) => ({
     path: f,
-    ...(observed[f] !== undefined ? { from: observed[f] } : {}),
+    ...(observed?.[f] !== undefined ? { from: observed[f] } : {}),
     ...(desired[f] !== undefined ? { to: desired[f] } : {}),
   }));
 }

@@ -1,19 +1,18 @@
 /**
- * PasswordPolicy: keeps the IAM account password policy of one account equal to the spec.
- * Reads and writes go to the target account with its own credentials (IAM acts on the caller's
- * account), reached through AssumeRole unless it is the controller's own account.
+ * PasswordPolicy: the IAM account password policy of one account, as an account setting. IAM acts
+ * on the caller's account, so reads and writes go to the target account with its own credentials
+ * (AssumeRole, unless it is the controller's own account).
  */
 import {
   DeleteAccountPasswordPolicyCommand,
   GetAccountPasswordPolicyCommand,
   UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
-import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
-import { type PasswordPolicySpec, passwordPolicySpec } from "../../api/password-policy.js";
-import { specProblems } from "../../api/validate.js";
-import { type AwsClients, accountClaim } from "../../aws/clients.js";
+import type { Problem } from "../../api/problems.js";
+import type { AwsClients, ClientTarget } from "../../aws/clients.js";
 import { isNotFound, toReconcileError } from "../../aws/errors.js";
-import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
+import { reads, writes } from "../kind.js";
+import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   desiredPasswordPolicy,
   diffPasswordPolicy,
@@ -21,68 +20,55 @@ import {
   normalizeObserved,
   updateRequest,
 } from "./compare.js";
+import { observedPasswordPolicy, type PasswordPolicyFields, passwordPolicyFields } from "./schema.js";
 
-export type PasswordPolicyObject = ManagedObject<PasswordPolicySpec>;
+/** CIS AWS Foundations v5.0 1.7-1.8 / v6.0 2.7-2.8. */
+export const CIS_MINIMUM_PASSWORD_LENGTH = 14;
+export const CIS_PASSWORD_REUSE_PREVENTION = 24;
 
-/** The spec with the schema's defaults applied (objects from the apiserver are defaulted already). */
-const specOf = (object: PasswordPolicyObject): PasswordPolicySpec => passwordPolicySpec.parse(object.spec);
-
-export function passwordPolicyKind(
-  aws: AwsClients,
-): ManagedKind<PasswordPolicyObject, NormalizedPasswordPolicy> {
-  return {
-    ref: { group: API_GROUP, version: API_VERSION, plural: "passwordpolicies", kind: "PasswordPolicy" },
-    validate: (object) => specProblems(passwordPolicySpec, object.spec),
-    claim: (object) => accountClaim(object.spec.accountId, aws.knownOwnAccountId()),
-    connect: async (object) => {
-      const spec = specOf(object);
-      const accountId = spec.accountId ?? (await aws.ownAccountId());
-      const roleArn = object.metadata.annotations?.[ROLE_ARN_ANNOTATION];
-      return passwordPolicyClient(aws, accountId, roleArn, desiredPasswordPolicy(spec));
-    },
-  };
+/** A password policy weaker than CIS asks for. */
+function lintPasswordPolicy(fields: PasswordPolicyFields, base: string): Problem[] {
+  const warnings: Problem[] = [];
+  if (fields.minimumPasswordLength < CIS_MINIMUM_PASSWORD_LENGTH) {
+    warnings.push({
+      path: `${base}.minimumPasswordLength`,
+      message: `${fields.minimumPasswordLength} is below CIS's minimum of ${CIS_MINIMUM_PASSWORD_LENGTH}`,
+    });
+  }
+  if ((fields.passwordReusePrevention ?? 0) < CIS_PASSWORD_REUSE_PREVENTION) {
+    warnings.push({
+      path: `${base}.passwordReusePrevention`,
+      message: `CIS asks to prevent reuse of the last ${CIS_PASSWORD_REUSE_PREVENTION} passwords (${fields.passwordReusePrevention ?? "no reuse check"} here)`,
+    });
+  }
+  return warnings;
 }
 
 function passwordPolicyClient(
   aws: AwsClients,
-  accountId: string,
-  roleArn: string | undefined,
-  desired: NormalizedPasswordPolicy,
-): ExternalClient<PasswordPolicyObject, NormalizedPasswordPolicy> {
-  const iam = () => aws.iam(accountId, roleArn);
-  const write = async () => {
-    try {
-      await (await iam()).send(new UpdateAccountPasswordPolicyCommand(updateRequest(desired)));
-    } catch (err) {
-      throw toReconcileError(err, `cannot set the password policy of account ${accountId}`);
-    }
-  };
+  target: ClientTarget,
+): SettingClient<NormalizedPasswordPolicy, NormalizedPasswordPolicy> {
+  const { accountId } = target;
+  const iam = () => aws.forAccount("iam", target);
   return {
-    observe: async (): Promise<Observation<NormalizedPasswordPolicy>> => {
+    read: async () => {
       try {
         const out = await (await iam()).send(new GetAccountPasswordPolicyCommand({}));
-        const observed = normalizeObserved(out.PasswordPolicy ?? {});
-        const diff = diffPasswordPolicy(desired, observed);
-        return { exists: true, upToDate: diff.length === 0, observed, diff, status: { accountId } };
+        return normalizeObserved(out.PasswordPolicy ?? {});
       } catch (err) {
         // NoSuchEntity: the account has no password policy (IAM's defaults apply).
-        if (isNotFound(err)) {
-          return {
-            exists: false,
-            upToDate: false,
-            diff: diffPasswordPolicy(desired, {} as NormalizedPasswordPolicy),
-            status: { accountId },
-          };
-        }
+        if (isNotFound(err)) return undefined;
         throw toReconcileError(err, `cannot read the password policy of account ${accountId}`);
       }
     },
-    create: async () => {
-      await write();
-      return { status: { accountId } };
+    write: async (desired) => {
+      try {
+        await (await iam()).send(new UpdateAccountPasswordPolicyCommand(updateRequest(desired)));
+      } catch (err) {
+        throw toReconcileError(err, `cannot set the password policy of account ${accountId}`);
+      }
     },
-    update: write,
-    delete: async () => {
+    remove: async () => {
       try {
         await (await iam()).send(new DeleteAccountPasswordPolicyCommand({}));
       } catch (err) {
@@ -92,3 +78,34 @@ function passwordPolicyClient(
     },
   };
 }
+
+export const passwordPolicySetting: AccountSetting<
+  typeof passwordPolicyFields,
+  NormalizedPasswordPolicy,
+  NormalizedPasswordPolicy
+> = {
+  names: {
+    kind: "PasswordPolicy",
+    plural: "passwordpolicies",
+    singular: "passwordpolicy",
+    shortNames: ["pwpolicy"],
+    field: "passwordPolicy",
+  },
+  scope: "account",
+  noun: "password policy",
+  description:
+    "PasswordPolicy keeps the IAM account password policy of one AWS account equal to its spec, repairing drift.",
+  specDescription: "The IAM account password policy orgguard keeps in one account.",
+  fieldDescription: "The IAM password policy every selected account gets",
+  fields: passwordPolicyFields,
+  observed: observedPasswordPolicy,
+  printerColumns: [{ name: "Min-Length", type: "integer", jsonPath: ".spec.minimumPasswordLength" }],
+  lint: lintPasswordPolicy,
+  desired: desiredPasswordPolicy,
+  diff: diffPasswordPolicy,
+  client: passwordPolicyClient,
+  operations: [
+    ...reads("iam", "GetAccountPasswordPolicy"),
+    ...writes("iam", "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy"),
+  ],
+};

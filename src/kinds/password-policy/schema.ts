@@ -1,13 +1,11 @@
 /**
- * PasswordPolicy: the IAM account password policy of one account.
- * Field ranges are AWS's (UpdateAccountPasswordPolicy); defaults are secure (CIS AWS Foundations).
+ * The fields of the IAM account password policy setting. Field ranges are AWS's
+ * (UpdateAccountPasswordPolicy); defaults are secure (CIS AWS Foundations).
  */
 import { z } from "zod";
-import { accountId, deletionPolicy, managementPolicy, statusSchema } from "./common.js";
-import type { KindDefinition } from "./kind.js";
 
-/** The nine IAM fields, shared with the AccountBaseline template. */
-export const passwordPolicySettings = {
+/** The nine IAM fields (of the PasswordPolicy kind and the AccountBaseline field alike). */
+export const passwordPolicyFields = {
   minimumPasswordLength: z
     .number()
     .int()
@@ -56,20 +54,7 @@ export const passwordPolicySettings = {
     ),
 };
 
-export const passwordPolicySpec = z
-  .strictObject({
-    accountId: accountId
-      .optional()
-      .describe("The account whose password policy this is. Absent means the controller's own account."),
-    ...passwordPolicySettings,
-    managementPolicy,
-    deletionPolicy,
-  })
-  .describe("The IAM account password policy orgguard keeps in one account.");
-
-export type PasswordPolicySpec = z.output<typeof passwordPolicySpec>;
-
-const observedPasswordPolicy = z
+export const observedPasswordPolicy = z
   .object({
     minimumPasswordLength: z.number().int().optional().describe("As AWS reports it."),
     requireSymbols: z.boolean().optional().describe("As AWS reports it."),
@@ -92,23 +77,5 @@ const observedPasswordPolicy = z
   })
   .describe("The password policy AWS has now, when one is set.");
 
-export const passwordPolicyStatus = statusSchema(observedPasswordPolicy, {
-  accountId: accountId
-    .optional()
-    .describe("The account the policy was read from (resolved when spec.accountId is absent)."),
-});
-
-export const passwordPolicyKind: KindDefinition = {
-  kind: "PasswordPolicy",
-  plural: "passwordpolicies",
-  singular: "passwordpolicy",
-  shortNames: ["pwpolicy"],
-  description:
-    "PasswordPolicy keeps the IAM account password policy of one AWS account equal to its spec, repairing drift.",
-  spec: passwordPolicySpec,
-  status: passwordPolicyStatus,
-  printerColumns: [
-    { name: "Account", type: "string", jsonPath: ".status.accountId" },
-    { name: "Min-Length", type: "integer", jsonPath: ".spec.minimumPasswordLength" },
-  ],
-};
+/** The fields with the schema's defaults applied. */
+export type PasswordPolicyFields = z.output<z.ZodObject<typeof passwordPolicyFields>>;

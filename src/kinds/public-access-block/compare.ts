@@ -1,7 +1,7 @@
 /** Pure comparison of a PublicAccessBlock spec with what S3 Control reports. */
 import type { PublicAccessBlockConfiguration } from "@aws-sdk/client-s3-control";
-import type { PublicAccessBlockSpec } from "../../api/public-access-block.js";
 import type { Change } from "../../runtime/managed.js";
+import type { PublicAccessBlockFields } from "./schema.js";
 
 export interface NormalizedPublicAccessBlock {
   blockPublicAcls: boolean;
@@ -17,7 +17,7 @@ const FIELDS: Array<keyof NormalizedPublicAccessBlock> = [
   "restrictPublicBuckets",
 ];
 
-export const desiredPublicAccessBlock = (spec: PublicAccessBlockSpec): NormalizedPublicAccessBlock => ({
+export const desiredPublicAccessBlock = (spec: PublicAccessBlockFields): NormalizedPublicAccessBlock => ({
   blockPublicAcls: spec.blockPublicAcls,
   ignorePublicAcls: spec.ignorePublicAcls,
   blockPublicPolicy: spec.blockPublicPolicy,
@@ -35,10 +35,14 @@ export const normalizeObserved = (c: PublicAccessBlockConfiguration): Normalized
 /** With no configuration at all, every flag is off. */
 export const ALL_OFF: NormalizedPublicAccessBlock = normalizeObserved({});
 
+/** The flags that differ; no configuration at all means every flag is off. */
 export const diffPublicAccessBlock = (
   d: NormalizedPublicAccessBlock,
-  o: NormalizedPublicAccessBlock,
-): Change[] => FIELDS.filter((f) => d[f] !== o[f]).map((f) => ({ path: f, from: o[f], to: d[f] }));
+  observed: NormalizedPublicAccessBlock | undefined,
+): Change[] => {
+  const o = observed ?? ALL_OFF;
+  return FIELDS.filter((f) => d[f] !== o[f]).map((f) => ({ path: f, from: o[f], to: d[f] }));
+};
 
 export const toConfiguration = (d: NormalizedPublicAccessBlock): PublicAccessBlockConfiguration => ({
   BlockPublicAcls: d.blockPublicAcls,

@@ -1,5 +1,5 @@
 /**
- * PublicAccessBlock: keeps S3 account-level Block Public Access of one account equal to the spec,
+ * PublicAccessBlock: S3 account-level Block Public Access of one account, as an account setting,
  * through S3 Control with that account's own credentials (the account id must be the caller's).
  */
 import {
@@ -7,23 +7,18 @@ import {
   GetPublicAccessBlockCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
-import { API_GROUP, API_VERSION, ROLE_ARN_ANNOTATION } from "../../api/common.js";
-import { type PublicAccessBlockSpec, publicAccessBlockSpec } from "../../api/public-access-block.js";
-import { specProblems } from "../../api/validate.js";
-import { type AwsClients, accountClaim } from "../../aws/clients.js";
+import type { AwsClients, ClientTarget } from "../../aws/clients.js";
 import { awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { TerminalError } from "../../runtime/errors.js";
-import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
+import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
-  ALL_OFF,
   desiredPublicAccessBlock,
   diffPublicAccessBlock,
   type NormalizedPublicAccessBlock,
   normalizeObserved,
   toConfiguration,
 } from "./compare.js";
-
-export type PublicAccessBlockObject = ManagedObject<PublicAccessBlockSpec>;
+import { observedPublicAccessBlock, publicAccessBlockFields } from "./schema.js";
 
 export interface PublicAccessBlockOptions {
   /** S3 is eventually consistent for up to about a minute: after a put, read back this often... */
@@ -32,31 +27,15 @@ export interface PublicAccessBlockOptions {
   confirmAttempts: number;
 }
 
-export function publicAccessBlockKind(
-  aws: AwsClients,
-  options: PublicAccessBlockOptions = { confirmIntervalMs: 1000, confirmAttempts: 5 },
-): ManagedKind<PublicAccessBlockObject, NormalizedPublicAccessBlock> {
-  return {
-    ref: { group: API_GROUP, version: API_VERSION, plural: "publicaccessblocks", kind: "PublicAccessBlock" },
-    validate: (object) => specProblems(publicAccessBlockSpec, object.spec),
-    claim: (object) => accountClaim(object.spec.accountId, aws.knownOwnAccountId()),
-    connect: async (object) => {
-      const spec = publicAccessBlockSpec.parse(object.spec);
-      const accountId = spec.accountId ?? (await aws.ownAccountId());
-      const roleArn = object.metadata.annotations?.[ROLE_ARN_ANNOTATION];
-      return publicAccessBlockClient(aws, accountId, roleArn, desiredPublicAccessBlock(spec), options);
-    },
-  };
-}
+const DEFAULT_OPTIONS: PublicAccessBlockOptions = { confirmIntervalMs: 1000, confirmAttempts: 5 };
 
 function publicAccessBlockClient(
   aws: AwsClients,
-  accountId: string,
-  roleArn: string | undefined,
-  desired: NormalizedPublicAccessBlock,
+  target: ClientTarget,
   options: PublicAccessBlockOptions,
-): ExternalClient<PublicAccessBlockObject, NormalizedPublicAccessBlock> {
-  const s3 = () => aws.s3control(accountId, roleArn);
+): SettingClient<NormalizedPublicAccessBlock, NormalizedPublicAccessBlock> {
+  const { accountId } = target;
+  const s3 = () => aws.forAccount("s3control", target);
   const read = async (): Promise<NormalizedPublicAccessBlock | undefined> => {
     try {
       const out = await (await s3()).send(new GetPublicAccessBlockCommand({ AccountId: accountId }));
@@ -67,29 +46,8 @@ function publicAccessBlockClient(
       throw toReconcileError(err, `cannot read the public access block of account ${accountId}`);
     }
   };
-  const write = async () => {
-    try {
-      await (await s3()).send(
-        new PutPublicAccessBlockCommand({
-          AccountId: accountId,
-          PublicAccessBlockConfiguration: toConfiguration(desired),
-        }),
-      );
-    } catch (err) {
-      // Since Nov 2025 an Organizations S3 policy can enforce these flags; puts then fail with 403.
-      if (awsErrorCode(err) === "AccessDenied") {
-        throw new TerminalError(
-          "AccessDenied",
-          `cannot set the public access block of account ${accountId}: access denied (missing s3:PutAccountPublicAccessBlock, or enforced by an organization S3 policy)`,
-          { cause: err },
-        );
-      }
-      throw toReconcileError(err, `cannot set the public access block of account ${accountId}`);
-    }
-    await confirm();
-  };
   /** Reads back until S3 shows the write (a stale read right after a write is not drift). */
-  const confirm = async () => {
+  const confirm = async (desired: NormalizedPublicAccessBlock) => {
     for (let attempt = 1; attempt <= options.confirmAttempts; attempt++) {
       const observed = await read();
       if (observed && diffPublicAccessBlock(desired, observed).length === 0) return;
@@ -97,24 +55,29 @@ function publicAccessBlockClient(
     }
   };
   return {
-    observe: async (): Promise<Observation<NormalizedPublicAccessBlock>> => {
-      const observed = await read();
-      if (!observed)
-        return {
-          exists: false,
-          upToDate: false,
-          diff: diffPublicAccessBlock(desired, ALL_OFF),
-          status: { accountId },
-        };
-      const diff = diffPublicAccessBlock(desired, observed);
-      return { exists: true, upToDate: diff.length === 0, observed, diff, status: { accountId } };
+    read,
+    write: async (desired) => {
+      try {
+        await (await s3()).send(
+          new PutPublicAccessBlockCommand({
+            AccountId: accountId,
+            PublicAccessBlockConfiguration: toConfiguration(desired),
+          }),
+        );
+      } catch (err) {
+        // Since Nov 2025 an Organizations S3 policy can enforce these flags; puts then fail with 403.
+        if (awsErrorCode(err) === "AccessDenied") {
+          throw new TerminalError(
+            "AccessDenied",
+            `cannot set the public access block of account ${accountId}: access denied (missing s3:PutAccountPublicAccessBlock, or enforced by an organization S3 policy)`,
+            { cause: err },
+          );
+        }
+        throw toReconcileError(err, `cannot set the public access block of account ${accountId}`);
+      }
+      await confirm(desired);
     },
-    create: async () => {
-      await write();
-      return { status: { accountId } };
-    },
-    update: write,
-    delete: async () => {
+    remove: async () => {
       try {
         await (await s3()).send(new DeletePublicAccessBlockCommand({ AccountId: accountId }));
       } catch (err) {
@@ -124,3 +87,53 @@ function publicAccessBlockClient(
     },
   };
 }
+
+/** The setting, with S3's read-back confirmation paced by `options` (tests shorten it). */
+export function publicAccessBlockSettingWith(
+  options: PublicAccessBlockOptions,
+): AccountSetting<typeof publicAccessBlockFields, NormalizedPublicAccessBlock, NormalizedPublicAccessBlock> {
+  return {
+    names: {
+      kind: "PublicAccessBlock",
+      plural: "publicaccessblocks",
+      singular: "publicaccessblock",
+      shortNames: ["pab"],
+      field: "publicAccessBlock",
+    },
+    scope: "account",
+    noun: "S3 Block Public Access",
+    description:
+      "PublicAccessBlock keeps the S3 account-level Block Public Access of one AWS account equal to its spec, repairing drift.",
+    specDescription: "The account-level S3 Block Public Access orgguard keeps in one account.",
+    fieldDescription: "The S3 Block Public Access every selected account gets",
+    fields: publicAccessBlockFields,
+    observed: observedPublicAccessBlock,
+    desired: desiredPublicAccessBlock,
+    diff: diffPublicAccessBlock,
+    client: (aws, target) => publicAccessBlockClient(aws, target, options),
+    // S3 Control's operations are authorized by s3:*AccountPublicAccessBlock actions.
+    operations: [
+      {
+        service: "s3control",
+        name: "GetPublicAccessBlock",
+        access: "read",
+        iamAction: "s3:GetAccountPublicAccessBlock",
+      },
+      {
+        service: "s3control",
+        name: "PutPublicAccessBlock",
+        access: "write",
+        iamAction: "s3:PutAccountPublicAccessBlock",
+      },
+      // AWS authorizes the account-level delete with the put action.
+      {
+        service: "s3control",
+        name: "DeletePublicAccessBlock",
+        access: "write",
+        iamAction: "s3:PutAccountPublicAccessBlock",
+      },
+    ],
+  };
+}
+
+export const publicAccessBlockSetting = publicAccessBlockSettingWith(DEFAULT_OPTIONS);

@@ -1,13 +1,11 @@
 /**
- * PublicAccessBlock: S3 account-level Block Public Access of one account (S3 Control).
+ * The fields of the S3 account-level Block Public Access setting (S3 Control).
  * Every flag defaults to true: secure by default, and what CIS asks for.
  */
 import { z } from "zod";
-import { accountId, deletionPolicy, managementPolicy, statusSchema } from "./common.js";
-import type { KindDefinition } from "./kind.js";
 
-/** The four flags, shared with the AccountBaseline template. */
-export const publicAccessBlockSettings = {
+/** The four flags (of the PublicAccessBlock kind and the AccountBaseline field alike). */
+export const publicAccessBlockFields = {
   blockPublicAcls: z
     .boolean()
     .default(true)
@@ -26,22 +24,7 @@ export const publicAccessBlockSettings = {
     .describe("Limit buckets with public policies to AWS service principals and this account. Default true."),
 };
 
-export const publicAccessBlockSpec = z
-  .strictObject({
-    accountId: accountId
-      .optional()
-      .describe(
-        "The account whose S3 Block Public Access this is. Absent means the controller's own account.",
-      ),
-    ...publicAccessBlockSettings,
-    managementPolicy,
-    deletionPolicy,
-  })
-  .describe("The account-level S3 Block Public Access orgguard keeps in one account.");
-
-export type PublicAccessBlockSpec = z.output<typeof publicAccessBlockSpec>;
-
-const observedPublicAccessBlock = z
+export const observedPublicAccessBlock = z
   .object({
     blockPublicAcls: z.boolean().optional().describe("As S3 Control reports it."),
     ignorePublicAcls: z.boolean().optional().describe("As S3 Control reports it."),
@@ -50,20 +33,5 @@ const observedPublicAccessBlock = z
   })
   .describe("The account-level public access block S3 has now, when one is set.");
 
-export const publicAccessBlockStatus = statusSchema(observedPublicAccessBlock, {
-  accountId: accountId
-    .optional()
-    .describe("The account the setting was read from (resolved when spec.accountId is absent)."),
-});
-
-export const publicAccessBlockKind: KindDefinition = {
-  kind: "PublicAccessBlock",
-  plural: "publicaccessblocks",
-  singular: "publicaccessblock",
-  shortNames: ["pab"],
-  description:
-    "PublicAccessBlock keeps the S3 account-level Block Public Access of one AWS account equal to its spec, repairing drift.",
-  spec: publicAccessBlockSpec,
-  status: publicAccessBlockStatus,
-  printerColumns: [{ name: "Account", type: "string", jsonPath: ".status.accountId" }],
-};
+/** The fields with the schema's defaults applied. */
+export type PublicAccessBlockFields = z.output<z.ZodObject<typeof publicAccessBlockFields>>;

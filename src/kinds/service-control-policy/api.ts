@@ -3,9 +3,18 @@
  * The policy document's grammar and size are checked in scp-document.ts (beyond what CEL can say).
  */
 import { z } from "zod";
-import { accountId, deletionPolicy, isSet, managementPolicy, statusSchema, withRules } from "./common.js";
-import type { KindDefinition } from "./kind.js";
-import { POLICY_VERSION } from "./scp-document.js";
+import {
+  accountId,
+  deletionPolicy,
+  isSet,
+  managementPolicy,
+  statusSchema,
+  withRules,
+} from "../../api/common.js";
+import type { ApiDefinition } from "../../api/kind.js";
+import type { Problem } from "../../api/problems.js";
+import { DEFAULT_SCP_SIZE_LIMIT, POLICY_VERSION, validateScpDocument } from "../../api/scp-document.js";
+import { lintScp } from "./lint.js";
 
 /** An OU id as AWS Organizations spells it. */
 export const ouId = z
@@ -170,7 +179,25 @@ export const serviceControlPolicyStatus = statusSchema(observedPolicy, {
     .describe("The minified document's size in characters, as AWS counts it against the SCP size limit."),
 });
 
-export const serviceControlPolicyKind: KindDefinition = {
+/**
+ * What the CRD schema cannot say: the document's grammar and size (scp-document.ts), and a name
+ * AWS would refuse (policyName defaults to metadata.name, which may be longer than 128).
+ */
+function checkScp(spec: Record<string, unknown>, name: string, sizeLimit: number): Problem[] {
+  const problems: Problem[] = [];
+  if (spec.document !== undefined) {
+    problems.push(...validateScpDocument(spec.document, { basePath: "spec.document", sizeLimit }));
+  }
+  if (spec.policyName === undefined && name.length > 128) {
+    problems.push({
+      path: "spec.policyName",
+      message: "set policyName: metadata.name is longer than AWS's 128 characters",
+    });
+  }
+  return problems;
+}
+
+export const serviceControlPolicyApi: ApiDefinition = {
   kind: "ServiceControlPolicy",
   plural: "servicecontrolpolicies",
   singular: "servicecontrolpolicy",
@@ -183,4 +210,9 @@ export const serviceControlPolicyKind: KindDefinition = {
     { name: "Policy-ID", type: "string", jsonPath: ".status.policyId" },
     { name: "Size", type: "integer", jsonPath: ".status.documentSize", priority: 1 },
   ],
+  check: (spec, name, options) => checkScp(spec, name, options.scpSizeLimit ?? DEFAULT_SCP_SIZE_LIMIT),
+  lint: (spec, options) => {
+    const parsed = serviceControlPolicySpec.safeParse(spec);
+    return parsed.success ? lintScp(parsed.data, options) : [];
+  },
 };

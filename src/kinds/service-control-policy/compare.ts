@@ -3,9 +3,9 @@
  * AWS (content compared by meaning), and the attachment plan.
  */
 
-import type { ScpTarget } from "../../api/service-control-policy.js";
 import { canonicalPolicy, samePolicy } from "../../aws/policy-document.js";
 import type { Change } from "../../runtime/managed.js";
+import type { ScpTarget } from "./api.js";
 
 export const TAG_MANAGED_BY = "orgguard.io/managed-by";
 export const TAG_NAME = "orgguard.io/name";

@@ -11,7 +11,6 @@ import {
   DescribePolicyCommand,
   DetachPolicyCommand,
   EnablePolicyTypeCommand,
-  ListPoliciesForTargetCommand,
   ListRootsCommand,
   ListTagsForResourceCommand,
   type OrganizationsClient,
@@ -19,25 +18,27 @@ import {
   paginateListAccounts,
   paginateListOrganizationalUnitsForParent,
   paginateListPolicies,
+  paginateListPoliciesForTarget,
   paginateListTargetsForPolicy,
   type Root,
   TagResourceCommand,
   UntagResourceCommand,
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
-import { API_GROUP, API_VERSION } from "../../api/common.js";
-import { DEFAULT_SCP_SIZE_LIMIT, minifyPolicyDocument, validateScpDocument } from "../../api/scp-document.js";
-import {
-  type ScpTarget,
-  type ServiceControlPolicySpec,
-  serviceControlPolicySpec,
-} from "../../api/service-control-policy.js";
-import { specProblems } from "../../api/validate.js";
+import { specProblems } from "../../api/problems.js";
+import { minifyPolicyDocument, validateScpDocument } from "../../api/scp-document.js";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsErrorCode, isGoalReached, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { KeyedMutex } from "../../aws/limiter.js";
 import { BlockedError, RetryableError } from "../../runtime/errors.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
+import { type IamStatement, type Kind, kindRef, reads, writes } from "../kind.js";
+import {
+  type ScpTarget,
+  type ServiceControlPolicySpec,
+  serviceControlPolicyApi,
+  serviceControlPolicySpec,
+} from "./api.js";
 import {
   ADOPT_ANNOTATION,
   attachmentPlan,
@@ -51,39 +52,36 @@ import {
   tagPlan,
   targetLabel,
 } from "./compare.js";
+import { DEFAULT_SCP_OPTIONS, type ScpOptions } from "./options.js";
 
 export type ServiceControlPolicyObject = ManagedObject<ServiceControlPolicySpec>;
+export { DEFAULT_SCP_OPTIONS, type ScpOptions };
 
 const SCP = "SERVICE_CONTROL_POLICY";
 
-export interface ScpOptions {
-  /** Enable the SCP policy type on the root when it is off (otherwise report why nothing attaches). */
-  enablePolicyType: boolean;
-  /** SCPs allowed per root, OU or account (AWS: 10 since 15 May 2026), FullAWSAccess included. */
-  perTargetLimit: number;
-  /** Characters of the minified document (AWS: 10,240 since 15 May 2026). */
-  sizeLimit: number;
+/** The policy as AWS has it, without what status shows elsewhere (content, tags, targets). */
+type PolicyAtProvider = Omit<ObservedPolicy, "content" | "tags" | "targets">;
+
+/** What observe hands to create, update and delete: nothing is kept between calls. */
+interface ScpHandoff {
+  rootId: string;
+  /** Whether the SCP policy type is on at the root. */
+  policyTypeEnabled: boolean;
+  desired: DesiredPolicy;
+  observed?: ObservedPolicy;
 }
 
-export const DEFAULT_SCP_OPTIONS: ScpOptions = {
-  enablePolicyType: false,
-  perTargetLimit: 10,
-  sizeLimit: DEFAULT_SCP_SIZE_LIMIT,
-};
+type ScpObservation = Observation<PolicyAtProvider, ScpHandoff>;
 
-export function serviceControlPolicyKind(
+/** The managed kind the controller drives for ServiceControlPolicy objects. */
+export function managedServiceControlPolicy(
   aws: AwsClients,
   options: ScpOptions = DEFAULT_SCP_OPTIONS,
-): ManagedKind<ServiceControlPolicyObject, Omit<ObservedPolicy, "content" | "tags" | "targets">> {
+): ManagedKind<ServiceControlPolicyObject, PolicyAtProvider, ScpHandoff> {
   // Writes to one target are serialized across all SCP objects of this process.
   const targetLocks = new KeyedMutex();
   return {
-    ref: {
-      group: API_GROUP,
-      version: API_VERSION,
-      plural: "servicecontrolpolicies",
-      kind: "ServiceControlPolicy",
-    },
+    ref: kindRef(serviceControlPolicyApi),
     validate: (object) => {
       const problems = specProblems(serviceControlPolicySpec, object.spec);
       if (problems.length > 0) return problems;
@@ -92,7 +90,7 @@ export function serviceControlPolicyKind(
         sizeLimit: options.sizeLimit,
       }).map((p) => `${p.path}: ${p.message}`);
     },
-    connect: async (object) => scpClient(aws.organizations(), object, options, targetLocks),
+    connect: async () => new ScpClient(aws.organizations(), options, targetLocks),
   };
 }
 
@@ -105,52 +103,202 @@ async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function scpClient(
-  org: OrganizationsClient,
-  object: ServiceControlPolicyObject,
-  options: ScpOptions,
-  targetLocks: KeyedMutex,
-): ExternalClient<ServiceControlPolicyObject, Omit<ObservedPolicy, "content" | "tags" | "targets">> {
-  const spec = serviceControlPolicySpec.parse(object.spec);
-  const objectName = object.metadata.name;
-  const adopt = object.metadata.annotations?.[ADOPT_ANNOTATION] === "true";
-  let root: Root | undefined;
-  let desired: DesiredPolicy | undefined;
-  let observed: ObservedPolicy | undefined;
+const scpEnabled = (root: Root) =>
+  (root.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === "ENABLED");
 
-  const scpEnabled = (r: Root) => (r.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === "ENABLED");
+class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtProvider, ScpHandoff> {
+  constructor(
+    private readonly org: OrganizationsClient,
+    private readonly options: ScpOptions,
+    private readonly targetLocks: KeyedMutex,
+  ) {}
 
-  const ensurePolicyType = async () => {
-    if (!root || scpEnabled(root) || !options.enablePolicyType) return;
-    await call(`cannot enable service control policies on root ${root.Id}`, () =>
-      org.send(new EnablePolicyTypeCommand({ RootId: root!.Id!, PolicyType: SCP })),
+  async observe(object: ServiceControlPolicyObject): Promise<ScpObservation> {
+    const spec = serviceControlPolicySpec.parse(object.spec);
+    const objectName = object.metadata.name;
+    const adopt = object.metadata.annotations?.[ADOPT_ANNOTATION] === "true";
+    const roots = await call("cannot list the organization's roots", () =>
+      this.org.send(new ListRootsCommand({})),
     );
-  };
+    const root = roots.Roots?.[0];
+    if (!root?.Id)
+      throw new RetryableError(
+        "NoOrganization",
+        "the caller's account is not in an organization with a root",
+      );
+    const policyTypeEnabled = scpEnabled(root);
+    if (!policyTypeEnabled && !this.options.enablePolicyType) {
+      throw new RetryableError(
+        "PolicyTypeNotEnabled",
+        `service control policies are not enabled on root ${root.Id}: enable them (EnablePolicyType), or start the controller with --enable-scp-policy-type`,
+      );
+    }
+    const desired: DesiredPolicy = {
+      name: spec.policyName ?? objectName,
+      description: spec.description,
+      document: spec.document,
+      tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
+      ...(await resolveTargets(this.org, root.Id, spec.targets)),
+    };
+    const handoff: ScpHandoff = { rootId: root.Id, policyTypeEnabled, desired };
+    const recordedId = typeof object.status?.policyId === "string" ? object.status.policyId : undefined;
+    const found = await findPolicy(this.org, recordedId, desired.name);
+    const observed = found?.policy;
+    if (!observed) return { exists: false, upToDate: false, diff: creationChanges(desired), handoff };
+    if (!mayManage(observed, objectName, adopt)) {
+      // Deleting an object that never owned the policy: nothing of ours exists to delete.
+      if (object.metadata.deletionTimestamp) return { exists: false, upToDate: false, handoff };
+      // Blocked, not terminal: the other policy may be renamed or deleted by its owner.
+      throw new BlockedError(
+        "NameTaken",
+        `an SCP named ${observed.name} already exists (${observed.id}) and its tags do not show orgguard created it for this object: add the annotation ${ADOPT_ANNOTATION}: "true" to take it over, or choose another policyName`,
+      );
+    }
+    const diff = diffPolicy(desired, observed);
+    const { content: _c, tags: _t, targets: _g, ...atProvider } = observed;
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      diff,
+      observed: atProvider,
+      status: {
+        policyId: observed.id,
+        arn: observed.arn,
+        attachedTargets: observed.targets.map((id) => ({ type: targetType(id), id })),
+        documentSize: minifyPolicyDocument(spec.document).length,
+      },
+      handoff: { ...handoff, observed },
+      ...(found?.byName && !createdByThisObject(observed, object.metadata.uid)
+        ? { adopted: adoptionNote(observed, objectName) }
+        : {}),
+    };
+  }
 
-  /** Attaches or detaches under the target's lock, checking AWS's per-target rules first. */
-  const attach = (target: string, policyId: string) =>
-    targetLocks.run(target, async () => {
-      const attached = await policiesOn(org, target);
+  async create(_object: ServiceControlPolicyObject, observation: ScpObservation) {
+    const { desired } = handoffOf(observation);
+    await this.ensurePolicyType(observation);
+    const content = minifyPolicyDocument(desired.document);
+    const created = await call(`cannot create the SCP ${desired.name}`, () =>
+      this.org.send(
+        new CreatePolicyCommand({
+          Name: desired.name,
+          Description: desired.description,
+          Type: SCP,
+          Content: content,
+          Tags: Object.entries(desired.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+    const summary = created.Policy!.PolicySummary!;
+    await this.applyAttachments(desired, summary.Id!, []);
+    return { status: { policyId: summary.Id!, arn: summary.Arn!, documentSize: content.length } };
+  }
+
+  async update(_object: ServiceControlPolicyObject, observation: ScpObservation): Promise<void> {
+    const { desired: d, observed: p } = handoffOf(observation);
+    if (!p) throw new Error("update without an observed policy");
+    await this.ensurePolicyType(observation);
+    // Tags first: when adopting a policy, the ownership tag is what lets an IAM policy
+    // conditioned on aws:ResourceTag (iam/management-account-policy.json) allow the update.
+    const tags = tagPlan(d.tags, p.tags);
+    if (Object.keys(tags.set).length > 0) {
+      await call(`cannot tag the SCP ${p.id}`, () =>
+        this.org.send(
+          new TagResourceCommand({
+            ResourceId: p.id,
+            Tags: Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
+      );
+    }
+    const contentDiffers = diffPolicy(d, { ...p, targets: d.targets, tags: d.tags }).length > 0;
+    if (contentDiffers) {
+      try {
+        await this.org.send(
+          new UpdatePolicyCommand({
+            PolicyId: p.id,
+            Name: d.name,
+            Description: d.description,
+            Content: minifyPolicyDocument(d.document),
+          }),
+        );
+      } catch (err) {
+        // A rename to a name another policy holds: blocked until that one is renamed or deleted.
+        if (awsErrorCode(err) === "DuplicatePolicyException") {
+          throw new BlockedError(
+            "NameTaken",
+            `cannot rename the SCP ${p.id} to ${d.name}: another policy has that name`,
+            {
+              cause: err,
+            },
+          );
+        }
+        throw toReconcileError(err, `cannot update the SCP ${p.id}`);
+      }
+    }
+    if (tags.remove.length > 0) {
+      await call(`cannot untag the SCP ${p.id}`, () =>
+        this.org.send(new UntagResourceCommand({ ResourceId: p.id, TagKeys: tags.remove })),
+      );
+    }
+    await this.applyAttachments(d, p.id, p.targets);
+  }
+
+  async delete(_object: ServiceControlPolicyObject, observation: ScpObservation): Promise<void> {
+    const p = handoffOf(observation).observed;
+    if (!p) return;
+    for (const t of p.targets) await this.detach(t, p.id);
+    try {
+      await this.org.send(new DeletePolicyCommand({ PolicyId: p.id }));
+    } catch (err) {
+      if (!isNotFound(err)) throw toReconcileError(err, `cannot delete the SCP ${p.id}`);
+    }
+  }
+
+  private async ensurePolicyType(observation: ScpObservation): Promise<void> {
+    const { rootId, policyTypeEnabled } = handoffOf(observation);
+    if (policyTypeEnabled || !this.options.enablePolicyType) return;
+    await call(`cannot enable service control policies on root ${rootId}`, () =>
+      this.org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: SCP })),
+    );
+  }
+
+  private async applyAttachments(
+    desired: DesiredPolicy,
+    policyId: string,
+    attachedNow: string[],
+  ): Promise<void> {
+    const plan = attachmentPlan(desired.targets, attachedNow);
+    // Attach replacements before detaching, so no target is ever left with fewer guard rails.
+    for (const t of plan.attach) await this.attach(t, policyId);
+    for (const t of plan.detach) await this.detach(t, policyId);
+  }
+
+  /** Attaches under the target's lock, checking AWS's per-target limit first. */
+  private attach(target: string, policyId: string): Promise<void> {
+    return this.targetLocks.run(target, async () => {
+      const attached = await policiesOn(this.org, target);
       if (attached.includes(policyId)) return;
-      if (attached.length >= options.perTargetLimit) {
+      if (attached.length >= this.options.perTargetLimit) {
         throw new BlockedError(
           "TooManyPolicies",
-          `cannot attach ${policyId} to ${target}: it already has ${attached.length} SCPs, the limit is ${options.perTargetLimit} (FullAWSAccess counts)`,
+          `cannot attach ${policyId} to ${target}: it already has ${attached.length} SCPs, the limit is ${this.options.perTargetLimit} (FullAWSAccess counts)`,
         );
       }
       try {
-        await org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target }));
+        await this.org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target }));
       } catch (err) {
         // Attached meanwhile (for example by a lost earlier attempt): the goal is reached.
         if (!isGoalReached(err)) throw toReconcileError(err, `cannot attach ${policyId} to ${target}`);
       }
     });
+  }
 
-  const detach = (target: string, policyId: string) =>
-    targetLocks.run(target, async () => {
-      const attached = await policiesOn(org, target);
+  /** Detaches under the target's lock; a target's last SCP is never detached (AWS refuses). */
+  private detach(target: string, policyId: string): Promise<void> {
+    return this.targetLocks.run(target, async () => {
+      const attached = await policiesOn(this.org, target);
       if (!attached.includes(policyId)) return;
-      // AWS refuses to leave a root, OU or account without any SCP; say so before trying.
       if (attached.length <= 1) {
         throw new BlockedError(
           "LastPolicy",
@@ -158,155 +306,18 @@ function scpClient(
         );
       }
       try {
-        await org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target }));
+        await this.org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target }));
       } catch (err) {
         // Detached meanwhile (for example by a lost earlier attempt): the goal is reached.
         if (!isGoalReached(err)) throw toReconcileError(err, `cannot detach ${policyId} from ${target}`);
       }
     });
+  }
+}
 
-  const applyAttachments = async (policyId: string, attachedNow: string[]) => {
-    const plan = attachmentPlan(desired!.targets, attachedNow);
-    // Attach replacements before detaching, so no target is ever left with fewer guard rails.
-    for (const t of plan.attach) await attach(t, policyId);
-    for (const t of plan.detach) await detach(t, policyId);
-  };
-
-  const status = (p: ObservedPolicy) => ({
-    policyId: p.id,
-    arn: p.arn,
-    attachedTargets: p.targets.map((id) => ({ type: targetType(id), id })),
-    documentSize: minifyPolicyDocument(spec.document).length,
-  });
-
-  return {
-    observe: async (): Promise<Observation<Omit<ObservedPolicy, "content" | "tags" | "targets">>> => {
-      const roots = await call("cannot list the organization's roots", () =>
-        org.send(new ListRootsCommand({})),
-      );
-      root = roots.Roots?.[0];
-      if (!root?.Id)
-        throw new RetryableError(
-          "NoOrganization",
-          "the caller's account is not in an organization with a root",
-        );
-      if (!scpEnabled(root) && !options.enablePolicyType) {
-        throw new RetryableError(
-          "PolicyTypeNotEnabled",
-          `service control policies are not enabled on root ${root.Id}: enable them (EnablePolicyType), or start the controller with --enable-scp-policy-type`,
-        );
-      }
-      desired = {
-        name: spec.policyName ?? objectName,
-        description: spec.description,
-        document: spec.document,
-        tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
-        ...(await resolveTargets(org, root.Id, spec.targets)),
-      };
-      const recordedId = object.status?.policyId as string | undefined;
-      const found = await findPolicy(org, recordedId, desired.name);
-      observed = found?.policy;
-      if (!observed) return { exists: false, upToDate: false, diff: creationChanges(desired) };
-      if (!mayManage(observed, objectName, adopt)) {
-        // Deleting an object that never owned the policy: nothing of ours exists to delete.
-        if (object.metadata.deletionTimestamp) return { exists: false, upToDate: false };
-        // Blocked, not terminal: the other policy may be renamed or deleted by its owner.
-        throw new BlockedError(
-          "NameTaken",
-          `an SCP named ${observed.name} already exists (${observed.id}) and its tags do not show orgguard created it for this object: add the annotation ${ADOPT_ANNOTATION}: "true" to take it over, or choose another policyName`,
-        );
-      }
-      const diff = diffPolicy(desired, observed);
-      const { content: _c, tags: _t, targets: _g, ...atProvider } = observed;
-      return {
-        exists: true,
-        upToDate: diff.length === 0,
-        diff,
-        observed: atProvider,
-        status: status(observed),
-        ...(found?.byName && !createdByThisObject(observed, object.metadata.uid)
-          ? { adopted: adoptionNote(observed, objectName) }
-          : {}),
-      };
-    },
-
-    create: async () => {
-      await ensurePolicyType();
-      const content = minifyPolicyDocument(desired!.document);
-      const created = await call(`cannot create the SCP ${desired!.name}`, () =>
-        org.send(
-          new CreatePolicyCommand({
-            Name: desired!.name,
-            Description: desired!.description,
-            Type: SCP,
-            Content: content,
-            Tags: Object.entries(desired!.tags).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        ),
-      );
-      const summary = created.Policy!.PolicySummary!;
-      await applyAttachments(summary.Id!, []);
-      return { status: { policyId: summary.Id!, arn: summary.Arn!, documentSize: content.length } };
-    },
-
-    update: async () => {
-      await ensurePolicyType();
-      const p = observed!;
-      const d = desired!;
-      // Tags first: when adopting a policy, the ownership tag is what lets an IAM policy
-      // conditioned on aws:ResourceTag (iam/management-account-policy.json) allow the update.
-      const tags = tagPlan(d.tags, p.tags);
-      if (Object.keys(tags.set).length > 0) {
-        await call(`cannot tag the SCP ${p.id}`, () =>
-          org.send(
-            new TagResourceCommand({
-              ResourceId: p.id,
-              Tags: Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value })),
-            }),
-          ),
-        );
-      }
-      const contentDiffers = diffPolicy(d, { ...p, targets: d.targets, tags: d.tags }).length > 0;
-      if (contentDiffers) {
-        try {
-          await org.send(
-            new UpdatePolicyCommand({
-              PolicyId: p.id,
-              Name: d.name,
-              Description: d.description,
-              Content: minifyPolicyDocument(d.document),
-            }),
-          );
-        } catch (err) {
-          // A rename to a name another policy holds: blocked until that one is renamed or deleted.
-          if (awsErrorCode(err) === "DuplicatePolicyException") {
-            throw new BlockedError(
-              "NameTaken",
-              `cannot rename the SCP ${p.id} to ${d.name}: another policy has that name`,
-              { cause: err },
-            );
-          }
-          throw toReconcileError(err, `cannot update the SCP ${p.id}`);
-        }
-      }
-      if (tags.remove.length > 0) {
-        await call(`cannot untag the SCP ${p.id}`, () =>
-          org.send(new UntagResourceCommand({ ResourceId: p.id, TagKeys: tags.remove })),
-        );
-      }
-      await applyAttachments(p.id, p.targets);
-    },
-
-    delete: async () => {
-      const p = observed!;
-      for (const t of p.targets) await detach(t, p.id);
-      try {
-        await org.send(new DeletePolicyCommand({ PolicyId: p.id }));
-      } catch (err) {
-        if (!isNotFound(err)) throw toReconcileError(err, `cannot delete the SCP ${p.id}`);
-      }
-    },
-  };
+function handoffOf(observation: ScpObservation): ScpHandoff {
+  if (!observation.handoff) throw new Error("an SCP observation without its handoff");
+  return observation.handoff;
 }
 
 const targetType = (id: string) =>
@@ -314,16 +325,16 @@ const targetType = (id: string) =>
 
 /** The SCP ids attached directly to a target (inherited ones do not count against its limit). */
 async function policiesOn(org: OrganizationsClient, target: string): Promise<string[]> {
-  const ids: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await call(`cannot list the SCPs of ${target}`, () =>
-      org.send(new ListPoliciesForTargetCommand({ TargetId: target, Filter: SCP, NextToken: token })),
-    );
-    ids.push(...(page.Policies ?? []).map((p) => p.Id!));
-    token = page.NextToken;
-  } while (token);
-  return ids;
+  return call(`cannot list the SCPs of ${target}`, async () => {
+    const ids: string[] = [];
+    for await (const page of paginateListPoliciesForTarget(
+      { client: org },
+      { TargetId: target, Filter: SCP },
+    )) {
+      ids.push(...(page.Policies ?? []).flatMap((p) => (p.Id ? [p.Id] : [])));
+    }
+    return ids;
+  });
 }
 
 /**
@@ -461,3 +472,90 @@ async function resolveOuPath(org: OrganizationsClient, rootId: string, path: str
   }
   return parent;
 }
+
+/** Where orgguard may write: only its own policies (by tag), only the SCP type. */
+const SCP_ARN = "arn:aws:organizations::*:policy/o-*/service_control_policy/p-*";
+const OWNED = { StringEquals: { "aws:ResourceTag/orgguard.io/managed-by": "orgguard" } };
+
+/**
+ * The management account's IAM for SCPs (iam/README.md): reads anywhere; creates only with the
+ * ownership tag; changes only policies that carry it; attaches them anywhere.
+ */
+const SCP_IAM: IamStatement[] = [
+  {
+    sid: "ReadTheOrganization",
+    actions: [
+      "organizations:ListRoots",
+      "organizations:ListOrganizationalUnitsForParent",
+      "organizations:ListAccounts",
+      "organizations:ListPolicies",
+      "organizations:DescribePolicy",
+      "organizations:ListPoliciesForTarget",
+      "organizations:ListTargetsForPolicy",
+      "organizations:ListTagsForResource",
+    ],
+  },
+  {
+    sid: "CreateOnlyPoliciesTaggedAsOrgguards",
+    actions: ["organizations:CreatePolicy", "organizations:TagResource"],
+    condition: { StringEquals: { "aws:RequestTag/orgguard.io/managed-by": "orgguard" } },
+  },
+  {
+    sid: "ChangeOnlyOrgguardsOwnPolicies",
+    actions: [
+      "organizations:UpdatePolicy",
+      "organizations:DeletePolicy",
+      "organizations:TagResource",
+      "organizations:UntagResource",
+      "organizations:AttachPolicy",
+      "organizations:DetachPolicy",
+    ],
+    resources: [SCP_ARN],
+    condition: OWNED,
+  },
+  {
+    sid: "AttachToAnyTarget",
+    actions: ["organizations:AttachPolicy", "organizations:DetachPolicy"],
+    resources: [
+      "arn:aws:organizations::*:root/o-*/r-*",
+      "arn:aws:organizations::*:ou/o-*/ou-*",
+      "arn:aws:organizations::*:account/o-*/*",
+    ],
+  },
+  {
+    sid: "EnableScpsOnlyWithEnableScpPolicyType",
+    actions: ["organizations:EnablePolicyType"],
+    resources: ["arn:aws:organizations::*:root/o-*/r-*"],
+    condition: { StringEquals: { "organizations:PolicyType": SCP } },
+  },
+];
+
+export const serviceControlPolicyKind: Kind = {
+  api: serviceControlPolicyApi,
+  operations: [
+    ...reads(
+      "organizations",
+      "ListRoots",
+      "ListOrganizationalUnitsForParent",
+      "ListAccounts",
+      "ListPolicies",
+      "DescribePolicy",
+      "ListPoliciesForTarget",
+      "ListTargetsForPolicy",
+      "ListTagsForResource",
+    ),
+    ...writes(
+      "organizations",
+      "CreatePolicy",
+      "UpdatePolicy",
+      "DeletePolicy",
+      "TagResource",
+      "UntagResource",
+      "AttachPolicy",
+      "DetachPolicy",
+      "EnablePolicyType",
+    ),
+  ],
+  iam: { management: SCP_IAM, member: [] },
+  runtime: { type: "managed", managed: (context) => managedServiceControlPolicy(context.aws, context.scp) },
+};

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lintObject } from "../../../src/api/lint.js";
+import { API_DEFINITIONS } from "../../../src/kinds/index.js";
 
 const scp = (targets: unknown[], statement: Record<string, unknown>) => ({
   apiVersion: "orgguard.io/v1alpha1",
@@ -73,6 +74,8 @@ describe("lintObject", () => {
     },
   ];
   it.each(cases)("$reason", ({ object, paths }) => {
-    expect(lintObject(object, { managementAccountId: "123456789012" }).map((w) => w.path)).toEqual(paths);
+    expect(
+      lintObject(object, API_DEFINITIONS, { managementAccountId: "123456789012" }).map((w) => w.path),
+    ).toEqual(paths);
   });
 });

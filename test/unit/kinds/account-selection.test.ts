@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountSelector } from "../../../src/api/account-baseline.js";
+import { accountSelector } from "../../../src/kinds/account-baseline/api.js";
 import { type OrganizationView, selectAccounts } from "../../../src/kinds/account-baseline/selection.js";
 
 /**

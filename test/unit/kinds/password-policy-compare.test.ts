@@ -1,13 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { passwordPolicySpec } from "../../../src/api/password-policy.js";
+import { z } from "zod";
 import {
   desiredPasswordPolicy,
   diffPasswordPolicy,
   normalizeObserved,
   updateRequest,
 } from "../../../src/kinds/password-policy/compare.js";
+import { passwordPolicyFields } from "../../../src/kinds/password-policy/schema.js";
 
-const desired = (spec: Record<string, unknown>) => desiredPasswordPolicy(passwordPolicySpec.parse(spec));
+const desired = (spec: Record<string, unknown>) =>
+  desiredPasswordPolicy(z.strictObject(passwordPolicyFields).parse(spec));
 const allOn = {
   MinimumPasswordLength: 14,
   RequireSymbols: true,

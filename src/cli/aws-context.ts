@@ -1,0 +1,37 @@
+/**
+ * What the controller and the CLI's plan and apply build from the configuration alike: the AWS
+ * clients, and the context the kinds run with.
+ */
+import { type AwsCallObserver, AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
+import { RegionDirectory } from "../aws/regions.js";
+import type { ControllerConfig } from "../config.js";
+import type { KindContext } from "../kinds/kind.js";
+
+/** AWS clients as configured (endpoints from the environment, as the SDKs document them). */
+export function awsClientsFor(
+  config: ControllerConfig,
+  extra: { observeCall?: AwsCallObserver; readOnly?: ReadonlySet<string> } = {},
+): AwsClients {
+  return new AwsClients({
+    region: config.awsRegion,
+    ...endpointsFromEnvironment(process.env),
+    roleArnTemplate: config.roleArnTemplate,
+    ...(config.externalId ? { externalId: config.externalId } : {}),
+    maxAttempts: config.awsMaxAttempts,
+    organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
+    ...extra,
+  });
+}
+
+/** The context every kind is built with. */
+export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindContext {
+  return {
+    aws,
+    scp: {
+      enablePolicyType: config.enableScpPolicyType,
+      perTargetLimit: config.scpPerTargetLimit,
+      sizeLimit: config.scpSizeLimit,
+    },
+    regions: new RegionDirectory(aws, { defaultRegions: config.defaultRegions }),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * EbsEncryptionByDefault: new EBS volumes encrypted by default in every region of an account, as a
+ * regional account setting (EC2, with the account's own credentials, one client per region).
+ * Off reads as "nothing set"; Delete turns it off again (and resets the default key where the spec
+ * chose one).
+ */
+import {
+  DisableEbsEncryptionByDefaultCommand,
+  EnableEbsEncryptionByDefaultCommand,
+  GetEbsDefaultKmsKeyIdCommand,
+  GetEbsEncryptionByDefaultCommand,
+  ModifyEbsDefaultKmsKeyIdCommand,
+  ResetEbsDefaultKmsKeyIdCommand,
+} from "@aws-sdk/client-ec2";
+import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import { toReconcileError } from "../../aws/errors.js";
+import { reads, writes } from "../kind.js";
+import type { AccountSetting, SettingClient } from "../setting/setting.js";
+import {
+  type DesiredEbsEncryption,
+  desiredEbsEncryption,
+  diffEbsEncryption,
+  type ObservedEbsEncryption,
+} from "./compare.js";
+import { ebsEncryptionFields, ebsEncryptionRules, observedEbsEncryption } from "./schema.js";
+
+/** Runs an EC2 call, turning its errors into reconcile errors that say what failed where. */
+async function call<T>(what: string, target: ClientTarget, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toReconcileError(err, `cannot ${what} of account ${target.accountId} in ${target.region}`);
+  }
+}
+
+function ebsEncryptionClient(
+  aws: AwsClients,
+  target: ClientTarget,
+): SettingClient<DesiredEbsEncryption, ObservedEbsEncryption> {
+  const ec2 = () => aws.forAccount("ec2", target);
+  return {
+    read: async (desired) => {
+      const client = await ec2();
+      const out = await call("read EBS encryption by default", target, () =>
+        client.send(new GetEbsEncryptionByDefaultCommand({})),
+      );
+      if (!out.EbsEncryptionByDefault) return undefined;
+      if (desired.defaultKmsKeyId === undefined) return { enabled: true };
+      const key = await call("read the default EBS KMS key", target, () =>
+        client.send(new GetEbsDefaultKmsKeyIdCommand({})),
+      );
+      return { enabled: true, ...(key.KmsKeyId ? { defaultKmsKeyId: key.KmsKeyId } : {}) };
+    },
+    write: async (desired, observed) => {
+      const client = await ec2();
+      // The key first: volumes created once encryption is on must already get the chosen key.
+      if (desired.defaultKmsKeyId !== undefined && observed?.defaultKmsKeyId !== desired.defaultKmsKeyId) {
+        await call("set the default EBS KMS key", target, () =>
+          client.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: desired.defaultKmsKeyId })),
+        );
+      }
+      if (!observed?.enabled) {
+        await call("enable EBS encryption by default", target, () =>
+          client.send(new EnableEbsEncryptionByDefaultCommand({})),
+        );
+      }
+    },
+    remove: async (desired) => {
+      const client = await ec2();
+      await call("disable EBS encryption by default", target, () =>
+        client.send(new DisableEbsEncryptionByDefaultCommand({})),
+      );
+      if (desired.defaultKmsKeyId !== undefined) {
+        await call("reset the default EBS KMS key", target, () =>
+          client.send(new ResetEbsDefaultKmsKeyIdCommand({})),
+        );
+      }
+    },
+  };
+}
+
+export const ebsEncryptionByDefaultSetting: AccountSetting<
+  typeof ebsEncryptionFields,
+  DesiredEbsEncryption,
+  ObservedEbsEncryption
+> = {
+  names: {
+    kind: "EbsEncryptionByDefault",
+    plural: "ebsencryptionbydefaults",
+    singular: "ebsencryptionbydefault",
+    shortNames: ["ebsenc"],
+    field: "ebsEncryptionByDefault",
+  },
+  scope: "regional",
+  noun: "EBS encryption by default",
+  description:
+    "EbsEncryptionByDefault keeps EBS encryption by default on in every region of one AWS account (CIS AWS Foundations 5.1.1, Security Hub EC2.7), optionally with a chosen default KMS key, repairing drift.",
+  specDescription: "EBS encryption by default orgguard keeps on in the regions of one account.",
+  fieldDescription: "EBS encryption by default every selected account gets in its regions",
+  fields: ebsEncryptionFields,
+  rules: ebsEncryptionRules,
+  observed: observedEbsEncryption,
+  printerColumns: [{ name: "Regions", type: "string", jsonPath: ".status.regions", priority: 1 }],
+  desired: desiredEbsEncryption,
+  diff: diffEbsEncryption,
+  client: ebsEncryptionClient,
+  operations: [
+    ...reads("ec2", "GetEbsEncryptionByDefault", "GetEbsDefaultKmsKeyId"),
+    ...writes(
+      "ec2",
+      "EnableEbsEncryptionByDefault",
+      "DisableEbsEncryptionByDefault",
+      "ModifyEbsDefaultKmsKeyId",
+      "ResetEbsDefaultKmsKeyId",
+    ),
+  ],
+};

@@ -1,0 +1,97 @@
+/**
+ * One definition per kind: everything that lists kinds (the CRDs, the controller, plan's order and
+ * read-only guard, the IAM policies, the chart's RBAC, the tests' write counting) derives from the
+ * list in kinds/index.ts, made of these.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { API_GROUP, API_VERSION } from "../api/common.js";
+import type { ApiDefinition } from "../api/kind.js";
+import type { AwsClients, ServiceName } from "../aws/clients.js";
+import type { RegionDirectory } from "../aws/regions.js";
+import type { ControllerOptions } from "../runtime/controller.js";
+import type { EventRecorder } from "../runtime/events.js";
+import type { ResourceRef } from "../runtime/kube-object.js";
+import type { Logger } from "../runtime/logger.js";
+import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
+import type { Runnable } from "../runtime/manager.js";
+import type { Metrics } from "../runtime/metrics.js";
+import type { ScpOptions } from "./service-control-policy/options.js";
+
+/** An AWS API call a kind makes, classed read or write. */
+export interface AwsOperation {
+  service: ServiceName;
+  /** The API operation, as the SDK's command is named without `Command`: `ListRoots`. */
+  name: string;
+  access: "read" | "write";
+  /** The IAM action that authorizes it, when it is not `<service>:<name>` (S3 Control's are not). */
+  iamAction?: string;
+}
+
+/** One statement of an IAM policy a kind needs (merged with other kinds' statements by Sid). */
+export interface IamStatement {
+  sid: string;
+  actions: readonly string[];
+  /** Defaults to "*". */
+  resources?: readonly string[];
+  condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** What the process gives the kinds. */
+export interface KindContext {
+  readonly aws: AwsClients;
+  readonly scp: ScpOptions;
+  /** The regions enabled in each account (for regional settings whose spec names none). */
+  readonly regions: RegionDirectory;
+}
+
+/** What a composite kind's controller is built with. */
+export interface CompositeContext extends KindContext {
+  readonly kc: KubeConfig;
+  readonly events: EventRecorder;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly controller: ControllerOptions;
+  readonly discoveryIntervalMs: number;
+}
+
+/** A kind whose objects the managed reconciler drives (one external thing per object). */
+export interface ManagedRuntime {
+  type: "managed";
+  managed(context: KindContext): ManagedKind;
+}
+
+/** A kind whose objects own child objects of other kinds (AccountBaseline). */
+export interface CompositeRuntime {
+  type: "composite";
+  controller(context: CompositeContext): Runnable;
+  /** The child objects an object stands for now (what `orgguard plan` plans in its place). */
+  expand(object: ManagedObject, context: KindContext): Promise<ManagedObject[]>;
+  /** The kinds of the children (their objects are created, updated and deleted by the controller). */
+  childKinds: readonly string[];
+}
+
+export interface Kind {
+  api: ApiDefinition;
+  /** Every AWS call the kind makes. */
+  operations: readonly AwsOperation[];
+  /** IAM statements the controller's own role needs, and the role it assumes in member accounts. */
+  iam: { management: readonly IamStatement[]; member: readonly IamStatement[] };
+  runtime: ManagedRuntime | CompositeRuntime;
+}
+
+/** Where the apiserver serves a kind. */
+export const kindRef = (api: Pick<ApiDefinition, "kind" | "plural">): ResourceRef => ({
+  group: API_GROUP,
+  version: API_VERSION,
+  plural: api.plural,
+  kind: api.kind,
+});
+
+/** The IAM action that authorizes an operation: `<service>:<Operation>` unless the kind names another. */
+export const iamActionOf = (op: AwsOperation): string => op.iamAction ?? `${op.service}:${op.name}`;
+
+/** Shorthands for declaring operations. */
+export const reads = (service: ServiceName, ...names: string[]): AwsOperation[] =>
+  names.map((name) => ({ service, name, access: "read" }));
+export const writes = (service: ServiceName, ...names: string[]): AwsOperation[] =>
+  names.map((name) => ({ service, name, access: "write" }));

@@ -1,0 +1,302 @@
+/**
+ * The standalone kind of an account setting (PasswordPolicy, PublicAccessBlock,
+ * EbsEncryptionByDefault, ...), made from its plug-in definition: its schema, CRD names, AWS
+ * operations, IAM statements and the managed kind the controller drives. One object per account
+ * and setting; a regional setting keeps every region of `spec.regions` (or every region enabled
+ * in the account) in that one object and reports each region in status.
+ */
+import { z } from "zod";
+import {
+  accountId,
+  deletionPolicy,
+  managementPolicy,
+  ROLE_ARN_ANNOTATION,
+  statusSchema,
+  withRules,
+} from "../../api/common.js";
+import type { ApiDefinition } from "../../api/kind.js";
+import { specProblems } from "../../api/problems.js";
+import {
+  type AwsClients,
+  accountClaim,
+  type ClientTarget,
+  DEFAULT_ROLE_ARN_TEMPLATE,
+} from "../../aws/clients.js";
+import type { RegionDirectory } from "../../aws/regions.js";
+import type { ResourceRef } from "../../runtime/kube-object.js";
+import type {
+  Change,
+  ExternalClient,
+  ManagedKind,
+  ManagedObject,
+  Observation,
+} from "../../runtime/managed.js";
+import {
+  type AwsOperation,
+  type IamStatement,
+  iamActionOf,
+  type Kind,
+  type KindContext,
+  kindRef,
+  reads,
+} from "../kind.js";
+import { regionList } from "./regions.js";
+import type { AccountSetting } from "./setting.js";
+
+/** The fields every setting kind has besides the setting's own. */
+const sharedFields = z.object({
+  accountId: accountId.optional(),
+  regions: regionList.optional(),
+  managementPolicy,
+  deletionPolicy,
+});
+export type SharedSettingSpec = z.output<typeof sharedFields>;
+
+/** A setting kind's object, as the apiserver stores it. */
+export type SettingObject = ManagedObject;
+
+/** Where the apiserver serves a setting's standalone kind. */
+export const settingRef = (setting: AccountSetting): ResourceRef => kindRef(setting.names);
+
+/** The object of the setting's own fields and, for a regional setting, `regions` (its AccountBaseline field). */
+export function settingFieldsSchema(setting: AccountSetting, description: string): z.ZodObject {
+  const shape: z.ZodRawShape = {
+    ...(setting.scope === "regional" ? { regions: regionList.optional() } : {}),
+    ...setting.fields,
+  };
+  return withRules(z.strictObject(shape).describe(description), [...(setting.rules ?? [])]);
+}
+
+/** The standalone kind's spec schema: accountId, regions (regional only), the fields, the policies. */
+function specSchema(setting: AccountSetting): z.ZodObject {
+  const shape: z.ZodRawShape = {
+    accountId: accountId
+      .optional()
+      .describe(`The account whose ${setting.noun} this is. Absent means the controller's own account.`),
+    ...(setting.scope === "regional" ? { regions: regionList.optional() } : {}),
+    ...setting.fields,
+    managementPolicy,
+    deletionPolicy,
+  };
+  return withRules(z.strictObject(shape).describe(setting.specDescription), [...(setting.rules ?? [])]);
+}
+
+function statusOf(setting: AccountSetting): z.ZodType {
+  const account = accountId
+    .optional()
+    .describe("The account the setting was read from (resolved when spec.accountId is absent).");
+  if (setting.scope === "account") return statusSchema(setting.observed, { accountId: account });
+  return statusSchema(z.record(z.string(), setting.observed).describe("What AWS has now, by region."), {
+    accountId: account,
+    regions: z.array(z.string()).max(50).optional().describe("The regions compared at the last reconcile."),
+    regionsFrom: z
+      .string()
+      .max(1024)
+      .optional()
+      .describe("Where the regions came from: spec.regions, ListRegions, or --default-regions (and why)."),
+  });
+}
+
+function apiDefinition(setting: AccountSetting): ApiDefinition {
+  const { names } = setting;
+  return {
+    kind: names.kind,
+    plural: names.plural,
+    singular: names.singular,
+    shortNames: names.shortNames,
+    description: setting.description,
+    spec: specSchema(setting),
+    status: statusOf(setting),
+    printerColumns: [
+      { name: "Account", type: "string", jsonPath: ".status.accountId" },
+      ...(setting.printerColumns ?? []),
+    ],
+    lint: (spec) => {
+      const parsed = z.object(setting.fields).safeParse(spec);
+      return parsed.success && setting.lint ? setting.lint(parsed.data, "spec") : [];
+    },
+  };
+}
+
+/** The role the management account assumes, as an IAM resource pattern (any account). */
+const MEMBER_ROLE_PATTERN = DEFAULT_ROLE_ARN_TEMPLATE.replaceAll("${accountId}", "*").replaceAll(
+  "${partition}",
+  "aws",
+);
+
+/** Every AWS call of the setting, the regions lookup of a regional setting included. */
+const operationsOf = (setting: AccountSetting): AwsOperation[] => [
+  ...setting.operations,
+  ...(setting.scope === "regional" ? reads("account", "ListRegions") : []),
+];
+
+/**
+ * The IAM the setting needs: in the controller's own account (an object without accountId) and
+ * reaching members; in each member account's role, the same actions.
+ */
+function iamOf(setting: AccountSetting): Kind["iam"] {
+  const actions = [...new Set(operationsOf(setting).map(iamActionOf))];
+  const management: IamStatement[] = [
+    { sid: "OwnAccountSettings", actions },
+    { sid: "ReachMemberAccounts", actions: ["sts:AssumeRole"], resources: [MEMBER_ROLE_PATTERN] },
+  ];
+  return { management, member: [{ sid: `Account${setting.names.kind}`, actions }] };
+}
+
+/** The standalone kind of `setting`. */
+export function settingKind(setting: AccountSetting): Kind {
+  return {
+    api: apiDefinition(setting),
+    operations: operationsOf(setting),
+    iam: iamOf(setting),
+    runtime: { type: "managed", managed: (context) => managedSetting(setting, context) },
+  };
+}
+
+/** One place a setting is kept (the account, or one region of it): what should be, is, and differs. */
+interface Reading<D, O> {
+  region?: string;
+  desired: D;
+  observed?: O;
+  diff: Change[];
+}
+
+/** What observe hands to create, update and delete. */
+interface SettingHandoff<D, O> {
+  target: ClientTarget;
+  readings: Reading<D, O>[];
+}
+
+/** The managed kind the controller drives for `setting`. */
+export function managedSetting<D, O>(
+  setting: AccountSetting<z.ZodRawShape, D, O>,
+  context: KindContext,
+): ManagedKind<SettingObject, unknown, SettingHandoff<D, O>> {
+  const spec = specSchema(setting);
+  const fields = z.object(setting.fields);
+  return {
+    ref: settingRef(setting),
+    validate: (object) => specProblems(spec, object.spec),
+    claim: (object) =>
+      accountClaim(sharedFields.parse(object.spec).accountId, context.aws.knownOwnAccountId()),
+    connect: async (object) =>
+      new SettingExternal(
+        setting,
+        context.aws,
+        context.regions,
+        fields.parse(object.spec),
+        sharedFields.parse(object.spec),
+        object.metadata.annotations?.[ROLE_ARN_ANNOTATION],
+      ),
+  };
+}
+
+type SettingObservation<D, O> = Observation<unknown, SettingHandoff<D, O>>;
+
+/** The ExternalClient of a setting: each place (the account, or each region) read, written, removed. */
+class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, SettingHandoff<D, O>> {
+  constructor(
+    private readonly setting: AccountSetting<z.ZodRawShape, D, O>,
+    private readonly aws: AwsClients,
+    private readonly directory: RegionDirectory,
+    private readonly fields: z.output<z.ZodObject>,
+    private readonly spec: SharedSettingSpec,
+    private readonly roleArn: string | undefined,
+  ) {}
+
+  async observe(): Promise<SettingObservation<D, O>> {
+    const accountId = this.spec.accountId ?? (await this.aws.ownAccountId());
+    const target: ClientTarget = { accountId, ...(this.roleArn ? { roleArn: this.roleArn } : {}) };
+    const where = await this.places(target);
+    const readings = await Promise.all(where.regions.map((region) => this.read(target, region)));
+    const exists = readings.some((r) => r.observed !== undefined);
+    const diff = readings.flatMap((r) => r.diff);
+    return {
+      exists,
+      upToDate: exists && diff.length === 0,
+      diff,
+      observed: this.atProvider(readings),
+      status: { accountId, ...where.status },
+      handoff: { target, readings },
+    };
+  }
+
+  async create(object: SettingObject, observation: SettingObservation<D, O>) {
+    await this.update(object, observation);
+    return { status: { ...observation.status } };
+  }
+
+  /** Writes every place that differs; the others are left alone. */
+  async update(_object: SettingObject, observation: SettingObservation<D, O>): Promise<void> {
+    const { target, readings } = handoffOf(observation);
+    await everyPlace(
+      readings
+        .filter((r) => r.diff.length > 0)
+        .map((r) => () => this.clientFor(target, r.region).write(r.desired, r.observed)),
+    );
+  }
+
+  /** Back to AWS's default wherever something is set. */
+  async delete(_object: SettingObject, observation: SettingObservation<D, O>): Promise<void> {
+    const { target, readings } = handoffOf(observation);
+    await everyPlace(
+      readings.flatMap((r) => {
+        const observed = r.observed;
+        return observed === undefined
+          ? []
+          : [() => this.clientFor(target, r.region).remove(r.desired, observed)];
+      }),
+    );
+  }
+
+  /** The account alone, or its regions (with where they came from, for status). */
+  private async places(
+    target: ClientTarget,
+  ): Promise<{ regions: Array<string | undefined>; status: Record<string, unknown> }> {
+    if (this.setting.scope === "account") return { regions: [undefined], status: {} };
+    const { regions, from } = this.spec.regions
+      ? { regions: this.spec.regions, from: "spec.regions" }
+      : await this.directory.enabledIn(target);
+    return { regions, status: { regions, regionsFrom: from } };
+  }
+
+  private async read(target: ClientTarget, region: string | undefined): Promise<Reading<D, O>> {
+    const desired = this.setting.desired(this.fields, region);
+    const observed = await this.clientFor(target, region).read(desired);
+    const diff = this.setting.diff(desired, observed);
+    return {
+      ...(region ? { region } : {}),
+      desired,
+      ...(observed !== undefined ? { observed } : {}),
+      diff: region ? diff.map((c) => ({ ...c, path: `regions[${region}].${c.path}` })) : diff,
+    };
+  }
+
+  /** status.atProvider: what the account has, or what each region has. */
+  private atProvider(readings: Reading<D, O>[]): unknown {
+    if (this.setting.scope === "account") return readings[0]?.observed;
+    const byRegion = readings.flatMap((r) =>
+      r.observed !== undefined && r.region ? [[r.region, r.observed]] : [],
+    );
+    return byRegion.length > 0 ? Object.fromEntries(byRegion) : undefined;
+  }
+
+  private clientFor(target: ClientTarget, region: string | undefined) {
+    return this.setting.client(this.aws, { ...target, ...(region ? { region } : {}) });
+  }
+}
+
+function handoffOf<D, O>(observation: SettingObservation<D, O>): SettingHandoff<D, O> {
+  if (!observation.handoff) throw new Error("an observation without its readings");
+  return observation.handoff;
+}
+
+/**
+ * Runs one write per place, all of them even when one fails (regions are independent, and every
+ * write that can land should), then throws the first failure.
+ */
+async function everyPlace(writes: Array<() => Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(writes.map((write) => write()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
+}

@@ -1,0 +1,73 @@
+/**
+ * An account setting as a plug-in: a schema fragment, a pure compare, and a client against one
+ * account (and, for a regional setting, one region). From one definition come the standalone kind
+ * (PasswordPolicy, PublicAccessBlock, EbsEncryptionByDefault, ...) and its field in AccountBaseline
+ * (setting/kind.ts, account-baseline/api.ts); the list is settings.ts.
+ */
+import type { z } from "zod";
+import type { CrossFieldRule } from "../../api/common.js";
+import type { PrinterColumn } from "../../api/kind.js";
+import type { Problem } from "../../api/problems.js";
+import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import type { Change } from "../../runtime/managed.js";
+import type { AwsOperation } from "../kind.js";
+
+/** What a setting is called: the standalone kind's names and the AccountBaseline field. */
+export interface SettingNames {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  /** The field of AccountBaseline's spec that applies this setting to every selected account. */
+  field: string;
+}
+
+/** Reads and writes one setting in one account (and region). Every call is idempotent. */
+export interface SettingClient<D, O> {
+  /** What AWS has now; undefined when nothing is set (AWS's own default applies). */
+  read(desired: D): Promise<O | undefined>;
+  /** Makes AWS equal to `desired` (a create or an update alike). */
+  write(desired: D, observed: O | undefined): Promise<void>;
+  /** Goes back to AWS's default (deletionPolicy: Delete); nothing set counts as done. */
+  remove(desired: D, observed: O): Promise<void>;
+}
+
+/**
+ * One account setting. `F` is the zod shape of its fields (without accountId, regions and the
+ * policies, which every setting kind shares), `D` the desired state the compare works on, `O` what
+ * a read gives.
+ */
+export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unknown, O = unknown> {
+  names: SettingNames;
+  /** Kept per region (in `spec.regions`, or every region enabled in the account), or once per account. */
+  scope: "account" | "regional";
+  /** How messages name it: "the password policy". */
+  noun: string;
+  /** What `kubectl explain <kind>` prints at the top. */
+  description: string;
+  /** The description of the standalone kind's spec. */
+  specDescription: string;
+  /** What the AccountBaseline field gives each selected account. */
+  fieldDescription: string;
+  /** The setting's own fields. */
+  fields: F;
+  /** What one read gives, as status.atProvider shows it (per region for a regional setting). */
+  observed: z.ZodType;
+  /** Columns for `kubectl get` besides READY, REASON, SYNCED, ACCOUNT and AGE. */
+  printerColumns?: PrinterColumn[];
+  /**
+   * Rules across the fields (and `regions`), checked by the apiserver as CEL and by the CLI in
+   * TypeScript, on the standalone spec and on the AccountBaseline field alike.
+   */
+  rules?: readonly CrossFieldRule<z.output<z.ZodObject<F>> & { regions?: string[] }>[];
+  /** Valid but probably not what was meant (orgguard validate's warnings). */
+  lint?(fields: z.output<z.ZodObject<F>>, base: string): Problem[];
+  /** The desired state in one region (undefined for an account setting), from the fields with defaults applied. */
+  desired(fields: z.output<z.ZodObject<F>>, region: string | undefined): D;
+  /** What would change to make `observed` (undefined: nothing set) equal to `desired`; [] when equal. */
+  diff(desired: D, observed: O | undefined): Change[];
+  /** A client acting in one account (and region). */
+  client(aws: AwsClients, target: ClientTarget): SettingClient<D, O>;
+  /** Every AWS call the client makes (the regions lookup of a regional setting is added for it). */
+  operations: readonly AwsOperation[];
+}

@@ -1,0 +1,14 @@
+/**
+ * Every account setting, in the order they are documented and applied. A setting here is both a
+ * standalone kind and a field of AccountBaseline; adding one is a folder and a line in this list.
+ */
+import { ebsEncryptionByDefaultSetting } from "./ebs-encryption-by-default/index.js";
+import { passwordPolicySetting } from "./password-policy/index.js";
+import { publicAccessBlockSetting } from "./public-access-block/index.js";
+import type { AccountSetting } from "./setting/setting.js";
+
+export const SETTINGS: readonly AccountSetting[] = [
+  passwordPolicySetting,
+  publicAccessBlockSetting,
+  ebsEncryptionByDefaultSetting,
+];

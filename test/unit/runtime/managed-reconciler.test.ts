@@ -1,0 +1,399 @@
+/**
+ * The managed reconciler's decisions, in-process: for each management policy and what observe
+ * finds (or throws), whether it creates, updates, deletes, reports or stalls; the status it writes,
+ * the events it records and when it looks again. The kind is scripted through the narrow
+ * ExternalClient interface and the object store is a fake ObjectWriter: nothing here touches
+ * Kubernetes or AWS (test/integration/engine.test.ts runs the same reconciler against a real
+ * kube-apiserver).
+ */
+import { describe, expect, it } from "vitest";
+import { type Condition, findCondition } from "../../../src/runtime/conditions.js";
+import {
+  AlreadyExistsError,
+  BlockedError,
+  RetryableError,
+  TerminalError,
+} from "../../../src/runtime/errors.js";
+import type { EventRecorder } from "../../../src/runtime/events.js";
+import { FINALIZER } from "../../../src/runtime/finalizer.js";
+import type { ObjectWriter } from "../../../src/runtime/lifecycle.js";
+import { silentLogger } from "../../../src/runtime/logger.js";
+import type {
+  Action,
+  ExternalClient,
+  ManagedKind,
+  ManagedObject,
+  Observation,
+} from "../../../src/runtime/managed.js";
+import { ManagedReconciler } from "../../../src/runtime/managed-reconciler.js";
+import { Metrics } from "../../../src/runtime/metrics.js";
+import type { JsonPatchOp } from "../../../src/runtime/resource-client.js";
+
+const POLL = 60_000;
+const VERIFY = 2_000;
+const GENERATION = 3;
+
+type External = "create" | "update" | "delete";
+
+/** What observe answers, in order (a create answered "already exists" observes again). */
+type Script = Array<Observation | Error>;
+
+interface World {
+  calls: Array<"observe" | External>;
+  statuses: ManagedObject["status"][];
+  patches: JsonPatchOp[][];
+  events: string[];
+}
+
+function run(
+  object: ManagedObject,
+  script: Script,
+  options: {
+    create?: () => Promise<{ status?: Record<string, unknown> }>;
+    problems?: string[];
+    rival?: ManagedObject;
+  } = {},
+): Promise<{ world: World; action?: Action; error?: unknown }> {
+  const world: World = { calls: [], statuses: [], patches: [], events: [] };
+  const answers = [...script];
+  const external: ExternalClient<ManagedObject> = {
+    observe: async () => {
+      world.calls.push("observe");
+      const next = answers.length > 1 ? answers.shift()! : answers[0]!;
+      if (next instanceof Error) throw next;
+      return next;
+    },
+    create: async () => {
+      world.calls.push("create");
+      return options.create ? options.create() : { status: { id: "x-1" } };
+    },
+    update: async () => void world.calls.push("update"),
+    delete: async () => void world.calls.push("delete"),
+  };
+  const kind: ManagedKind = {
+    ref: { group: "test.orgguard.io", version: "v1", plural: "things", kind: "Thing" },
+    validate: () => options.problems ?? [],
+    claim: () => "account 111111111111",
+    connect: async () => external,
+  };
+  const writer: ObjectWriter<ManagedObject> = {
+    replaceStatus: async (o) => {
+      world.statuses.push(o.status);
+      return o;
+    },
+    jsonPatch: async (_name, patch) => {
+      world.patches.push(patch);
+      return object;
+    },
+  };
+  const events: EventRecorder = {
+    record: async (_o, type, reason) => void world.events.push(`${type}/${reason}`),
+  };
+  const reconciler = new ManagedReconciler(
+    kind,
+    writer,
+    events,
+    new Metrics(),
+    silentLogger,
+    { pollIntervalMs: POLL, pollJitter: 0, verifyAfterMs: VERIFY },
+    () => (options.rival ? [options.rival] : []),
+  );
+  return reconciler.reconcile(object).then(
+    (action) => ({ world, action }),
+    (error: unknown) => ({ world, error }),
+  );
+}
+
+const condition = (type: string, status: Condition["status"], reason: string): Condition => ({
+  type,
+  status,
+  reason,
+  message: "",
+  lastTransitionTime: "2026-01-01T00:00:00Z",
+  observedGeneration: GENERATION,
+});
+
+function thing(
+  spec: ManagedObject["spec"] = {},
+  extra: {
+    conditions?: Condition[];
+    annotations?: Record<string, string>;
+    deleting?: boolean;
+    finalizer?: boolean;
+  } = {},
+): ManagedObject {
+  return {
+    apiVersion: "test.orgguard.io/v1",
+    kind: "Thing",
+    metadata: {
+      name: "a",
+      generation: GENERATION,
+      creationTimestamp: "2026-01-02T00:00:00Z",
+      resourceVersion: "7",
+      ...(extra.finalizer === false ? {} : { finalizers: [FINALIZER] }),
+      ...(extra.annotations ? { annotations: extra.annotations } : {}),
+      ...(extra.deleting ? { deletionTimestamp: "2026-01-03T00:00:00Z" } : {}),
+    },
+    spec,
+    status: extra.conditions ? { conditions: extra.conditions, observedGeneration: GENERATION } : {},
+  };
+}
+
+const MISSING: Observation = { exists: false, upToDate: false, diff: [{ path: "value", to: "b" }] };
+const DIFFERS: Observation = {
+  exists: true,
+  upToDate: false,
+  observed: "a",
+  diff: [{ path: "value", from: "a", to: "b" }],
+};
+const IN_SYNC: Observation = { exists: true, upToDate: true, observed: "b", diff: [] };
+const AVAILABLE = [condition("Ready", "True", "Available"), condition("Synced", "True", "ReconcileSuccess")];
+const DRIFTED = [condition("Ready", "False", "Drifted"), condition("Synced", "True", "ReconcileSuccess")];
+const ENFORCE = {};
+const OBSERVE = { managementPolicy: "ObserveOnly" as const };
+
+const lastStatus = (world: World) => world.statuses.at(-1);
+const readyOf = (world: World) => {
+  const ready = findCondition(lastStatus(world)?.conditions, "Ready");
+  return ready ? `${ready.status}/${ready.reason}` : undefined;
+};
+const stalledOf = (world: World) => findCondition(lastStatus(world)?.conditions, "Stalled")?.reason;
+
+interface Case {
+  reason: string;
+  object: ManagedObject;
+  script: Script;
+  options?: Parameters<typeof run>[2];
+  calls: World["calls"];
+  ready?: string;
+  stalled?: string;
+  events: string[];
+  action?: Action;
+  throws?: boolean;
+}
+
+const cases: Case[] = [
+  {
+    reason: "Enforce, missing: create it, then verify soon",
+    object: thing(ENFORCE),
+    script: [MISSING],
+    calls: ["observe", "create"],
+    ready: "False/Creating",
+    events: ["Normal/Created"],
+    action: { requeueAfterMs: VERIFY },
+  },
+  {
+    reason: "Enforce, missing after it was Available: someone deleted it, re-created as drift repaired",
+    object: thing(ENFORCE, { conditions: AVAILABLE }),
+    script: [MISSING],
+    calls: ["observe", "create"],
+    ready: "False/Creating",
+    events: ["Normal/DriftRepaired"],
+    action: { requeueAfterMs: VERIFY },
+  },
+  {
+    reason: "ObserveOnly, missing: never create, report NotFound and poll",
+    object: thing(OBSERVE),
+    script: [MISSING],
+    calls: ["observe"],
+    ready: "False/NotFound",
+    events: [],
+    action: { requeueAfterMs: POLL },
+  },
+  {
+    reason: "Enforce, differs before this spec was ever applied: an update",
+    object: thing(ENFORCE),
+    script: [DIFFERS],
+    calls: ["observe", "update"],
+    ready: "False/Updating",
+    events: ["Normal/Updated"],
+    action: { requeueAfterMs: VERIFY },
+  },
+  {
+    reason: "Enforce, differs after this generation was Available: drift, repaired",
+    object: thing(ENFORCE, { conditions: AVAILABLE }),
+    script: [DIFFERS],
+    calls: ["observe", "update"],
+    ready: "False/Updating",
+    events: ["Normal/DriftRepaired"],
+    action: { requeueAfterMs: VERIFY },
+  },
+  {
+    reason: "ObserveOnly, differs: report the drift once, write nothing",
+    object: thing(OBSERVE, { conditions: AVAILABLE }),
+    script: [DIFFERS],
+    calls: ["observe"],
+    ready: "False/Drifted",
+    events: ["Warning/DriftDetected"],
+    action: { requeueAfterMs: POLL },
+  },
+  {
+    reason: "ObserveOnly, still drifted: no second event",
+    object: thing(OBSERVE, { conditions: DRIFTED }),
+    script: [DIFFERS],
+    calls: ["observe"],
+    ready: "False/Drifted",
+    events: [],
+    action: { requeueAfterMs: POLL },
+  },
+  {
+    reason: "in sync: nothing written to the provider, Ready, poll again",
+    object: thing(ENFORCE),
+    script: [IN_SYNC],
+    calls: ["observe"],
+    ready: "True/Available",
+    events: [],
+    action: { requeueAfterMs: POLL },
+  },
+  {
+    reason: "an invalid spec stalls before anything is observed, until the spec changes",
+    object: thing(ENFORCE),
+    script: [IN_SYNC],
+    options: { problems: ["spec.value: too long"] },
+    calls: [],
+    stalled: "InvalidSpec",
+    ready: "False/InvalidSpec",
+    events: ["Warning/Stalled"],
+    action: { awaitChange: true, stalled: true },
+  },
+  {
+    reason: "a terminal error stalls until the spec changes",
+    object: thing(ENFORCE),
+    script: [new TerminalError("MalformedPolicy", "bad")],
+    calls: ["observe"],
+    stalled: "MalformedPolicy",
+    events: ["Warning/Stalled"],
+    action: { awaitChange: true, stalled: true },
+  },
+  {
+    reason: "a blocked error stalls, but is checked again at the next poll",
+    object: thing(ENFORCE),
+    script: [new BlockedError("AccessDenied", "denied")],
+    calls: ["observe"],
+    stalled: "AccessDenied",
+    events: ["Warning/Stalled"],
+    action: { requeueAfterMs: POLL, stalled: true },
+  },
+  {
+    reason: "a transient error is reported and thrown for backoff",
+    object: thing(ENFORCE),
+    script: [new RetryableError("Throttled", "slow down")],
+    calls: ["observe"],
+    events: ["Warning/ReconcileError"],
+    throws: true,
+  },
+  {
+    reason: "a create answered 'already exists' that finds its own thing goes on to update it",
+    object: thing(ENFORCE),
+    script: [MISSING, DIFFERS],
+    options: { create: () => Promise.reject(new AlreadyExistsError("DuplicatePolicy", "taken")) },
+    calls: ["observe", "create", "observe", "update"],
+    ready: "False/Creating",
+    events: ["Normal/Created"],
+    action: { requeueAfterMs: VERIFY },
+  },
+  {
+    reason: "a create answered 'already exists' that still finds nothing is an error for backoff",
+    object: thing(ENFORCE),
+    script: [MISSING],
+    options: { create: () => Promise.reject(new AlreadyExistsError("DuplicatePolicy", "taken")) },
+    calls: ["observe", "create", "observe"],
+    events: ["Warning/ReconcileError"],
+    throws: true,
+  },
+  {
+    reason: "a rival keeps the claim: report Conflict, never observe or write",
+    object: thing(ENFORCE),
+    script: [MISSING],
+    options: {
+      rival: { ...thing(ENFORCE), metadata: { name: "older", creationTimestamp: "2026-01-01T00:00:00Z" } },
+    },
+    calls: [],
+    stalled: "Conflict",
+    ready: "False/Conflict",
+    events: ["Warning/Conflict"],
+    action: { requeueAfterMs: POLL, stalled: true },
+  },
+  {
+    reason: "paused: nothing observed; Ready no longer vouches for the provider",
+    object: thing(ENFORCE, { annotations: { "orgguard.io/paused": "true" }, conditions: AVAILABLE }),
+    script: [DIFFERS],
+    calls: [],
+    ready: "Unknown/ReconcilePaused",
+    events: [],
+    action: { awaitChange: true },
+  },
+  {
+    reason: "deleting with Retain: the provider's thing stays, the finalizer goes",
+    object: thing(ENFORCE, { deleting: true }),
+    script: [IN_SYNC],
+    calls: [],
+    events: [],
+    action: { awaitChange: true },
+  },
+  {
+    reason: "deleting with Delete: delete it, keep the finalizer until a later observe finds it gone",
+    object: thing({ deletionPolicy: "Delete" }, { deleting: true }),
+    script: [IN_SYNC],
+    calls: ["observe", "delete"],
+    events: ["Normal/Deleting"],
+    action: { requeueAfterMs: VERIFY },
+  },
+  {
+    reason: "deleting with Delete, already gone: the finalizer goes",
+    object: thing({ deletionPolicy: "Delete" }, { deleting: true }),
+    script: [MISSING],
+    calls: ["observe"],
+    events: ["Normal/Deleted"],
+    action: { awaitChange: true },
+  },
+  {
+    reason: "deleting an ObserveOnly object never deletes in the provider, whatever its deletionPolicy",
+    object: thing({ deletionPolicy: "Delete", managementPolicy: "ObserveOnly" }, { deleting: true }),
+    script: [IN_SYNC],
+    calls: [],
+    events: [],
+    action: { awaitChange: true },
+  },
+];
+
+describe("ManagedReconciler decisions", () => {
+  it.each(cases)("$reason", async (c) => {
+    const { world, action, error } = await run(c.object, c.script, c.options);
+    expect(world.calls).toEqual(c.calls);
+    expect(world.events).toEqual(c.events);
+    if (c.throws) expect(error).toBeDefined();
+    else expect(error).toBeUndefined();
+    if (c.action) expect(action).toEqual(c.action);
+    if (c.ready) expect(readyOf(world)).toBe(c.ready);
+    expect(stalledOf(world)).toBe(c.stalled);
+  });
+
+  it("adds the finalizer (guarded by a test op) before any work", async () => {
+    const { world } = await run(thing(ENFORCE, { finalizer: false }), [IN_SYNC]);
+    expect(world.patches[0]).toEqual([
+      { op: "test", path: "/metadata/resourceVersion", value: "7" },
+      { op: "add", path: "/metadata/finalizers", value: [FINALIZER] },
+    ]);
+    expect(world.calls).toEqual(["observe"]);
+  });
+
+  it("removes the finalizer only when the provider's thing is gone (or retained)", async () => {
+    const deleting = await run(thing({ deletionPolicy: "Delete" }, { deleting: true }), [IN_SYNC]);
+    expect(deleting.world.patches).toEqual([]);
+    const gone = await run(thing({ deletionPolicy: "Delete" }, { deleting: true }), [MISSING]);
+    expect(gone.world.patches).toEqual([
+      [
+        { op: "test", path: "/metadata/finalizers/0", value: FINALIZER },
+        { op: "remove", path: "/metadata/finalizers/0" },
+      ],
+    ]);
+  });
+
+  it("writes status once per reconcile, with the generation it saw", async () => {
+    const { world } = await run(thing(ENFORCE), [DIFFERS]);
+    expect(world.statuses).toHaveLength(1);
+    expect(lastStatus(world)?.observedGeneration).toBe(GENERATION);
+    expect(lastStatus(world)?.plannedChanges).toEqual(DIFFERS.diff);
+  });
+});
