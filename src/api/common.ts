@@ -13,11 +13,21 @@ export const ROLE_ARN_ANNOTATION = "orgguard.io/role-arn";
 /** `kubectl get orgguard` lists every kind in this category. */
 export const CATEGORY = "orgguard";
 
+const managementPolicies = ["Enforce", "ObserveOnly"] as const;
+
 export const managementPolicy = z
-  .enum(["Enforce", "ObserveOnly"])
+  .enum(managementPolicies)
   .default("Enforce")
   .describe(
     "Enforce makes AWS equal to this spec. ObserveOnly never writes to AWS: it reports drift in status.plannedChanges and a Ready=False/Drifted condition.",
+  );
+
+/** A setting's own managementPolicy inside an AccountBaseline: absent means the baseline's. */
+export const managementPolicyOverride = z
+  .enum(managementPolicies)
+  .optional()
+  .describe(
+    "This setting's managementPolicy in every selected account, overriding the baseline's (for example ObserveOnly for default security groups while the rest is enforced). Absent: the baseline's.",
   );
 
 export const deletionPolicy = z

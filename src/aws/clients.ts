@@ -5,6 +5,7 @@
  * Clients are made per (service, account, region) from one table of SDK constructors.
  */
 import { AccountClient } from "@aws-sdk/client-account";
+import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
@@ -32,6 +33,7 @@ export interface ServiceClients {
   sts: STSClient;
   ec2: EC2Client;
   account: AccountClient;
+  config: ConfigServiceClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -59,6 +61,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   sts: { make: STSClient, endpointVariable: "STS", global: true },
   ec2: { make: EC2Client, endpointVariable: "EC2", global: false },
   account: { make: AccountClient, endpointVariable: "ACCOUNT", global: true },
+  config: { make: ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
 };
 
 /** The region the global services are served from in the aws partition. */

@@ -42,6 +42,23 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   // Detach answered "not attached" / attach answered "already attached": the goal holds.
   PolicyNotAttachedException: "goal-reached",
   DuplicatePolicyAttachmentException: "goal-reached",
+  // EC2 security groups: a revoke of a rule that is gone, an authorize of a rule that exists, a
+  // group deleted with its VPC meanwhile (its rules went with it).
+  "InvalidPermission.NotFound": "goal-reached",
+  "InvalidPermission.Duplicate": "goal-reached",
+  "InvalidGroup.NotFound": "goal-reached",
+  // Account Management GetAlternateContact: that contact type is not set.
+  ResourceNotFoundException: "not-found",
+  // AWS Config: no recorder or delivery channel in the region (a read of none, a delete of none).
+  NoSuchConfigurationRecorderException: "not-found",
+  NoSuchDeliveryChannelException: "not-found",
+  // AWS Config refusing the delivery channel or the recorder's role: the bucket, its policy or the
+  // role can be fixed without touching the spec (the condition names which).
+  NoSuchBucketException: "blocked",
+  InsufficientDeliveryPolicyException: "blocked",
+  InsufficientPermissionsException: "blocked",
+  InvalidRoleException: "blocked",
+  InvalidS3KeyPrefixException: "spec-rejected",
   // CreatePolicy: the name is taken, possibly by our own create whose answer was lost. Was
   // "terminal", which stalled an SCP for good after one lost answer (orgguard's own policy then
   // sat in AWS attached to nothing). Observe decides by the ownership tags.
@@ -142,5 +159,32 @@ export function toReconcileError(err: unknown, what: string): Error {
       return new RetryableError("Throttled", message, { cause: err });
     default:
       return new RetryableError(reason, message, { cause: err });
+  }
+}
+
+/** What awsCall answers instead of throwing, for errors that say the goal is already met. */
+export interface AwsCallAnswers<T> {
+  /** The thing is not there (a read of nothing, a delete of what is gone). */
+  notFound?: () => T;
+  /** AWS says the state asked for already holds (a revoke of a rule that is gone). */
+  goalReached?: () => T;
+}
+
+/**
+ * Runs one AWS call. Its error becomes a reconcile error that says what failed (`what`: "cannot
+ * read X of account Y"), unless `answers` maps the error's meaning to a value.
+ */
+export async function awsCall<T>(
+  what: string,
+  call: () => Promise<T>,
+  answers: AwsCallAnswers<T> = {},
+): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    const meaning = meaningOf(err);
+    if (meaning === "not-found" && answers.notFound) return answers.notFound();
+    if (meaning === "goal-reached" && answers.goalReached) return answers.goalReached();
+    throw toReconcileError(err, what);
   }
 }

@@ -68,7 +68,10 @@ export function changeLines(entry: PlanEntry): string[] {
   const targets = entry.changes.filter((c) => c.path.startsWith("targets["));
   for (const c of entry.changes.filter((x) => !x.path.startsWith("targets["))) {
     const name = c.path || "(whole resource)";
-    if (isStructured(c.from) || isStructured(c.to)) {
+    if (c.description !== undefined) {
+      // The kind says it better than the values would (or the values must not be shown).
+      lines.push(`${name}: ${c.description}`);
+    } else if (isStructured(c.from) || isStructured(c.to)) {
       lines.push(`${name}:`);
       // A diff keeps its +/- in the first column (a Markdown diff block colours them there).
       if (c.from !== undefined && c.to !== undefined) lines.push(...lineDiff(c.from, c.to));

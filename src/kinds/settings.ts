@@ -2,6 +2,9 @@
  * Every account setting, in the order they are documented and applied. A setting here is both a
  * standalone kind and a field of AccountBaseline; adding one is a folder and a line in this list.
  */
+import { alternateContactsSetting } from "./alternate-contacts/index.js";
+import { configRecorderSetting } from "./config-recorder/index.js";
+import { defaultSecurityGroupsSetting } from "./default-security-groups/index.js";
 import { ebsEncryptionByDefaultSetting } from "./ebs-encryption-by-default/index.js";
 import { passwordPolicySetting } from "./password-policy/index.js";
 import { publicAccessBlockSetting } from "./public-access-block/index.js";
@@ -11,4 +14,7 @@ export const SETTINGS: readonly AccountSetting[] = [
   passwordPolicySetting,
   publicAccessBlockSetting,
   ebsEncryptionByDefaultSetting,
+  defaultSecurityGroupsSetting,
+  alternateContactsSetting,
+  configRecorderSetting,
 ];

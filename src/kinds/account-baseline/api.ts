@@ -8,10 +8,12 @@ import {
   deletionPolicy,
   isSet,
   managementPolicy,
+  managementPolicyOverride,
   statusSchema,
   withRules,
 } from "../../api/common.js";
 import type { ApiDefinition } from "../../api/kind.js";
+import type { ManagementPolicy } from "../../runtime/managed.js";
 import { ouId, ouPath } from "../service-control-policy/api.js";
 import { settingFieldsSchema } from "../setting/kind.js";
 import { SETTINGS } from "../settings.js";
@@ -82,6 +84,12 @@ const fieldNames = SETTINGS.map((s) => s.names.field);
 const oneOf = (names: string[]) =>
   names.length <= 2 ? names.join(" or ") : `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
 
+/** The managementPolicy a baseline's setting field gives itself, if any. */
+export function fieldPolicy(field: unknown): ManagementPolicy | undefined {
+  const parsed = z.object({ managementPolicy: managementPolicyOverride }).safeParse(field);
+  return parsed.success ? parsed.data.managementPolicy : undefined;
+}
+
 /** The fields every baseline has, whatever settings it names (typed, for the controller). */
 export const baselineCommon = z.object({ accounts: accountSelector, managementPolicy, deletionPolicy });
 
@@ -122,6 +130,18 @@ const accountFailure = z
   })
   .describe("An account whose baseline is not Ready.");
 
+const controlCompliance = z
+  .object({
+    control: z
+      .string()
+      .describe('The recommendation, in CIS AWS Foundations Benchmark v3.0 numbering: "CIS 1.8".'),
+    title: z.string().describe("What it asks for."),
+    setting: z.string().describe("The setting whose state in each account was judged."),
+    compliant: z.number().int().min(0).describe("Matched accounts that meet it now."),
+    total: z.number().int().min(0).describe("Matched accounts."),
+  })
+  .describe("One CIS recommendation and how many accounts meet it.");
+
 export const accountBaselineStatus = statusSchema(
   z
     .object({
@@ -153,6 +173,18 @@ export const accountBaselineStatus = statusSchema(
       .max(MAX_REPORTED_FAILURES)
       .optional()
       .describe(`Up to ${MAX_REPORTED_FAILURES} failing accounts with the reason.`),
+    compliance: z
+      .array(controlCompliance)
+      .max(50)
+      .optional()
+      .describe(
+        "Per CIS AWS Foundations recommendation the baseline's settings cover: how many matched accounts meet it, judged from what AWS has (as each child last read it), not from the spec.",
+      ),
+    compliant: z
+      .string()
+      .max(8)
+      .optional()
+      .describe("The share of (recommendation, account) pairs in compliance, as kubectl get shows it."),
   },
 );
 
@@ -168,13 +200,21 @@ export const accountBaselineApi: ApiDefinition = {
     { name: "Matched", type: "integer", jsonPath: ".status.matchedAccounts" },
     { name: "Ready-Accounts", type: "integer", jsonPath: ".status.readyAccounts" },
     { name: "Failing", type: "integer", jsonPath: ".status.failingAccounts" },
+    { name: "CIS-Compliant", type: "string", jsonPath: ".status.compliant" },
   ],
-  // Each setting's warnings, at the setting's field.
-  lint: (spec) =>
-    SETTINGS.flatMap((setting) => {
-      const fields = z.object(setting.fields).safeParse(spec[setting.names.field]);
-      return fields.success && setting.lint && spec[setting.names.field] !== undefined
-        ? setting.lint(fields.data, `spec.${setting.names.field}`)
-        : [];
-    }),
+  // Each setting's warnings, at the setting's field, with the policy it is applied with.
+  lint: (spec) => {
+    const common = baselineCommon.safeParse(spec);
+    if (!common.success) return [];
+    return SETTINGS.flatMap((setting) => {
+      const field = spec[setting.names.field];
+      const fields = z.object(setting.fields).safeParse(field);
+      if (!fields.success || !setting.lint || field === undefined) return [];
+      return setting.lint(
+        fields.data,
+        `spec.${setting.names.field}`,
+        fieldPolicy(field) ?? common.data.managementPolicy,
+      );
+    });
+  },
 };

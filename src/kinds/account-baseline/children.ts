@@ -7,7 +7,7 @@ import { API_GROUP_VERSION } from "../../api/common.js";
 import type { ManagedObject } from "../../runtime/managed.js";
 import type { AccountSetting } from "../setting/setting.js";
 import { SETTINGS } from "../settings.js";
-import { type AccountBaselineSpec, accountBaselineSpec, baselineCommon } from "./api.js";
+import { type AccountBaselineSpec, accountBaselineSpec, baselineCommon, fieldPolicy } from "./api.js";
 
 export const BASELINE_LABEL = "orgguard.io/baseline";
 
@@ -75,7 +75,7 @@ export function childManifest(
     spec: {
       ...template.fields,
       accountId,
-      managementPolicy: settings.managementPolicy,
+      managementPolicy: fieldPolicy(template.fields) ?? settings.managementPolicy,
       deletionPolicy: settings.deletionPolicy,
     },
   };

@@ -38,6 +38,7 @@ import {
   childUpToDate,
   settingsOf,
 } from "./children.js";
+import { complianceOf, compliantShare } from "./compliance.js";
 import type { OrganizationDiscovery } from "./discovery.js";
 import type { OrganizationView, Selection } from "./selection.js";
 import { selectAccounts } from "./selection.js";
@@ -184,7 +185,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   /** The status, conditions and events of this reconcile, from the children as they stand. */
   private summarize(
     baseline: BaselineObject,
-    { view, selection }: Selected,
+    { view, selection, settings }: Selected,
     plan: ChildPlan,
     applied: { added: Set<string>; dropped: Set<string> },
   ): Outcome {
@@ -208,6 +209,11 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
       if (verdict.failure) failures.push({ accountId, setting: kind, ...verdict.failure });
     }
     const readyCount = [...ready.values()].filter(Boolean).length;
+    const compliance = complianceOf(
+      settings.templates.map((t) => t.setting),
+      selection.accountIds,
+      childrenByAccount(plan),
+    );
     const allReady =
       readyCount === selection.accountIds.length &&
       conflicts.length === 0 &&
@@ -220,6 +226,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
         driftedAccounts: drifted.size,
         failingAccounts: new Set([...failures, ...conflicts].map((f) => f.accountId)).size,
         failures: [...conflicts, ...failures].slice(0, MAX_REPORTED_FAILURES),
+        compliance,
+        compliant: compliantShare(compliance),
       },
       conditions: baselineConditions({
         allReady,
@@ -276,6 +284,15 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
     if (!client) throw new Error(`AccountBaseline has no client for ${kind}`);
     return client;
   }
+}
+
+/** Each account's child of each kind, where this baseline has one (for compliance). */
+function childrenByAccount(plan: ChildPlan): (kind: string, accountId: string) => ManagedObject | undefined {
+  const children = new Map<string, ManagedObject>();
+  for (const { accountId, kind, action } of plan.steps) {
+    if ("child" in action) children.set(`${kind}/${accountId}`, action.child);
+  }
+  return (kind, accountId) => children.get(`${kind}/${accountId}`);
 }
 
 /** What to do about one account's child, given the rival that keeps its claim (if any). */

@@ -104,6 +104,13 @@ export const ebsEncryptionByDefaultSetting: AccountSetting<
   desired: desiredEbsEncryption,
   diff: diffEbsEncryption,
   client: ebsEncryptionClient,
+  controls: [
+    {
+      id: "CIS 2.2.1",
+      title: "EBS volume encryption is enabled in all regions",
+      holds: (observed) => observed?.enabled === true,
+    },
+  ],
   operations: [
     ...reads("ec2", "GetEbsEncryptionByDefault", "GetEbsDefaultKmsKeyId"),
     ...writes(

@@ -104,6 +104,18 @@ export const passwordPolicySetting: AccountSetting<
   desired: desiredPasswordPolicy,
   diff: diffPasswordPolicy,
   client: passwordPolicyClient,
+  controls: [
+    {
+      id: "CIS 1.8",
+      title: "IAM password policy requires a minimum length of 14 or greater",
+      holds: (observed) => (observed?.minimumPasswordLength ?? 0) >= 14,
+    },
+    {
+      id: "CIS 1.9",
+      title: "IAM password policy prevents password reuse (24 remembered)",
+      holds: (observed) => (observed?.passwordReusePrevention ?? 0) >= 24,
+    },
+  ],
   operations: [
     ...reads("iam", "GetAccountPasswordPolicy"),
     ...writes("iam", "UpdateAccountPasswordPolicy", "DeleteAccountPasswordPolicy"),

@@ -110,6 +110,17 @@ export function publicAccessBlockSettingWith(
     observed: observedPublicAccessBlock,
     desired: desiredPublicAccessBlock,
     diff: diffPublicAccessBlock,
+    controls: [
+      {
+        id: "CIS 2.1.4",
+        title: "S3 Block Public Access is on for the account (all four settings)",
+        holds: (observed) =>
+          observed?.blockPublicAcls === true &&
+          observed.ignorePublicAcls &&
+          observed.blockPublicPolicy &&
+          observed.restrictPublicBuckets,
+      },
+    ],
     client: (aws, target) => publicAccessBlockClient(aws, target, options),
     // S3 Control's operations are authorized by s3:*AccountPublicAccessBlock actions.
     operations: [

@@ -10,6 +10,7 @@ import {
   accountId,
   deletionPolicy,
   managementPolicy,
+  managementPolicyOverride,
   ROLE_ARN_ANNOTATION,
   statusSchema,
   withRules,
@@ -58,11 +59,15 @@ export type SettingObject = ManagedObject;
 /** Where the apiserver serves a setting's standalone kind. */
 export const settingRef = (setting: AccountSetting): ResourceRef => kindRef(setting.names);
 
-/** The object of the setting's own fields and, for a regional setting, `regions` (its AccountBaseline field). */
+/**
+ * The AccountBaseline field of a setting: its own fields, `regions` for a regional setting, and a
+ * managementPolicy that overrides the baseline's for this setting alone.
+ */
 export function settingFieldsSchema(setting: AccountSetting, description: string): z.ZodObject {
   const shape: z.ZodRawShape = {
     ...(setting.scope === "regional" ? { regions: regionList.optional() } : {}),
     ...setting.fields,
+    managementPolicy: managementPolicyOverride,
   };
   return withRules(z.strictObject(shape).describe(description), [...(setting.rules ?? [])]);
 }
@@ -113,7 +118,10 @@ function apiDefinition(setting: AccountSetting): ApiDefinition {
     ],
     lint: (spec) => {
       const parsed = z.object(setting.fields).safeParse(spec);
-      return parsed.success && setting.lint ? setting.lint(parsed.data, "spec") : [];
+      const policy = sharedFields.safeParse(spec);
+      return parsed.success && policy.success && setting.lint
+        ? setting.lint(parsed.data, "spec", policy.data.managementPolicy)
+        : [];
     },
   };
 }
@@ -132,15 +140,21 @@ const operationsOf = (setting: AccountSetting): AwsOperation[] => [
 
 /**
  * The IAM the setting needs: in the controller's own account (an object without accountId) and
- * reaching members; in each member account's role, the same actions.
+ * reaching members; in each member account's role, the same actions. A setting reached from the
+ * management account needs its actions there only.
  */
 function iamOf(setting: AccountSetting): Kind["iam"] {
   const actions = [...new Set(operationsOf(setting).map(iamActionOf))];
+  const extra = setting.extraIam ?? [];
+  if (setting.reach === "management") {
+    return { management: [{ sid: `Organization${setting.names.kind}`, actions }, ...extra], member: [] };
+  }
   const management: IamStatement[] = [
     { sid: "OwnAccountSettings", actions },
     { sid: "ReachMemberAccounts", actions: ["sts:AssumeRole"], resources: [MEMBER_ROLE_PATTERN] },
+    ...extra,
   ];
-  return { management, member: [{ sid: `Account${setting.names.kind}`, actions }] };
+  return { management, member: [{ sid: `Account${setting.names.kind}`, actions }, ...extra] };
 }
 
 /** The standalone kind of `setting`. */

@@ -9,8 +9,8 @@ import type { CrossFieldRule } from "../../api/common.js";
 import type { PrinterColumn } from "../../api/kind.js";
 import type { Problem } from "../../api/problems.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import type { Change } from "../../runtime/managed.js";
-import type { AwsOperation } from "../kind.js";
+import type { Change, ManagementPolicy } from "../../runtime/managed.js";
+import type { AwsOperation, IamStatement } from "../kind.js";
 
 /** What a setting is called: the standalone kind's names and the AccountBaseline field. */
 export interface SettingNames {
@@ -33,6 +33,22 @@ export interface SettingClient<D, O> {
 }
 
 /**
+ * A CIS AWS Foundations Benchmark recommendation a setting covers, and whether what AWS has in one
+ * place meets it (AccountBaseline's status.compliance counts the accounts that do).
+ */
+export interface CisControl<O> {
+  /** As status.compliance names it: "CIS 1.8" (CIS AWS Foundations Benchmark v3.0 numbering). */
+  id: string;
+  /** The recommendation, shortened: "IAM password policy requires at least 14 characters". */
+  title: string;
+  /**
+   * Whether one place (the account, or one region) meets it, judged from what AWS has there, not
+   * from the spec: a spec may ask for less than CIS does. `undefined`: nothing set.
+   */
+  holds(observed: O | undefined): boolean;
+}
+
+/**
  * One account setting. `F` is the zod shape of its fields (without accountId, regions and the
  * policies, which every setting kind shares), `D` the desired state the compare works on, `O` what
  * a read gives.
@@ -41,6 +57,12 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
   names: SettingNames;
   /** Kept per region (in `spec.regions`, or every region enabled in the account), or once per account. */
   scope: "account" | "regional";
+  /**
+   * Where its calls are made: in the account itself (`member`, the default: member accounts through
+   * AssumeRole), or from the management account naming the account (`management`: APIs such as
+   * Account Management's that take an AccountId; no role in the member account needed).
+   */
+  reach?: "member" | "management";
   /** How messages name it: "the password policy". */
   noun: string;
   /** What `kubectl explain <kind>` prints at the top. */
@@ -60,14 +82,21 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
    * TypeScript, on the standalone spec and on the AccountBaseline field alike.
    */
   rules?: readonly CrossFieldRule<z.output<z.ZodObject<F>> & { regions?: string[] }>[];
-  /** Valid but probably not what was meant (orgguard validate's warnings). */
-  lint?(fields: z.output<z.ZodObject<F>>, base: string): Problem[];
+  /**
+   * Valid but probably not what was meant (orgguard validate's warnings), given the policy the
+   * setting is applied with (the standalone spec's, or in a baseline the field's or the baseline's).
+   */
+  lint?(fields: z.output<z.ZodObject<F>>, base: string, managementPolicy: ManagementPolicy): Problem[];
   /** The desired state in one region (undefined for an account setting), from the fields with defaults applied. */
   desired(fields: z.output<z.ZodObject<F>>, region: string | undefined): D;
   /** What would change to make `observed` (undefined: nothing set) equal to `desired`; [] when equal. */
   diff(desired: D, observed: O | undefined): Change[];
   /** A client acting in one account (and region). */
   client(aws: AwsClients, target: ClientTarget): SettingClient<D, O>;
+  /** The CIS recommendations this setting covers (AccountBaseline reports compliance with each). */
+  controls?: readonly CisControl<O>[];
+  /** IAM statements beyond its calls' actions (in the management account and each member's role alike). */
+  extraIam?: readonly IamStatement[];
   /** Every AWS call the client makes (the regions lookup of a regional setting is added for it). */
   operations: readonly AwsOperation[];
 }
