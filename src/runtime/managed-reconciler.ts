@@ -188,7 +188,8 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
       fields: {
         ...observation.status,
         plannedChanges: observation.diff ?? [{ path: "", to: "created" }],
-        atProvider: undefined,
+        // What was read, when "missing" is a state worth showing (AWS's own default rules).
+        atProvider: observation.observed,
       },
       conditions: [
         {

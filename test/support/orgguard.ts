@@ -66,3 +66,9 @@ export async function eventReasons(kc: KubeConfig, name: string): Promise<string
   const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
   return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.reason ?? "");
 }
+
+/** The messages of the Events about `name`. */
+export async function eventMessages(kc: KubeConfig, name: string): Promise<string[]> {
+  const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
+  return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.message ?? "");
+}

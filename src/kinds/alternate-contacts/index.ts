@@ -174,7 +174,7 @@ export const alternateContactsSetting: AccountSetting<
   },
   scope: "account",
   reach: "management",
-  noun: "the alternate contacts",
+  noun: "alternate contacts",
   description:
     "AlternateContacts keeps the SECURITY contact (and optionally the OPERATIONS and BILLING contacts) of one AWS account as declared (CIS AWS Foundations v3.0 1.2, Security Hub Account.1), set from the management account with the Account Management API (trusted access for account.amazonaws.com required). Contact details never appear in status, logs or Events.",
   specDescription: "The alternate contacts orgguard keeps on one account.",

@@ -65,6 +65,7 @@ export function reportDefaultGroups(
     defaultGroups: groups.length,
     groupsWithRules: open.length,
     rules: open.reduce((n, g) => n + g.rules.length, 0),
+    groupsAsAwsMadeThem: groups.filter((g) => missingAwsDefaultRules(g, rules).length === 0).length,
     ...(listed.length > 0 ? { groups: listed } : {}),
   };
 }
@@ -99,6 +100,13 @@ export function diffDefaultGroups(
 /** Whether a region's default groups are all closed (CIS 5.4); unread counts as not. */
 export const defaultGroupsClosed = (observed: ObservedDefaultSecurityGroups | undefined): boolean =>
   observed !== undefined && observed.groupsWithRules === 0;
+
+/**
+ * Every default group as AWS makes it (as Delete leaves it): AWS's own default, "nothing set", so
+ * an ObserveOnly object reports NotFound there, and a deletion is done.
+ */
+export const defaultGroupsAsAwsMadeThem = (observed: ObservedDefaultSecurityGroups): boolean =>
+  observed.groupsAsAwsMadeThem === observed.defaultGroups;
 
 /** The rules AWS gives a new default group, missing from `rules`: what Delete puts back. */
 export function missingAwsDefaultRules(

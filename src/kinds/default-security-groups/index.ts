@@ -25,6 +25,7 @@ import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   type DefaultGroup,
   type DesiredDefaultSecurityGroups,
+  defaultGroupsAsAwsMadeThem,
   defaultGroupsClosed,
   desiredDefaultSecurityGroups,
   diffDefaultGroups,
@@ -193,7 +194,7 @@ export const defaultSecurityGroupsSetting: AccountSetting<
     field: "defaultSecurityGroups",
   },
   scope: "regional",
-  noun: "the default security groups",
+  noun: "default security groups",
   description:
     "DefaultSecurityGroups keeps the default security group of every VPC, in every region of one AWS account, without any inbound or outbound rule (CIS AWS Foundations v3.0 5.4 / v5.0 5.5, Security Hub EC2.2). VPCs created later are covered at the next poll. Roll out with managementPolicy: ObserveOnly first: status lists the groups that hold rules.",
   specDescription: "The regions of one account whose default security groups orgguard keeps closed.",
@@ -204,6 +205,7 @@ export const defaultSecurityGroupsSetting: AccountSetting<
   lint: lintDefaultSecurityGroups,
   desired: desiredDefaultSecurityGroups,
   diff: diffDefaultGroups,
+  isDefault: defaultGroupsAsAwsMadeThem,
   client: defaultSecurityGroupsClient,
   controls: [
     {

@@ -31,6 +31,13 @@ export const observedDefaultSecurityGroups = z
     defaultGroups: z.number().int().min(0).describe("Default security groups in the region (one per VPC)."),
     groupsWithRules: z.number().int().min(0).describe("Of those, the groups that hold any rule."),
     rules: z.number().int().min(0).describe("Rules in all default groups of the region."),
+    groupsAsAwsMadeThem: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        "Groups holding the two rules AWS creates a default group with (inbound from itself, outbound anywhere).",
+      ),
     groups: z
       .array(openDefaultGroup)
       .max(MAX_LISTED_GROUPS)

@@ -223,7 +223,7 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     const target: ClientTarget = { accountId, ...(this.roleArn ? { roleArn: this.roleArn } : {}) };
     const where = await this.places(target);
     const readings = await Promise.all(where.regions.map((region) => this.read(target, region)));
-    const exists = readings.some((r) => r.observed !== undefined);
+    const exists = readings.some((r) => this.isSet(r.observed));
     const diff = readings.flatMap((r) => r.diff);
     return {
       exists,
@@ -256,11 +256,16 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     await everyPlace(
       readings.flatMap((r) => {
         const observed = r.observed;
-        return observed === undefined
+        return observed === undefined || !this.isSet(observed)
           ? []
           : [() => this.clientFor(target, r.region).remove(r.desired, observed)];
       }),
     );
+  }
+
+  /** Whether a reading has anything set: neither nothing read nor AWS's own default. */
+  private isSet(observed: O | undefined): boolean {
+    return observed !== undefined && !(this.setting.isDefault?.(observed) ?? false);
   }
 
   /** The account alone, or its regions (with where they came from, for status). */

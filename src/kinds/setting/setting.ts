@@ -91,6 +91,12 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
   desired(fields: z.output<z.ZodObject<F>>, region: string | undefined): D;
   /** What would change to make `observed` (undefined: nothing set) equal to `desired`; [] when equal. */
   diff(desired: D, observed: O | undefined): Change[];
+  /**
+   * Whether a reading is AWS's own default, as read() returning undefined would be: for a setting
+   * that can always be read (every VPC has a default security group), what counts as "nothing set",
+   * which Delete goes back to and after which a deletion is done.
+   */
+  isDefault?(observed: O): boolean;
   /** A client acting in one account (and region). */
   client(aws: AwsClients, target: ClientTarget): SettingClient<D, O>;
   /** The CIS recommendations this setting covers (AccountBaseline reports compliance with each). */

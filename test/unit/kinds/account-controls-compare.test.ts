@@ -94,7 +94,7 @@ describe("reportDefaultGroups and diffDefaultGroups", () => {
     reason: string;
     groups: DefaultGroup[];
     rules: GroupRule[];
-    counts: { defaultGroups: number; groupsWithRules: number; rules: number };
+    counts: { defaultGroups: number; groupsWithRules: number; rules: number; groupsAsAwsMadeThem?: number };
     listed: number;
     changes: number;
   }> = [
@@ -118,7 +118,7 @@ describe("reportDefaultGroups and diffDefaultGroups", () => {
       reason: "AWS's two default rules in one of two groups: one change, for that group",
       groups: [group(1), group(2)],
       rules: [selfIngress(group(1)), egressAll(group(1))],
-      counts: { defaultGroups: 2, groupsWithRules: 1, rules: 2 },
+      counts: { defaultGroups: 2, groupsWithRules: 1, rules: 2, groupsAsAwsMadeThem: 1 },
       listed: 1,
       changes: 1,
     },

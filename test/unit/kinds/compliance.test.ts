@@ -54,15 +54,15 @@ describe("complianceOf", () => {
         child({
           regions: ["us-east-1", "eu-west-1"],
           atProvider: {
-            "us-east-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0 },
-            "eu-west-1": { defaultGroups: 1, groupsWithRules: 1, rules: 2 },
+            "us-east-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0, groupsAsAwsMadeThem: 0 },
+            "eu-west-1": { defaultGroups: 1, groupsWithRules: 1, rules: 2, groupsAsAwsMadeThem: 1 },
           },
         }),
         child({
           regions: ["us-east-1", "eu-west-1"],
           atProvider: {
-            "us-east-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0 },
-            "eu-west-1": { defaultGroups: 2, groupsWithRules: 0, rules: 0 },
+            "us-east-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0, groupsAsAwsMadeThem: 0 },
+            "eu-west-1": { defaultGroups: 2, groupsWithRules: 0, rules: 0, groupsAsAwsMadeThem: 0 },
           },
         }),
       ],

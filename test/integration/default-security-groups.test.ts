@@ -1,0 +1,265 @@
+/**
+ * DefaultSecurityGroups against moto, by `orgguard controller` run as in production: ObserveOnly
+ * lists the groups and rules it would revoke and writes nothing; switched to Enforce it revokes
+ * them by rule id in every VPC of both regions; a rule added out of band and a VPC created later
+ * are closed within a poll; Delete gives the groups AWS's two default rules back, Retain leaves
+ * them closed; bad input is refused at admission; the AccountBaseline field takes its own
+ * managementPolicy and the baseline reports CIS 5.4. moto's default groups lack AWS's
+ * self-referencing inbound rule, so the tests add it (the drift a real account starts with).
+ */
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  EC2Client,
+} from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { API_GROUP_VERSION } from "../../src/api/common.js";
+import type { ManagedObject } from "../../src/runtime/managed.js";
+import type { ResourceClient } from "../../src/runtime/resource-client.js";
+import { sleep, waitUntil } from "../env/process.js";
+import {
+  awsClientConfig,
+  awsEndpoint,
+  createOrganization,
+  memberCredentials,
+  resetMoto,
+} from "../support/aws.js";
+import { ControllerProcess, countWrites } from "../support/controller-process.js";
+import { adminKubeConfig } from "../support/kube.js";
+import {
+  eventReasons as eventsAbout,
+  installOrgguardCrds,
+  orgguardClient,
+  uniqueNames,
+  waitForReadyReason,
+} from "../support/orgguard.js";
+
+const POLL_MS = 3000;
+const REGIONS = ["us-east-1", "eu-west-1"];
+const kc = adminKubeConfig();
+const groups = orgguardClient(kc, "DefaultSecurityGroups");
+const baselines = orgguardClient(kc, "AccountBaseline");
+const uniqueName = uniqueNames();
+let controller: ControllerProcess;
+let accounts: Map<string, string>;
+
+beforeAll(async () => {
+  await installOrgguardCrds();
+  await resetMoto(awsEndpoint());
+  const org = await createOrganization({
+    ous: [{ name: "Workloads", accounts: ["dsg-1", "dsg-2", "dsg-3"] }],
+  });
+  accounts = org.accountIds;
+  controller = new ControllerProcess([`--poll-interval=${POLL_MS}ms`, "--discovery-interval=2s"]);
+  await controller.ready();
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of [baselines, groups]) {
+    for (const o of (await client.list()).items) await client.delete(o.metadata.name);
+    await waitUntil(
+      async () => (await client.list()).items.length === 0,
+      30_000,
+      `${client.ref.plural} to be deleted`,
+    );
+  }
+  await controller?.stop();
+});
+
+const manifest = (kind: string, name: string, spec: Record<string, unknown>): ManagedObject => ({
+  apiVersion: API_GROUP_VERSION,
+  kind,
+  metadata: { name },
+  spec,
+});
+
+async function ec2Of(accountId: string, region: string): Promise<EC2Client> {
+  return new EC2Client({ ...awsClientConfig(await memberCredentials(accountId)), region });
+}
+
+/** The rules of every default group in one region of an account, by group id. */
+async function defaultGroupRules(accountId: string, region: string): Promise<Map<string, string[]>> {
+  const ec2 = await ec2Of(accountId, region);
+  const found = await ec2.send(
+    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }),
+  );
+  const ids = (found.SecurityGroups ?? []).map((g) => g.GroupId!);
+  const rules = await ec2.send(
+    new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: "group-id", Values: ids }] }),
+  );
+  return new Map(
+    ids.map((id) => [
+      id,
+      (rules.SecurityGroupRules ?? [])
+        .filter((r) => r.GroupId === id)
+        .map((r) => `${r.IsEgress ? "egress" : "ingress"} ${r.CidrIpv4 ?? r.ReferencedGroupInfo?.GroupId}`)
+        .sort(),
+    ]),
+  );
+}
+
+const ruleCount = async (accountId: string, region: string) =>
+  [...(await defaultGroupRules(accountId, region)).values()].reduce((n, r) => n + r.length, 0);
+
+/** Gives every default group of the region AWS's self-referencing inbound rule (moto omits it). */
+async function addSelfReferencingRules(accountId: string, region: string): Promise<void> {
+  const ec2 = await ec2Of(accountId, region);
+  for (const id of (await defaultGroupRules(accountId, region)).keys()) {
+    await ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: id,
+        IpPermissions: [{ IpProtocol: "-1", UserIdGroupPairs: [{ GroupId: id }] }],
+      }),
+    );
+  }
+}
+
+const waitForReason = (
+  client: ResourceClient<ManagedObject>,
+  name: string,
+  reason: string,
+  timeoutMs?: number,
+) =>
+  waitForReadyReason(client, name, reason, {
+    ...(timeoutMs ? { timeoutMs } : {}),
+    context: () => `controller: ${controller.tail()}`,
+  });
+
+describe("DefaultSecurityGroups", () => {
+  it("ObserveOnly lists the rules and writes nothing; Enforce closes every group, repairs drift, covers a later VPC; Delete restores AWS's rules", async () => {
+    const account = accounts.get("dsg-1")!;
+    for (const region of REGIONS) await addSelfReferencingRules(account, region);
+    const writesBefore = countWrites(await controller.awsCalls());
+    const name = uniqueName("dsg");
+    await groups.create(
+      manifest("DefaultSecurityGroups", name, {
+        accountId: account,
+        regions: REGIONS,
+        managementPolicy: "ObserveOnly",
+        deletionPolicy: "Delete",
+      }),
+    );
+    // Every group as AWS makes it: AWS's own default, so NotFound, with what Enforce would revoke.
+    const drifted = await waitForReason(groups, name, "NotFound");
+    for (const region of REGIONS) {
+      const report = (
+        drifted.status?.atProvider as Record<
+          string,
+          { groupsWithRules: number; rules: number; groups: Array<{ rules: string[] }> }
+        >
+      )[region]!;
+      expect(report, region).toMatchObject({ defaultGroups: 1, groupsWithRules: 1, rules: 2 });
+      expect(report.groups[0]!.rules.map((r) => r.replace(/^sgr-\S+ /, "")).sort()).toEqual([
+        "egress all traffic to 0.0.0.0/0",
+        "ingress all traffic from itself",
+      ]);
+    }
+    expect(drifted.status?.plannedChanges?.map((c) => c.path)).toEqual(
+      REGIONS.map((r) =>
+        expect.stringMatching(new RegExp(`^regions\\[${r}\\]\\.groups\\[sg-[^\\]]+\\]\\.rules$`)),
+      ),
+    );
+    await sleep(POLL_MS * 1.2);
+    expect(countWrites(await controller.awsCalls())).toBe(writesBefore);
+    for (const region of REGIONS) expect(await ruleCount(account, region)).toBe(2);
+
+    // Reviewed: enforce it.
+    await groups.jsonPatch(name, [{ op: "replace", path: "/spec/managementPolicy", value: "Enforce" }]);
+    const closed = await waitForReason(groups, name, "Available");
+    for (const region of REGIONS) expect(await ruleCount(account, region), region).toBe(0);
+    expect(closed.status?.atProvider).toEqual({
+      "us-east-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0, groupsAsAwsMadeThem: 0 },
+      "eu-west-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0, groupsAsAwsMadeThem: 0 },
+    });
+
+    // Someone opens a group again, and someone creates a VPC (whose default group allows all out).
+    await addSelfReferencingRules(account, "eu-west-1");
+    await (await ec2Of(account, "us-east-1")).send(new CreateVpcCommand({ CidrBlock: "10.20.0.0/16" }));
+    await waitUntil(
+      async () =>
+        (await ruleCount(account, "eu-west-1")) === 0 && (await ruleCount(account, "us-east-1")) === 0,
+      POLL_MS * 1.1 + 5000,
+      "the reopened group and the new VPC's group to be closed",
+    );
+    expect((await defaultGroupRules(account, "us-east-1")).size).toBe(2);
+    await waitUntil(
+      async () => (await eventsAbout(kc, name)).includes("DriftRepaired"),
+      10_000,
+      "DriftRepaired",
+    );
+
+    await groups.delete(name);
+    let last: ManagedObject | undefined;
+    await waitUntil(
+      async () => {
+        last = await groups.get(name);
+        return last === undefined;
+      },
+      20_000,
+      () =>
+        `the object to be gone (conditions ${JSON.stringify(last?.status?.conditions)}; ${controller.tail()})`,
+    );
+    for (const region of REGIONS) {
+      for (const [id, rules] of await defaultGroupRules(account, region))
+        expect(rules, `${region} ${id}`).toEqual(["egress 0.0.0.0/0", `ingress ${id}`]);
+    }
+  });
+
+  it("with Retain (the default), deleting the object leaves the groups closed", async () => {
+    const account = accounts.get("dsg-2")!;
+    const name = uniqueName("dsg-retain");
+    await groups.create(manifest("DefaultSecurityGroups", name, { accountId: account, regions: REGIONS }));
+    await waitForReason(groups, name, "Available");
+    await groups.delete(name);
+    await waitUntil(async () => (await groups.get(name)) === undefined, 20_000, "the object to be gone");
+    for (const region of REGIONS) expect(await ruleCount(account, region)).toBe(0);
+  });
+
+  it("refuses bad input at admission, naming the field", async () => {
+    const refusal = (spec: Record<string, unknown>) =>
+      groups.create(manifest("DefaultSecurityGroups", uniqueName("dsg-bad"), spec)).then(
+        () => "accepted",
+        (err: unknown) => String((err as { body?: unknown }).body ?? err),
+      );
+    expect(await refusal({ regions: ["moon-1"] })).toMatch(/regions.*must be a region name|should match/);
+    expect(await refusal({ regions: [] })).toMatch(/regions.*(at least 1|should have at least)/);
+    expect(await refusal({ managementPolicy: "Sometimes" })).toContain("managementPolicy");
+  });
+});
+
+describe("the AccountBaseline field defaultSecurityGroups", () => {
+  it("takes its own managementPolicy (ObserveOnly beside an enforced setting) and reports CIS 5.4", async () => {
+    const account = accounts.get("dsg-3")!;
+    const name = uniqueName("dsg-baseline");
+    await baselines.create(
+      manifest("AccountBaseline", name, {
+        accounts: { ids: [account] },
+        ebsEncryptionByDefault: { regions: REGIONS },
+        defaultSecurityGroups: { regions: REGIONS, managementPolicy: "ObserveOnly" },
+      }),
+    );
+    await waitUntil(
+      async () => {
+        const compliance = (await baselines.get(name))?.status?.compliance as
+          | Array<{ control: string; compliant: number }>
+          | undefined;
+        return compliance?.find((c) => c.control === "CIS 2.2.1")?.compliant === 1;
+      },
+      40_000,
+      "the baseline to report EBS compliance",
+    );
+    const child = await groups.get(`${name}-${account}`);
+    expect(child?.spec).toMatchObject({ accountId: account, managementPolicy: "ObserveOnly" });
+    const ebsChild = await orgguardClient(kc, "EbsEncryptionByDefault").get(`${name}-${account}`);
+    expect(ebsChild?.spec.managementPolicy).toBe("Enforce");
+    const status = (await baselines.get(name))?.status;
+    expect(status?.compliance).toEqual([
+      expect.objectContaining({ control: "CIS 2.2.1", compliant: 1, total: 1 }),
+      expect.objectContaining({ control: "CIS 5.4", compliant: 0, total: 1 }),
+    ]);
+    expect(status?.compliant).toBe("50%");
+    for (const region of REGIONS) expect(await ruleCount(account, region)).toBe(1);
+  });
+});
