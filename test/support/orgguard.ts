@@ -38,20 +38,21 @@ export function uniqueNames(): (prefix: string) => string {
 }
 
 /**
- * Waits until `name`'s Ready condition has `reason`, for its current generation; returns the
- * object. A timeout shows the last status seen, and `context()` (the controller's log tail).
+ * Waits until `name`'s Ready condition (or `options.condition`) has `reason`, for its current
+ * generation; returns the object. A timeout shows the last status seen, and `context()` (the
+ * controller's log tail).
  */
 export async function waitForReadyReason(
   client: ResourceClient<ManagedObject>,
   name: string,
   reason: string,
-  options: { timeoutMs?: number; context?: () => string } = {},
+  options: { timeoutMs?: number; context?: () => string; condition?: string } = {},
 ): Promise<ManagedObject> {
   let last: ManagedObject | undefined;
   await waitUntil(
     async () => {
       last = await client.get(name);
-      const ready = findCondition(last?.status?.conditions, "Ready");
+      const ready = findCondition(last?.status?.conditions, options.condition ?? "Ready");
       return ready?.reason === reason && last?.status?.observedGeneration === last?.metadata.generation;
     },
     options.timeoutMs ?? 20_000,

@@ -3,6 +3,7 @@
  * account, named after the baseline and the account, labelled with the baseline's name and owned
  * by it. Pure: builds and compares manifests, for any setting of settings.ts.
  */
+import { isDeepStrictEqual } from "node:util";
 import { API_GROUP_VERSION } from "../../api/common.js";
 import type { ManagedObject } from "../../runtime/managed.js";
 import type { AccountSetting } from "../setting/setting.js";
@@ -89,10 +90,15 @@ export function childManifests(baseline: BaselineObject, accountIds: readonly st
   );
 }
 
-/** Whether a child's spec already says everything the desired spec says. */
+/**
+ * Whether a child's spec already says everything the desired spec says. Compared by value, not
+ * by JSON text: the apiserver hands nested objects back with their keys sorted (a contact's
+ * emailAddress before its name), which read as a change on every reconcile and kept the child
+ * from ever counting as ready.
+ */
 export function childUpToDate(child: ManagedObject, desired: ManagedObject): boolean {
   const have: Record<string, unknown> = child.spec;
   const want: Record<string, unknown> = desired.spec;
   const keys = new Set([...Object.keys(have), ...Object.keys(want)]);
-  return [...keys].every((k) => JSON.stringify(have[k]) === JSON.stringify(want[k]));
+  return [...keys].every((k) => isDeepStrictEqual(have[k], want[k]));
 }
