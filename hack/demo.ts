@@ -5,7 +5,7 @@
  * 3. shows `orgguard plan examples/`: what the controller is about to do;
  * 4. installs the CRDs and starts `orgguard controller` against both (polling every 10 s);
  * 5. applies every example (they never contend for one setting);
- * 6. waits until everything is Ready and prints the status table;
+ * 6. waits until everything is Ready and prints the status table, and each baseline's CIS compliance;
  * 7. changes a member account's password policy behind orgguard's back and shows it repaired;
  * 8. stops everything.
  */
@@ -125,6 +125,29 @@ try {
   );
   console.log(`    all Ready ${((Date.now() - waitStart) / 1000).toFixed(1)} s after apply`);
   console.log(k("get", "orgguard").trimEnd().replace(/^/gm, "    "));
+
+  step("CIS compliance of each baseline's accounts (status.compliance: judged from what AWS has)");
+  // A baseline sums up its children when it reconciles: wait for one after they all settled.
+  const settledAt = new Date().toISOString();
+  const lastSyncs = () =>
+    k("get", "accountbaselines", "-o", "jsonpath={range .items[*]}{.status.lastSyncTime}{'\\n'}{end}")
+      .split("\n")
+      .filter(Boolean);
+  await waitUntil(
+    async () => lastSyncs().every((t) => t > settledAt),
+    60_000,
+    "every baseline to reconcile after its children settled",
+  );
+  console.log(
+    k(
+      "get",
+      "accountbaselines",
+      "-o",
+      "jsonpath={range .items[*]}{.metadata.name}: {.status.compliant} compliant{'\\n'}{range .status.compliance[*]}  {.control}: {.compliant}/{.total} account(s), {.title}{'\\n'}{end}{end}",
+    )
+      .trimEnd()
+      .replace(/^/gm, "    "),
+  );
 
   step("a console user weakens dev-1's password policy (kept by the cis-baseline)");
   const dev = org.accountIds.get("dev-1")!;

@@ -106,7 +106,7 @@ async function up(): Promise<void> {
   console.log(
     [
       `the local environment is up in ${Date.now() - started} ms (logs: ${runDir}), with the CRDs installed and`,
-      `the sample organization: Root/Workloads/Prod, Root/Workloads/Dev, Root/Sandbox; accounts ${accounts}`,
+      `the sample organization: Root/Workloads/Prod, Root/Workloads/Dev, Root/Sandbox, Root/Security; accounts ${accounts}`,
       `(management account ${org.managementAccountId}).`,
       "",
       usage(state),

@@ -16,6 +16,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.js";
+import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
@@ -260,6 +261,11 @@ describe("the AccountBaseline field defaultSecurityGroups", () => {
       expect.objectContaining({ control: "CIS 5.4", compliant: 0, total: 1 }),
     ]);
     expect(status?.compliant).toBe("50%");
+    // Only ObserveOnly drift left: settled, and the baseline says so.
+    const settled = await waitForReason(baselines, name, "Drifted");
+    expect(findCondition(settled.status?.conditions, "Ready")?.message).toContain(
+      "1 with ObserveOnly settings that differ from the spec",
+    );
     for (const region of REGIONS) expect(await ruleCount(account, region)).toBe(1);
   });
 });

@@ -19,10 +19,17 @@ describe("make demo", () => {
     });
     expect(code, output.slice(-3000)).toBe(0);
     expect(output).toMatch(
-      /Plan: 21 to create, 0 to update, 0 unchanged, 2 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
+      /Plan: 33 to create, 1 to update, 0 unchanged, 6 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
     );
     expect(output).toContain("polling every 10s (the default is 5m)");
     expect(output).toMatch(/all Ready [\d.]+ s after apply/);
+    // The demo's baseline: five of its six CIS recommendations met in dev-1; the default security
+    // groups are ObserveOnly and moto's allow all traffic out.
+    expect(output).toContain("cis-baseline: 83% compliant");
+    expect(output).toMatch(/CIS 1\.2: 1\/1 account\(s\), Security contact information is registered/);
+    expect(output).toMatch(
+      /CIS 5\.4: 0\/1 account\(s\), The default security group of every VPC restricts all traffic/,
+    );
     expect(output).toMatch(
       /changed with UpdateAccountPasswordPolicy\(MinimumPasswordLength=6\), which resets every field it does not name: minimum length 6, required classes \[\]/,
     );

@@ -75,6 +75,16 @@ async function countedPlan() {
   return { entries, calls };
 }
 
+/** The ObserveOnly objects and baseline settings that differ from AWS, and stay so. */
+const DRIFT_IGNORED = [
+  "PublicAccessBlock/security-account",
+  "EbsEncryptionByDefault/security-account",
+  "DefaultSecurityGroups/own-account",
+  "AccountBaseline/cis-baseline",
+  "AccountBaseline/sandbox-baseline",
+  "AccountBaseline/seeds-baseline",
+];
+
 beforeAll(async () => {
   await resetMoto(awsEndpoint());
   tree = await createOrganization(SAMPLE_ORGANIZATION);
@@ -85,14 +95,16 @@ describe("orgguard plan and apply", () => {
     const { entries, calls } = await countedPlan();
     expect(entries.filter((e) => e.action === "error")).toEqual([]);
     expect(entries.filter((e) => e.action === "conflict")).toEqual([]);
-    // 10 SCPs; a password policy in the management account and in the security account, a public
-    // access block and EBS encryption in the management account (the security account's are
-    // ObserveOnly); 3 + 1 + 3 settings of the three baselines, one member account each.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(10 + 4 + 7);
-    expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual([
-      "PublicAccessBlock/security-account",
-      "EbsEncryptionByDefault/security-account",
+    // 10 SCPs; standalone: a password policy, alternate contacts and AWS Config in the management
+    // and in the security account, a public access block and EBS encryption in the management
+    // account (the security account's are ObserveOnly); of the four baselines, one member account
+    // each, every setting but the default security groups (ObserveOnly): 4 + 1 + 5 + 5.
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(10 + 8 + 15);
+    // moto's default groups allow all traffic out: the security account's (Enforce) is an update.
+    expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
+      "DefaultSecurityGroups/security-account",
     ]);
+    expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual(DRIFT_IGNORED);
     // A regional setting plans each region (moto has no ListRegions: --default-regions).
     expect(entries.find((e) => e.object === "EbsEncryptionByDefault/own-account")?.changes).toEqual([
       { path: "regions[us-east-1].enabled", from: false, to: true },
@@ -105,7 +117,13 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 21 to create, 0 to update, 0 unchanged");
+    expect(text.stdout).toContain("Plan: 33 to create, 1 to update, 0 unchanged, 6 drifted");
+    // What Enforce would revoke, by rule; and contacts without a single detail of theirs.
+    expect(text.stdout).toMatch(
+      /groups\[sg-[0-9a-f]+\]\.rules: revoke 1 rule\(s\) of the default group of vpc-/,
+    );
+    expect(text.stdout).toContain("security: set the SECURITY contact");
+    expect(text.stdout).not.toMatch(/@example\.com|555 01/);
     const markdown = await cli(["plan", "--output", "markdown", ...MANIFESTS]);
     expect(markdown.stdout).toMatch(/^### orgguard plan/);
     expect(markdown.stdout).toContain("| + create | `AccountBaseline/cis-baseline` (PasswordPolicy of");
@@ -114,10 +132,10 @@ describe("orgguard plan and apply", () => {
   it("applies them; a plan afterwards shows no changes and exits 0", async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 21 created, 0 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 33 created, 1 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 21 unchanged");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 34 unchanged, 6 drifted");
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {
@@ -132,11 +150,10 @@ describe("orgguard plan and apply", () => {
     await org.send(new DetachPolicyCommand({ PolicyId: denyLeave.Id!, TargetId: tree.rootId }));
 
     const { entries, calls } = await countedPlan();
-    // The security account's public access block and EBS encryption are ObserveOnly and never
-    // created: they stay drift.
+    // The ObserveOnly settings are never written: they stay drift.
     expect(
       entries.filter((e) => !["unchanged", "create", "update"].includes(e.action)).map((e) => e.object),
-    ).toEqual(["PublicAccessBlock/security-account", "EbsEncryptionByDefault/security-account"]);
+    ).toEqual(DRIFT_IGNORED);
     const changed = entries.filter((e) => e.action === "create" || e.action === "update");
     expect(changed.map((e) => `${e.object}${e.via ? ` ${e.via}` : ""}`).sort()).toEqual(
       [

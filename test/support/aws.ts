@@ -59,7 +59,7 @@ export interface OuSpec {
 
 /**
  * The sample organization `make env-up` and `make demo` create, and that `examples/` is written
- * for: a Workloads OU with Prod and Dev, a Sandbox OU, one account in each.
+ * for: a Workloads OU with Prod and Dev, a Sandbox OU and a Security OU, one account in each.
  */
 export const SAMPLE_ORGANIZATION: { ous: OuSpec[] } = {
   ous: [
@@ -71,6 +71,7 @@ export const SAMPLE_ORGANIZATION: { ous: OuSpec[] } = {
       ],
     },
     { name: "Sandbox", accounts: ["sandbox-1"] },
+    { name: "Security", accounts: ["audit-1"] },
   ],
 };
 

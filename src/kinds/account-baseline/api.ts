@@ -210,11 +210,10 @@ export const accountBaselineApi: ApiDefinition = {
       const field = spec[setting.names.field];
       const fields = z.object(setting.fields).safeParse(field);
       if (!fields.success || !setting.lint || field === undefined) return [];
-      return setting.lint(
-        fields.data,
-        `spec.${setting.names.field}`,
-        fieldPolicy(field) ?? common.data.managementPolicy,
-      );
+      return setting.lint(fields.data, `spec.${setting.names.field}`, {
+        managementPolicy: fieldPolicy(field) ?? common.data.managementPolicy,
+        in: "baseline",
+      });
     });
   },
 };

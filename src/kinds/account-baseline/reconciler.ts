@@ -209,6 +209,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
       if (verdict.failure) failures.push({ accountId, setting: kind, ...verdict.failure });
     }
     const readyCount = [...ready.values()].filter(Boolean).length;
+    // Every account not ready is only reporting drift (ObserveOnly): settled, not progressing.
+    const onlyDrift = [...ready].every(([accountId, isReady]) => isReady || drifted.has(accountId));
     const compliance = complianceOf(
       settings.templates.map((t) => t.setting),
       selection.accountIds,
@@ -235,10 +237,16 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
         matched: selection.accountIds.length,
         conflicts,
         failures,
+        onlyDrift,
+        drifted: drifted.size,
       }),
       events: transitionEvents(baseline, { ...applied, allReady, readyCount, conflicts }),
       action: {
-        requeueAfterMs: allReady ? this.options.discoveryIntervalMs : this.options.progressIntervalMs,
+        // Only drift left is as settled as all ready: nothing will progress by looking sooner.
+        requeueAfterMs:
+          allReady || (onlyDrift && conflicts.length === 0 && failures.length === 0)
+            ? this.options.discoveryIntervalMs
+            : this.options.progressIntervalMs,
       },
     };
   }
@@ -329,7 +337,8 @@ function childVerdict(child: ManagedObject): {
   const synced = findCondition(conditions, "Synced");
   return {
     ready: ready?.status === "True" && generationSeen && !stalled,
-    drifted: ready?.reason === "Drifted",
+    // ObserveOnly settled: reporting a difference (Drifted), or that nothing is set (NotFound).
+    drifted: (ready?.reason === "Drifted" || ready?.reason === "NotFound") && generationSeen,
     ...(synced?.status === "False" ? { failure: { reason: synced.reason, message: synced.message } } : {}),
   };
 }
@@ -340,16 +349,30 @@ function baselineConditions(tally: {
   matched: number;
   conflicts: Failure[];
   failures: Failure[];
+  /** Every account not ready is only reporting drift (ObserveOnly): a settled state, not progress. */
+  onlyDrift: boolean;
+  drifted: number;
 }): ConditionUpdate[] {
-  const { allReady, readyCount, matched, conflicts, failures } = tally;
+  const { allReady, readyCount, matched, conflicts, failures, onlyDrift, drifted } = tally;
+  const notReadyReason =
+    conflicts.length > 0
+      ? "Conflict"
+      : failures.length > 0
+        ? "ChildrenFailing"
+        : onlyDrift
+          ? "Drifted"
+          : "Progressing";
   return [
     allReady
       ? { type: "Ready", status: "True", reason: "Available", message: `${readyCount} account(s) ready` }
       : {
           type: "Ready",
           status: "False",
-          reason: conflicts.length > 0 ? "Conflict" : failures.length > 0 ? "ChildrenFailing" : "Progressing",
-          message: `${readyCount} of ${matched} account(s) ready`,
+          reason: notReadyReason,
+          message:
+            notReadyReason === "Drifted"
+              ? `${readyCount} of ${matched} account(s) ready; ${drifted} with ObserveOnly settings that differ from the spec (reported in the children's status, not changed)`
+              : `${readyCount} of ${matched} account(s) ready`,
         },
     { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
     conflicts.length > 0

@@ -21,7 +21,7 @@ import type { Problem } from "../../api/problems.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
 import { awsCall } from "../../aws/errors.js";
 import { reads, writes } from "../kind.js";
-import type { AccountSetting, SettingClient } from "../setting/setting.js";
+import type { AccountSetting, LintContext, SettingClient } from "../setting/setting.js";
 import {
   type DefaultGroup,
   type DesiredDefaultSecurityGroups,
@@ -165,18 +165,18 @@ function defaultSecurityGroupsClient(
   };
 }
 
-/** Enforce on default groups revokes rules workloads may use: worth a look at ObserveOnly's report first. */
-function lintDefaultSecurityGroups(
-  _fields: unknown,
-  base: string,
-  managementPolicy: string | undefined,
-): Problem[] {
-  if (managementPolicy === "ObserveOnly") return [];
+/**
+ * A baseline enforcing closed default groups revokes rules in every selected account, later ones
+ * included, that nobody has looked at: worth a warning. A standalone object names one account its
+ * author chose (and, by the docs' rollout, observed first).
+ */
+function lintDefaultSecurityGroups(_fields: unknown, base: string, context: LintContext): Problem[] {
+  if (context.managementPolicy === "ObserveOnly" || context.in === "standalone") return [];
   return [
     {
       path: base,
       message:
-        "default security groups in Enforce revoke every rule of every default group in the selected regions, which breaks workloads that use them: apply with managementPolicy: ObserveOnly first, check status.atProvider lists no rule anything needs, then switch to Enforce",
+        "default security groups in Enforce revoke every rule of every default group in every selected account, later ones included, which breaks workloads that use them: roll out with managementPolicy: ObserveOnly on this field first, check each child's status.atProvider lists no rule anything needs, then switch to Enforce",
     },
   ];
 }

@@ -120,7 +120,10 @@ function apiDefinition(setting: AccountSetting): ApiDefinition {
       const parsed = z.object(setting.fields).safeParse(spec);
       const policy = sharedFields.safeParse(spec);
       return parsed.success && policy.success && setting.lint
-        ? setting.lint(parsed.data, "spec", policy.data.managementPolicy)
+        ? setting.lint(parsed.data, "spec", {
+            managementPolicy: policy.data.managementPolicy,
+            in: "standalone",
+          })
         : [];
     },
   };

@@ -22,6 +22,13 @@ export interface SettingNames {
   field: string;
 }
 
+/** Where a setting being linted is written, and the policy it is applied with. */
+export interface LintContext {
+  managementPolicy: ManagementPolicy;
+  /** In an AccountBaseline field, or a standalone object. */
+  in: "baseline" | "standalone";
+}
+
 /** Reads and writes one setting in one account (and region). Every call is idempotent. */
 export interface SettingClient<D, O> {
   /** What AWS has now; undefined when nothing is set (AWS's own default applies). */
@@ -84,9 +91,10 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
   rules?: readonly CrossFieldRule<z.output<z.ZodObject<F>> & { regions?: string[] }>[];
   /**
    * Valid but probably not what was meant (orgguard validate's warnings), given the policy the
-   * setting is applied with (the standalone spec's, or in a baseline the field's or the baseline's).
+   * setting is applied with (the standalone spec's, or in a baseline the field's or the baseline's)
+   * and where it is written (a baseline reaches every selected account, later ones included).
    */
-  lint?(fields: z.output<z.ZodObject<F>>, base: string, managementPolicy: ManagementPolicy): Problem[];
+  lint?(fields: z.output<z.ZodObject<F>>, base: string, context: LintContext): Problem[];
   /** The desired state in one region (undefined for an account setting), from the fields with defaults applied. */
   desired(fields: z.output<z.ZodObject<F>>, region: string | undefined): D;
   /** What would change to make `observed` (undefined: nothing set) equal to `desired`; [] when equal. */

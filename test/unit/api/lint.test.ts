@@ -9,6 +9,11 @@ const scp = (targets: unknown[], statement: Record<string, unknown>) => ({
   spec: { targets, document: { Version: "2012-10-17", Statement: [statement] } },
 });
 const denyAll = { Effect: "Deny", Action: "*", Resource: "*" };
+const baseline = (spec: Record<string, unknown>) => ({
+  kind: "AccountBaseline",
+  metadata: { name: "b" },
+  spec: { accounts: { all: true }, ...spec },
+});
 
 describe("lintObject", () => {
   const cases = [
@@ -71,6 +76,34 @@ describe("lintObject", () => {
         spec: { accounts: { all: true }, passwordPolicy: { passwordReusePrevention: 5 } },
       },
       paths: ["spec.passwordPolicy.passwordReusePrevention"],
+    },
+    {
+      reason: "a baseline enforcing closed default groups revokes rules in accounts nobody looked at",
+      object: baseline({ defaultSecurityGroups: {} }),
+      paths: ["spec.defaultSecurityGroups"],
+    },
+    {
+      reason: "a baseline whose default groups are ObserveOnly (the field's own policy) is the rollout",
+      object: baseline({ defaultSecurityGroups: { managementPolicy: "ObserveOnly" } }),
+      paths: [],
+    },
+    {
+      reason: "a baseline ObserveOnly as a whole observes its default groups too",
+      object: baseline({ defaultSecurityGroups: {}, managementPolicy: "ObserveOnly" }),
+      paths: [],
+    },
+    {
+      reason: "the field's Enforce wins over an ObserveOnly baseline, and is warned about",
+      object: baseline({
+        defaultSecurityGroups: { managementPolicy: "Enforce" },
+        managementPolicy: "ObserveOnly",
+      }),
+      paths: ["spec.defaultSecurityGroups"],
+    },
+    {
+      reason: "a standalone object names one account its author chose",
+      object: { kind: "DefaultSecurityGroups", metadata: { name: "d" }, spec: { accountId: "111111111111" } },
+      paths: [],
     },
   ];
   it.each(cases)("$reason", ({ object, paths }) => {
