@@ -150,7 +150,7 @@ export const OPTIONS = {
   defaultRegions: {
     flag: "default-regions",
     description:
-      "Regions a regional setting (EbsEncryptionByDefault) covers when its spec names none and the account's enabled regions cannot be read (account:ListRegions denied, or an emulator without it); status.regionsFrom says when they were used. Empty: such objects report the error instead.",
+      "Regions a regional setting covers when its spec names none and the account's enabled regions cannot be read (account:ListRegions denied, or an emulator without it); status.regionsFrom says when they were used. Empty: such objects report the error instead.",
     default: "",
     allowed: "region names separated by commas, or empty",
     schema: z

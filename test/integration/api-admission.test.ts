@@ -106,7 +106,7 @@ describe("kubectl", () => {
     expect(selector).toContain("The management account is selected only by id");
   });
 
-  it("get orgguard lists objects of all four kinds with the printer columns", async () => {
+  it("get orgguard lists objects of every kind with the printer columns", async () => {
     const out = await kubectlOk(["get", "orgguard"]);
     for (const kind of KINDS) expect(out).toContain(`${kind.singular}.orgguard.io/`);
     // One table per kind, each with its own header line.
@@ -120,7 +120,9 @@ describe("kubectl", () => {
     );
     expect(headers).toContainEqual(expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+ACCOUNT\s+AGE$/));
     expect(headers).toContainEqual(
-      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+MATCHED\s+READY-ACCOUNTS\s+FAILING\s+AGE$/),
+      expect.stringMatching(
+        /^NAME\s+READY\s+REASON\s+SYNCED\s+MATCHED\s+READY-ACCOUNTS\s+FAILING\s+CIS-COMPLIANT\s+AGE$/,
+      ),
     );
   });
 });
