@@ -83,6 +83,31 @@ try {
       kind: kindNamed("EbsEncryptionByDefault"),
       spec: { accountId: member, regions: ["us-east-1", "eu-west-1"] },
     },
+    // moto's default groups allow all traffic out: cold revokes one rule per region.
+    {
+      kind: kindNamed("DefaultSecurityGroups"),
+      spec: { accountId: member, regions: ["us-east-1", "eu-west-1"] },
+    },
+    {
+      kind: kindNamed("AlternateContacts"),
+      spec: {
+        accountId: member,
+        security: {
+          name: "Sec",
+          title: "Security",
+          emailAddress: "sec@example.com",
+          phoneNumber: "+1 555 0100",
+        },
+      },
+    },
+    {
+      kind: kindNamed("ConfigRecorder"),
+      spec: {
+        accountId: member,
+        regions: ["us-east-1", "eu-west-1"],
+        deliveryBucket: { name: "example-org-config-logs" },
+      },
+    },
   ];
   const snapshot = () => new Map(calls);
   const delta = (before: Map<string, number>) =>
