@@ -16,7 +16,6 @@ import {
 } from "@aws-sdk/client-config-service";
 import { EnableAWSServiceAccessCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_GROUP_VERSION } from "../../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory } from "../../src/aws/regions.js";
 import { alternateContactsSetting } from "../../src/kinds/alternate-contacts/index.js";
@@ -27,7 +26,6 @@ import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
 import { KubeEventRecorder } from "../../src/runtime/events.js";
 import { createLogger } from "../../src/runtime/logger.js";
-import type { ManagedObject } from "../../src/runtime/managed.js";
 import { Metrics } from "../../src/runtime/metrics.js";
 import { waitUntil } from "../env/process.js";
 import {
@@ -42,8 +40,10 @@ import {
 import { awsException, type Fault, injectFaults } from "../support/aws-faults.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
+  deleteEveryObject,
   eventMessages,
   installOrgguardCrds,
+  manifest,
   orgguardClient,
   uniqueNames,
   waitForReadyReason,
@@ -119,22 +119,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of [contacts, recorders]) {
-    for (const o of (await client.list()).items) await client.delete(o.metadata.name);
-    await waitUntil(
-      async () => (await client.list()).items.length === 0,
-      30_000,
-      `${client.ref.plural} to be deleted`,
-    );
-  }
+  await deleteEveryObject([contacts, recorders]);
   for (const c of controllers) await c.stop();
-});
-
-const manifest = (kind: string, name: string, spec: Record<string, unknown>): ManagedObject => ({
-  apiVersion: API_GROUP_VERSION,
-  kind,
-  metadata: { name },
-  spec,
 });
 
 /** Waits until the Synced condition (where a failure's reason shows) has `reason`. */

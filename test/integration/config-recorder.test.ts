@@ -14,25 +14,17 @@ import {
   StopConfigurationRecorderCommand,
 } from "@aws-sdk/client-config-service";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_GROUP_VERSION } from "../../src/api/common.js";
-import type { ManagedObject } from "../../src/runtime/managed.js";
-import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
-import {
-  awsClientConfig,
-  awsEndpoint,
-  createOrganization,
-  memberCredentials,
-  resetMoto,
-} from "../support/aws.js";
-import { ControllerProcess, countWrites } from "../support/controller-process.js";
+import { awsClientConfig, memberCredentials } from "../support/aws.js";
+import { type ControllerProcess, countWrites, startSettingSuite } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
+  admissionRefusal,
+  deleteEveryObject,
   eventReasons,
-  installOrgguardCrds,
+  manifest,
   orgguardClient,
   uniqueNames,
-  waitForReadyReason,
 } from "../support/orgguard.js";
 
 const POLL_MS = 3000;
@@ -45,32 +37,15 @@ let controller: ControllerProcess;
 let accounts: Map<string, string>;
 
 beforeAll(async () => {
-  await installOrgguardCrds();
-  await resetMoto(awsEndpoint());
-  const org = await createOrganization({
-    ous: [{ name: "Workloads", accounts: ["cfg-1", "cfg-2", "cfg-3"] }],
-  });
-  accounts = org.accountIds;
-  controller = new ControllerProcess([`--poll-interval=${POLL_MS}ms`, "--discovery-interval=2s"]);
-  await controller.ready();
+  ({ controller, accounts } = await startSettingSuite(["cfg-1", "cfg-2", "cfg-3"], POLL_MS));
 }, 120_000);
 
 afterAll(async () => {
-  for (const o of (await recorders.list()).items) await recorders.delete(o.metadata.name);
-  await waitUntil(
-    async () => (await recorders.list()).items.length === 0,
-    30_000,
-    "configrecorders to be deleted",
-  );
+  await deleteEveryObject([recorders], () => controller.tail());
   await controller?.stop();
 });
 
-const manifest = (name: string, spec: Record<string, unknown>): ManagedObject => ({
-  apiVersion: API_GROUP_VERSION,
-  kind: "ConfigRecorder",
-  metadata: { name },
-  spec,
-});
+const recorder = (name: string, spec: Record<string, unknown>) => manifest("ConfigRecorder", name, spec);
 
 async function configOf(accountId: string, region: string): Promise<ConfigServiceClient> {
   return new ConfigServiceClient({ ...awsClientConfig(await memberCredentials(accountId)), region });
@@ -100,22 +75,19 @@ async function configIn(accountId: string, region: string) {
   };
 }
 
-const waitForReason = (name: string, reason: string) =>
-  waitForReadyReason(recorders, name, reason, { context: () => `controller: ${controller.tail()}` });
-
 describe("ConfigRecorder", () => {
   it("records every type in both regions (global types once), restarts a stopped recorder, follows a spec change, and removes it all with Delete", async () => {
     const account = accounts.get("cfg-1")!;
     const name = uniqueName("config");
     await recorders.create(
-      manifest(name, {
+      recorder(name, {
         accountId: account,
         regions: REGIONS,
         deliveryBucket: { name: BUCKET, keyPrefix: "config" },
         deletionPolicy: "Delete",
       }),
     );
-    await waitForReason(name, "Available");
+    await controller.waitForReason(recorders, name, "Available");
     for (const region of REGIONS) {
       expect(await configIn(account, region), region).toEqual({
         recorder: {
@@ -172,14 +144,14 @@ describe("ConfigRecorder", () => {
     const writesBefore = countWrites(await controller.awsCalls());
     const name = uniqueName("config-observe");
     await recorders.create(
-      manifest(name, {
+      recorder(name, {
         accountId: account,
         regions: REGIONS,
         deliveryBucket: { name: BUCKET },
         managementPolicy: "ObserveOnly",
       }),
     );
-    const missing = await waitForReason(name, "NotFound");
+    const missing = await controller.waitForReason(recorders, name, "NotFound");
     expect(missing.status?.plannedChanges?.map((c) => c.path)).toEqual(
       REGIONS.flatMap((r) => [
         `regions[${r}].recorder`,
@@ -196,14 +168,14 @@ describe("ConfigRecorder", () => {
     const account = accounts.get("cfg-3")!;
     const name = uniqueName("config-retain");
     await recorders.create(
-      manifest(name, {
+      recorder(name, {
         accountId: account,
         regions: ["eu-west-1"],
         globalResourcesRegion: "eu-west-1",
         deliveryBucket: { name: BUCKET },
       }),
     );
-    await waitForReason(name, "Available");
+    await controller.waitForReason(recorders, name, "Available");
     await recorders.delete(name);
     await waitUntil(async () => (await recorders.get(name)) === undefined, 20_000, "the object to be gone");
     expect(await configIn(account, "eu-west-1")).toMatchObject({
@@ -214,10 +186,7 @@ describe("ConfigRecorder", () => {
 
   it("refuses bad input at admission, naming the field", async () => {
     const refusal = (spec: Record<string, unknown>) =>
-      recorders.create(manifest(uniqueName("config-bad"), spec)).then(
-        () => "accepted",
-        (err: unknown) => String((err as { body?: unknown }).body ?? err),
-      );
+      admissionRefusal(recorders, recorder(uniqueName("config-bad"), spec));
     expect(await refusal({ regions: ["eu-west-1"], deliveryBucket: { name: BUCKET } })).toContain(
       "globalResourcesRegion must be one of regions",
     );

@@ -15,26 +15,21 @@ import {
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_GROUP_VERSION } from "../../src/api/common.js";
+import { z } from "zod";
+import { observedDefaultSecurityGroups } from "../../src/kinds/default-security-groups/schema.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
-import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
-import {
-  awsClientConfig,
-  awsEndpoint,
-  createOrganization,
-  memberCredentials,
-  resetMoto,
-} from "../support/aws.js";
-import { ControllerProcess, countWrites } from "../support/controller-process.js";
+import { awsClientConfig, memberCredentials } from "../support/aws.js";
+import { type ControllerProcess, countWrites, startSettingSuite } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
+  admissionRefusal,
+  deleteEveryObject,
   eventReasons as eventsAbout,
-  installOrgguardCrds,
+  manifest,
   orgguardClient,
   uniqueNames,
-  waitForReadyReason,
 } from "../support/orgguard.js";
 
 const POLL_MS = 3000;
@@ -47,33 +42,12 @@ let controller: ControllerProcess;
 let accounts: Map<string, string>;
 
 beforeAll(async () => {
-  await installOrgguardCrds();
-  await resetMoto(awsEndpoint());
-  const org = await createOrganization({
-    ous: [{ name: "Workloads", accounts: ["dsg-1", "dsg-2", "dsg-3"] }],
-  });
-  accounts = org.accountIds;
-  controller = new ControllerProcess([`--poll-interval=${POLL_MS}ms`, "--discovery-interval=2s"]);
-  await controller.ready();
+  ({ controller, accounts } = await startSettingSuite(["dsg-1", "dsg-2", "dsg-3"], POLL_MS));
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of [baselines, groups]) {
-    for (const o of (await client.list()).items) await client.delete(o.metadata.name);
-    await waitUntil(
-      async () => (await client.list()).items.length === 0,
-      30_000,
-      `${client.ref.plural} to be deleted`,
-    );
-  }
+  await deleteEveryObject([baselines, groups], () => controller.tail());
   await controller?.stop();
-});
-
-const manifest = (kind: string, name: string, spec: Record<string, unknown>): ManagedObject => ({
-  apiVersion: API_GROUP_VERSION,
-  kind,
-  metadata: { name },
-  spec,
 });
 
 async function ec2Of(accountId: string, region: string): Promise<EC2Client> {
@@ -117,17 +91,6 @@ async function addSelfReferencingRules(accountId: string, region: string): Promi
   }
 }
 
-const waitForReason = (
-  client: ResourceClient<ManagedObject>,
-  name: string,
-  reason: string,
-  timeoutMs?: number,
-) =>
-  waitForReadyReason(client, name, reason, {
-    ...(timeoutMs ? { timeoutMs } : {}),
-    context: () => `controller: ${controller.tail()}`,
-  });
-
 describe("DefaultSecurityGroups", () => {
   it("ObserveOnly lists the rules and writes nothing; Enforce closes every group, repairs drift, covers a later VPC; Delete restores AWS's rules", async () => {
     const account = accounts.get("dsg-1")!;
@@ -143,16 +106,12 @@ describe("DefaultSecurityGroups", () => {
       }),
     );
     // Every group as AWS makes it: AWS's own default, so NotFound, with what Enforce would revoke.
-    const drifted = await waitForReason(groups, name, "NotFound");
+    const drifted = await controller.waitForReason(groups, name, "NotFound");
+    const reports = z.record(z.string(), observedDefaultSecurityGroups).parse(drifted.status?.atProvider);
     for (const region of REGIONS) {
-      const report = (
-        drifted.status?.atProvider as Record<
-          string,
-          { groupsWithRules: number; rules: number; groups: Array<{ rules: string[] }> }
-        >
-      )[region]!;
+      const report = reports[region];
       expect(report, region).toMatchObject({ defaultGroups: 1, groupsWithRules: 1, rules: 2 });
-      expect(report.groups[0]!.rules.map((r) => r.replace(/^sgr-\S+ /, "")).sort()).toEqual([
+      expect(report?.groups?.[0]?.rules.map((r) => r.replace(/^sgr-\S+ /, "")).sort()).toEqual([
         "egress all traffic to 0.0.0.0/0",
         "ingress all traffic from itself",
       ]);
@@ -168,7 +127,7 @@ describe("DefaultSecurityGroups", () => {
 
     // Reviewed: enforce it.
     await groups.jsonPatch(name, [{ op: "replace", path: "/spec/managementPolicy", value: "Enforce" }]);
-    const closed = await waitForReason(groups, name, "Available");
+    const closed = await controller.waitForReason(groups, name, "Available");
     for (const region of REGIONS) expect(await ruleCount(account, region), region).toBe(0);
     expect(closed.status?.atProvider).toEqual({
       "us-east-1": { defaultGroups: 1, groupsWithRules: 0, rules: 0, groupsAsAwsMadeThem: 0 },
@@ -212,7 +171,7 @@ describe("DefaultSecurityGroups", () => {
     const account = accounts.get("dsg-2")!;
     const name = uniqueName("dsg-retain");
     await groups.create(manifest("DefaultSecurityGroups", name, { accountId: account, regions: REGIONS }));
-    await waitForReason(groups, name, "Available");
+    await controller.waitForReason(groups, name, "Available");
     await groups.delete(name);
     await waitUntil(async () => (await groups.get(name)) === undefined, 20_000, "the object to be gone");
     for (const region of REGIONS) expect(await ruleCount(account, region)).toBe(0);
@@ -220,10 +179,7 @@ describe("DefaultSecurityGroups", () => {
 
   it("refuses bad input at admission, naming the field", async () => {
     const refusal = (spec: Record<string, unknown>) =>
-      groups.create(manifest("DefaultSecurityGroups", uniqueName("dsg-bad"), spec)).then(
-        () => "accepted",
-        (err: unknown) => String((err as { body?: unknown }).body ?? err),
-      );
+      admissionRefusal(groups, manifest("DefaultSecurityGroups", uniqueName("dsg-bad"), spec));
     expect(await refusal({ regions: ["moon-1"] })).toMatch(/regions.*must be a region name|should match/);
     expect(await refusal({ regions: [] })).toMatch(/regions.*(at least 1|should have at least)/);
     expect(await refusal({ managementPolicy: "Sometimes" })).toContain("managementPolicy");
@@ -262,7 +218,7 @@ describe("the AccountBaseline field defaultSecurityGroups", () => {
     ]);
     expect(status?.compliant).toBe("50%");
     // Only ObserveOnly drift left: settled, and the baseline says so.
-    const settled = await waitForReason(baselines, name, "Drifted");
+    const settled = await controller.waitForReason(baselines, name, "Drifted");
     expect(findCondition(settled.status?.conditions, "Ready")?.message).toContain(
       "1 with ObserveOnly settings that differ from the spec",
     );

@@ -5,9 +5,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
+import type { ManagedObject } from "../../src/runtime/managed.js";
+import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { waitUntil } from "../env/process.js";
-import { awsEndpoint, EMULATOR_DEFAULT_REGIONS, MANAGEMENT_CREDENTIALS } from "./aws.js";
+import {
+  awsEndpoint,
+  createOrganization,
+  EMULATOR_DEFAULT_REGIONS,
+  MANAGEMENT_CREDENTIALS,
+  resetMoto,
+} from "./aws.js";
 import { workerEnvironment } from "./environment.js";
+import { installOrgguardCrds, waitForReadyReason } from "./orgguard.js";
 
 /**
  * Collects a child's stdout as whole lines (and stderr, prefixed) into `lines`; resolves with
@@ -104,6 +113,19 @@ export class ControllerProcess {
     await this.exited;
   }
 
+  /** Waits until `name` is Ready with `reason` (as waitForReadyReason), showing this log's tail on a timeout. */
+  waitForReason(
+    client: ResourceClient<ManagedObject>,
+    name: string,
+    reason: string,
+    timeoutMs?: number,
+  ): Promise<ManagedObject> {
+    return waitForReadyReason(client, name, reason, {
+      ...(timeoutMs ? { timeoutMs } : {}),
+      context: () => `controller: ${this.tail()}`,
+    });
+  }
+
   tail(): string {
     return this.lines.slice(-5).join(" | ");
   }
@@ -112,4 +134,21 @@ export class ControllerProcess {
 /** Write calls among `calls` (keyed `service/Operation`), by the kinds' declared writes: a steady state makes none. */
 export function countWrites(calls: Map<string, number>): number {
   return [...calls].filter(([k]) => WRITE_OPERATIONS.has(k.replace("/", ":"))).reduce((n, [, v]) => n + v, 0);
+}
+
+/**
+ * What a setting's integration test starts from: the CRDs, a fresh organization with one OU of
+ * `accounts`, and `orgguard controller` polling every `pollMs`. Returns the controller and the
+ * account ids by name.
+ */
+export async function startSettingSuite(
+  accounts: string[],
+  pollMs: number,
+): Promise<{ controller: ControllerProcess; accounts: Map<string, string> }> {
+  await installOrgguardCrds();
+  await resetMoto(awsEndpoint());
+  const org = await createOrganization({ ous: [{ name: "Workloads", accounts }] });
+  const controller = new ControllerProcess([`--poll-interval=${pollMs}ms`, "--discovery-interval=2s"]);
+  await controller.ready();
+  return { controller, accounts: org.accountIds };
 }

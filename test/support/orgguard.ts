@@ -3,6 +3,7 @@
  * CRDs installed as a user would, and unique object names.
  */
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { API_GROUP_VERSION } from "../../src/api/common.js";
 import { findKind } from "../../src/kinds/index.js";
 import { kindRef } from "../../src/kinds/kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
@@ -72,4 +73,35 @@ export async function eventReasons(kc: KubeConfig, name: string): Promise<string
 export async function eventMessages(kc: KubeConfig, name: string): Promise<string[]> {
   const list = await kc.makeApiClient(CoreV1Api).listNamespacedEvent({ namespace: "default" });
   return list.items.filter((e) => e.involvedObject.name === name).map((e) => e.message ?? "");
+}
+
+/** An orgguard object as a test writes it. */
+export function manifest(kind: string, name: string, spec: Record<string, unknown>): ManagedObject {
+  return { apiVersion: API_GROUP_VERSION, kind, metadata: { name }, spec };
+}
+
+/** What the apiserver answers when it refuses `object` at admission; "accepted" when it does not. */
+export function admissionRefusal(
+  client: ResourceClient<ManagedObject>,
+  object: ManagedObject,
+): Promise<string> {
+  return client.create(object).then(
+    () => "accepted",
+    (err: unknown) => String((err as { body?: unknown }).body ?? err),
+  );
+}
+
+/** Deletes every object of each client in turn (children's owners first) and waits until they are gone. */
+export async function deleteEveryObject(
+  clients: ResourceClient<ManagedObject>[],
+  context = () => "",
+): Promise<void> {
+  for (const client of clients) {
+    for (const o of (await client.list()).items) await client.delete(o.metadata.name);
+    await waitUntil(
+      async () => (await client.list()).items.length === 0,
+      30_000,
+      () => `${client.ref.plural} to be deleted ${context()}`,
+    );
+  }
 }
