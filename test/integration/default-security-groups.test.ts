@@ -10,8 +10,15 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateVpcCommand,
+  DeleteInternetGatewayCommand,
+  DeleteSubnetCommand,
+  DeleteVpcCommand,
+  DescribeInternetGatewaysCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  DetachInternetGatewayCommand,
   EC2Client,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -42,7 +49,7 @@ let controller: ControllerProcess;
 let accounts: Map<string, string>;
 
 beforeAll(async () => {
-  ({ controller, accounts } = await startSettingSuite(["dsg-1", "dsg-2", "dsg-3"], POLL_MS));
+  ({ controller, accounts } = await startSettingSuite(["dsg-1", "dsg-2", "dsg-3", "dsg-4"], POLL_MS));
 }, 120_000);
 
 afterAll(async () => {
@@ -77,6 +84,26 @@ async function defaultGroupRules(accountId: string, region: string): Promise<Map
 
 const ruleCount = async (accountId: string, region: string) =>
   [...(await defaultGroupRules(accountId, region)).values()].reduce((n, r) => n + r.length, 0);
+
+/** Deletes every VPC of the region with its subnets and internet gateways. */
+async function deleteEveryVpc(accountId: string, region: string): Promise<void> {
+  const ec2 = await ec2Of(accountId, region);
+  for (const vpc of (await ec2.send(new DescribeVpcsCommand({}))).Vpcs ?? []) {
+    const VpcId = vpc.VpcId!;
+    const subnets = await ec2.send(
+      new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [VpcId] }] }),
+    );
+    for (const s of subnets.Subnets ?? []) await ec2.send(new DeleteSubnetCommand({ SubnetId: s.SubnetId! }));
+    const gateways = await ec2.send(
+      new DescribeInternetGatewaysCommand({ Filters: [{ Name: "attachment.vpc-id", Values: [VpcId] }] }),
+    );
+    for (const g of gateways.InternetGateways ?? []) {
+      await ec2.send(new DetachInternetGatewayCommand({ InternetGatewayId: g.InternetGatewayId!, VpcId }));
+      await ec2.send(new DeleteInternetGatewayCommand({ InternetGatewayId: g.InternetGatewayId! }));
+    }
+    await ec2.send(new DeleteVpcCommand({ VpcId }));
+  }
+}
 
 /** Gives every default group of the region AWS's self-referencing inbound rule (moto omits it). */
 async function addSelfReferencingRules(accountId: string, region: string): Promise<void> {
@@ -165,6 +192,27 @@ describe("DefaultSecurityGroups", () => {
       for (const [id, rules] of await defaultGroupRules(account, region))
         expect(rules, `${region} ${id}`).toEqual(["egress 0.0.0.0/0", `ingress ${id}`]);
     }
+  });
+
+  it("in regions without any VPC (default VPCs deleted, as hardening guides advise) is Ready, and a deletion with Delete completes", async () => {
+    const account = accounts.get("dsg-4")!;
+    for (const region of REGIONS) await deleteEveryVpc(account, region);
+    const name = uniqueName("dsg-novpc");
+    await groups.create(
+      manifest("DefaultSecurityGroups", name, {
+        accountId: account,
+        regions: REGIONS,
+        deletionPolicy: "Delete",
+      }),
+    );
+    const ready = await controller.waitForReason(groups, name, "Available");
+    expect(ready.status?.plannedChanges).toEqual([]);
+    // Two polls later it is still Ready, with no create attempted again (it would have written nothing).
+    await sleep(POLL_MS * 2.2);
+    expect(findCondition((await groups.get(name))?.status?.conditions, "Ready")?.reason).toBe("Available");
+    expect(await eventsAbout(kc, name)).not.toContain("DriftRepaired");
+    await groups.delete(name);
+    await waitUntil(async () => (await groups.get(name)) === undefined, 20_000, "the object to be gone");
   });
 
   it("with Retain (the default), deleting the object leaves the groups closed", async () => {

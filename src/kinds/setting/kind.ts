@@ -221,13 +221,18 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     private readonly roleArn: string | undefined,
   ) {}
 
-  async observe(): Promise<SettingObservation<D, O>> {
+  async observe(object: SettingObject): Promise<SettingObservation<D, O>> {
     const accountId = this.spec.accountId ?? (await this.aws.ownAccountId());
     const target: ClientTarget = { accountId, ...(this.roleArn ? { roleArn: this.roleArn } : {}) };
     const where = await this.places(target);
     const readings = await Promise.all(where.regions.map((region) => this.read(target, region)));
-    const exists = readings.some((r) => this.isSet(r.observed));
+    const set = readings.some((r) => this.isSet(r.observed));
     const diff = readings.flatMap((r) => r.diff);
+    // Deleting, "exists" asks whether anything is left to remove. Otherwise a setting exists when
+    // something is set, or when nothing needs to be: AWS's defaults already meet the spec (default
+    // security groups in regions without any VPC), where a create would write nothing and be
+    // attempted again at every poll.
+    const exists = object.metadata.deletionTimestamp ? set : set || diff.length === 0;
     return {
       exists,
       upToDate: exists && diff.length === 0,
