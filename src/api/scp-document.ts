@@ -1,7 +1,8 @@
 /**
- * The grammar and size of an SCP document, checked in TypeScript because CEL cannot: shared by
- * `orgguard validate` and the controller, so a bad document never reaches AWS (moto would accept
- * it; AWS answers MalformedPolicyDocumentException or POLICY_CONTENT_LIMIT_EXCEEDED).
+ * The grammar and size of the authorization policies of AWS Organizations, SCPs and RCPs (the IAM
+ * policy language, each with its own restrictions), checked in TypeScript because CEL cannot:
+ * shared by `orgguard validate` and the controller, so a bad document never reaches AWS (moto
+ * would accept it; AWS answers MalformedPolicyDocumentException or POLICY_CONTENT_LIMIT_EXCEEDED).
  */
 
 import type { Problem } from "./problems.js";
@@ -10,17 +11,45 @@ export type { Problem };
 
 /** AWS raised the SCP size limit from 5,120 to 10,240 characters on 15 May 2026. */
 export const DEFAULT_SCP_SIZE_LIMIT = 10_240;
+/** The RCP size limit (AWS Organizations quotas: 5,120 characters). */
+export const DEFAULT_RCP_SIZE_LIMIT = 5_120;
 export const POLICY_VERSION = "2012-10-17";
 
-const STATEMENT_KEYS = new Set([
-  "Sid",
-  "Effect",
-  "Action",
-  "NotAction",
-  "Resource",
-  "NotResource",
-  "Condition",
-]);
+/** What one authorization policy type allows of the IAM policy language. */
+interface PolicyLanguage {
+  /** "an SCP", "an RCP": how messages name the document. */
+  name: string;
+  statementKeys: ReadonlySet<string>;
+  effects: readonly string[];
+  /** Why an Effect outside `effects` is refused. */
+  effectMessage: string;
+  /** SCPs apply to the principals of the accounts (no Principal); RCPs to every principal ("*", required). */
+  principal: "forbidden" | "everyone";
+  defaultSizeLimit: number;
+}
+
+const SCP_LANGUAGE: PolicyLanguage = {
+  name: "an SCP",
+  statementKeys: new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]),
+  effects: ["Allow", "Deny"],
+  effectMessage: "Effect must be Allow or Deny",
+  principal: "forbidden",
+  defaultSizeLimit: DEFAULT_SCP_SIZE_LIMIT,
+};
+
+/**
+ * RCPs, as AWS's RCP syntax page lists their elements: Version, Statement, Sid, Effect, Principal,
+ * Action, Resource, NotResource, Condition (no NotAction, no NotPrincipal). Allow is only for the
+ * AWS-managed RCPFullAWSAccess; Principal must be "*" (narrow it with conditions).
+ */
+const RCP_LANGUAGE: PolicyLanguage = {
+  name: "an RCP",
+  statementKeys: new Set(["Sid", "Effect", "Principal", "Action", "Resource", "NotResource", "Condition"]),
+  effects: ["Deny"],
+  effectMessage: "Effect must be Deny: AWS allows Allow only in its own RCPFullAWSAccess",
+  principal: "everyone",
+  defaultSizeLimit: DEFAULT_RCP_SIZE_LIMIT,
+};
 const ACTION_PATTERN = /^(\*|[A-Za-z0-9-]+:[A-Za-z0-9*?]+)$/;
 const SID_PATTERN = /^[A-Za-z0-9]*$/;
 
@@ -40,34 +69,41 @@ export interface ScpDocumentOptions {
 }
 
 /** Checks an SCP document's grammar and minified size; returns every problem found (none = valid). */
-export function validateScpDocument(document: unknown, options: ScpDocumentOptions = {}): Problem[] {
+export const validateScpDocument = (document: unknown, options: ScpDocumentOptions = {}): Problem[] =>
+  validatePolicy(SCP_LANGUAGE, document, options);
+
+/** Checks an RCP document's grammar and minified size; returns every problem found (none = valid). */
+export const validateRcpDocument = (document: unknown, options: ScpDocumentOptions = {}): Problem[] =>
+  validatePolicy(RCP_LANGUAGE, document, options);
+
+function validatePolicy(language: PolicyLanguage, document: unknown, options: ScpDocumentOptions): Problem[] {
   const base = options.basePath ?? "";
-  const sizeLimit = options.sizeLimit ?? DEFAULT_SCP_SIZE_LIMIT;
+  const sizeLimit = options.sizeLimit ?? language.defaultSizeLimit;
   if (!isRecord(document)) return [{ path: base, message: "the policy document must be an object" }];
   const problems: Problem[] = [];
   for (const key of Object.keys(document)) {
     if (key !== "Version" && key !== "Statement") {
       problems.push({
         path: join(base, key),
-        message: `unknown element '${key}': an SCP has only Version and Statement`,
+        message: `unknown element '${key}': ${language.name} has only Version and Statement`,
       });
     }
   }
   if (document.Version !== POLICY_VERSION) {
     problems.push({ path: join(base, "Version"), message: `Version must be "${POLICY_VERSION}"` });
   }
-  problems.push(...validateStatements(document.Statement, join(base, "Statement")));
+  problems.push(...validateStatements(language, document.Statement, join(base, "Statement")));
   const size = minifyPolicyDocument(document).length;
   if (size > sizeLimit) {
     problems.push({
       path: base,
-      message: `the minified document is ${size} characters; the SCP limit is ${sizeLimit}`,
+      message: `the minified document is ${size} characters; the ${language.name.replace(/^an? /, "")} limit is ${sizeLimit}`,
     });
   }
   return problems;
 }
 
-function validateStatements(statement: unknown, path: string): Problem[] {
+function validateStatements(language: PolicyLanguage, statement: unknown, path: string): Problem[] {
   if (statement === undefined) return [{ path, message: "Statement is required" }];
   const list = Array.isArray(statement) ? statement : [statement];
   if (list.length === 0) return [{ path, message: "Statement must not be empty" }];
@@ -79,7 +115,7 @@ function validateStatements(statement: unknown, path: string): Problem[] {
       problems.push({ path: at, message: "a statement must be an object" });
       return;
     }
-    problems.push(...validateStatement(s, at));
+    problems.push(...validateStatement(language, s, at));
     if (typeof s.Sid === "string" && s.Sid !== "") {
       if (sids.has(s.Sid)) problems.push({ path: join(at, "Sid"), message: `duplicate Sid '${s.Sid}'` });
       sids.add(s.Sid);
@@ -88,22 +124,22 @@ function validateStatements(statement: unknown, path: string): Problem[] {
   return problems;
 }
 
-function validateStatement(s: Record<string, unknown>, at: string): Problem[] {
+function validateStatement(language: PolicyLanguage, s: Record<string, unknown>, at: string): Problem[] {
   const problems: Problem[] = [];
   for (const key of Object.keys(s)) {
-    if (key === "Principal" || key === "NotPrincipal") {
-      problems.push({
-        path: join(at, key),
-        message: `${key} is not allowed in an SCP: an SCP applies to every principal of the accounts it is attached to`,
-      });
-    } else if (!STATEMENT_KEYS.has(key)) {
-      problems.push({ path: join(at, key), message: `unknown element '${key}' in a statement` });
-    }
+    if (language.statementKeys.has(key)) continue;
+    problems.push({ path: join(at, key), message: unsupportedElement(language, key) });
   }
-  if (s.Effect !== "Allow" && s.Effect !== "Deny") {
-    problems.push({ path: join(at, "Effect"), message: "Effect must be Allow or Deny" });
+  if (typeof s.Effect !== "string" || !language.effects.includes(s.Effect)) {
+    problems.push({ path: join(at, "Effect"), message: language.effectMessage });
   }
-  problems.push(...exactlyOne(s, at, "Action", "NotAction", ACTION_PATTERN, "service:Action or *"));
+  if (language.principal === "everyone")
+    problems.push(...validateEveryonePrincipal(s.Principal, join(at, "Principal")));
+  problems.push(
+    ...(language.statementKeys.has("NotAction")
+      ? exactlyOne(s, at, "Action", "NotAction", ACTION_PATTERN, "service:Action or *")
+      : exactlyOne(s, at, "Action", undefined, ACTION_PATTERN, "service:Action or *")),
+  );
   problems.push(...exactlyOne(s, at, "Resource", "NotResource", /^(\*|arn:.+)$/, "an ARN or *"));
   if (s.Sid !== undefined && (typeof s.Sid !== "string" || !SID_PATTERN.test(s.Sid))) {
     problems.push({ path: join(at, "Sid"), message: "Sid may contain only letters and digits" });
@@ -112,18 +148,57 @@ function validateStatement(s: Record<string, unknown>, at: string): Problem[] {
   return problems;
 }
 
-/** `Action`/`NotAction` and `Resource`/`NotResource`: exactly one of the pair, each a string or list of strings. */
+/** Why an element is refused: unknown to the language, or known but not in this policy type. */
+function unsupportedElement(language: PolicyLanguage, key: string): string {
+  if (key === "Principal" || key === "NotPrincipal") {
+    return language.principal === "forbidden"
+      ? `${key} is not allowed in ${language.name}: it applies to every principal of the accounts it is attached to`
+      : `${key} is not allowed in ${language.name}: use Principal "*" and narrow it with conditions`;
+  }
+  if (key === "NotAction") return `NotAction is not allowed in ${language.name}: list the actions it denies`;
+  return `unknown element '${key}' in a statement`;
+}
+
+/** An RCP's Principal: required, and everyone ("*", or {"AWS": "*"}, as a string or one-element list). */
+function validateEveryonePrincipal(principal: unknown, path: string): Problem[] {
+  if (principal === undefined) return [{ path, message: 'Principal is required in an RCP: "*"' }];
+  if (isEveryone(principal)) return [];
+  return [
+    {
+      path,
+      message:
+        'Principal must be "*" (or {"AWS": "*"}): an RCP applies to every principal; narrow it with conditions such as aws:PrincipalOrgID',
+    },
+  ];
+}
+
+/** Whether a Principal means every principal: "*", {"AWS": "*"}, either with "*" in a one-element list. */
+export function isEveryone(principal: unknown): boolean {
+  const star = (v: unknown) => v === "*" || (Array.isArray(v) && v.length === 1 && v[0] === "*");
+  if (star(principal)) return true;
+  return isRecord(principal) && Object.keys(principal).length === 1 && star(principal.AWS);
+}
+
+/**
+ * `Action`/`NotAction` and `Resource`/`NotResource`: exactly one of the pair (or the one element
+ * when the policy type has no negated form), each a string or list of strings.
+ */
 function exactlyOne(
   s: Record<string, unknown>,
   at: string,
   key: string,
-  notKey: string,
+  notKey: string | undefined,
   pattern: RegExp,
   expected: string,
 ): Problem[] {
-  const present = [key, notKey].filter((k) => s[k] !== undefined);
+  const present = [key, notKey].filter((k): k is string => k !== undefined && s[k] !== undefined);
   if (present.length !== 1) {
-    return [{ path: at, message: `a statement needs exactly one of ${key} or ${notKey}` }];
+    return [
+      {
+        path: at,
+        message: notKey ? `a statement needs exactly one of ${key} or ${notKey}` : `a statement needs ${key}`,
+      },
+    ];
   }
   const name = present[0]!;
   const value = s[name];

@@ -4,6 +4,8 @@
  * lists (actions, resources, condition values, statements) are sorted and deduplicated.
  */
 
+import { isEveryone } from "../api/scp-document.js";
+
 const SET_LIKE_KEYS = new Set(["Action", "NotAction", "Resource", "NotResource"]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -57,6 +59,8 @@ function canonicalStatement(statement: unknown): Json {
     const value = statement[key];
     if (SET_LIKE_KEYS.has(key)) out[key] = asSet(value);
     else if (key === "Condition") out[key] = canonicalCondition(value);
+    // An RCP's "*", {"AWS": "*"} and their one-element lists all mean every principal.
+    else if (key === "Principal" && isEveryone(value)) out[key] = "*";
     else out[key] = canonicalValue(value);
   }
   return out;
