@@ -13,7 +13,7 @@ import {
   ResetEbsDefaultKmsKeyIdCommand,
 } from "@aws-sdk/client-ec2";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { toReconcileError } from "../../aws/errors.js";
+import { awsCall } from "../../aws/errors.js";
 import { reads, writes } from "../kind.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -24,29 +24,21 @@ import {
 } from "./compare.js";
 import { ebsEncryptionFields, ebsEncryptionRules, observedEbsEncryption } from "./schema.js";
 
-/** Runs an EC2 call, turning its errors into reconcile errors that say what failed where. */
-async function call<T>(what: string, target: ClientTarget, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toReconcileError(err, `cannot ${what} of account ${target.accountId} in ${target.region}`);
-  }
-}
-
 function ebsEncryptionClient(
   aws: AwsClients,
   target: ClientTarget,
 ): SettingClient<DesiredEbsEncryption, ObservedEbsEncryption> {
+  const where = ` of account ${target.accountId} in ${target.region}`;
   const ec2 = () => aws.forAccount("ec2", target);
   return {
     read: async (desired) => {
       const client = await ec2();
-      const out = await call("read EBS encryption by default", target, () =>
+      const out = await awsCall(`cannot read EBS encryption by default${where}`, () =>
         client.send(new GetEbsEncryptionByDefaultCommand({})),
       );
       if (!out.EbsEncryptionByDefault) return undefined;
       if (desired.defaultKmsKeyId === undefined) return { enabled: true };
-      const key = await call("read the default EBS KMS key", target, () =>
+      const key = await awsCall(`cannot read the default EBS KMS key${where}`, () =>
         client.send(new GetEbsDefaultKmsKeyIdCommand({})),
       );
       return { enabled: true, ...(key.KmsKeyId ? { defaultKmsKeyId: key.KmsKeyId } : {}) };
@@ -55,23 +47,23 @@ function ebsEncryptionClient(
       const client = await ec2();
       // The key first: volumes created once encryption is on must already get the chosen key.
       if (desired.defaultKmsKeyId !== undefined && observed?.defaultKmsKeyId !== desired.defaultKmsKeyId) {
-        await call("set the default EBS KMS key", target, () =>
+        await awsCall(`cannot set the default EBS KMS key${where}`, () =>
           client.send(new ModifyEbsDefaultKmsKeyIdCommand({ KmsKeyId: desired.defaultKmsKeyId })),
         );
       }
       if (!observed?.enabled) {
-        await call("enable EBS encryption by default", target, () =>
+        await awsCall(`cannot enable EBS encryption by default${where}`, () =>
           client.send(new EnableEbsEncryptionByDefaultCommand({})),
         );
       }
     },
     remove: async (desired) => {
       const client = await ec2();
-      await call("disable EBS encryption by default", target, () =>
+      await awsCall(`cannot disable EBS encryption by default${where}`, () =>
         client.send(new DisableEbsEncryptionByDefaultCommand({})),
       );
       if (desired.defaultKmsKeyId !== undefined) {
-        await call("reset the default EBS KMS key", target, () =>
+        await awsCall(`cannot reset the default EBS KMS key${where}`, () =>
           client.send(new ResetEbsDefaultKmsKeyIdCommand({})),
         );
       }

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { Problem } from "../../api/problems.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { isNotFound, toReconcileError } from "../../aws/errors.js";
+import { awsCall } from "../../aws/errors.js";
 import { reads, writes } from "../kind.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -52,29 +52,25 @@ function passwordPolicyClient(
   const iam = () => aws.forAccount("iam", target);
   return {
     read: async () => {
-      try {
-        const out = await (await iam()).send(new GetAccountPasswordPolicyCommand({}));
-        return normalizeObserved(out.PasswordPolicy ?? {});
-      } catch (err) {
-        // NoSuchEntity: the account has no password policy (IAM's defaults apply).
-        if (isNotFound(err)) return undefined;
-        throw toReconcileError(err, `cannot read the password policy of account ${accountId}`);
-      }
+      // NoSuchEntity: the account has no password policy (IAM's defaults apply).
+      const out = await awsCall(
+        `cannot read the password policy of account ${accountId}`,
+        async () => (await iam()).send(new GetAccountPasswordPolicyCommand({})),
+        { notFound: () => undefined },
+      );
+      return out ? normalizeObserved(out.PasswordPolicy ?? {}) : undefined;
     },
     write: async (desired) => {
-      try {
-        await (await iam()).send(new UpdateAccountPasswordPolicyCommand(updateRequest(desired)));
-      } catch (err) {
-        throw toReconcileError(err, `cannot set the password policy of account ${accountId}`);
-      }
+      await awsCall(`cannot set the password policy of account ${accountId}`, async () =>
+        (await iam()).send(new UpdateAccountPasswordPolicyCommand(updateRequest(desired))),
+      );
     },
     remove: async () => {
-      try {
-        await (await iam()).send(new DeleteAccountPasswordPolicyCommand({}));
-      } catch (err) {
-        if (!isNotFound(err))
-          throw toReconcileError(err, `cannot delete the password policy of account ${accountId}`);
-      }
+      await awsCall(
+        `cannot delete the password policy of account ${accountId}`,
+        async () => (await iam()).send(new DeleteAccountPasswordPolicyCommand({})),
+        { notFound: () => undefined },
+      );
     },
   };
 }

@@ -8,7 +8,7 @@ import {
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
+import { awsCall, awsErrorCode, toReconcileError } from "../../aws/errors.js";
 import { TerminalError } from "../../runtime/errors.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -37,14 +37,13 @@ function publicAccessBlockClient(
   const { accountId } = target;
   const s3 = () => aws.forAccount("s3control", target);
   const read = async (): Promise<NormalizedPublicAccessBlock | undefined> => {
-    try {
-      const out = await (await s3()).send(new GetPublicAccessBlockCommand({ AccountId: accountId }));
-      return normalizeObserved(out.PublicAccessBlockConfiguration ?? {});
-    } catch (err) {
-      // NoSuchPublicAccessBlockConfiguration: nothing set, every flag is off.
-      if (isNotFound(err)) return undefined;
-      throw toReconcileError(err, `cannot read the public access block of account ${accountId}`);
-    }
+    // NoSuchPublicAccessBlockConfiguration: nothing set, every flag is off.
+    const out = await awsCall(
+      `cannot read the public access block of account ${accountId}`,
+      async () => (await s3()).send(new GetPublicAccessBlockCommand({ AccountId: accountId })),
+      { notFound: () => undefined },
+    );
+    return out ? normalizeObserved(out.PublicAccessBlockConfiguration ?? {}) : undefined;
   };
   /** Reads back until S3 shows the write (a stale read right after a write is not drift). */
   const confirm = async (desired: NormalizedPublicAccessBlock) => {
@@ -78,12 +77,11 @@ function publicAccessBlockClient(
       await confirm(desired);
     },
     remove: async () => {
-      try {
-        await (await s3()).send(new DeletePublicAccessBlockCommand({ AccountId: accountId }));
-      } catch (err) {
-        if (!isNotFound(err))
-          throw toReconcileError(err, `cannot delete the public access block of account ${accountId}`);
-      }
+      await awsCall(
+        `cannot delete the public access block of account ${accountId}`,
+        async () => (await s3()).send(new DeletePublicAccessBlockCommand({ AccountId: accountId })),
+        { notFound: () => undefined },
+      );
     },
   };
 }

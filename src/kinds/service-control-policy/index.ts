@@ -28,7 +28,7 @@ import {
 import { specProblems } from "../../api/problems.js";
 import { minifyPolicyDocument, validateScpDocument } from "../../api/scp-document.js";
 import type { AwsClients } from "../../aws/clients.js";
-import { awsErrorCode, isGoalReached, isNotFound, toReconcileError } from "../../aws/errors.js";
+import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { KeyedMutex } from "../../aws/limiter.js";
 import { BlockedError, RetryableError } from "../../runtime/errors.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
@@ -94,15 +94,6 @@ export function managedServiceControlPolicy(
   };
 }
 
-/** Runs an Organizations call, turning its errors into reconcile errors that say what failed. */
-async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toReconcileError(err, what);
-  }
-}
-
 const scpEnabled = (root: Root) =>
   (root.PolicyTypes ?? []).some((t) => t.Type === SCP && t.Status === "ENABLED");
 
@@ -117,7 +108,7 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
     const spec = serviceControlPolicySpec.parse(object.spec);
     const objectName = object.metadata.name;
     const adopt = object.metadata.annotations?.[ADOPT_ANNOTATION] === "true";
-    const roots = await call("cannot list the organization's roots", () =>
+    const roots = await awsCall("cannot list the organization's roots", () =>
       this.org.send(new ListRootsCommand({})),
     );
     const root = roots.Roots?.[0];
@@ -178,7 +169,7 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
     const { desired } = handoffOf(observation);
     await this.ensurePolicyType(observation);
     const content = minifyPolicyDocument(desired.document);
-    const created = await call(`cannot create the SCP ${desired.name}`, () =>
+    const created = await awsCall(`cannot create the SCP ${desired.name}`, () =>
       this.org.send(
         new CreatePolicyCommand({
           Name: desired.name,
@@ -202,7 +193,7 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
     // conditioned on aws:ResourceTag (iam/management-account-policy.json) allow the update.
     const tags = tagPlan(d.tags, p.tags);
     if (Object.keys(tags.set).length > 0) {
-      await call(`cannot tag the SCP ${p.id}`, () =>
+      await awsCall(`cannot tag the SCP ${p.id}`, () =>
         this.org.send(
           new TagResourceCommand({
             ResourceId: p.id,
@@ -237,7 +228,7 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
       }
     }
     if (tags.remove.length > 0) {
-      await call(`cannot untag the SCP ${p.id}`, () =>
+      await awsCall(`cannot untag the SCP ${p.id}`, () =>
         this.org.send(new UntagResourceCommand({ ResourceId: p.id, TagKeys: tags.remove })),
       );
     }
@@ -248,17 +239,19 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
     const p = handoffOf(observation).observed;
     if (!p) return;
     for (const t of p.targets) await this.detach(t, p.id);
-    try {
-      await this.org.send(new DeletePolicyCommand({ PolicyId: p.id }));
-    } catch (err) {
-      if (!isNotFound(err)) throw toReconcileError(err, `cannot delete the SCP ${p.id}`);
-    }
+    await awsCall(
+      `cannot delete the SCP ${p.id}`,
+      () => this.org.send(new DeletePolicyCommand({ PolicyId: p.id })),
+      {
+        notFound: () => undefined,
+      },
+    );
   }
 
   private async ensurePolicyType(observation: ScpObservation): Promise<void> {
     const { rootId, policyTypeEnabled } = handoffOf(observation);
     if (policyTypeEnabled || !this.options.enablePolicyType) return;
-    await call(`cannot enable service control policies on root ${rootId}`, () =>
+    await awsCall(`cannot enable service control policies on root ${rootId}`, () =>
       this.org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: SCP })),
     );
   }
@@ -285,12 +278,12 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
           `cannot attach ${policyId} to ${target}: it already has ${attached.length} SCPs, the limit is ${this.options.perTargetLimit} (FullAWSAccess counts)`,
         );
       }
-      try {
-        await this.org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target }));
-      } catch (err) {
-        // Attached meanwhile (for example by a lost earlier attempt): the goal is reached.
-        if (!isGoalReached(err)) throw toReconcileError(err, `cannot attach ${policyId} to ${target}`);
-      }
+      // Attached meanwhile (for example by a lost earlier attempt): the goal is reached.
+      await awsCall(
+        `cannot attach ${policyId} to ${target}`,
+        () => this.org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target })),
+        { goalReached: () => undefined },
+      );
     });
   }
 
@@ -305,12 +298,12 @@ class ScpClient implements ExternalClient<ServiceControlPolicyObject, PolicyAtPr
           `refusing to detach ${policyId} from ${target}: it is the target's only SCP, and a target must keep one`,
         );
       }
-      try {
-        await this.org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target }));
-      } catch (err) {
-        // Detached meanwhile (for example by a lost earlier attempt): the goal is reached.
-        if (!isGoalReached(err)) throw toReconcileError(err, `cannot detach ${policyId} from ${target}`);
-      }
+      // Detached meanwhile (for example by a lost earlier attempt): the goal is reached.
+      await awsCall(
+        `cannot detach ${policyId} from ${target}`,
+        () => this.org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target })),
+        { goalReached: () => undefined },
+      );
     });
   }
 }
@@ -325,7 +318,7 @@ const targetType = (id: string) =>
 
 /** The SCP ids attached directly to a target (inherited ones do not count against its limit). */
 async function policiesOn(org: OrganizationsClient, target: string): Promise<string[]> {
-  return call(`cannot list the SCPs of ${target}`, async () => {
+  return awsCall(`cannot list the SCPs of ${target}`, async () => {
     const ids: string[] = [];
     for await (const page of paginateListPoliciesForTarget(
       { client: org },
@@ -365,7 +358,7 @@ async function findPolicy(
   let described = policyId ? await describePolicy(org, policyId) : undefined;
   const byName = !described;
   if (!described) {
-    const id = await call("cannot list the organization's SCPs", async () => {
+    const id = await awsCall("cannot list the organization's SCPs", async () => {
       for await (const page of paginateListPolicies({ client: org }, { Filter: SCP })) {
         const match = page.Policies?.find((p) => p.Name === name);
         if (match) return match.Id;
@@ -378,10 +371,10 @@ async function findPolicy(
   }
   const summary = described.PolicySummary!;
   const found = summary.Id!;
-  const tags = await call(`cannot read the tags of the SCP ${found}`, () =>
+  const tags = await awsCall(`cannot read the tags of the SCP ${found}`, () =>
     org.send(new ListTagsForResourceCommand({ ResourceId: found })),
   );
-  const targets = await call(`cannot list the targets of the SCP ${found}`, async () => {
+  const targets = await awsCall(`cannot list the targets of the SCP ${found}`, async () => {
     const ids: string[] = [];
     for await (const page of paginateListTargetsForPolicy({ client: org }, { PolicyId: found })) {
       ids.push(...(page.Targets ?? []).map((t) => t.TargetId!));
@@ -423,7 +416,7 @@ async function resolveTargets(
   const listAccounts = async () => {
     if (accounts) return accounts;
     const all: Array<{ Id?: string; Name?: string; Status?: string }> = [];
-    await call("cannot list the organization's accounts", async () => {
+    await awsCall("cannot list the organization's accounts", async () => {
       for await (const page of paginateListAccounts({ client: org }, {})) all.push(...(page.Accounts ?? []));
     });
     accounts = all;
@@ -456,7 +449,7 @@ async function resolveTargets(
 async function resolveOuPath(org: OrganizationsClient, rootId: string, path: string): Promise<string> {
   let parent = rootId;
   for (const name of path.split("/").slice(1)) {
-    const child = await call(`cannot list the OUs under ${parent}`, async () => {
+    const child = await awsCall(`cannot list the OUs under ${parent}`, async () => {
       for await (const page of paginateListOrganizationalUnitsForParent(
         { client: org },
         { ParentId: parent },
