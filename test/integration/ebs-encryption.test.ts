@@ -14,26 +14,16 @@ import {
   GetEbsEncryptionByDefaultCommand,
 } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_GROUP_VERSION } from "../../src/api/common.js";
-import type { ManagedObject } from "../../src/runtime/managed.js";
-import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
-import {
-  awsClientConfig,
-  awsEndpoint,
-  createOrganization,
-  EMULATOR_DEFAULT_REGIONS,
-  memberCredentials,
-  resetMoto,
-} from "../support/aws.js";
-import { ControllerProcess, countWrites } from "../support/controller-process.js";
+import { awsClientConfig, EMULATOR_DEFAULT_REGIONS, memberCredentials } from "../support/aws.js";
+import { type ControllerProcess, countWrites, startSettingSuite } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
+  deleteEveryObject,
   eventReasons as eventsAbout,
-  installOrgguardCrds,
+  manifest,
   orgguardClient,
   uniqueNames,
-  waitForReadyReason,
 } from "../support/orgguard.js";
 
 const POLL_MS = 3000;
@@ -46,33 +36,15 @@ let controller: ControllerProcess;
 let accounts: Map<string, string>;
 
 beforeAll(async () => {
-  await installOrgguardCrds();
-  await resetMoto(awsEndpoint());
-  const org = await createOrganization({
-    ous: [{ name: "Workloads", accounts: ["ebs-1", "ebs-2", "ebs-3", "ebs-4", "ebs-5"] }],
-  });
-  accounts = org.accountIds;
-  controller = new ControllerProcess([`--poll-interval=${POLL_MS}ms`, "--discovery-interval=2s"]);
-  await controller.ready();
+  ({ controller, accounts } = await startSettingSuite(
+    ["ebs-1", "ebs-2", "ebs-3", "ebs-4", "ebs-5"],
+    POLL_MS,
+  ));
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of [baselines, ebs]) {
-    for (const o of (await client.list()).items) await client.delete(o.metadata.name);
-    await waitUntil(
-      async () => (await client.list()).items.length === 0,
-      30_000,
-      `${client.ref.plural} to be deleted (${controller?.tail()})`,
-    );
-  }
+  await deleteEveryObject([baselines, ebs], () => controller.tail());
   await controller?.stop();
-});
-
-const manifest = (kind: string, name: string, spec: Record<string, unknown>): ManagedObject => ({
-  apiVersion: API_GROUP_VERSION,
-  kind,
-  metadata: { name },
-  spec,
 });
 
 /** EC2 in one region of a member account, with that account's own credentials. */
@@ -85,16 +57,6 @@ async function encryptionIn(accountId: string, region: string): Promise<boolean 
     .EbsEncryptionByDefault;
 }
 
-const waitForReason = (
-  client: ResourceClient<ManagedObject>,
-  name: string,
-  reason: string,
-  timeoutMs?: number,
-) =>
-  waitForReadyReason(client, name, reason, {
-    ...(timeoutMs ? { timeoutMs } : {}),
-    context: () => `controller: ${controller.tail()}`,
-  });
 const eventReasons = (name: string) => eventsAbout(kc, name);
 
 describe("EbsEncryptionByDefault", () => {
@@ -108,7 +70,7 @@ describe("EbsEncryptionByDefault", () => {
         deletionPolicy: "Delete",
       }),
     );
-    const ready = await waitForReason(ebs, name, "Available");
+    const ready = await controller.waitForReason(ebs, name, "Available");
     expect(ready.status).toMatchObject({
       accountId: account,
       regions: REGIONS,
@@ -132,7 +94,7 @@ describe("EbsEncryptionByDefault", () => {
       10_000,
       "a DriftRepaired event",
     );
-    const repaired = await waitForReason(ebs, name, "Available");
+    const repaired = await controller.waitForReason(ebs, name, "Available");
     expect(repaired.status?.plannedChanges).toEqual([]);
 
     await ebs.delete(name);
@@ -145,7 +107,7 @@ describe("EbsEncryptionByDefault", () => {
     const account = accounts.get("ebs-2")!;
     const name = uniqueName("ebs-all");
     await ebs.create(manifest("EbsEncryptionByDefault", name, { accountId: account }));
-    const ready = await waitForReason(ebs, name, "Available");
+    const ready = await controller.waitForReason(ebs, name, "Available");
     expect(ready.status?.regions).toEqual(EMULATOR_DEFAULT_REGIONS.split(","));
     expect(ready.status?.regionsFrom).toMatch(/^--default-regions \(ListRegions failed: /);
     for (const region of EMULATOR_DEFAULT_REGIONS.split(","))
@@ -168,7 +130,7 @@ describe("EbsEncryptionByDefault", () => {
         managementPolicy: "ObserveOnly",
       }),
     );
-    const drifted = await waitForReason(ebs, name, "Drifted");
+    const drifted = await controller.waitForReason(ebs, name, "Drifted");
     expect(drifted.status?.plannedChanges).toEqual([
       { path: "regions[eu-west-1].enabled", from: false, to: true },
     ]);
@@ -188,7 +150,7 @@ describe("EbsEncryptionByDefault", () => {
         managementPolicy: "ObserveOnly",
       }),
     );
-    const missing = await waitForReason(ebs, name, "NotFound");
+    const missing = await controller.waitForReason(ebs, name, "NotFound");
     expect(missing.status?.plannedChanges).toEqual(
       REGIONS.map((r) => ({ path: `regions[${r}].enabled`, from: false, to: true })),
     );
@@ -206,7 +168,7 @@ describe("the AccountBaseline field ebsEncryptionByDefault", () => {
         ebsEncryptionByDefault: { regions: REGIONS },
       }),
     );
-    await waitForReason(baselines, name, "Available", 40_000);
+    await controller.waitForReason(baselines, name, "Available", 40_000);
     const child = await ebs.get(`${name}-${account}`);
     expect(child?.spec).toMatchObject({ accountId: account, regions: REGIONS });
     for (const region of REGIONS) expect(await encryptionIn(account, region), region).toBe(true);
@@ -218,7 +180,7 @@ describe("steady state", () => {
     const account = accounts.get("ebs-1")!;
     const name = uniqueName("ebs-steady");
     await ebs.create(manifest("EbsEncryptionByDefault", name, { accountId: account, regions: REGIONS }));
-    await waitForReason(ebs, name, "Available");
+    await controller.waitForReason(ebs, name, "Available");
     await sleep(1000);
     const before = await controller.awsCalls();
     await sleep(POLL_MS * 2.5);
