@@ -12,7 +12,6 @@ import { API_GROUP, API_VERSION } from "../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../src/aws/clients.js";
 import { RegionDirectory } from "../src/aws/regions.js";
 import { managedKinds } from "../src/kinds/index.js";
-import { DEFAULT_SCP_OPTIONS } from "../src/kinds/service-control-policy/index.js";
 import { findCondition } from "../src/runtime/conditions.js";
 import { managedController } from "../src/runtime/controller.js";
 import { KubeEventRecorder } from "../src/runtime/events.js";
@@ -60,7 +59,7 @@ try {
   const events = new KubeEventRecorder(kc, "orgguard-bench", silentLogger);
   const context = {
     aws,
-    scp: DEFAULT_SCP_OPTIONS,
+    policies: {},
     // moto has no account:ListRegions: an EBS object without regions falls back to these.
     regions: new RegionDirectory(aws, { defaultRegions: ["us-east-1", "eu-west-1"] }),
   };

@@ -6,6 +6,8 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_ROLE_ARN_TEMPLATE } from "./aws/clients.js";
+import type { PolicyOptions, PolicyType } from "./kinds/organization-policy/policy-type.js";
+import { POLICY_TYPES } from "./kinds/policy-types.js";
 import { regionName } from "./kinds/setting/regions.js";
 
 /** Parses "500ms", "30s", "10m", "1.5h". A unit is required: "10" could mean 10 ms or 10 minutes. */
@@ -44,6 +46,48 @@ const wholeNumber = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) =>
     .pipe(
       z.number().int().min(minimum, `must be at least ${minimum}`).max(maximum, `must be at most ${maximum}`),
     );
+const POLICY_TYPE_IDS = POLICY_TYPES.map((t) => t.id).join(", ");
+const findPolicyType = (id: string) => POLICY_TYPES.find((t) => t.id === id);
+
+/** A comma-separated list of policy type ids: `scp,tag`. */
+const policyTypeList = z.string().transform((text, ctx) => {
+  const ids = text
+    .split(",")
+    .map((id) => id.trim())
+    .filter((id) => id !== "");
+  for (const id of ids.filter((i) => !findPolicyType(i)))
+    ctx.addIssue({ code: "custom", message: `'${id}' is not a policy type: use ${POLICY_TYPE_IDS}` });
+  return new Set(ids);
+});
+
+/** AWS's limits as the option's default shows them: `scp=10,rcp=5,...`. */
+const limitsText = (limit: (type: PolicyType) => number) =>
+  POLICY_TYPES.map((t) => `${t.id}=${limit(t)}`).join(",");
+
+/**
+ * `type=N,...` over AWS's limits (a type not named keeps its default). A per-target limit leaves
+ * room for the AWS-managed policy that every target keeps (FullAWSAccess, RCPFullAWSAccess).
+ */
+const policyLimits = (limit: "perTargetLimit" | "sizeLimit") =>
+  z.string().transform((text, ctx) => {
+    const limits = new Map(POLICY_TYPES.map((t) => [t.id, t.defaults[limit]]));
+    for (const entry of text.split(",").map((e) => e.trim())) {
+      if (entry === "") continue;
+      const [id = "", value = ""] = entry.split("=").map((p) => p.trim());
+      const type = findPolicyType(id);
+      const minimum = limit === "perTargetLimit" && type?.awsManagedPolicy ? 2 : 1;
+      if (!type)
+        ctx.addIssue({ code: "custom", message: `'${id}' is not a policy type: use ${POLICY_TYPE_IDS}` });
+      else if (!/^\d+$/.test(value) || Number(value) < minimum)
+        ctx.addIssue({
+          code: "custom",
+          message: `${id}=${value}: must be a whole number of at least ${minimum}${minimum === 2 ? ` (${type.awsManagedPolicy} and one more)` : ""}`,
+        });
+      else limits.set(id, Number(value));
+    }
+    return limits;
+  });
+
 /** host:port (host optional), as the probes and metrics servers bind. */
 const bindAddress = z
   .string()
@@ -192,27 +236,28 @@ export const OPTIONS = {
     allowed: "a duration >= 1s",
     schema: duration("1s"),
   },
-  enableScpPolicyType: {
-    flag: "enable-scp-policy-type",
+  enablePolicyTypes: {
+    flag: "enable-policy-types",
+    description: `Organizations policy types orgguard enables on the root when they are off, comma-separated (${POLICY_TYPE_IDS}); objects of a type that is off report PolicyTypeNotEnabled.`,
+    default: "",
+    allowed: `a list of ${POLICY_TYPE_IDS}`,
+    schema: policyTypeList,
+  },
+  policyPerTargetLimits: {
+    flag: "policy-per-target-limits",
     description:
-      "Enable the SERVICE_CONTROL_POLICY type on the root when it is off (otherwise SCPs report PolicyTypeNotEnabled).",
-    default: "false",
-    allowed: "true or false",
-    schema: bool,
+      "Policies of each type allowed per root, OU or account, AWS-managed ones (FullAWSAccess, RCPFullAWSAccess) included; the types not named keep AWS's limits.",
+    default: limitsText((t) => t.defaults.perTargetLimit),
+    allowed: "type=N,... (N >= 1; >= 2 for scp and rcp)",
+    schema: policyLimits("perTargetLimit"),
   },
-  scpPerTargetLimit: {
-    flag: "scp-per-target-limit",
-    description: "SCPs allowed per root, OU or account, FullAWSAccess included (AWS: 10 since 15 May 2026).",
-    default: "10",
-    allowed: ">= 2 (FullAWSAccess and one more)",
-    schema: wholeNumber(2),
-  },
-  scpSizeLimit: {
-    flag: "scp-size-limit",
-    description: "Characters allowed in a minified SCP document (AWS: 10,240 since 15 May 2026).",
-    default: "10240",
-    allowed: ">= 1",
-    schema: wholeNumber(1),
+  policySizeLimits: {
+    flag: "policy-size-limits",
+    description:
+      "Characters allowed in a minified policy document of each type; the types not named keep AWS's limits.",
+    default: limitsText((t) => t.defaults.sizeLimit),
+    allowed: "type=N,... (N >= 1)",
+    schema: policyLimits("sizeLimit"),
   },
   organizationsRate: {
     flag: "organizations-rate",
@@ -326,4 +371,18 @@ export function optionsHelp(): string {
         `  --${o.flag} VALUE\n      ${o.description}\n      env ${envName(o.flag)}; default ${o.default || '""'}; allowed: ${o.allowed}`,
     )
     .join("\n");
+}
+
+/** The options of every Organizations policy type, from the three policy options. */
+export function policyOptionsOf(config: ControllerConfig): PolicyOptions {
+  return Object.fromEntries(
+    POLICY_TYPES.map((t) => [
+      t.id,
+      {
+        enablePolicyType: config.enablePolicyTypes.has(t.id),
+        perTargetLimit: config.policyPerTargetLimits.get(t.id) ?? t.defaults.perTargetLimit,
+        sizeLimit: config.policySizeLimits.get(t.id) ?? t.defaults.sizeLimit,
+      },
+    ]),
+  );
 }

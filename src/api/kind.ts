@@ -12,7 +12,8 @@ export interface PrinterColumn {
 
 /** Options of the checks beyond the schema (limits AWS changes: configurable). */
 export interface CheckOptions {
-  scpSizeLimit?: number;
+  /** Document size limits by Organizations policy type id (`scp`, `tag`, ...); absent: AWS's. */
+  sizeLimits?: Readonly<Record<string, number>>;
 }
 
 /** Everything the API layer knows about one kind: names, schemas and how kubectl shows it. */

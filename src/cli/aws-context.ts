@@ -4,7 +4,7 @@
  */
 import { type AwsCallObserver, AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
 import { RegionDirectory } from "../aws/regions.js";
-import type { ControllerConfig } from "../config.js";
+import { type ControllerConfig, policyOptionsOf } from "../config.js";
 import type { KindContext } from "../kinds/kind.js";
 
 /** AWS clients as configured (endpoints from the environment, as the SDKs document them). */
@@ -27,11 +27,7 @@ export function awsClientsFor(
 export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindContext {
   return {
     aws,
-    scp: {
-      enablePolicyType: config.enableScpPolicyType,
-      perTargetLimit: config.scpPerTargetLimit,
-      sizeLimit: config.scpSizeLimit,
-    },
+    policies: policyOptionsOf(config),
     regions: new RegionDirectory(aws, { defaultRegions: config.defaultRegions }),
   };
 }

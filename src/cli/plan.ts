@@ -227,7 +227,7 @@ async function readObjects(
     throw new UsageError(errorMessage(err));
   }
   const checked = checkManifests(documents, {
-    scpSizeLimit: config.scpSizeLimit,
+    sizeLimits: Object.fromEntries(config.policySizeLimits),
     inputs: positionals,
     ...options,
   });

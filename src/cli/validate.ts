@@ -3,9 +3,9 @@
  * schemas the CRDs are generated from plus the SCP grammar. One line per problem; exit 1 if any.
  */
 import { type LintOptions, lintObject } from "../api/lint.js";
-import { DEFAULT_SCP_SIZE_LIMIT } from "../api/scp-document.js";
 import { isOrgguardManifest, validateObject } from "../api/validate.js";
 import { accountClaim } from "../aws/clients.js";
+import { OPTIONS } from "../config.js";
 import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
 import { API_DEFINITIONS } from "../kinds/index.js";
 import { SETTINGS } from "../kinds/settings.js";
@@ -41,7 +41,8 @@ export interface ManifestCheck {
 }
 
 export interface CheckOptions {
-  scpSizeLimit: number;
+  /** Document size limits by policy type id; a type missing here is checked against AWS's. */
+  sizeLimits?: Readonly<Record<string, number>>;
   /** Documents of other kinds are errors rather than skipped with a note. */
   strictKinds?: boolean;
   /** No orgguard manifest at all is fine (otherwise an error: a CI step that checks nothing must not pass). */
@@ -87,7 +88,7 @@ export function checkManifests(documents: ManifestDocument[], options: CheckOpti
     }
     result.orgguard.push(doc);
     const object = describeObject(doc.object);
-    for (const p of validateObject(doc.object, API_DEFINITIONS, { scpSizeLimit: options.scpSizeLimit })) {
+    for (const p of validateObject(doc.object, API_DEFINITIONS, { sizeLimits: options.sizeLimits ?? {} })) {
       result.problems.push(locate(doc, object, p));
     }
   }
@@ -214,11 +215,10 @@ const VALIDATE_OPTIONS = {
     valueName: "ID",
     description: "the organization's management account (for warnings about SCPs aimed at it and conflicts)",
   },
-  "scp-size-limit": {
+  "policy-size-limits": {
     type: "string",
-    valueName: "N",
-    description: "characters allowed in a minified SCP",
-    default: String(DEFAULT_SCP_SIZE_LIMIT),
+    valueName: "TYPE=N,...",
+    description: `characters allowed in a minified policy document, by type (AWS's: ${OPTIONS.policySizeLimits.default})`,
   },
 } satisfies Record<string, CommandOption>;
 
@@ -226,7 +226,7 @@ const VALIDATE_OPTIONS = {
 export const validateCommand: Command<typeof VALIDATE_OPTIONS> = {
   name: "validate",
   summary:
-    "Checks manifests without a cluster: the schemas (the same rules the apiserver's schema and CEL apply), the SCP grammar and size, and warnings for what is valid but likely wrong. Other Kubernetes kinds in the inputs are skipped with a note.",
+    "Checks manifests without a cluster: the schemas (the same rules the apiserver's schema and CEL apply), each policy type's grammar and size, and warnings for what is valid but likely wrong. Other Kubernetes kinds in the inputs are skipped with a note.",
   arguments: "<files or folders>...",
   options: VALIDATE_OPTIONS,
   examples: [
@@ -238,9 +238,9 @@ export const validateCommand: Command<typeof VALIDATE_OPTIONS> = {
     1: "problems, bad arguments, or no manifest",
   },
   run: async (values, positionals) => {
-    const limit = Number(values["scp-size-limit"] ?? DEFAULT_SCP_SIZE_LIMIT);
-    if (!Number.isInteger(limit) || limit <= 0) {
-      throw new UsageError(`--scp-size-limit must be a positive integer, not '${values["scp-size-limit"]}'`);
+    const limits = OPTIONS.policySizeLimits.schema.safeParse(values["policy-size-limits"] ?? "");
+    if (!limits.success) {
+      throw new UsageError(`--policy-size-limits: ${limits.error.issues.map((i) => i.message).join("; ")}`);
     }
     if (positionals.length === 0) throw new UsageError("name the files or folders to check");
     let documents: ManifestDocument[];
@@ -250,7 +250,7 @@ export const validateCommand: Command<typeof VALIDATE_OPTIONS> = {
       throw new UsageError((err as Error).message);
     }
     const checked = checkManifests(documents, {
-      scpSizeLimit: limit,
+      sizeLimits: Object.fromEntries(limits.data),
       strictKinds: values["strict-kinds"] === true,
       allowEmpty: values["allow-empty"] === true,
       inputs: positionals,

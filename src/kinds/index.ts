@@ -1,8 +1,8 @@
 /**
  * The one list of kinds. Everything that lists kinds derives from it: the CRDs, the controller's
  * controllers, `orgguard plan`'s apply order and read-only guard, validate, the IAM policies, the
- * chart's RBAC and the tests' write counting. Its order is the apply order (SCPs first: guard rails
- * before settings; baselines last: their settings after every standalone one) and the docs' order.
+ * chart's RBAC and the tests' write counting. Its order is the apply order (Organizations policies first:
+ * guard rails before settings; baselines last: their settings after every standalone one) and the docs' order.
  */
 import type { ApiDefinition } from "../api/kind.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
@@ -15,12 +15,13 @@ import {
   type KindContext,
   type ManagedRuntime,
 } from "./kind.js";
-import { serviceControlPolicyKind } from "./service-control-policy/index.js";
+import { policyKind } from "./organization-policy/kind.js";
+import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/kind.js";
 import { SETTINGS } from "./settings.js";
 
 export const KINDS: readonly Kind[] = [
-  serviceControlPolicyKind,
+  ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
   ...SETTINGS.map(settingKind),
   accountBaselineKind,
 ];

@@ -15,7 +15,7 @@ import type { Logger } from "../runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import type { Metrics } from "../runtime/metrics.js";
-import type { ScpOptions } from "./service-control-policy/options.js";
+import type { PolicyOptions } from "./organization-policy/policy-type.js";
 
 /** An AWS API call a kind makes, classed read or write. */
 export interface AwsOperation {
@@ -33,13 +33,14 @@ export interface IamStatement {
   actions: readonly string[];
   /** Defaults to "*". */
   resources?: readonly string[];
-  condition?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  condition?: Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
 }
 
 /** What the process gives the kinds. */
 export interface KindContext {
   readonly aws: AwsClients;
-  readonly scp: ScpOptions;
+  /** Options by Organizations policy type id (`scp`, `tag`, ...); a type missing runs with AWS's limits. */
+  readonly policies: PolicyOptions;
   /** The regions enabled in each account (for regional settings whose spec names none). */
   readonly regions: RegionDirectory;
 }

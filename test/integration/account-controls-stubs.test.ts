@@ -20,7 +20,6 @@ import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js"
 import { RegionDirectory } from "../../src/aws/regions.js";
 import { alternateContactsSetting } from "../../src/kinds/alternate-contacts/index.js";
 import { configRecorderSetting } from "../../src/kinds/config-recorder/index.js";
-import { DEFAULT_SCP_OPTIONS } from "../../src/kinds/service-control-policy/options.js";
 import { managedSetting } from "../../src/kinds/setting/kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
@@ -84,7 +83,7 @@ beforeAll(async () => {
   });
   const context = {
     aws,
-    scp: DEFAULT_SCP_OPTIONS,
+    policies: {},
     regions: new RegionDirectory(aws, { defaultRegions: [] }),
   };
   const logger = createLogger("debug", {}, (line) => logLines.push(line));

@@ -89,7 +89,7 @@ describe("server-side apply of the invalid fixtures", () => {
     const fixture = fixtures.find((f) => f.file.includes("unknown-kind"))!;
     const result = await kubectl(["apply", "--server-side", "-f", "-"], fixture.text);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("TagPolicy");
+    expect(result.stderr).toContain("BackupPolicy");
   });
 });
 

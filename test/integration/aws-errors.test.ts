@@ -22,11 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory } from "../../src/aws/regions.js";
+import { managedKinds } from "../../src/kinds/index.js";
 import { publicAccessBlockSettingWith } from "../../src/kinds/public-access-block/index.js";
-import {
-  DEFAULT_SCP_OPTIONS,
-  managedServiceControlPolicy,
-} from "../../src/kinds/service-control-policy/index.js";
 import { managedSetting } from "../../src/kinds/setting/kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
@@ -90,10 +87,11 @@ beforeAll(async () => {
     backoffBaseMs: 300,
     backoffMaxMs: 3000,
   };
-  const scp = { ...DEFAULT_SCP_OPTIONS, perTargetLimit: 3 };
-  const context = { aws, scp, regions: new RegionDirectory(aws, { defaultRegions: [] }) };
+  // Three SCPs per target here, so the limit is reached with few policies.
+  const policies = { scp: { enablePolicyType: false, perTargetLimit: 3, sizeLimit: 10_240 } };
+  const context = { aws, policies, regions: new RegionDirectory(aws, { defaultRegions: [] }) };
   const kinds: ManagedKind[] = [
-    managedServiceControlPolicy(aws, scp),
+    managedKinds(context).find((k) => k.ref.kind === "ServiceControlPolicy")!,
     managedSetting(publicAccessBlockSettingWith({ confirmIntervalMs: 200, confirmAttempts: 5 }), context),
   ];
   for (const kind of kinds) {

@@ -12,7 +12,6 @@ import { API_GROUP_VERSION } from "../../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory } from "../../src/aws/regions.js";
 import { ebsEncryptionByDefaultSetting } from "../../src/kinds/ebs-encryption-by-default/index.js";
-import { DEFAULT_SCP_OPTIONS } from "../../src/kinds/service-control-policy/options.js";
 import { managedSetting } from "../../src/kinds/setting/kind.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
 import { KubeEventRecorder } from "../../src/runtime/events.js";
@@ -88,7 +87,7 @@ beforeAll(async () => {
   }
   const context = {
     aws,
-    scp: DEFAULT_SCP_OPTIONS,
+    policies: {},
     regions: new RegionDirectory(aws, { defaultRegions: [] }),
   };
   controller = managedController(

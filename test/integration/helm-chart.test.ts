@@ -83,6 +83,10 @@ describe("the Helm chart", () => {
       { set: "replicaCount=0", names: "/replicaCount" },
       { set: "aws.roleArnTemplate=arn:aws:iam::1:role/fixed", names: "/aws/roleArnTemplate" },
       { set: "controler.workers=3", names: "controler" },
+      {
+        set: "organizationPolicies.enablePolicyTypes={backup}",
+        names: "/organizationPolicies/enablePolicyTypes",
+      },
     ];
     for (const c of cases) {
       const result = await helm(["lint", "charts/orgguard", ...IMAGE, "--set", c.set]);
@@ -127,6 +131,21 @@ describe("the Helm chart", () => {
       reason: "default regions for regional settings reach the controller as one comma-separated value",
       set: ["aws.defaultRegions={us-east-1,eu-west-1}"],
       expect: ['name: ORGGUARD_DEFAULT_REGIONS, value: "us-east-1,eu-west-1"'],
+      absent: [],
+    },
+    {
+      reason: "Organizations policy types and limits reach the controller as its list and type=N values",
+      set: [
+        "organizationPolicies.enablePolicyTypes={scp,tag}",
+        "organizationPolicies.perTargetLimits.tag=8",
+        "organizationPolicies.perTargetLimits.scp=5",
+        "organizationPolicies.sizeLimits.rcp=6000",
+      ],
+      expect: [
+        'name: ORGGUARD_ENABLE_POLICY_TYPES, value: "scp,tag"',
+        'name: ORGGUARD_POLICY_PER_TARGET_LIMITS, value: "scp=5,tag=8"',
+        'name: ORGGUARD_POLICY_SIZE_LIMITS, value: "rcp=6000"',
+      ],
       absent: [],
     },
     {

@@ -382,7 +382,7 @@ describe("ServiceControlPolicy", () => {
       (x) => findCondition(x.status?.conditions, "Synced")?.reason === "PolicyTypeNotEnabled",
       "Synced=False/PolicyTypeNotEnabled",
     );
-    expect(findCondition(o.status?.conditions, "Synced")?.message).toContain("--enable-scp-policy-type");
+    expect(findCondition(o.status?.conditions, "Synced")?.message).toContain("--enable-policy-types=scp");
     expect(findCondition(o.status?.conditions, "Stalled")).toBeUndefined();
     await org.send(
       new EnablePolicyTypeCommand({ RootId: tree.rootId, PolicyType: "SERVICE_CONTROL_POLICY" }),

@@ -11,6 +11,7 @@ import {
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import { localhostRequestHandler } from "../../src/aws/localhost-resolution.js";
+import { POLICY_TYPES } from "../../src/kinds/policy-types.js";
 import { resetMoto } from "../env/moto.js";
 import { workerEnvironment } from "./environment.js";
 
@@ -94,7 +95,11 @@ export async function createOrganization(
   const org = new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
   await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
   const rootId = (await org.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-  await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: "SERVICE_CONTROL_POLICY" }));
+  // Every policy type orgguard manages is on, as in an organization that uses them (the tests of
+  // PolicyTypeNotEnabled turn one off themselves).
+  for (const type of POLICY_TYPES) {
+    await org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: type.awsType }));
+  }
   const result: TestOrganization = {
     rootId,
     managementAccountId: MANAGEMENT_ACCOUNT_ID,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { loadConfig, OPTIONS } from "../../src/config.js";
+import { loadConfig, OPTIONS, policyOptionsOf } from "../../src/config.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -48,9 +48,12 @@ describe("orgguard controller", () => {
     { option: "roleArnTemplate", value: "arn:aws:iam::1:role/x", says: /must contain \$\{accountId\}/ },
     { option: "awsMaxAttempts", value: "0", says: /at least 1/ },
     { option: "discoveryInterval", value: "1", says: /needs a unit/ },
-    { option: "enableScpPolicyType", value: "1", says: /true|Invalid option/ },
-    { option: "scpPerTargetLimit", value: "1", says: /at least 2/ },
-    { option: "scpSizeLimit", value: "big", says: /whole number/ },
+    { option: "enablePolicyTypes", value: "scp,backup", says: /'backup' is not a policy type/ },
+    { option: "policyPerTargetLimits", value: "scp=1", says: /at least 2 \(FullAWSAccess and one more\)/ },
+    { option: "policyPerTargetLimits", value: "rcp=1", says: /at least 2 \(RCPFullAWSAccess and one more\)/ },
+    { option: "policyPerTargetLimits", value: "tag=0", says: /tag=0: must be a whole number of at least 1/ },
+    { option: "policySizeLimits", value: "scp=big", says: /whole number/ },
+    { option: "policySizeLimits", value: "guardduty=100", says: /'guardduty' is not a policy type/ },
     { option: "organizationsRate", value: "0", says: /at least 1/ },
     { option: "organizationsBurst", value: "-1", says: /whole number/ },
     { option: "shutdownTimeout", value: "100ms", says: /below the minimum of 1s/ },
@@ -116,5 +119,47 @@ describe("every command", () => {
     const { code, err } = await run(["frobnicate"]);
     expect(code).toBe(1);
     expect(err).toBe("orgguard: unknown command 'frobnicate'\nrun 'orgguard --help' for the commands");
+  });
+});
+
+describe("Organizations policy options", () => {
+  const aws = {
+    scp: { enablePolicyType: false, perTargetLimit: 10, sizeLimit: 10_240 },
+    rcp: { enablePolicyType: false, perTargetLimit: 5, sizeLimit: 5_120 },
+    tag: { enablePolicyType: false, perTargetLimit: 10, sizeLimit: 10_000 },
+    "ai-opt-out": { enablePolicyType: false, perTargetLimit: 5, sizeLimit: 2_500 },
+  };
+  const cases = [
+    { reason: "nothing set: AWS's limits, no type enabled by orgguard", args: [], env: {}, expected: aws },
+    {
+      reason: "a limit named for one type leaves the others at AWS's",
+      args: ["--policy-per-target-limits=scp=5", "--policy-size-limits", "tag=9000, rcp=4000"],
+      env: {},
+      expected: {
+        ...aws,
+        scp: { ...aws.scp, perTargetLimit: 5 },
+        rcp: { ...aws.rcp, sizeLimit: 4000 },
+        tag: { ...aws.tag, sizeLimit: 9000 },
+      },
+    },
+    {
+      reason: "the chart's empty values and a trailing comma mean nothing set",
+      args: [],
+      env: { ORGGUARD_ENABLE_POLICY_TYPES: "", ORGGUARD_POLICY_PER_TARGET_LIMITS: "rcp=3," },
+      expected: { ...aws, rcp: { ...aws.rcp, perTargetLimit: 3 } },
+    },
+    {
+      reason: "the types to enable are named in a list",
+      args: ["--enable-policy-types", "scp,ai-opt-out"],
+      env: {},
+      expected: {
+        ...aws,
+        scp: { ...aws.scp, enablePolicyType: true },
+        "ai-opt-out": { ...aws["ai-opt-out"], enablePolicyType: true },
+      },
+    },
+  ];
+  it.each(cases)("$reason", ({ args, env, expected }) => {
+    expect(policyOptionsOf(loadConfig(args, env))).toEqual(expected);
   });
 });

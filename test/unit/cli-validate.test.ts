@@ -22,10 +22,18 @@ describe("orgguard validate", () => {
     { reason: "the invalid corpus fails", args: ["test/fixtures/invalid"], code: 1 },
     { reason: "a missing path is an error, not an empty success", args: ["no/such/folder"], code: 1 },
     { reason: "no paths at all prints usage", args: [], code: 1 },
-    { reason: "a bad --scp-size-limit is refused", args: ["--scp-size-limit", "big", "examples"], code: 1 },
+    {
+      reason: "a bad --policy-size-limits is refused",
+      args: ["--policy-size-limits", "scp=big", "examples"],
+      code: 1,
+    },
     {
       reason: "a lower size limit makes a valid SCP fail",
-      args: ["--scp-size-limit", "100", "examples/scp-library/protect-cloudtrail-and-log-buckets.yaml"],
+      args: [
+        "--policy-size-limits",
+        "scp=100",
+        "examples/scp-library/protect-cloudtrail-and-log-buckets.yaml",
+      ],
       code: 1,
     },
   ];

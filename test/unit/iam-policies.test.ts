@@ -4,13 +4,14 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { POLICY_TYPES } from "../../src/kinds/policy-types.js";
 
 interface Statement {
   Sid: string;
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, string | string[]>>;
 }
 const policy = JSON.parse(readFileSync("iam/management-account-policy.json", "utf8")) as {
   Statement: Statement[];
@@ -19,7 +20,14 @@ const list = (v: string | string[]) => (Array.isArray(v) ? v : [v]);
 const statementsWith = (action: string) => policy.Statement.filter((s) => list(s.Action).includes(action));
 const OWNED = { "aws:ResourceTag/orgguard.io/managed-by": "orgguard" };
 const TAGGED_REQUEST = { "aws:RequestTag/orgguard.io/managed-by": "orgguard" };
-const SCP_ARN = "arn:aws:organizations::*:policy/o-*/service_control_policy/p-*";
+/** Every policy type orgguard manages, and no other: its policies and its EnablePolicyType. */
+const POLICY_ARNS = POLICY_TYPES.map((t) => `arn:aws:organizations::*:policy/o-*/${t.arnSegment}/p-*`);
+const AWS_TYPES = [
+  "SERVICE_CONTROL_POLICY",
+  "RESOURCE_CONTROL_POLICY",
+  "TAG_POLICY",
+  "AISERVICES_OPT_OUT_POLICY",
+];
 
 describe("iam/management-account-policy.json", () => {
   const cases = [
@@ -38,8 +46,8 @@ describe("iam/management-account-policy.json", () => {
     },
     {
       action: "organizations:EnablePolicyType",
-      allowedBy: [{ "organizations:PolicyType": "SERVICE_CONTROL_POLICY" }],
-      reason: "the SCP type and no other",
+      allowedBy: [{ "organizations:PolicyType": AWS_TYPES }],
+      reason: "the four types orgguard manages and no other",
     },
   ];
   it.each(cases)("$action is allowed only when $reason", ({ action, allowedBy }) => {
@@ -47,11 +55,11 @@ describe("iam/management-account-policy.json", () => {
     expect(conditions).toEqual(allowedBy);
   });
 
-  it("attaches and detaches only orgguard's own SCPs, to any root, OU or account", () => {
+  it("attaches and detaches only orgguard's own policies, of its four types, to any root, OU or account", () => {
     for (const action of ["organizations:AttachPolicy", "organizations:DetachPolicy"]) {
       const [own, targets, ...rest] = statementsWith(action);
       expect(rest).toEqual([]);
-      expect(own).toMatchObject({ Resource: SCP_ARN, Condition: { StringEquals: OWNED } });
+      expect(own).toMatchObject({ Resource: POLICY_ARNS, Condition: { StringEquals: OWNED } });
       // The target side carries no condition, and cannot name a policy.
       expect(targets!.Condition).toBeUndefined();
       expect(list(targets!.Resource).every((r) => /:(root|ou|account)\//.test(r))).toBe(true);

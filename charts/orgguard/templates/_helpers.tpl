@@ -39,3 +39,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $repository := required "image.repository is required: orgguard publishes no image yet. Build one with `make image` (it is tagged orgguard:<version>), push it to a registry your cluster pulls from, and set image.repository to it (or to orgguard for a local cluster that has the local build)" .Values.image.repository -}}
 {{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end }}
+
+{{/* A map of limits by policy type as the controller reads it: scp=5,tag=8 (sorted: a stable env). */}}
+{{- define "orgguard.limits" -}}
+{{- $entries := list -}}
+{{- range $type, $limit := . -}}
+{{- $entries = append $entries (printf "%s=%v" $type $limit) -}}
+{{- end -}}
+{{- join "," $entries -}}
+{{- end -}}

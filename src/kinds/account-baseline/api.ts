@@ -14,7 +14,7 @@ import {
 } from "../../api/common.js";
 import type { ApiDefinition } from "../../api/kind.js";
 import type { ManagementPolicy } from "../../runtime/managed.js";
-import { ouId, ouPath } from "../service-control-policy/api.js";
+import { ouId, ouPath } from "../organization-policy/api.js";
 import { settingFieldsSchema } from "../setting/kind.js";
 import { SETTINGS } from "../settings.js";
 

@@ -5,7 +5,7 @@
  */
 import type { LintOptions } from "../../api/kind.js";
 import type { Problem } from "../../api/problems.js";
-import type { ServiceControlPolicySpec } from "./api.js";
+import type { PolicySpec } from "../organization-policy/api.js";
 
 const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 
@@ -24,7 +24,7 @@ function denyAllStatements(document: Record<string, unknown>): number[] {
   });
 }
 
-export function lintScp(spec: ServiceControlPolicySpec, options: LintOptions): Problem[] {
+export function lintScp(spec: PolicySpec, options: LintOptions): Problem[] {
   const { document, targets } = spec;
   const warnings: Problem[] = [];
   const broad = targets.filter((t) => t.root || t.ouId || t.ouPath);

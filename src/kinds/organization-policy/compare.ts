@@ -1,11 +1,12 @@
 /**
- * Pure logic of a ServiceControlPolicy: the tags that prove ownership, the diff between spec and
- * AWS (content compared by meaning), and the attachment plan.
+ * Pure logic of every Organizations policy kind: the tags that prove ownership, the diff between
+ * spec and AWS (content compared by meaning, as the policy type defines it), and the attachment
+ * plan.
  */
 
-import { canonicalPolicy, samePolicy } from "../../aws/policy-document.js";
+import { isDeepStrictEqual } from "node:util";
 import type { Change } from "../../runtime/managed.js";
-import type { ScpTarget } from "./api.js";
+import type { PolicyTarget } from "./api.js";
 
 export const TAG_MANAGED_BY = "orgguard.io/managed-by";
 export const TAG_NAME = "orgguard.io/name";
@@ -79,7 +80,7 @@ export function tagPlan(desired: Record<string, string>, observed: Record<string
 }
 
 /** A target as the spec writes it, with the id it resolved to. */
-export function targetLabel(target: ScpTarget, id: string): string {
+export function targetLabel(target: PolicyTarget, id: string): string {
   if (target.root) return `root (${id})`;
   if (target.ouPath) return `ou ${target.ouPath} (${id})`;
   if (target.accountName) return `account ${target.accountName} (${id})`;
@@ -111,21 +112,33 @@ export function creationChanges(desired: DesiredPolicy): Change[] {
   ];
 }
 
-/** Every difference between the spec and AWS, for status.plannedChanges. */
-export function diffPolicy(desired: DesiredPolicy, observed: ObservedPolicy): Change[] {
+/** A document's canonical form by `canonical`; content AWS holds that is not JSON stays as it is. */
+export function canonicalContent(canonical: (document: unknown) => unknown, document: unknown): unknown {
+  try {
+    return canonical(document);
+  } catch {
+    return document;
+  }
+}
+
+/**
+ * Every difference between the spec and AWS, for status.plannedChanges; documents are compared
+ * by their canonical forms (`canonical`: the policy type's), so equal meanings never differ.
+ */
+export function diffPolicy(
+  desired: DesiredPolicy,
+  observed: ObservedPolicy,
+  canonical: (document: unknown) => unknown,
+): Change[] {
   const changes: Change[] = [];
   if (desired.name !== observed.name)
     changes.push({ path: "policyName", from: observed.name, to: desired.name });
   if (desired.description !== observed.description) {
     changes.push({ path: "description", from: observed.description, to: desired.description });
   }
-  if (!samePolicy(desired.document, observed.content)) {
-    changes.push({
-      path: "document",
-      from: canonicalPolicy(observed.content),
-      to: canonicalPolicy(desired.document),
-    });
-  }
+  const from = canonicalContent(canonical, observed.content);
+  const to = canonicalContent(canonical, desired.document);
+  if (!isDeepStrictEqual(from, to)) changes.push({ path: "document", from, to });
   const tags = tagPlan(desired.tags, observed.tags);
   for (const [k, v] of Object.entries(tags.set))
     changes.push({ path: `tags[${k}]`, ...(k in observed.tags ? { from: observed.tags[k] } : {}), to: v });

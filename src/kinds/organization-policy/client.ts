@@ -1,0 +1,486 @@
+/**
+ * The Organizations policy engine, the same for every policy type: a policy and its attachments.
+ * Ownership is proven by tags (or granted by the orgguard.io/adopt annotation), so a lost create
+ * is never a duplicate and a policy orgguard did not create is never modified. Only this policy's
+ * own attachments are touched; AWS-managed policies (FullAWSAccess, RCPFullAWSAccess) and foreign
+ * policies are counted against limits but never changed. The type is checked to be enabled on the
+ * root by orgguard itself (moto attaches policies of a disabled type; AWS refuses).
+ */
+import {
+  AttachPolicyCommand,
+  CreatePolicyCommand,
+  DeletePolicyCommand,
+  DescribePolicyCommand,
+  DetachPolicyCommand,
+  EnablePolicyTypeCommand,
+  ListRootsCommand,
+  ListTagsForResourceCommand,
+  type OrganizationsClient,
+  type Policy,
+  paginateListAccounts,
+  paginateListOrganizationalUnitsForParent,
+  paginateListPolicies,
+  paginateListPoliciesForTarget,
+  paginateListTargetsForPolicy,
+  type Root,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdatePolicyCommand,
+} from "@aws-sdk/client-organizations";
+import { specProblems } from "../../api/problems.js";
+import { minifyPolicyDocument } from "../../api/scp-document.js";
+import type { AwsClients } from "../../aws/clients.js";
+import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
+import { KeyedMutex } from "../../aws/limiter.js";
+import { BlockedError, RetryableError } from "../../runtime/errors.js";
+import type { ResourceRef } from "../../runtime/kube-object.js";
+import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
+import { type PolicySpec, type PolicyTarget, parsePolicySpec, policySpec } from "./api.js";
+import {
+  ADOPT_ANNOTATION,
+  attachmentPlan,
+  creationChanges,
+  type DesiredPolicy,
+  diffPolicy,
+  mayManage,
+  type ObservedPolicy,
+  ownershipTags,
+  TAG_UID,
+  tagPlan,
+  targetLabel,
+} from "./compare.js";
+import { optionsOf, type PolicyOptions, type PolicyType, type PolicyTypeOptions } from "./policy-type.js";
+
+export type PolicyObject = ManagedObject<PolicySpec>;
+
+/** The policy as AWS has it, without what status shows elsewhere (content, tags, targets). */
+type PolicyAtProvider = Omit<ObservedPolicy, "content" | "tags" | "targets">;
+
+/** What observe hands to create, update and delete: nothing is kept between calls. */
+interface PolicyHandoff {
+  rootId: string;
+  /** Whether the policy type is on at the root. */
+  policyTypeEnabled: boolean;
+  desired: DesiredPolicy;
+  observed?: ObservedPolicy;
+}
+
+type PolicyObservation = Observation<PolicyAtProvider, PolicyHandoff>;
+
+/**
+ * The managed kind the controller drives for one policy type's objects. `targetLocks` serializes
+ * writes to one target across every object of the process (of every type: the limits are per
+ * type, but one lock per target is simpler and costs nothing measurable).
+ */
+export function managedPolicyKind(
+  type: PolicyType,
+  ref: ResourceRef,
+  aws: AwsClients,
+  options: PolicyOptions | undefined,
+  targetLocks: KeyedMutex = new KeyedMutex(),
+): ManagedKind<PolicyObject, PolicyAtProvider, PolicyHandoff> {
+  const typeOptions = optionsOf(type, options);
+  return {
+    ref,
+    validate: (object) => {
+      const problems = specProblems(policySpec(type), object.spec);
+      if (problems.length > 0) return problems;
+      return type
+        .validate(parsePolicySpec(type, object.spec).document, {
+          basePath: "spec.document",
+          sizeLimit: typeOptions.sizeLimit,
+        })
+        .map((p) => `${p.path}: ${p.message}`);
+    },
+    connect: async () => new PolicyClient(type, aws.organizations(), typeOptions, targetLocks),
+  };
+}
+
+const typeEnabled = (root: Root, type: PolicyType) =>
+  (root.PolicyTypes ?? []).some((t) => t.Type === type.awsType && t.Status === "ENABLED");
+
+class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, PolicyHandoff> {
+  constructor(
+    private readonly type: PolicyType,
+    private readonly org: OrganizationsClient,
+    private readonly options: PolicyTypeOptions,
+    private readonly targetLocks: KeyedMutex,
+  ) {}
+
+  private get awsType() {
+    return this.type.awsType;
+  }
+
+  async observe(object: PolicyObject): Promise<PolicyObservation> {
+    const spec = parsePolicySpec(this.type, object.spec);
+    const objectName = object.metadata.name;
+    const deleting = Boolean(object.metadata.deletionTimestamp);
+    const adopt = object.metadata.annotations?.[ADOPT_ANNOTATION] === "true";
+    const root = await this.root();
+    const policyTypeEnabled = typeEnabled(root, this.type);
+    // A disabled type has no attachments in AWS (disabling detaches them all); deleting the
+    // policy itself still works, so only objects that are not being deleted wait for it.
+    if (!policyTypeEnabled && !this.options.enablePolicyType && !deleting) {
+      throw new RetryableError(
+        "PolicyTypeNotEnabled",
+        `${this.type.nounPlural} (${this.type.awsType}) are not enabled on root ${root.Id}: enable them (EnablePolicyType), or start the controller with --enable-policy-types=${this.type.id}`,
+      );
+    }
+    const desired: DesiredPolicy = {
+      name: spec.policyName ?? objectName,
+      description: spec.description,
+      document: spec.document,
+      tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
+      ...(await this.resolveTargets(root.Id!, spec.targets)),
+    };
+    const handoff: PolicyHandoff = { rootId: root.Id!, policyTypeEnabled, desired };
+    const recordedId = typeof object.status?.policyId === "string" ? object.status.policyId : undefined;
+    const found = await this.findPolicy(recordedId, desired.name);
+    const observed = found?.policy;
+    if (!observed) return { exists: false, upToDate: false, diff: creationChanges(desired), handoff };
+    if (!mayManage(observed, objectName, adopt)) {
+      // Deleting an object that never owned the policy: nothing of ours exists to delete.
+      if (deleting) return { exists: false, upToDate: false, handoff };
+      // Blocked, not terminal: the other policy may be renamed or deleted by its owner.
+      throw new BlockedError(
+        "NameTaken",
+        `a ${this.type.noun} named ${observed.name} already exists (${observed.id}) and its tags do not show orgguard created it for this object: add the annotation ${ADOPT_ANNOTATION}: "true" to take it over, or choose another policyName`,
+      );
+    }
+    const diff = diffPolicy(desired, observed, this.type.canonical);
+    const { content: _c, tags: _t, targets: _g, ...atProvider } = observed;
+    return {
+      exists: true,
+      upToDate: diff.length === 0,
+      diff,
+      observed: atProvider,
+      status: {
+        policyId: observed.id,
+        arn: observed.arn,
+        attachedTargets: observed.targets.map((id) => ({ type: targetType(id), id })),
+        documentSize: minifyPolicyDocument(spec.document).length,
+      },
+      handoff: { ...handoff, observed },
+      ...(found?.byName && !createdByThisObject(observed, object.metadata.uid)
+        ? { adopted: this.adoptionNote(observed, objectName) }
+        : {}),
+    };
+  }
+
+  async create(_object: PolicyObject, observation: PolicyObservation) {
+    const { desired } = handoffOf(observation);
+    await this.ensurePolicyType(observation);
+    const content = minifyPolicyDocument(desired.document);
+    const created = await awsCall(`cannot create the ${this.type.noun} ${desired.name}`, () =>
+      this.org.send(
+        new CreatePolicyCommand({
+          Name: desired.name,
+          Description: desired.description,
+          Type: this.awsType,
+          Content: content,
+          Tags: Object.entries(desired.tags).map(([Key, Value]) => ({ Key, Value })),
+        }),
+      ),
+    );
+    const summary = created.Policy!.PolicySummary!;
+    await this.applyAttachments(desired, summary.Id!, []);
+    return { status: { policyId: summary.Id!, arn: summary.Arn!, documentSize: content.length } };
+  }
+
+  async update(_object: PolicyObject, observation: PolicyObservation): Promise<void> {
+    const { desired: d, observed: p } = handoffOf(observation);
+    if (!p) throw new Error("update without an observed policy");
+    await this.ensurePolicyType(observation);
+    const noun = this.type.noun;
+    // Tags first: when adopting a policy, the ownership tag is what lets an IAM policy
+    // conditioned on aws:ResourceTag (iam/management-account-policy.json) allow the update.
+    const tags = tagPlan(d.tags, p.tags);
+    if (Object.keys(tags.set).length > 0) {
+      await awsCall(`cannot tag the ${noun} ${p.id}`, () =>
+        this.org.send(
+          new TagResourceCommand({
+            ResourceId: p.id,
+            Tags: Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
+      );
+    }
+    const contentDiffers =
+      diffPolicy(d, { ...p, targets: d.targets, tags: d.tags }, this.type.canonical).length > 0;
+    if (contentDiffers) {
+      try {
+        await this.org.send(
+          new UpdatePolicyCommand({
+            PolicyId: p.id,
+            Name: d.name,
+            Description: d.description,
+            Content: minifyPolicyDocument(d.document),
+          }),
+        );
+      } catch (err) {
+        // A rename to a name another policy holds: blocked until that one is renamed or deleted.
+        if (awsErrorCode(err) === "DuplicatePolicyException") {
+          throw new BlockedError(
+            "NameTaken",
+            `cannot rename the ${noun} ${p.id} to ${d.name}: another policy has that name`,
+            { cause: err },
+          );
+        }
+        throw toReconcileError(err, `cannot update the ${noun} ${p.id}`);
+      }
+    }
+    if (tags.remove.length > 0) {
+      await awsCall(`cannot untag the ${noun} ${p.id}`, () =>
+        this.org.send(new UntagResourceCommand({ ResourceId: p.id, TagKeys: tags.remove })),
+      );
+    }
+    await this.applyAttachments(d, p.id, p.targets);
+  }
+
+  async delete(_object: PolicyObject, observation: PolicyObservation): Promise<void> {
+    const p = handoffOf(observation).observed;
+    if (!p) return;
+    for (const t of p.targets) await this.detach(t, p.id);
+    await awsCall(
+      `cannot delete the ${this.type.noun} ${p.id}`,
+      () => this.org.send(new DeletePolicyCommand({ PolicyId: p.id })),
+      { notFound: () => undefined },
+    );
+  }
+
+  /** The organization's root (one per organization), with the policy types enabled on it. */
+  private async root(): Promise<Root> {
+    const roots = await awsCall("cannot list the organization's roots", () =>
+      this.org.send(new ListRootsCommand({})),
+    );
+    const root = roots.Roots?.[0];
+    if (!root?.Id)
+      throw new RetryableError(
+        "NoOrganization",
+        "the caller's account is not in an organization with a root",
+      );
+    return root;
+  }
+
+  private async ensurePolicyType(observation: PolicyObservation): Promise<void> {
+    const { rootId, policyTypeEnabled } = handoffOf(observation);
+    if (policyTypeEnabled || !this.options.enablePolicyType) return;
+    await awsCall(`cannot enable ${this.type.nounPlural} on root ${rootId}`, () =>
+      this.org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: this.awsType })),
+    );
+  }
+
+  private async applyAttachments(
+    desired: DesiredPolicy,
+    policyId: string,
+    attachedNow: string[],
+  ): Promise<void> {
+    const plan = attachmentPlan(desired.targets, attachedNow);
+    // Attach replacements before detaching, so no target is ever left with fewer guard rails.
+    for (const t of plan.attach) await this.attach(t, policyId);
+    for (const t of plan.detach) await this.detach(t, policyId);
+  }
+
+  /** Attaches under the target's lock, checking AWS's per-target limit first (moto has none). */
+  private attach(target: string, policyId: string): Promise<void> {
+    return this.targetLocks.run(target, async () => {
+      const attached = await this.policiesOn(target);
+      if (attached.includes(policyId)) return;
+      if (attached.length >= this.options.perTargetLimit) {
+        const counts = this.type.awsManagedPolicy ? ` (${this.type.awsManagedPolicy} counts)` : "";
+        throw new BlockedError(
+          "TooManyPolicies",
+          `cannot attach ${policyId} to ${target}: it already has ${attached.length} ${this.type.nounPlural}, the limit is ${this.options.perTargetLimit}${counts}`,
+        );
+      }
+      // Attached meanwhile (for example by a lost earlier attempt): the goal is reached.
+      await awsCall(
+        `cannot attach ${policyId} to ${target}`,
+        () => this.org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target })),
+        { goalReached: () => undefined },
+      );
+    });
+  }
+
+  /** Detaches under the target's lock; where AWS requires one, a target's last policy is kept. */
+  private detach(target: string, policyId: string): Promise<void> {
+    return this.targetLocks.run(target, async () => {
+      const attached = await this.policiesOn(target);
+      if (!attached.includes(policyId)) return;
+      if (this.type.targetKeepsOne && attached.length <= 1) {
+        throw new BlockedError(
+          "LastPolicy",
+          `refusing to detach ${policyId} from ${target}: it is the target's only ${this.type.noun}, and a target must keep one`,
+        );
+      }
+      // Detached meanwhile (for example by a lost earlier attempt): the goal is reached.
+      await awsCall(
+        `cannot detach ${policyId} from ${target}`,
+        () => this.org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target })),
+        { goalReached: () => undefined },
+      );
+    });
+  }
+
+  /** The ids of this type's policies attached directly to a target (inherited ones do not count). */
+  private policiesOn(target: string): Promise<string[]> {
+    return awsCall(`cannot list the ${this.type.nounPlural} of ${target}`, async () => {
+      const ids: string[] = [];
+      for await (const page of paginateListPoliciesForTarget(
+        { client: this.org },
+        { TargetId: target, Filter: this.awsType },
+      )) {
+        ids.push(...(page.Policies ?? []).flatMap((p) => (p.Id ? [p.Id] : [])));
+      }
+      return ids;
+    });
+  }
+
+  /** What an Adopted event says: why an existing policy found by name became this object's. */
+  private adoptionNote(policy: ObservedPolicy, objectName: string): string {
+    return mayManage(policy, objectName, false)
+      ? `took over ${this.type.noun} ${policy.id} (${policy.name}): its orgguard.io ownership tags name this object`
+      : `adopted ${this.type.noun} ${policy.id} (${policy.name}), as the ${ADOPT_ANNOTATION} annotation says`;
+  }
+
+  /**
+   * The policy by its recorded id, else by name among this type's (`byName`: this object had not
+   * recorded it); with content, tags and targets.
+   */
+  private async findPolicy(
+    policyId: string | undefined,
+    name: string,
+  ): Promise<{ policy: ObservedPolicy; byName: boolean } | undefined> {
+    const noun = this.type.noun;
+    // By the recorded id first (one call); by name when none is recorded or it is gone.
+    let described = policyId ? await this.describePolicy(policyId) : undefined;
+    const byName = !described;
+    if (!described) {
+      const id = await awsCall(`cannot list the organization's ${this.type.nounPlural}`, async () => {
+        for await (const page of paginateListPolicies({ client: this.org }, { Filter: this.awsType })) {
+          const match = page.Policies?.find((p) => p.Name === name);
+          if (match) return match.Id;
+        }
+        return undefined;
+      });
+      if (!id) return undefined;
+      described = await this.describePolicy(id);
+      if (!described) return undefined;
+    }
+    const summary = described.PolicySummary!;
+    const found = summary.Id!;
+    const tags = await awsCall(`cannot read the tags of the ${noun} ${found}`, () =>
+      this.org.send(new ListTagsForResourceCommand({ ResourceId: found })),
+    );
+    const targets = await awsCall(`cannot list the targets of the ${noun} ${found}`, async () => {
+      const ids: string[] = [];
+      for await (const page of paginateListTargetsForPolicy({ client: this.org }, { PolicyId: found })) {
+        ids.push(...(page.Targets ?? []).map((t) => t.TargetId!));
+      }
+      return ids;
+    });
+    const policy: ObservedPolicy = {
+      id: found,
+      arn: summary.Arn ?? "",
+      name: summary.Name ?? "",
+      description: summary.Description ?? "",
+      awsManaged: summary.AwsManaged ?? false,
+      content: described.Content ?? "{}",
+      tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""])),
+      targets,
+    };
+    return { policy, byName };
+  }
+
+  /** DescribePolicy, or undefined when the policy is gone (or is of another type: not ours). */
+  private async describePolicy(id: string): Promise<Policy | undefined> {
+    try {
+      const policy = (await this.org.send(new DescribePolicyCommand({ PolicyId: id }))).Policy;
+      return policy?.PolicySummary?.Type === this.awsType ? policy : undefined;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw toReconcileError(err, `cannot read the ${this.type.noun} ${id}`);
+    }
+  }
+
+  /** Resolves every target entry to an id; a target that cannot be found is retried (it may be created soon). */
+  private async resolveTargets(
+    rootId: string,
+    targets: PolicyTarget[],
+  ): Promise<{ targets: string[]; targetLabels: Record<string, string> }> {
+    const ids: string[] = [];
+    const targetLabels: Record<string, string> = {};
+    let accounts: Array<{ Id?: string; Name?: string }> | undefined;
+    const listAccounts = async () => {
+      if (accounts) return accounts;
+      const all: Array<{ Id?: string; Name?: string }> = [];
+      await awsCall("cannot list the organization's accounts", async () => {
+        for await (const page of paginateListAccounts({ client: this.org }, {}))
+          all.push(...(page.Accounts ?? []));
+      });
+      accounts = all;
+      return all;
+    };
+    for (const t of targets) {
+      if (t.root) ids.push(rootId);
+      else if (t.ouId) ids.push(t.ouId);
+      else if (t.ouPath) ids.push(await this.resolveOuPath(rootId, t.ouPath));
+      else if (t.accountId) ids.push(t.accountId);
+      else if (t.accountName) {
+        const matches = (await listAccounts()).filter((a) => a.Name === t.accountName);
+        if (matches.length !== 1) {
+          throw new RetryableError(
+            "TargetNotFound",
+            matches.length === 0
+              ? `no account is named ${t.accountName}`
+              : `${matches.length} accounts are named ${t.accountName}: use accountId`,
+          );
+        }
+        ids.push(matches[0]!.Id!);
+      }
+      const id = ids.at(-1)!;
+      targetLabels[id] ??= targetLabel(t, id);
+    }
+    return { targets: [...new Set(ids)], targetLabels };
+  }
+
+  /** Walks Root/A/B down the OU tree by name. */
+  private async resolveOuPath(rootId: string, path: string): Promise<string> {
+    let parent = rootId;
+    for (const name of path.split("/").slice(1)) {
+      const child = await awsCall(`cannot list the OUs under ${parent}`, async () => {
+        for await (const page of paginateListOrganizationalUnitsForParent(
+          { client: this.org },
+          { ParentId: parent },
+        )) {
+          const match = page.OrganizationalUnits?.find((ou) => ou.Name === name);
+          if (match) return match.Id;
+        }
+        return undefined;
+      });
+      if (!child)
+        throw new RetryableError(
+          "TargetNotFound",
+          `no OU at ${path} (nothing named ${name} under ${parent})`,
+        );
+      parent = child;
+    }
+    return parent;
+  }
+}
+
+function handoffOf(observation: PolicyObservation): PolicyHandoff {
+  if (!observation.handoff) throw new Error("a policy observation without its handoff");
+  return observation.handoff;
+}
+
+const targetType = (id: string) =>
+  id.startsWith("r-") ? "ROOT" : id.startsWith("ou-") ? "ORGANIZATIONAL_UNIT" : "ACCOUNT";
+
+/**
+ * Whether this very object (same uid) created the policy: found by name only because its id never
+ * reached status (a create whose attachments failed, or whose status write was lost). Not an
+ * adoption.
+ */
+const createdByThisObject = (policy: ObservedPolicy, uid: string | undefined): boolean =>
+  uid !== undefined && policy.tags[TAG_UID] === uid;
