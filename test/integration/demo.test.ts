@@ -19,7 +19,7 @@ describe("make demo", () => {
     });
     expect(code, output.slice(-3000)).toBe(0);
     expect(output).toMatch(
-      /Plan: 33 to create, 1 to update, 0 unchanged, 6 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
+      /Plan: 37 to create, 1 to update, 0 unchanged, 6 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
     );
     expect(output).toContain("polling every 10s (the default is 5m)");
     expect(output).toMatch(/all Ready [\d.]+ s after apply/);

@@ -95,11 +95,11 @@ describe("orgguard plan and apply", () => {
     const { entries, calls } = await countedPlan();
     expect(entries.filter((e) => e.action === "error")).toEqual([]);
     expect(entries.filter((e) => e.action === "conflict")).toEqual([]);
-    // 10 SCPs; standalone: a password policy, alternate contacts and AWS Config in the management
+    // 11 SCPs and the RCP, tag policy and AI services opt-out of examples/organization-policies; standalone: a password policy, alternate contacts and AWS Config in the management
     // and in the security account, a public access block and EBS encryption in the management
     // account (the security account's are ObserveOnly); of the four baselines, one member account
     // each, every setting but the default security groups (ObserveOnly): 4 + 1 + 5 + 5.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(10 + 8 + 15);
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 8 + 15);
     // moto's default groups allow all traffic out: the security account's (Enforce) is an update.
     expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
       "DefaultSecurityGroups/security-account",
@@ -117,7 +117,7 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 33 to create, 1 to update, 0 unchanged, 6 drifted");
+    expect(text.stdout).toContain("Plan: 37 to create, 1 to update, 0 unchanged, 6 drifted");
     // What Enforce would revoke, by rule; and contacts without a single detail of theirs.
     expect(text.stdout).toMatch(
       /groups\[sg-[0-9a-f]+\]\.rules: revoke 1 rule\(s\) of the default group of vpc-/,
@@ -132,10 +132,10 @@ describe("orgguard plan and apply", () => {
   it("applies them; a plan afterwards shows no changes and exits 0", async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 33 created, 1 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 37 created, 1 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 34 unchanged, 6 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 38 unchanged, 6 drifted");
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {
