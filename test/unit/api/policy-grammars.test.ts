@@ -390,6 +390,49 @@ describe("AI services opt-out policy grammar", () => {
       path: "services.default.opt_out_policy",
     },
     { reason: "services as a list", document: { services: ["default"] }, path: "services" },
+    {
+      reason: "an operator spelled in capitals",
+      document: optOut({ default: { opt_out_policy: { "@@ASSIGN": "optOut" } } }),
+      path: "services.default.opt_out_policy.@@ASSIGN",
+    },
+    {
+      reason: "@@assign given a list (one value only)",
+      document: optOut({ default: { opt_out_policy: { "@@assign": ["optOut"] } } }),
+      path: "services.default.opt_out_policy.@@assign",
+    },
+    {
+      reason: "an unknown child-policy operator",
+      document: optOut({
+        default: {
+          opt_out_policy: { "@@assign": "optOut", "@@operators_allowed_for_child_policies": ["@@lock"] },
+        },
+      }),
+      path: "services.default.opt_out_policy.@@operators_allowed_for_child_policies",
+    },
+    {
+      reason: "@@none beside another operator",
+      document: optOut({
+        default: {
+          opt_out_policy: {
+            "@@assign": "optOut",
+            "@@operators_allowed_for_child_policies": ["@@none", "@@assign"],
+          },
+        },
+      }),
+      path: "services.default.opt_out_policy.@@operators_allowed_for_child_policies",
+    },
+    {
+      reason: "a document over the 2,500-character limit",
+      document: optOut(
+        Object.fromEntries(
+          Array.from({ length: 60 }, (_, i) => [
+            `service-${i}`,
+            { opt_out_policy: { "@@assign": "optOut" } },
+          ]),
+        ),
+      ),
+      path: "",
+    },
   ];
   it.each(invalid)("refuses $reason, at '$path'", ({ document, path }) => {
     expect(validateAiOptOutPolicy(document).map((p) => p.path)).toContain(path);
