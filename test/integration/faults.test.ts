@@ -23,7 +23,6 @@ import {
   DetachPolicyCommand,
   ListPoliciesForTargetCommand,
   ListTagsForResourceCommand,
-  ListTargetsForPolicyCommand,
   OrganizationsClient,
   paginateListPolicies,
 } from "@aws-sdk/client-organizations";
@@ -53,6 +52,7 @@ import { ControllerProcess, countWrites } from "../support/controller-process.js
 import { FaultProxy, seededRandom } from "../support/fault-proxy.js";
 import { installOrgguardCrds, orgguardClient } from "../support/orgguard.js";
 import { OwnApiServer } from "../support/own-apiserver.js";
+import { policyTargets } from "../support/policies.js";
 
 /** At least three seeds (ORGGUARD_FAULT_SEEDS=1,2,3 picks others). */
 const SEEDS = (process.env.ORGGUARD_FAULT_SEEDS ?? "11,23,47").split(",").map(Number);
@@ -168,7 +168,7 @@ describe.each(SEEDS)("under AWS faults, seed %i", (seed) => {
     await resetMoto(awsEndpoint());
     tree = await createOrganization(ORGANIZATION);
     foreign = await createForeignPolicy(tree);
-    fullAccessTargets = await targetsOf("p-FullAWSAccess");
+    fullAccessTargets = await policyTargets("p-FullAWSAccess");
     apiserver = await OwnApiServer.start(`faults-${seed}`);
     await installOrgguardCrds(apiserver.kubeconfigPath);
     const kc = apiserver.kubeConfig();
@@ -267,14 +267,14 @@ describe.each(SEEDS)("under AWS faults, seed %i", (seed) => {
       const described = await org().send(new DescribePolicyCommand({ PolicyId: id }));
       if (!samePolicy(described.Policy?.Content, scp.document)) problems.push(`${scp.name}: content differs`);
       const want = scp.targets.map((t) => resolveTarget(tree, t)).sort();
-      const have = await targetsOf(id);
+      const have = await policyTargets(id);
       if (JSON.stringify(have) !== JSON.stringify(want))
         problems.push(`${scp.name}: attached to ${have}, not ${want}`);
     }
     // Someone else's policy, and FullAWSAccess, are exactly as they were.
     const foreignNow = await policySnapshot(foreign.id);
     if (JSON.stringify(foreignNow) !== JSON.stringify(foreign)) problems.push("the foreign SCP changed");
-    if (JSON.stringify(await targetsOf("p-FullAWSAccess")) !== JSON.stringify(fullAccessTargets)) {
+    if (JSON.stringify(await policyTargets("p-FullAWSAccess")) !== JSON.stringify(fullAccessTargets)) {
       problems.push("FullAWSAccess's attachments changed");
     }
     // No root, OU or account is ever left without an SCP (AWS would refuse; moto does not).
@@ -415,7 +415,7 @@ async function policySnapshot(id: string) {
       t.Value!,
     ]),
   );
-  return { id, content, targets: await targetsOf(id), tags };
+  return { id, content, targets: await policyTargets(id), tags };
 }
 
 async function listScps() {
@@ -427,13 +427,6 @@ async function listScps() {
     out.push(...(page.Policies ?? []));
   }
   return out;
-}
-
-async function targetsOf(policyId: string): Promise<string[]> {
-  const out = await new OrganizationsClient(awsClientConfig()).send(
-    new ListTargetsForPolicyCommand({ PolicyId: policyId }),
-  );
-  return (out.Targets ?? []).map((t) => t.TargetId!).sort();
 }
 
 function resolveTarget(tree: TestOrganization, t: Record<string, unknown>): string {

@@ -16,8 +16,6 @@ import {
   DisablePolicyTypeCommand,
   EnablePolicyTypeCommand,
   ListPoliciesForTargetCommand,
-  ListTagsForResourceCommand,
-  ListTargetsForPolicyCommand,
   OrganizationsClient,
   type PolicyType,
   UpdatePolicyCommand,
@@ -45,6 +43,7 @@ import {
   uniqueNames,
   waitForReadyReason,
 } from "../support/orgguard.js";
+import { policyTags, policyTargets } from "../support/policies.js";
 
 const POLL_MS = 3000;
 /** Three RCPs per target here (RCPFullAWSAccess and two more), so the limit is reached quickly. */
@@ -149,17 +148,8 @@ afterAll(async () => {
   await controller?.stop();
 });
 
-const targetsOf = async (policyId: string) =>
-  ((await org.send(new ListTargetsForPolicyCommand({ PolicyId: policyId }))).Targets ?? [])
-    .map((t) => t.TargetId!)
-    .sort();
-const tagsOf = async (policyId: string) =>
-  Object.fromEntries(
-    ((await org.send(new ListTagsForResourceCommand({ ResourceId: policyId }))).Tags ?? []).map((t) => [
-      t.Key,
-      t.Value,
-    ]),
-  );
+const targetsOf = (policyId: string) => policyTargets(policyId, org);
+const tagsOf = (policyId: string) => policyTags(policyId, org);
 const describePolicy = async (policyId: string) =>
   (await org.send(new DescribePolicyCommand({ PolicyId: policyId }))).Policy;
 /** The content AWS holds, parsed (toEqual ignores key order: the apiserver may reorder keys). */

@@ -12,8 +12,6 @@ import {
   DisablePolicyTypeCommand,
   EnablePolicyTypeCommand,
   ListPoliciesForTargetCommand,
-  ListTagsForResourceCommand,
-  ListTargetsForPolicyCommand,
   OrganizationsClient,
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
@@ -34,6 +32,7 @@ import {
 import { ControllerProcess, countWrites } from "../support/controller-process.js";
 import { adminKubeConfig } from "../support/kube.js";
 import { installOrgguardCrds, orgguardClient, uniqueNames } from "../support/orgguard.js";
+import { policyTags, policyTargets } from "../support/policies.js";
 
 const POLL_MS = 3000;
 const kc = adminKubeConfig();
@@ -119,17 +118,8 @@ async function eventsOf(name: string): Promise<Array<{ reason: string; message: 
     .map((e) => ({ reason: e.reason ?? "", message: e.message ?? "" }));
 }
 
-const targetsOf = async (policyId: string) =>
-  ((await org.send(new ListTargetsForPolicyCommand({ PolicyId: policyId }))).Targets ?? [])
-    .map((t) => t.TargetId!)
-    .sort();
-const tagsOf = async (policyId: string) =>
-  Object.fromEntries(
-    ((await org.send(new ListTagsForResourceCommand({ ResourceId: policyId }))).Tags ?? []).map((t) => [
-      t.Key,
-      t.Value,
-    ]),
-  );
+const targetsOf = (policyId: string) => policyTargets(policyId, org);
+const tagsOf = (policyId: string) => policyTags(policyId, org);
 
 describe("ServiceControlPolicy", () => {
   it("creates the policy with ownership tags, attaches it where listed, follows spec changes and repairs drift", async () => {
