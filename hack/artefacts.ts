@@ -6,8 +6,10 @@
 import { API_GROUP } from "../src/api/common.js";
 import { chartCrdsTemplate, crdFileName, crdYaml } from "../src/api/crd.js";
 import { optionsTable } from "../src/config.js";
+import { EVENTS_QUEUE_IAM } from "../src/kinds/events.js";
 import { API_DEFINITIONS, KINDS } from "../src/kinds/index.js";
 import type { IamStatement, Kind } from "../src/kinds/kind.js";
+import { EVENTS_TEMPLATES } from "./events-templates.js";
 
 /** An IAM policy document as AWS takes it. */
 export interface IamPolicyDocument {
@@ -28,9 +30,13 @@ export type IamAccount = "management" | "member";
  * The kinds' statements for `account`, merged by Sid (actions united in the order first named).
  * Two kinds giving one Sid different resources or conditions is a mistake in a kind: it throws.
  */
-export function iamPolicy(kinds: readonly Kind[], account: IamAccount): IamPolicyDocument {
+export function iamPolicy(
+  kinds: readonly Kind[],
+  account: IamAccount,
+  extra: readonly IamStatement[] = [],
+): IamPolicyDocument {
   const bySid = new Map<string, IamStatement & { actions: string[] }>();
-  for (const statement of kinds.flatMap((k) => k.iam[account])) {
+  for (const statement of [...kinds.flatMap((k) => k.iam[account]), ...extra]) {
     const seen = bySid.get(statement.sid);
     if (!seen) {
       bySid.set(statement.sid, { ...statement, actions: [...new Set(statement.actions)] });
@@ -124,6 +130,7 @@ export function permissionsTable(kinds: readonly Kind[]): string {
       ([action, r]) =>
         `| \`${action}\` | ${mark(r.management)} | ${mark(r.member)} | ${[...r.kinds].join(", ")} |`,
     ),
+    ...EVENTS_QUEUE_IAM.actions.map((action) => `| \`${action}\` | yes |  | \`--events-queue-url\` |`),
   ].join("\n");
 }
 
@@ -166,7 +173,9 @@ export function generatedFiles(): Map<string, string> {
   files.set("charts/orgguard/templates/crds.yaml", chartCrdsTemplate(API_DEFINITIONS));
   files.set("charts/orgguard/templates/clusterrole.yaml", clusterRoleTemplate(KINDS));
   for (const account of ["management", "member"] as const) {
-    files.set(IAM_FILES[account], `${JSON.stringify(iamPolicy(KINDS, account), null, 2)}\n`);
+    const extra = account === "management" ? [EVENTS_QUEUE_IAM] : [];
+    files.set(IAM_FILES[account], `${JSON.stringify(iamPolicy(KINDS, account, extra), null, 2)}\n`);
   }
+  for (const [path, template] of Object.entries(EVENTS_TEMPLATES)) files.set(path, template);
   return files;
 }

@@ -259,6 +259,17 @@ export const OPTIONS = {
     allowed: "type=N,... (N >= 1)",
     schema: policyLimits("sizeLimit"),
   },
+  eventsQueueUrl: {
+    flag: "events-queue-url",
+    description:
+      "An SQS queue fed by the EventBridge rule of docs/events (CloudTrail API calls that change what orgguard manages): each event reconciles the objects it concerns at once; polling stays the safety net. Empty: polling only.",
+    default: "",
+    allowed: "an SQS queue URL, or empty",
+    schema: z.union([
+      z.literal(""),
+      z.url({ message: "must be an SQS queue URL (https://sqs.<region>.amazonaws.com/<account>/<name>)" }),
+    ]),
+  },
   organizationsRate: {
     flag: "organizations-rate",
     description:

@@ -6,7 +6,7 @@
 import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ControllerConfig } from "./config.js";
-import { managedController } from "./runtime/controller.js";
+import { type Controller, managedController } from "./runtime/controller.js";
 import { type EventRecorder, KubeEventRecorder } from "./runtime/events.js";
 import type { Logger } from "./runtime/logger.js";
 import type { ManagedKind } from "./runtime/managed.js";
@@ -24,16 +24,20 @@ export function createManager(
   metrics = new Metrics(),
   composites: (deps: { events: EventRecorder; metrics: Metrics; logger: Logger }) => Runnable[] = () => [],
   prepare?: (signal: AbortSignal) => Promise<void>,
+  extras: (managed: ReadonlyMap<string, Controller>) => Runnable[] = () => [],
 ): Manager {
   const events = new KubeEventRecorder(kc, COMPONENT, logger);
-  const controllers: Runnable[] = kinds.map((kind) =>
+  const managed = kinds.map((kind) =>
     managedController(kc, kind, events, metrics, logger, {
       workers: config.workers,
       pollIntervalMs: config.pollInterval,
       drainTimeoutMs: config.shutdownTimeout,
     }),
   );
+  const controllers: Runnable[] = [...managed];
   controllers.push(...composites({ events, metrics, logger }));
+  // Started and stopped with the controllers: only the leader reads (and deletes) queued events.
+  controllers.push(...extras(new Map(managed.map((c) => [c.name, c]))));
   return new Manager(kc, controllers, metrics, logger, {
     healthProbeBindAddress: config.healthProbeBindAddress,
     metricsBindAddress: config.metricsBindAddress,

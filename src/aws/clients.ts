@@ -10,6 +10,7 @@ import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type {
   AwsCredentialIdentity,
@@ -34,6 +35,7 @@ export interface ServiceClients {
   ec2: EC2Client;
   account: AccountClient;
   config: ConfigServiceClient;
+  sqs: SQSClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -62,10 +64,17 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   ec2: { make: EC2Client, endpointVariable: "EC2", global: false },
   account: { make: AccountClient, endpointVariable: "ACCOUNT", global: true },
   config: { make: ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
+  sqs: { make: SQSClient, endpointVariable: "SQS", global: false },
 };
 
 /** The region the global services are served from in the aws partition. */
 const GLOBAL_REGION = "us-east-1";
+/**
+ * The session name of every role orgguard assumes (and of its own role: the chart sets
+ * AWS_ROLE_SESSION_NAME to it), so CloudTrail shows its calls as `assumed-role/<role>/orgguard`
+ * and the events queue recognises orgguard's own writes.
+ */
+export const ORGGUARD_SESSION_NAME = "orgguard";
 export const DEFAULT_ROLE_ARN_TEMPLATE =
   "arn:${partition}:iam::${accountId}:role/OrganizationAccountAccessRole";
 
@@ -230,6 +239,11 @@ export class AwsClients {
     return this.organizationsClient;
   }
 
+  /** SQS with the controller's own credentials, in `region` (the events queue's). */
+  sqs(region: string): SQSClient {
+    return this.instrument(new SQSClient(this.config("sqs", region, this.options.credentials)), "sqs");
+  }
+
   /**
    * A client of `service` acting in `target.accountId` with that account's credentials (the
    * controller's own for its own account, else an AssumeRole session), in `target.region` (the
@@ -292,7 +306,7 @@ export class AwsClients {
     const out = await this.sts().send(
       new AssumeRoleCommand({
         RoleArn: roleArn,
-        RoleSessionName: "orgguard",
+        RoleSessionName: ORGGUARD_SESSION_NAME,
         ...(this.options.externalId ? { ExternalId: this.options.externalId } : {}),
       }),
     );

@@ -5,9 +5,12 @@
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import type { AwsClients } from "../aws/clients.js";
+import { EventsQueue, queueRegion } from "../aws/events-queue.js";
 import { type ControllerConfig, loadConfig, optionsHelp } from "../config.js";
+import { EventRouter } from "../kinds/events.js";
 import { compositeKinds, managedKinds } from "../kinds/index.js";
 import { createManager, runUntilStopped } from "../main.js";
+import type { Controller } from "../runtime/controller.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { BindError } from "../runtime/manager.js";
 import { Metrics } from "../runtime/metrics.js";
@@ -87,6 +90,7 @@ export async function runController(args: string[]): Promise<number> {
         }),
       ),
     (signal) => learnOwnAccount(aws, logger, signal),
+    (managed) => (config.eventsQueueUrl ? [eventsQueueOf(config, aws, managed, metrics, logger)] : []),
   );
   try {
     return await runUntilStopped(manager, logger, config.shutdownTimeout);
@@ -95,6 +99,53 @@ export async function runController(args: string[]): Promise<number> {
     console.error(`orgguard controller: ${err.message} (${BIND_FLAGS[err.server]}): choose another address`);
     return 1;
   }
+}
+
+/**
+ * The events queue reader (--events-queue-url): each message is routed to the objects it concerns,
+ * which are enqueued at once; what happens is counted and logged.
+ */
+function eventsQueueOf(
+  config: ControllerConfig,
+  aws: AwsClients,
+  managed: ReadonlyMap<string, Controller>,
+  metrics: Metrics,
+  logger: Logger,
+): EventsQueue {
+  const log = logger.child({ component: "events-queue" });
+  const router = new EventRouter(
+    new Map(
+      [...managed].map(([kind, c]) => [
+        kind,
+        { objects: () => c.informer.list(), enqueue: (name: string) => c.queue.add(name) },
+      ]),
+    ),
+  );
+  const queueUrl = config.eventsQueueUrl;
+  log.info("reading API call events", { queueUrl });
+  return new EventsQueue(aws.sqs(queueRegion(queueUrl) ?? config.awsRegion), {
+    queueUrl,
+    handle: (body) =>
+      router.handle(body, (enqueued, event) => {
+        for (const e of enqueued) metrics.eventsEnqueued.inc({ kind: e.kind });
+        log.info("an API call changed what orgguard keeps: reconciling at once", {
+          call: `${event.eventSource}/${event.eventName}`,
+          account: event.account,
+          region: event.region,
+          caller: event.callerArn,
+          objects: enqueued.map((e) => `${e.kind}/${e.name}`),
+        });
+      }),
+    onOutcome: (outcome) => {
+      metrics.eventsReceived.inc({ outcome });
+      if (outcome === "malformed") log.warn("deleted a message that is not an EventBridge API call event");
+    },
+    onQueueState: (up, problem, retryInMs) => {
+      metrics.eventsQueueUp.set(up ? 1 : 0);
+      if (up) log.info("events queue readable");
+      else log.warn("cannot read the events queue: polling goes on; retrying", { problem, retryInMs });
+    },
+  });
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION } from "../api/common.js";
 import type { ApiDefinition } from "../api/kind.js";
+import type { ApiCallEvent } from "../aws/api-call-events.js";
 import type { AwsClients, ServiceName } from "../aws/clients.js";
 import type { RegionDirectory } from "../aws/regions.js";
 import type { ControllerOptions } from "../runtime/controller.js";
@@ -25,6 +26,8 @@ export interface AwsOperation {
   access: "read" | "write";
   /** The IAM action that authorizes it, when it is not `<service>:<name>` (S3 Control's are not). */
   iamAction?: string;
+  /** CloudTrail's eventName for it, when it is neither `name` nor the IAM action's (see apiCallOf). */
+  cloudTrailName?: string;
 }
 
 /** One statement of an IAM policy a kind needs (merged with other kinds' statements by Sid). */
@@ -71,6 +74,18 @@ export interface CompositeRuntime {
   childKinds: readonly string[];
 }
 
+/**
+ * How API call events (CloudTrail through EventBridge and the events queue) reach a kind's
+ * objects. The calls that change what a kind keeps are its own writes plus `alsoChangedBy`; an
+ * event of one of them reconciles every object `concerns` selects, at once.
+ */
+export interface KindEvents {
+  /** IAM actions of calls orgguard never makes that still change what the kind keeps. */
+  alsoChangedBy?: readonly string[];
+  /** Whether `event` may have changed what `object` keeps. A hint: the reconcile reads AWS. */
+  concerns(event: ApiCallEvent, object: ManagedObject): boolean;
+}
+
 export interface Kind {
   api: ApiDefinition;
   /** Every AWS call the kind makes. */
@@ -78,6 +93,8 @@ export interface Kind {
   /** IAM statements the controller's own role needs, and the role it assumes in member accounts. */
   iam: { management: readonly IamStatement[]; member: readonly IamStatement[] };
   runtime: ManagedRuntime | CompositeRuntime;
+  /** Absent for kinds whose objects own others (their children hear the events). */
+  events?: KindEvents;
 }
 
 /** Where the apiserver serves a kind. */

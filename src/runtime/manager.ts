@@ -16,6 +16,8 @@ export interface Runnable {
   start(): void;
   stop(): Promise<void>;
   hasSynced(): boolean;
+  /** Why the runnable works in a degraded way now (the controller stays ready), or undefined. */
+  health?(): string | undefined;
 }
 
 export interface ManagerOptions {
@@ -74,7 +76,10 @@ export class Manager {
   }
 
   async start(): Promise<void> {
-    const probes = { notReadyReason: () => this.notReadyReason() };
+    const probes = {
+      notReadyReason: () => this.notReadyReason(),
+      degradations: () => this.degradations(),
+    };
     const serve = (server: "health" | "metrics", address: string) =>
       startServer(address, this.metrics, probes).catch((err: unknown) => {
         throw new BindError(server, address, err);
@@ -126,6 +131,11 @@ export class Manager {
     if (this.elector && !this.elector.isLeader()) return undefined; // a standby is ready to take over
     const unsynced = this.controllers.filter((c) => !c.hasSynced()).map((c) => c.name);
     return unsynced.length > 0 ? `informers not synced: ${unsynced.join(", ")}` : undefined;
+  }
+
+  /** What works in a degraded way (an unreadable events queue: polling goes on). */
+  degradations(): string[] {
+    return this.controllers.flatMap((c) => c.health?.() ?? []);
   }
 
   isLeader(): boolean {

@@ -49,6 +49,23 @@ export class Metrics {
     labelNames: ["kind"],
     registers: [this.registry],
   });
+  readonly eventsReceived = new Counter({
+    name: "orgguard_events_received_total",
+    help: "Messages read from the events queue, by outcome (enqueued, own_write, unmatched, failed_call, malformed).",
+    labelNames: ["outcome"],
+    registers: [this.registry],
+  });
+  readonly eventsQueueUp = new Gauge({
+    name: "orgguard_events_queue_up",
+    help: "1 while the events queue answers, 0 while it cannot be read (polling still works); absent without --events-queue-url.",
+    registers: [this.registry],
+  });
+  readonly eventsEnqueued = new Counter({
+    name: "orgguard_events_enqueued_objects_total",
+    help: "Objects enqueued because an event concerned them, by kind.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: "orgguard_leader",
     help: "1 while this replica holds the leader Lease (or leader election is off), else 0.",

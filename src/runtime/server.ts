@@ -1,6 +1,7 @@
 /**
  * The controller's HTTP endpoints: /healthz (the process is alive), /readyz (informers synced and,
- * with leader election, leading or standing by), /metrics (Prometheus text format).
+ * with leader election, leading or standing by; 200 with `degraded:` lines when something such as
+ * the events queue does not work but reconciling does), /metrics (Prometheus text format).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +10,8 @@ import type { Metrics } from "./metrics.js";
 export interface Probes {
   /** Why the controller is not ready, or undefined when it is. */
   notReadyReason(): string | undefined;
+  /** What works in a degraded way: shown by /readyz, which stays 200 (the controller still works). */
+  degradations?(): string[];
 }
 
 /** Starts one HTTP server answering the probes and metrics; resolves once it listens. */
@@ -22,7 +25,9 @@ export async function startServer(
     if (url === "/healthz") return send(res, 200, "ok\n");
     if (url === "/readyz") {
       const reason = probes.notReadyReason();
-      return reason ? send(res, 503, `not ready: ${reason}\n`) : send(res, 200, "ok\n");
+      if (reason) return send(res, 503, `not ready: ${reason}\n`);
+      const degraded = probes.degradations?.() ?? [];
+      return send(res, 200, `${["ok", ...degraded.map((d) => `degraded: ${d}`)].join("\n")}\n`);
     }
     if (url === "/metrics") {
       metrics.registry

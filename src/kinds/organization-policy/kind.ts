@@ -3,7 +3,9 @@
  * TagPolicy, AIServicesOptOutPolicy), made from its plug-in definition: the API, the AWS
  * operations, the IAM statements and the managed kind the controller drives.
  */
+import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import { KeyedMutex } from "../../aws/limiter.js";
+import type { ManagedObject } from "../../runtime/managed.js";
 import { type IamStatement, type Kind, kindRef, reads, writes } from "../kind.js";
 import { policyApi } from "./api.js";
 import { managedPolicyKind } from "./client.js";
@@ -78,6 +80,27 @@ export function policyIam(types: readonly PolicyType[]): IamStatement[] {
   ];
 }
 
+/**
+ * Whether an Organizations API call event concerns a policy object: a call on a policy (its id in
+ * policyId, or resourceId for tags) concerns the object that holds it; a call naming a policy
+ * type (EnablePolicyType, DisablePolicyType) every object of that type; a CreatePolicy the object
+ * whose policy has that name (a policy made by hand with its name blocks it, or is adopted).
+ * Attach and detach name the policy, so the target needs no lookup.
+ */
+function policyConcerns(type: PolicyType, event: ApiCallEvent, object: ManagedObject): boolean {
+  const policyId = requestParameter(event, "policyId") ?? requestParameter(event, "resourceId");
+  if (policyId !== undefined) return object.status?.policyId === policyId;
+  const policyType = requestParameter(event, "policyType") ?? requestParameter(event, "type");
+  if (policyType !== undefined && policyType !== type.awsType) return false;
+  const name = requestParameter(event, "name");
+  if (event.eventName === "CreatePolicy" && name !== undefined) {
+    const desired =
+      typeof object.spec.policyName === "string" ? object.spec.policyName : object.metadata.name;
+    return desired === name;
+  }
+  return true;
+}
+
 /** The kind of one policy type; `allTypes` is every type orgguard manages (for the IAM statements). */
 export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): Kind {
   const api = policyApi(type);
@@ -108,6 +131,10 @@ export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): K
       ),
     ],
     iam: { management: policyIam(allTypes), member: [] },
+    events: {
+      alsoChangedBy: ["organizations:DisablePolicyType"],
+      concerns: (event, object) => policyConcerns(type, event, object),
+    },
     runtime: {
       type: "managed",
       managed: (context) =>

@@ -140,6 +140,8 @@ export function publicAccessBlockSettingWith(
         name: "DeletePublicAccessBlock",
         access: "write",
         iamAction: "s3:PutAccountPublicAccessBlock",
+        // CloudTrail logs it as what it does, not as the action that authorizes it.
+        cloudTrailName: "DeleteAccountPublicAccessBlock",
       },
     ],
   };

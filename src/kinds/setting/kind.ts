@@ -17,6 +17,7 @@ import {
 } from "../../api/common.js";
 import type { ApiDefinition } from "../../api/kind.js";
 import { specProblems } from "../../api/problems.js";
+import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import {
   type AwsClients,
   accountClaim,
@@ -167,7 +168,25 @@ export function settingKind(setting: AccountSetting): Kind {
     operations: operationsOf(setting),
     iam: iamOf(setting),
     runtime: { type: "managed", managed: (context) => managedSetting(setting, context) },
+    events: { concerns: (event, object) => settingConcerns(setting, event, object) },
   };
+}
+
+/**
+ * Whether an API call event concerns a setting object: the call was made in (or, from the
+ * management account, for: `accountId`) the object's account, and, for a regional setting that
+ * lists its regions, in one of them. An object not reconciled yet (no account known) is included:
+ * one reconcile more costs less than a missed one.
+ */
+function settingConcerns(setting: AccountSetting, event: ApiCallEvent, object: ManagedObject): boolean {
+  const account =
+    setting.reach === "management" ? (requestParameter(event, "accountId") ?? event.account) : event.account;
+  const objectAccount =
+    (typeof object.status?.accountId === "string" ? object.status.accountId : undefined) ??
+    (typeof object.spec.accountId === "string" ? object.spec.accountId : undefined);
+  if (objectAccount !== undefined && objectAccount !== account) return false;
+  const regions = Array.isArray(object.spec.regions) ? object.spec.regions : undefined;
+  return setting.scope !== "regional" || regions === undefined || regions.includes(event.region);
 }
 
 /** One place a setting is kept (the account, or one region of it): what should be, is, and differs. */
