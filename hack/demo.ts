@@ -3,10 +3,12 @@
  * 1. starts etcd, kube-apiserver and moto (as `make env-up`, in .devenv/demo);
  * 2. creates a demo organization (OUs and member accounts) in moto;
  * 3. shows `orgguard plan examples/`: what the controller is about to do;
- * 4. installs the CRDs and starts `orgguard controller` against both (polling every 10 s);
+ * 4. creates the events queue in moto, installs the CRDs and starts `orgguard controller` against
+ *    both (polling every 5 minutes, the default, and reading API call events from the queue);
  * 5. applies every example (they never contend for one setting);
  * 6. waits until everything is Ready and prints the status table, and each baseline's CIS compliance;
- * 7. changes a member account's password policy behind orgguard's back and shows it repaired;
+ * 7. changes a member account's password policy behind orgguard's back, sends the event a
+ *    CloudTrail rule would deliver (moto makes none) and shows it repaired seconds later;
  * 8. stops everything.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
@@ -17,9 +19,11 @@ import {
   IAMClient,
   UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { startEnvironment } from "../test/env/environment.js";
 import { waitUntil } from "../test/env/process.js";
 import { provision } from "../test/env/provision.js";
+import { apiCallMessage } from "../test/support/api-call-events.js";
 import {
   awsClientConfig,
   awsEndpoint,
@@ -33,8 +37,10 @@ import {
 const DEMO_MANIFESTS = ["examples"];
 
 const step = (text: string) => console.log(`\n==> ${text}`);
-/** How often the demo's controller compares AWS with the spec (the default is 5m). */
-const POLL = "10s";
+/** How often the demo's controller compares AWS with the spec: the default; events do the rest. */
+const POLL = "5m";
+/** How often baselines re-read the organization (the default is 5m): the demo's are quick. */
+const DISCOVERY = "10s";
 const dir = path.resolve(".devenv/demo");
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
@@ -78,7 +84,11 @@ try {
   if (plan.status !== 2)
     throw new Error(`orgguard plan exited ${plan.status}, not 2 (changes): ${plan.stderr}`);
 
-  step(`installing the CRDs and starting orgguard controller, polling every ${POLL} (the default is 5m)`);
+  const sqs = new SQSClient({ ...awsClientConfig(undefined, endpoint), region: "us-east-1" });
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "orgguard-events" }))).QueueUrl!;
+  step(
+    `installing the CRDs and starting orgguard controller, polling every ${POLL} (the default) and reading API call events from ${queueUrl}`,
+  );
   k("apply", "--server-side", "-f", "crds/");
   k("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all");
   controller = spawn(
@@ -87,7 +97,8 @@ try {
       "bin/orgguard.js",
       "controller",
       `--poll-interval=${POLL}`,
-      `--discovery-interval=${POLL}`,
+      `--discovery-interval=${DISCOVERY}`,
+      `--events-queue-url=${queueUrl}`,
       "--health-probe-bind-address=127.0.0.1:0",
       "--metrics-bind-address=127.0.0.1:0",
     ],
@@ -170,10 +181,21 @@ try {
   console.log(
     `    changed with UpdateAccountPasswordPolicy(MinimumPasswordLength=6), which resets every field it does not name: ${await describePolicy()}`,
   );
+  // What an EventBridge rule on CloudTrail (docs/events/orgguard-events.yaml) would put in the queue.
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: apiCallMessage(
+        { eventSource: "iam.amazonaws.com", eventName: "UpdateAccountPasswordPolicy" },
+        { account: dev, requestParameters: { minimumPasswordLength: 6 } },
+      ),
+    }),
+  );
   const changedAt = Date.now();
+  console.log("    its CloudTrail event (iam.amazonaws.com/UpdateAccountPasswordPolicy) reaches the queue");
   await waitUntil(async () => (await length()) === 14, 60_000, "orgguard to repair the password policy");
   console.log(
-    `    repaired by orgguard ${((Date.now() - changedAt) / 1000).toFixed(1)} s later, at its next poll (every ${POLL} here): ${await describePolicy()}`,
+    `    repaired by orgguard ${((Date.now() - changedAt) / 1000).toFixed(1)} s after the event, not at its next poll (in ${POLL}): ${await describePolicy()}`,
   );
   const events = k(
     "get",

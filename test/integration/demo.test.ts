@@ -1,7 +1,7 @@
 /**
  * `make demo` end to end, without a terminal, so the README's second command cannot rot: it
  * starts its own control plane and emulator, applies the examples, waits for Ready and shows a
- * console change repaired.
+ * console change repaired from its API call event.
  */
 import { execFile } from "node:child_process";
 import { describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ describe("make demo", () => {
     expect(output).toMatch(
       /Plan: 37 to create, 1 to update, 0 unchanged, 6 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
     );
-    expect(output).toContain("polling every 10s (the default is 5m)");
+    expect(output).toMatch(/polling every 5m \(the default\) and reading API call events from http/);
     expect(output).toMatch(/all Ready [\d.]+ s after apply/);
     // The demo's baseline: five of its six CIS recommendations met in dev-1; the default security
     // groups are ObserveOnly and moto's allow all traffic out.
@@ -34,7 +34,7 @@ describe("make demo", () => {
       /changed with UpdateAccountPasswordPolicy\(MinimumPasswordLength=6\), which resets every field it does not name: minimum length 6, required classes \[\]/,
     );
     expect(output).toMatch(
-      /repaired by orgguard [\d.]+ s later, at its next poll \(every 10s here\): minimum length 14, required classes \[symbols, numbers, upper, lower\], reuse prevention 24/,
+      /repaired by orgguard [\d.]+ s after the event, not at its next poll \(in 5m\): minimum length 14, required classes \[symbols, numbers, upper, lower\], reuse prevention 24/,
     );
   }, 300_000);
 });

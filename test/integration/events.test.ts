@@ -6,41 +6,7 @@
  * reconcile; malformed messages are deleted and counted while the controller keeps working; a
  * queue that cannot be read shows in /readyz (which stays 200) and in a metric.
  */
-import {
-  AccountClient,
-  DeleteAlternateContactCommand,
-  GetAlternateContactCommand,
-} from "@aws-sdk/client-account";
-import {
-  ConfigServiceClient,
-  DescribeConfigurationRecorderStatusCommand,
-  StopConfigurationRecorderCommand,
-} from "@aws-sdk/client-config-service";
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  DisableEbsEncryptionByDefaultCommand,
-  EC2Client,
-  GetEbsEncryptionByDefaultCommand,
-} from "@aws-sdk/client-ec2";
-import {
-  DeleteAccountPasswordPolicyCommand,
-  GetAccountPasswordPolicyCommand,
-  IAMClient,
-} from "@aws-sdk/client-iam";
-import {
-  DescribePolicyCommand,
-  DetachPolicyCommand,
-  OrganizationsClient,
-  UntagResourceCommand,
-  UpdatePolicyCommand,
-} from "@aws-sdk/client-organizations";
-import {
-  GetPublicAccessBlockCommand,
-  PutPublicAccessBlockCommand,
-  S3ControlClient,
-} from "@aws-sdk/client-s3-control";
+import { DeleteAccountPasswordPolicyCommand, IAMClient } from "@aws-sdk/client-iam";
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -58,12 +24,12 @@ import {
   awsEndpoint,
   createOrganization,
   MANAGEMENT_ACCOUNT_ID,
-  MANAGEMENT_CREDENTIALS,
   memberCredentials,
   resetMoto,
   type TestOrganization,
 } from "../support/aws.js";
 import { ControllerProcess, countWrites } from "../support/controller-process.js";
+import { apiCall, EVENT_CASE_KINDS, type EventCase, eventCases } from "../support/event-cases.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -73,7 +39,6 @@ import {
   uniqueNames,
   waitForReadyReason,
 } from "../support/orgguard.js";
-import { policyTags, policyTargets } from "../support/policies.js";
 
 /** Long enough that only an event can explain a repair within the test's seconds. */
 const POLL = "10m";
@@ -86,14 +51,7 @@ let account: string;
 let member: AwsCredentialIdentity;
 let queueUrl: string;
 let controller: ControllerProcess;
-const org = () => new OrganizationsClient(awsClientConfig());
 const sqs = () => new SQSClient({ ...awsClientConfig(), region: "us-east-1" });
-const ec2 = () => new EC2Client({ ...awsClientConfig(member), region: REGION });
-
-const call = (service: string, eventName: string): ApiCallName => ({
-  eventSource: `${service}.amazonaws.com`,
-  eventName,
-});
 
 /** Sends the event a rule would deliver for a change made in `inAccount` (default: the member). */
 async function sendEvent(
@@ -137,236 +95,31 @@ beforeAll(async () => {
     "--organizations-burst=50",
   ]);
   await controller.ready();
+  CASES.push(...eventCases({ tree, account, member, endpoint: awsEndpoint(), region: REGION, sendEvent }));
 }, 120_000);
 
 afterAll(async () => {
   await deleteEveryObject(
-    [...new Set(CASES.map((c) => c.kind))].map((k) => orgguardClient(kc, k)),
+    EVENT_CASE_KINDS.map((k) => orgguardClient(kc, k)),
     () => controller?.tail() ?? "",
   );
   await controller?.stop();
 });
 
-const denyLeave = {
-  Version: "2012-10-17",
-  Statement: [{ Effect: "Deny", Action: "organizations:LeaveOrganization", Resource: "*" }],
-};
-const rcp = (action: string) => ({
-  Version: "2012-10-17",
-  Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
-});
-
-interface EventCase {
-  kind: string;
-  spec: () => Record<string, unknown>;
-  /** Makes the change out of band and sends its event. */
-  change(object: ManagedObject): Promise<void>;
-  repaired(object: ManagedObject): Promise<boolean>;
-}
-
-const policyId = (o: ManagedObject) => o.status?.policyId as string;
-const workloads = () => tree.ouIds.get("Root/Workloads")!;
+const CASES: EventCase[] = [];
+const caseOf = (kind: string): EventCase => CASES.find((c) => c.kind === kind)!;
+const call = apiCall;
 const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
-
-const CASES: EventCase[] = [
-  {
-    kind: "ServiceControlPolicy",
-    spec: () => ({ document: denyLeave, targets: [{ ouPath: "Root/Workloads" }] }),
-    change: async (o) => {
-      await org().send(new DetachPolicyCommand({ PolicyId: policyId(o), TargetId: workloads() }));
-      await sendEvent(
-        call("organizations", "DetachPolicy"),
-        { policyId: policyId(o), targetId: workloads() },
-        mgmt,
-      );
-    },
-    repaired: async (o) => (await policyTargets(policyId(o))).includes(workloads()),
-  },
-  {
-    kind: "ResourceControlPolicy",
-    spec: () => ({ document: rcp("s3:*"), targets: [{ root: true }] }),
-    change: async (o) => {
-      await org().send(
-        new UpdatePolicyCommand({ PolicyId: policyId(o), Content: JSON.stringify(rcp("sqs:*")) }),
-      );
-      await sendEvent(call("organizations", "UpdatePolicy"), { policyId: policyId(o) }, mgmt);
-    },
-    repaired: async (o) => {
-      const content = (await org().send(new DescribePolicyCommand({ PolicyId: policyId(o) }))).Policy
-        ?.Content;
-      return JSON.parse(content ?? "{}").Statement?.[0]?.Action === "s3:*";
-    },
-  },
-  {
-    kind: "TagPolicy",
-    spec: () => ({
-      document: { tags: { costcenter: { tag_key: { "@@assign": "CostCenter" } } } },
-      tags: { team: "platform" },
-      targets: [{ ouPath: "Root/Workloads" }],
-    }),
-    change: async (o) => {
-      await org().send(new UntagResourceCommand({ ResourceId: policyId(o), TagKeys: ["team"] }));
-      await sendEvent(
-        call("organizations", "UntagResource"),
-        { resourceId: policyId(o), tagKeys: ["team"] },
-        mgmt,
-      );
-    },
-    repaired: async (o) => (await policyTags(policyId(o))).team === "platform",
-  },
-  {
-    kind: "AIServicesOptOutPolicy",
-    spec: () => ({
-      document: { services: { default: { opt_out_policy: { "@@assign": "optOut" } } } },
-      targets: [{ accountId: account }],
-    }),
-    change: async (o) => {
-      await org().send(new DetachPolicyCommand({ PolicyId: policyId(o), TargetId: account }));
-      await sendEvent(
-        call("organizations", "DetachPolicy"),
-        { policyId: policyId(o), targetId: account },
-        mgmt,
-      );
-    },
-    repaired: async (o) => (await policyTargets(policyId(o))).includes(account),
-  },
-  {
-    kind: "PasswordPolicy",
-    spec: () => ({ accountId: account }),
-    change: async () => {
-      await new IAMClient(awsClientConfig(member)).send(new DeleteAccountPasswordPolicyCommand({}));
-      await sendEvent(call("iam", "DeleteAccountPasswordPolicy"), {}, { region: "us-east-1" });
-    },
-    repaired: () =>
-      new IAMClient(awsClientConfig(member)).send(new GetAccountPasswordPolicyCommand({})).then(
-        () => true,
-        () => false,
-      ),
-  },
-  {
-    kind: "PublicAccessBlock",
-    spec: () => ({ accountId: account }),
-    change: async () => {
-      const off = {
-        BlockPublicAcls: false,
-        IgnorePublicAcls: false,
-        BlockPublicPolicy: false,
-        RestrictPublicBuckets: false,
-      };
-      await new S3ControlClient({ ...awsClientConfig(member), region: "us-east-1" }).send(
-        new PutPublicAccessBlockCommand({ AccountId: account, PublicAccessBlockConfiguration: off }),
-      );
-      await sendEvent(call("s3", "PutAccountPublicAccessBlock"), {}, { region: "us-east-1" });
-    },
-    repaired: async () => {
-      const out = await new S3ControlClient({ ...awsClientConfig(member), region: "us-east-1" }).send(
-        new GetPublicAccessBlockCommand({ AccountId: account }),
-      );
-      return out.PublicAccessBlockConfiguration?.BlockPublicPolicy === true;
-    },
-  },
-  {
-    kind: "EbsEncryptionByDefault",
-    spec: () => ({ accountId: account, regions: [REGION] }),
-    change: async () => {
-      await ec2().send(new DisableEbsEncryptionByDefaultCommand({}));
-      await sendEvent(call("ec2", "DisableEbsEncryptionByDefault"), {}, { region: REGION });
-    },
-    repaired: async () =>
-      (await ec2().send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault === true,
-  },
-  {
-    kind: "DefaultSecurityGroups",
-    spec: () => ({ accountId: account, regions: [REGION] }),
-    change: async () => {
-      const group = await defaultGroupId();
-      await ec2().send(
-        new AuthorizeSecurityGroupIngressCommand({
-          GroupId: group,
-          IpPermissions: [
-            { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
-          ],
-        }),
-      );
-      await sendEvent(call("ec2", "AuthorizeSecurityGroupIngress"), { groupId: group }, { region: REGION });
-    },
-    repaired: async () => {
-      const rules = await ec2().send(
-        new DescribeSecurityGroupRulesCommand({
-          Filters: [{ Name: "group-id", Values: [await defaultGroupId()] }],
-        }),
-      );
-      return (rules.SecurityGroupRules ?? []).length === 0;
-    },
-  },
-  {
-    kind: "AlternateContacts",
-    spec: () => ({
-      accountId: account,
-      security: {
-        name: "Security",
-        title: "Security team",
-        emailAddress: "security@example.com",
-        phoneNumber: "+1 206 555 0100",
-      },
-    }),
-    change: async () => {
-      await managementAccount().send(
-        new DeleteAlternateContactCommand({ AccountId: account, AlternateContactType: "SECURITY" }),
-      );
-      await sendEvent(
-        call("account", "DeleteAlternateContact"),
-        { accountId: account, alternateContactType: "SECURITY" },
-        mgmt,
-      );
-    },
-    repaired: () =>
-      managementAccount()
-        .send(new GetAlternateContactCommand({ AccountId: account, AlternateContactType: "SECURITY" }))
-        .then(
-          () => true,
-          () => false,
-        ),
-  },
-  {
-    kind: "ConfigRecorder",
-    spec: () => ({
-      accountId: account,
-      regions: [REGION],
-      globalResourcesRegion: REGION,
-      deliveryBucket: { name: "org-config-logs" },
-    }),
-    change: async () => {
-      await config().send(new StopConfigurationRecorderCommand({ ConfigurationRecorderName: "default" }));
-      await sendEvent(
-        call("config", "StopConfigurationRecorder"),
-        { configurationRecorderName: "default" },
-        { region: REGION },
-      );
-    },
-    repaired: async () =>
-      (await config().send(new DescribeConfigurationRecorderStatusCommand({})))
-        .ConfigurationRecordersStatus?.[0]?.recording === true,
-  },
-];
-
-const managementAccount = () =>
-  new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS), region: "us-east-1" });
-const config = () => new ConfigServiceClient({ ...awsClientConfig(member), region: REGION });
-async function defaultGroupId(): Promise<string> {
-  const out = await ec2().send(
-    new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }),
-  );
-  return out.SecurityGroups![0]!.GroupId!;
-}
+const policyId = (o: ManagedObject) => o.status?.policyId as string;
 
 /** One object per kind, converged; filled by the first test. */
 const converged = new Map<string, ManagedObject>();
 
 describe("events queue", () => {
-  it.each(CASES.map((c) => [c.kind, c] as const))(
+  it.each(EVENT_CASE_KINDS)(
     "%s: an out-of-band change and its event are repaired in under 5 s with a 10-minute poll",
-    async (kind, c) => {
+    async (kind) => {
+      const c = caseOf(kind);
       const client = orgguardClient(kc, kind);
       const name = uniqueName(`events-${kind.toLowerCase()}`);
       await client.create(manifest(kind, name, c.spec()));
@@ -384,7 +137,7 @@ describe("events queue", () => {
   it("a change without its event waits for the poll: the event is what repairs (control)", async () => {
     const ready = converged.get("PasswordPolicy")!;
     await new IAMClient(awsClientConfig(member)).send(new DeleteAccountPasswordPolicyCommand({}));
-    const repaired = CASES.find((c) => c.kind === "PasswordPolicy")!.repaired;
+    const repaired = caseOf("PasswordPolicy").repaired;
     await sleep(REPAIR_WITHIN_MS);
     expect(await repaired(ready)).toBe(false);
     await sendEvent(call("iam", "DeleteAccountPasswordPolicy"), {}, { region: "us-east-1" });
@@ -460,7 +213,7 @@ describe("events queue", () => {
       ApproximateNumberOfMessagesNotVisible: "0",
     });
     // Still working: a real change and its event are repaired.
-    const ebs = CASES.find((c) => c.kind === "EbsEncryptionByDefault")!;
+    const ebs = caseOf("EbsEncryptionByDefault");
     await ebs.change(converged.get("EbsEncryptionByDefault")!);
     await waitUntil(
       () => ebs.repaired(converged.get("EbsEncryptionByDefault")!),

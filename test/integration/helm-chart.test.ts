@@ -149,6 +149,15 @@ describe("the Helm chart", () => {
       absent: [],
     },
     {
+      reason: "the events queue reaches the controller, and its own sessions are named orgguard",
+      set: ["events.queueUrl=https://sqs.us-east-1.amazonaws.com/111111111111/orgguard-events"],
+      expect: [
+        'name: ORGGUARD_EVENTS_QUEUE_URL, value: "https://sqs.us-east-1.amazonaws.com/111111111111/orgguard-events"',
+        'name: AWS_ROLE_SESSION_NAME, value: "orgguard"',
+      ],
+      absent: [],
+    },
+    {
       reason: "the generated ClusterRole is rendered with every rule the kinds need",
       set: [],
       expect: clusterRoleRules(KINDS).map(

@@ -56,8 +56,9 @@ export class ControllerProcess {
       {
         env: {
           ...process.env,
-          KUBECONFIG: workerEnvironment().kubeconfigPath,
-          AWS_ENDPOINT_URL: awsEndpoint(),
+          // A bench outside vitest passes both: there is no worker environment to ask.
+          KUBECONFIG: env.KUBECONFIG ?? workerEnvironment().kubeconfigPath,
+          AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL ?? awsEndpoint(),
           AWS_REGION: "us-east-1",
           ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
           AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,

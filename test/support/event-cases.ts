@@ -1,0 +1,307 @@
+/**
+ * One out-of-band change per kind, with the CloudTrail event that reports it and a check that it
+ * is repaired: shared by test/integration/events.test.ts and bench/events.ts.
+ */
+import {
+  AccountClient,
+  DeleteAlternateContactCommand,
+  GetAlternateContactCommand,
+} from "@aws-sdk/client-account";
+import {
+  ConfigServiceClient,
+  DescribeConfigurationRecorderStatusCommand,
+  StopConfigurationRecorderCommand,
+} from "@aws-sdk/client-config-service";
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DisableEbsEncryptionByDefaultCommand,
+  EC2Client,
+  GetEbsEncryptionByDefaultCommand,
+} from "@aws-sdk/client-ec2";
+import {
+  DeleteAccountPasswordPolicyCommand,
+  GetAccountPasswordPolicyCommand,
+  IAMClient,
+} from "@aws-sdk/client-iam";
+import {
+  DescribePolicyCommand,
+  DetachPolicyCommand,
+  OrganizationsClient,
+  UntagResourceCommand,
+  UpdatePolicyCommand,
+} from "@aws-sdk/client-organizations";
+import {
+  GetPublicAccessBlockCommand,
+  PutPublicAccessBlockCommand,
+  S3ControlClient,
+} from "@aws-sdk/client-s3-control";
+import type { AwsCredentialIdentity } from "@smithy/types";
+import type { ApiCallName } from "../../src/aws/api-call-events.js";
+import type { ManagedObject } from "../../src/runtime/managed.js";
+import {
+  awsClientConfig,
+  MANAGEMENT_ACCOUNT_ID,
+  MANAGEMENT_CREDENTIALS,
+  type TestOrganization,
+} from "./aws.js";
+import { policyTags, policyTargets } from "./policies.js";
+
+/** Where the cases act, and how they report a change. */
+export interface EventCaseContext {
+  tree: TestOrganization;
+  /** The member account the settings are kept in. */
+  account: string;
+  member: AwsCredentialIdentity;
+  endpoint: string;
+  /** The region of the regional settings' changes. */
+  region: string;
+  /** Sends the event a rule would deliver for a change made in `inAccount` (default: the member). */
+  sendEvent(
+    call: ApiCallName,
+    requestParameters?: Record<string, unknown>,
+    options?: { inAccount?: string; region?: string; callerArn?: string },
+  ): Promise<void>;
+}
+
+export interface EventCase {
+  kind: string;
+  spec: () => Record<string, unknown>;
+  /** Makes the change out of band and sends its event. */
+  change(object: ManagedObject): Promise<void>;
+  repaired(object: ManagedObject): Promise<boolean>;
+}
+
+export const apiCall = (service: string, eventName: string): ApiCallName => ({
+  eventSource: `${service}.amazonaws.com`,
+  eventName,
+});
+
+const denyLeave = {
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Deny", Action: "organizations:LeaveOrganization", Resource: "*" }],
+};
+const rcp = (action: string) => ({
+  Version: "2012-10-17",
+  Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
+});
+const policyId = (o: ManagedObject) => o.status?.policyId as string;
+
+/** The kinds the cases cover, in their order (known before the cases can be built). */
+export const EVENT_CASE_KINDS = [
+  "ServiceControlPolicy",
+  "ResourceControlPolicy",
+  "TagPolicy",
+  "AIServicesOptOutPolicy",
+  "PasswordPolicy",
+  "PublicAccessBlock",
+  "EbsEncryptionByDefault",
+  "DefaultSecurityGroups",
+  "AlternateContacts",
+  "ConfigRecorder",
+] as const;
+
+/** One case per kind (AccountBaseline's children are these kinds' objects). */
+export function eventCases(ctx: EventCaseContext): EventCase[] {
+  const { account, member, endpoint, sendEvent } = ctx;
+  const REGION = ctx.region;
+  const call = apiCall;
+  const org = () => new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
+  const ec2 = () => new EC2Client({ ...awsClientConfig(member, endpoint), region: REGION });
+  const config = () => new ConfigServiceClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  const managementAccount = () =>
+    new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
+  const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
+  async function defaultGroupId(): Promise<string> {
+    const out = await ec2().send(
+      new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }),
+    );
+    return out.SecurityGroups![0]!.GroupId!;
+  }
+  return [
+    {
+      kind: "ServiceControlPolicy",
+      spec: () => ({ document: denyLeave, targets: [{ ouPath: "Root/Workloads" }] }),
+      change: async (o) => {
+        await org().send(new DetachPolicyCommand({ PolicyId: policyId(o), TargetId: workloads() }));
+        await sendEvent(
+          call("organizations", "DetachPolicy"),
+          { policyId: policyId(o), targetId: workloads() },
+          mgmt,
+        );
+      },
+      repaired: async (o) => (await policyTargets(policyId(o), org())).includes(workloads()),
+    },
+    {
+      kind: "ResourceControlPolicy",
+      spec: () => ({ document: rcp("s3:*"), targets: [{ root: true }] }),
+      change: async (o) => {
+        await org().send(
+          new UpdatePolicyCommand({ PolicyId: policyId(o), Content: JSON.stringify(rcp("sqs:*")) }),
+        );
+        await sendEvent(call("organizations", "UpdatePolicy"), { policyId: policyId(o) }, mgmt);
+      },
+      repaired: async (o) => {
+        const content = (await org().send(new DescribePolicyCommand({ PolicyId: policyId(o) }))).Policy
+          ?.Content;
+        return JSON.parse(content ?? "{}").Statement?.[0]?.Action === "s3:*";
+      },
+    },
+    {
+      kind: "TagPolicy",
+      spec: () => ({
+        document: { tags: { costcenter: { tag_key: { "@@assign": "CostCenter" } } } },
+        tags: { team: "platform" },
+        targets: [{ ouPath: "Root/Workloads" }],
+      }),
+      change: async (o) => {
+        await org().send(new UntagResourceCommand({ ResourceId: policyId(o), TagKeys: ["team"] }));
+        await sendEvent(
+          call("organizations", "UntagResource"),
+          { resourceId: policyId(o), tagKeys: ["team"] },
+          mgmt,
+        );
+      },
+      repaired: async (o) => (await policyTags(policyId(o), org())).team === "platform",
+    },
+    {
+      kind: "AIServicesOptOutPolicy",
+      spec: () => ({
+        document: { services: { default: { opt_out_policy: { "@@assign": "optOut" } } } },
+        targets: [{ accountId: account }],
+      }),
+      change: async (o) => {
+        await org().send(new DetachPolicyCommand({ PolicyId: policyId(o), TargetId: account }));
+        await sendEvent(
+          call("organizations", "DetachPolicy"),
+          { policyId: policyId(o), targetId: account },
+          mgmt,
+        );
+      },
+      repaired: async (o) => (await policyTargets(policyId(o), org())).includes(account),
+    },
+    {
+      kind: "PasswordPolicy",
+      spec: () => ({ accountId: account }),
+      change: async () => {
+        await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new DeleteAccountPasswordPolicyCommand({}),
+        );
+        await sendEvent(call("iam", "DeleteAccountPasswordPolicy"), {}, { region: "us-east-1" });
+      },
+      repaired: () =>
+        new IAMClient(awsClientConfig(member, endpoint)).send(new GetAccountPasswordPolicyCommand({})).then(
+          () => true,
+          () => false,
+        ),
+    },
+    {
+      kind: "PublicAccessBlock",
+      spec: () => ({ accountId: account }),
+      change: async () => {
+        const off = {
+          BlockPublicAcls: false,
+          IgnorePublicAcls: false,
+          BlockPublicPolicy: false,
+          RestrictPublicBuckets: false,
+        };
+        await new S3ControlClient({ ...awsClientConfig(member, endpoint), region: "us-east-1" }).send(
+          new PutPublicAccessBlockCommand({ AccountId: account, PublicAccessBlockConfiguration: off }),
+        );
+        await sendEvent(call("s3", "PutAccountPublicAccessBlock"), {}, { region: "us-east-1" });
+      },
+      repaired: async () => {
+        const out = await new S3ControlClient({
+          ...awsClientConfig(member, endpoint),
+          region: "us-east-1",
+        }).send(new GetPublicAccessBlockCommand({ AccountId: account }));
+        return out.PublicAccessBlockConfiguration?.BlockPublicPolicy === true;
+      },
+    },
+    {
+      kind: "EbsEncryptionByDefault",
+      spec: () => ({ accountId: account, regions: [REGION] }),
+      change: async () => {
+        await ec2().send(new DisableEbsEncryptionByDefaultCommand({}));
+        await sendEvent(call("ec2", "DisableEbsEncryptionByDefault"), {}, { region: REGION });
+      },
+      repaired: async () =>
+        (await ec2().send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault === true,
+    },
+    {
+      kind: "DefaultSecurityGroups",
+      spec: () => ({ accountId: account, regions: [REGION] }),
+      change: async () => {
+        const group = await defaultGroupId();
+        await ec2().send(
+          new AuthorizeSecurityGroupIngressCommand({
+            GroupId: group,
+            IpPermissions: [
+              { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] },
+            ],
+          }),
+        );
+        await sendEvent(call("ec2", "AuthorizeSecurityGroupIngress"), { groupId: group }, { region: REGION });
+      },
+      repaired: async () => {
+        const rules = await ec2().send(
+          new DescribeSecurityGroupRulesCommand({
+            Filters: [{ Name: "group-id", Values: [await defaultGroupId()] }],
+          }),
+        );
+        return (rules.SecurityGroupRules ?? []).length === 0;
+      },
+    },
+    {
+      kind: "AlternateContacts",
+      spec: () => ({
+        accountId: account,
+        security: {
+          name: "Security",
+          title: "Security team",
+          emailAddress: "security@example.com",
+          phoneNumber: "+1 206 555 0100",
+        },
+      }),
+      change: async () => {
+        await managementAccount().send(
+          new DeleteAlternateContactCommand({ AccountId: account, AlternateContactType: "SECURITY" }),
+        );
+        await sendEvent(
+          call("account", "DeleteAlternateContact"),
+          { accountId: account, alternateContactType: "SECURITY" },
+          mgmt,
+        );
+      },
+      repaired: () =>
+        managementAccount()
+          .send(new GetAlternateContactCommand({ AccountId: account, AlternateContactType: "SECURITY" }))
+          .then(
+            () => true,
+            () => false,
+          ),
+    },
+    {
+      kind: "ConfigRecorder",
+      spec: () => ({
+        accountId: account,
+        regions: [REGION],
+        globalResourcesRegion: REGION,
+        deliveryBucket: { name: "org-config-logs" },
+      }),
+      change: async () => {
+        await config().send(new StopConfigurationRecorderCommand({ ConfigurationRecorderName: "default" }));
+        await sendEvent(
+          call("config", "StopConfigurationRecorder"),
+          { configurationRecorderName: "default" },
+          { region: REGION },
+        );
+      },
+      repaired: async () =>
+        (await config().send(new DescribeConfigurationRecorderStatusCommand({})))
+          .ConfigurationRecordersStatus?.[0]?.recording === true,
+    },
+  ];
+}
