@@ -138,16 +138,21 @@ try {
   console.log(k("get", "orgguard").trimEnd().replace(/^/gm, "    "));
 
   step("CIS compliance of each baseline's accounts (status.compliance: judged from what AWS has)");
-  // A baseline sums up its children when it reconciles: wait for one after they all settled.
-  const settledAt = new Date().toISOString();
-  const lastSyncs = () =>
-    k("get", "accountbaselines", "-o", "jsonpath={range .items[*]}{.status.lastSyncTime}{'\\n'}{end}")
+  // A baseline sums up its children when it reconciles (every --discovery-interval), and writes
+  // its status only when the sum changes: wait until every baseline judges every control.
+  const judged = () =>
+    k(
+      "get",
+      "accountbaselines",
+      "-o",
+      "jsonpath={range .items[*]}{.status.matchedAccounts}/{range .status.compliance[*]}{.total},{end}{'\\n'}{end}",
+    )
       .split("\n")
       .filter(Boolean);
   await waitUntil(
-    async () => lastSyncs().every((t) => t > settledAt),
+    async () => judged().every((line) => /^(\d+)\/(\1,)*$/.test(line)),
     60_000,
-    "every baseline to reconcile after its children settled",
+    () => `every baseline to judge every account (${judged().join("; ")})`,
   );
   console.log(
     k(

@@ -108,7 +108,9 @@ export function statusSchema<T extends z.ZodRawShape>(atProvider: z.ZodType, ext
       lastSyncTime: z
         .string()
         .optional()
-        .describe("When the controller last compared this object with AWS (RFC 3339)."),
+        .describe(
+          "When a comparison with AWS last changed this status (RFC 3339). A comparison that finds nothing new writes nothing; the metric orgguard_oldest_check_age_seconds says how recent the comparisons are.",
+        ),
       plannedChanges: z
         .array(plannedChange)
         .max(100)

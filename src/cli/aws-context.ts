@@ -29,5 +29,6 @@ export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindC
     aws,
     policies: policyOptionsOf(config),
     regions: new RegionDirectory(aws, { defaultRegions: config.defaultRegions }),
+    discoveryIntervalMs: config.discoveryInterval,
   };
 }

@@ -46,6 +46,8 @@ export interface KindContext {
   readonly policies: PolicyOptions;
   /** The regions enabled in each account (for regional settings whose spec names none). */
   readonly regions: RegionDirectory;
+  /** How old the organization view may be (--discovery-interval; default 5 minutes). */
+  readonly discoveryIntervalMs?: number;
 }
 
 /** What a composite kind's controller is built with. */

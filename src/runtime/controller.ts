@@ -140,6 +140,7 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
         },
         onDelete: (o) => {
           wake(claims?.remove(o) ?? []);
+          metrics.forgetChecked(this.kindName, o.metadata.name);
           this.queue.forget(o.metadata.name);
           this.conflictBackoff.forget(o.metadata.name);
         },

@@ -132,7 +132,8 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const { items, resourceVersion } = await this.client.list(this.options.labelSelector);
     const seen = new Set<string>();
-    for (const item of items) {
+    for (const listed of items) {
+      const item = forCache(listed);
       const name = item.metadata.name;
       seen.add(name);
       const previous = this.cache.get(name);
@@ -182,8 +183,9 @@ export class Informer<T extends KubeObject> {
     if (failure !== undefined) throw failure;
   }
 
-  private apply(type: WatchEventType, object: T): void {
-    if (type === "ERROR") throw watchError(object);
+  private apply(type: WatchEventType, event: T): void {
+    if (type === "ERROR") throw watchError(event);
+    const object = forCache(event);
     const rv = object.metadata?.resourceVersion;
     if (rv) this.resourceVersion = rv;
     if (type === "BOOKMARK") return;
@@ -198,6 +200,19 @@ export class Informer<T extends KubeObject> {
       else this.handler.onAdd(object);
     }
   }
+}
+
+/**
+ * An object as the cache keeps it: without metadata.managedFields, which no reconcile reads and
+ * which is often the largest part of an object (one entry per field manager, every field listed).
+ * A status write (PUT) without it keeps the server's: the apiserver preserves managedFields a
+ * request leaves out.
+ */
+function forCache<T extends KubeObject>(object: T): T {
+  if (object.metadata?.managedFields === undefined) return object;
+  const metadata = { ...object.metadata };
+  delete metadata.managedFields;
+  return { ...object, metadata };
 }
 
 /** The metav1.Status an ERROR event carries, as a WatchError. */

@@ -20,6 +20,8 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   labels?: Record<string, string>;
   ownerReferences?: OwnerReference[];
+  /** Server-side apply's bookkeeping: dropped before caching (informer.ts), never read. */
+  managedFields?: unknown[];
 }
 
 /** A cluster-scoped custom resource. */

@@ -12,6 +12,7 @@
  * - one status write per reconcile, with observedGeneration and conditions of this generation,
  *   after the events (they say what happened, which stays true if the write loses a race).
  */
+import { isDeepStrictEqual } from "node:util";
 import {
   type Condition,
   type ConditionUpdate,
@@ -77,6 +78,8 @@ export interface LifecycleOptions {
   /** The next poll's delay (a BlockedError is checked again then). */
   pollInterval(): number;
   now?: () => Date;
+  /** Told after every reconcile that compared the object with the provider without error. */
+  onChecked?: (name: string) => void;
 }
 
 type Status = Record<string, unknown> & { conditions?: Condition[]; observedGeneration?: number };
@@ -107,7 +110,9 @@ export class Lifecycle<T extends KubeObject> {
     } catch (err) {
       return this.fail(current, err, log);
     }
-    return this.finish(current, outcome);
+    const action = await this.finish(current, outcome);
+    this.options.onChecked?.(current.metadata.name);
+    return action;
   }
 
   /** The conditions of `object` as they stand. */
@@ -200,7 +205,6 @@ export class Lifecycle<T extends KubeObject> {
     const status: Status = { ...(object.status as Status | undefined), ...outcome.fields };
     for (const [k, v] of Object.entries(status)) if (v === undefined) delete status[k];
     status.observedGeneration = generation;
-    status.lastSyncTime = this.now().toISOString();
     let conditions = this.conditionsOf(object);
     if (!outcome.conditions.some((u) => u.type === "Stalled"))
       conditions = removeCondition(conditions, "Stalled");
@@ -208,10 +212,22 @@ export class Lifecycle<T extends KubeObject> {
       conditions = setCondition(conditions, { ...u, observedGeneration: generation }, this.now());
     }
     status.conditions = conditions;
+    // A check that found nothing new writes nothing: a write per object per poll would cost etcd
+    // a revision each, for ever. When the last check ran is a metric (orgguard_oldest_check_age_seconds).
+    if (sameStatus(object.status as Status | undefined, status)) return;
+    status.lastSyncTime = this.now().toISOString();
     await guardConflict(() => this.client.replaceStatus({ ...object, status }));
   }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+/** Whether two statuses say the same, lastSyncTime aside (it only dates the last change). */
+function sameStatus(before: Status | undefined, after: Status): boolean {
+  if (!before) return false;
+  const { lastSyncTime: _before, ...was } = before;
+  const { lastSyncTime: _after, ...is } = after;
+  return isDeepStrictEqual(was, is);
 }

@@ -55,6 +55,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     this.kindName = kind.ref.kind;
     this.lifecycle = new Lifecycle(this.kindName, client, events, logger, {
       pollInterval: () => this.pollInterval(),
+      onChecked: (name) => metrics.checked(this.kindName, name),
       ...(options.now ? { now: options.now } : {}),
     });
   }

@@ -66,6 +66,22 @@ export class Metrics {
     labelNames: ["kind"],
     registers: [this.registry],
   });
+  /** When each object was last compared with AWS without error, by kind and name. */
+  private readonly checkedAt = new Map<string, Map<string, number>>();
+  readonly oldestCheckAge = new Gauge({
+    name: "orgguard_oldest_check_age_seconds",
+    help: "Seconds since the least recently checked object of each kind was compared with AWS without error (status is written only when something changed: a poll falling behind, or an object failing, shows here).",
+    labelNames: ["kind"],
+    registers: [this.registry],
+    collect: () => {
+      const now = Date.now();
+      for (const [kind, byName] of this.checkedAt) {
+        let oldest = now;
+        for (const at of byName.values()) oldest = Math.min(oldest, at);
+        this.oldestCheckAge.set({ kind }, (now - oldest) / 1000);
+      }
+    },
+  });
   readonly leader = new Gauge({
     name: "orgguard_leader",
     help: "1 while this replica holds the leader Lease (or leader election is off), else 0.",
@@ -74,5 +90,20 @@ export class Metrics {
 
   constructor() {
     this.registry.setDefaultLabels({});
+  }
+
+  /** Records that `name` of `kind` was just compared with AWS without error. */
+  checked(kind: string, name: string, at = Date.now()): void {
+    let byName = this.checkedAt.get(kind);
+    if (!byName) {
+      byName = new Map();
+      this.checkedAt.set(kind, byName);
+    }
+    byName.set(name, at);
+  }
+
+  /** Forgets a deleted object (the map stays as large as the cache, no larger). */
+  forgetChecked(kind: string, name: string): void {
+    this.checkedAt.get(kind)?.delete(name);
   }
 }

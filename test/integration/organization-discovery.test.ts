@@ -4,8 +4,8 @@
  */
 import { MoveAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { beforeAll, describe, expect, it } from "vitest";
+import { OrganizationDiscovery, readOrganization } from "../../src/aws/organization-view.js";
 import { accountSelector } from "../../src/kinds/account-baseline/api.js";
-import { OrganizationDiscovery, readOrganization } from "../../src/kinds/account-baseline/discovery.js";
 import { selectAccounts } from "../../src/kinds/account-baseline/selection.js";
 import {
   awsClientConfig,

@@ -8,24 +8,13 @@ import { Controller } from "../../runtime/controller.js";
 import type { ManagedObject } from "../../runtime/managed.js";
 import { ResourceClient } from "../../runtime/resource-client.js";
 import { type CompositeContext, iamActionOf, type Kind, type KindContext, kindRef, reads } from "../kind.js";
+import { organizationOf } from "../organization.js";
 import { settingRef } from "../setting/kind.js";
 import { SETTINGS } from "../settings.js";
 import { accountBaselineApi } from "./api.js";
 import { type BaselineObject, childManifests, settingsOf } from "./children.js";
-import { OrganizationDiscovery } from "./discovery.js";
 import { AccountBaselineReconciler, type ChildClients } from "./reconciler.js";
 import { selectAccounts } from "./selection.js";
-
-/** One organization view per process (the controller's, or a plan's), shared by every baseline. */
-const discoveries = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
-const discoveryFor = (context: KindContext): OrganizationDiscovery => {
-  let discovery = discoveries.get(context.aws);
-  if (!discovery) {
-    discovery = new OrganizationDiscovery(() => context.aws.organizations());
-    discoveries.set(context.aws, discovery);
-  }
-  return discovery;
-};
 
 /** The claim of a setting object: the account it keeps the setting of. */
 const claimOf = (context: KindContext) => (object: ManagedObject) => {
@@ -48,10 +37,14 @@ function baselineController(context: CompositeContext): Controller<BaselineObjec
         client,
         children,
         claimOf(context),
-        discoveryFor(context),
+        organizationOf(context),
         context.events,
         context.logger,
-        { discoveryIntervalMs: context.discoveryIntervalMs, progressIntervalMs: 5000 },
+        {
+          discoveryIntervalMs: context.discoveryIntervalMs,
+          progressIntervalMs: 5000,
+          onChecked: (name) => context.metrics.checked("AccountBaseline", name),
+        },
       ),
     context.metrics,
     context.logger,
@@ -77,7 +70,7 @@ export const accountBaselineKind: Kind = {
     childKinds: SETTINGS.map((s) => s.names.kind),
     controller: baselineController,
     expand: async (baseline, context) => {
-      const view = await discoveryFor(context).view(60_000);
+      const view = await organizationOf(context).view(60_000);
       return childManifests(baseline, selectAccounts(view, settingsOf(baseline).accounts).accountIds);
     },
   },

@@ -13,6 +13,7 @@
  */
 
 import { specProblems } from "../../api/problems.js";
+import type { OrganizationDiscovery } from "../../aws/organization-view.js";
 import { type Claimant, claimantOf, winningRival } from "../../runtime/claims.js";
 import { type Condition, type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
 import type { Reconciler } from "../../runtime/controller.js";
@@ -39,7 +40,6 @@ import {
   settingsOf,
 } from "./children.js";
 import { complianceOf, compliantShare } from "./compliance.js";
-import type { OrganizationDiscovery } from "./discovery.js";
 import type { OrganizationView, Selection } from "./selection.js";
 import { selectAccounts } from "./selection.js";
 
@@ -47,6 +47,8 @@ export interface BaselineOptions {
   discoveryIntervalMs: number;
   /** How soon to look at the children again while some are not Ready. */
   progressIntervalMs: number;
+  /** Told after every reconcile that ran without error (orgguard_oldest_check_age_seconds). */
+  onChecked?: (name: string) => void;
 }
 
 /** The kinds a baseline's children may be, with a client each (by kind name). */
@@ -103,6 +105,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   ) {
     this.lifecycle = new Lifecycle("AccountBaseline", baselines, events, logger, {
       pollInterval: () => options.discoveryIntervalMs,
+      ...(options.onChecked ? { onChecked: options.onChecked } : {}),
     });
   }
 

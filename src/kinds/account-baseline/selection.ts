@@ -1,33 +1,11 @@
 /**
  * Which accounts an AccountBaseline selects, computed from a snapshot of the organization. Pure:
- * discovery (the AWS calls) lives in discovery.ts.
+ * discovery (the AWS calls) lives in aws/organization-view.ts.
  */
+import type { OrganizationView } from "../../aws/organization-view.js";
 import type { AccountSelector } from "./api.js";
 
-export interface OrganizationalUnit {
-  id: string;
-  name: string;
-  parentId: string;
-  /** Root/Workloads/Prod */
-  path: string;
-}
-
-export interface Account {
-  id: string;
-  name: string;
-  /** ACTIVE, SUSPENDED, PENDING_CLOSURE... only ACTIVE accounts are ever selected. */
-  status: string;
-  parentId: string;
-}
-
-/** A snapshot of the organization's tree. */
-export interface OrganizationView {
-  organizationId: string;
-  managementAccountId: string;
-  rootId: string;
-  ous: OrganizationalUnit[];
-  accounts: Account[];
-}
+export type { Account, OrganizationalUnit, OrganizationView } from "../../aws/organization-view.js";
 
 type OuSelector = NonNullable<AccountSelector["organizationalUnits"]>[number];
 

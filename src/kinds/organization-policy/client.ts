@@ -17,8 +17,6 @@ import {
   ListTagsForResourceCommand,
   type OrganizationsClient,
   type Policy,
-  paginateListAccounts,
-  paginateListOrganizationalUnitsForParent,
   paginateListPolicies,
   paginateListPoliciesForTarget,
   paginateListTargetsForPolicy,
@@ -32,6 +30,7 @@ import { minifyPolicyDocument } from "../../api/scp-document.js";
 import type { AwsClients } from "../../aws/clients.js";
 import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { KeyedMutex } from "../../aws/limiter.js";
+import type { OrganizationDiscovery, OrganizationView } from "../../aws/organization-view.js";
 import { BlockedError, RetryableError } from "../../runtime/errors.js";
 import type { ResourceRef } from "../../runtime/kube-object.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
@@ -53,8 +52,8 @@ import { optionsOf, type PolicyOptions, type PolicyType, type PolicyTypeOptions 
 
 export type PolicyObject = ManagedObject<PolicySpec>;
 
-/** The policy as AWS has it, without what status shows elsewhere (content, tags, targets). */
-type PolicyAtProvider = Omit<ObservedPolicy, "content" | "tags" | "targets">;
+/** The policy as status.atProvider shows it (id, ARN and targets have fields of their own). */
+type PolicyAtProvider = Pick<ObservedPolicy, "name" | "description" | "awsManaged">;
 
 /** What observe hands to create, update and delete: nothing is kept between calls. */
 interface PolicyHandoff {
@@ -76,10 +75,17 @@ export function managedPolicyKind(
   type: PolicyType,
   ref: ResourceRef,
   aws: AwsClients,
-  options: PolicyOptions | undefined,
-  targetLocks: KeyedMutex = new KeyedMutex(),
+  shared: {
+    options: PolicyOptions | undefined;
+    organization: OrganizationDiscovery;
+    /** How old the organization view may be (--discovery-interval). */
+    viewMaxAgeMs: number;
+    targetLocks?: KeyedMutex;
+  },
 ): ManagedKind<PolicyObject, PolicyAtProvider, PolicyHandoff> {
-  const typeOptions = optionsOf(type, options);
+  const typeOptions = optionsOf(type, shared.options);
+  const targetLocks = shared.targetLocks ?? new KeyedMutex();
+  const view = new ViewReader(shared.organization, shared.viewMaxAgeMs);
   return {
     ref,
     validate: (object) => {
@@ -92,12 +98,33 @@ export function managedPolicyKind(
         })
         .map((p) => `${p.path}: ${p.message}`);
     },
-    connect: async () => new PolicyClient(type, aws.organizations(), typeOptions, targetLocks),
+    connect: async () => new PolicyClient(type, aws.organizations(), typeOptions, targetLocks, view),
   };
 }
 
-const typeEnabled = (root: Root, type: PolicyType) =>
-  (root.PolicyTypes ?? []).some((t) => t.Type === type.awsType && t.Status === "ENABLED");
+/**
+ * The organization view as the policy kinds read it: as old as --discovery-interval allows, and
+ * read again (at most every few seconds) when it does not know what an object names, since the
+ * OU or account may be new, or a policy type just enabled.
+ */
+class ViewReader {
+  /** The least time between two refreshes a miss asks for: a target that does not exist is retried, not hammered. */
+  private static readonly MISS_REFRESH_MS = 5_000;
+
+  constructor(
+    private readonly organization: OrganizationDiscovery,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  current(): Promise<OrganizationView> {
+    return this.organization.view(this.maxAgeMs);
+  }
+
+  /** The view, re-read unless it is only seconds old. */
+  fresher(): Promise<OrganizationView> {
+    return this.organization.view(ViewReader.MISS_REFRESH_MS);
+  }
+}
 
 class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, PolicyHandoff> {
   constructor(
@@ -105,6 +132,7 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     private readonly org: OrganizationsClient,
     private readonly options: PolicyTypeOptions,
     private readonly targetLocks: KeyedMutex,
+    private readonly view: ViewReader,
   ) {}
 
   private get awsType() {
@@ -116,8 +144,12 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     const objectName = object.metadata.name;
     const deleting = Boolean(object.metadata.deletionTimestamp);
     const adopt = object.metadata.annotations?.[ADOPT_ANNOTATION] === "true";
+    // The root is read on every reconcile, not taken from the organization view: whether the type
+    // is enabled must be current (moto attaches policies of a disabled type; orgguard must not).
     const root = await this.root();
-    const policyTypeEnabled = typeEnabled(root, this.type);
+    const policyTypeEnabled = (root.PolicyTypes ?? []).some(
+      (t) => t.Type === this.awsType && t.Status === "ENABLED",
+    );
     // A disabled type has no attachments in AWS (disabling detaches them all); deleting the
     // policy itself still works, so only objects that are not being deleted wait for it.
     if (!policyTypeEnabled && !this.options.enablePolicyType && !deleting) {
@@ -148,7 +180,13 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
       );
     }
     const diff = diffPolicy(desired, observed, this.type.canonical);
-    const { content: _c, tags: _t, targets: _g, ...atProvider } = observed;
+    // Only what the status schema declares: the apiserver prunes the rest, and a status that
+    // differs from what was stored would be written again on every poll.
+    const atProvider = {
+      name: observed.name,
+      description: observed.description,
+      awsManaged: observed.awsManaged,
+    };
     return {
       exists: true,
       upToDate: diff.length === 0,
@@ -403,70 +441,58 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     }
   }
 
-  /** Resolves every target entry to an id; a target that cannot be found is retried (it may be created soon). */
+  /**
+   * Resolves every target entry to an id from the organization view; what the view does not know
+   * is looked up in a fresher view, and a target still not found is retried (it may be created
+   * soon).
+   */
   private async resolveTargets(
     rootId: string,
     targets: PolicyTarget[],
   ): Promise<{ targets: string[]; targetLabels: Record<string, string> }> {
+    // The root needs no view: a policy on the root alone costs no tree read.
+    if (targets.every((t) => t.root || t.ouId || t.accountId)) {
+      const ids = targets.map((t) => (t.root ? rootId : (t.ouId ?? t.accountId!)));
+      return {
+        targets: [...new Set(ids)],
+        targetLabels: Object.fromEntries(targets.map((t, i) => [ids[i]!, targetLabel(t, ids[i]!)])),
+      };
+    }
+    let view = await this.view.current();
     const ids: string[] = [];
     const targetLabels: Record<string, string> = {};
-    let accounts: Array<{ Id?: string; Name?: string }> | undefined;
-    const listAccounts = async () => {
-      if (accounts) return accounts;
-      const all: Array<{ Id?: string; Name?: string }> = [];
-      await awsCall("cannot list the organization's accounts", async () => {
-        for await (const page of paginateListAccounts({ client: this.org }, {}))
-          all.push(...(page.Accounts ?? []));
-      });
-      accounts = all;
-      return all;
-    };
     for (const t of targets) {
-      if (t.root) ids.push(rootId);
-      else if (t.ouId) ids.push(t.ouId);
-      else if (t.ouPath) ids.push(await this.resolveOuPath(rootId, t.ouPath));
-      else if (t.accountId) ids.push(t.accountId);
-      else if (t.accountName) {
-        const matches = (await listAccounts()).filter((a) => a.Name === t.accountName);
-        if (matches.length !== 1) {
-          throw new RetryableError(
-            "TargetNotFound",
-            matches.length === 0
-              ? `no account is named ${t.accountName}`
-              : `${matches.length} accounts are named ${t.accountName}: use accountId`,
-          );
-        }
-        ids.push(matches[0]!.Id!);
+      let id = targetIn(view, t);
+      if (typeof id !== "string") {
+        view = await this.view.fresher();
+        id = targetIn(view, t);
       }
-      const id = ids.at(-1)!;
+      if (typeof id !== "string") throw new RetryableError("TargetNotFound", id.missing);
+      ids.push(id);
       targetLabels[id] ??= targetLabel(t, id);
     }
     return { targets: [...new Set(ids)], targetLabels };
   }
+}
 
-  /** Walks Root/A/B down the OU tree by name. */
-  private async resolveOuPath(rootId: string, path: string): Promise<string> {
-    let parent = rootId;
-    for (const name of path.split("/").slice(1)) {
-      const child = await awsCall(`cannot list the OUs under ${parent}`, async () => {
-        for await (const page of paginateListOrganizationalUnitsForParent(
-          { client: this.org },
-          { ParentId: parent },
-        )) {
-          const match = page.OrganizationalUnits?.find((ou) => ou.Name === name);
-          if (match) return match.Id;
-        }
-        return undefined;
-      });
-      if (!child)
-        throw new RetryableError(
-          "TargetNotFound",
-          `no OU at ${path} (nothing named ${name} under ${parent})`,
-        );
-      parent = child;
-    }
-    return parent;
+/** The id `target` names in `view`, or why it names none. */
+function targetIn(view: OrganizationView, target: PolicyTarget): string | { missing: string } {
+  if (target.root) return view.rootId;
+  // An id is taken as written: AWS says whether it exists when attaching.
+  if (target.ouId) return target.ouId;
+  if (target.accountId) return target.accountId;
+  if (target.ouPath) {
+    if (target.ouPath === "Root") return view.rootId;
+    return view.ous.find((ou) => ou.path === target.ouPath)?.id ?? { missing: `no OU at ${target.ouPath}` };
   }
+  const named = view.accounts.filter((a) => a.name === target.accountName);
+  if (named.length === 1) return named[0]!.id;
+  return {
+    missing:
+      named.length === 0
+        ? `no account is named ${target.accountName}`
+        : `${named.length} accounts are named ${target.accountName}: use accountId`,
+  };
 }
 
 function handoffOf(observation: PolicyObservation): PolicyHandoff {

@@ -7,6 +7,7 @@ import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.j
 import { KeyedMutex } from "../../aws/limiter.js";
 import type { ManagedObject } from "../../runtime/managed.js";
 import { type IamStatement, type Kind, kindRef, reads, writes } from "../kind.js";
+import { organizationOf, viewMaxAge } from "../organization.js";
 import { policyApi } from "./api.js";
 import { managedPolicyKind } from "./client.js";
 import type { PolicyType } from "./policy-type.js";
@@ -138,7 +139,12 @@ export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): K
     runtime: {
       type: "managed",
       managed: (context) =>
-        managedPolicyKind(type, kindRef(api), context.aws, context.policies, TARGET_LOCKS),
+        managedPolicyKind(type, kindRef(api), context.aws, {
+          options: context.policies,
+          organization: organizationOf(context),
+          viewMaxAgeMs: viewMaxAge(context),
+          targetLocks: TARGET_LOCKS,
+        }),
     },
   };
 }

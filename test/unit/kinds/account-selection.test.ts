@@ -14,6 +14,7 @@ const view: OrganizationView = {
   organizationId: "o-test",
   managementAccountId: "000000000000",
   rootId: "r-root",
+  enabledPolicyTypes: ["SERVICE_CONTROL_POLICY"],
   ous: [
     { id: "ou-root-work0001", name: "Workloads", parentId: "r-root", path: "Root/Workloads" },
     { id: "ou-root-prod0001", name: "Prod", parentId: "ou-root-work0001", path: "Root/Workloads/Prod" },

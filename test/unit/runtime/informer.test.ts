@@ -147,3 +147,42 @@ describe("Informer", () => {
     await informer.stop();
   });
 });
+
+describe("Informer cache", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const managed = (name: string, resourceVersion: string): KubeObject => ({
+    ...object(name, resourceVersion),
+    metadata: {
+      name,
+      resourceVersion,
+      managedFields: [{ manager: "kubectl", operation: "Apply", fieldsV1: { "f:spec": {} } }],
+    },
+  });
+
+  it("keeps objects without managedFields, from the list and from the watch alike", async () => {
+    class ManagedFieldsClient extends ScriptedClient {
+      override async list() {
+        return { items: [managed("listed", "100")], resourceVersion: "100" };
+      }
+    }
+    const client = new ManagedFieldsClient([(onEvent) => onEvent("ADDED", managed("watched", "101"))]);
+    const added: KubeObject[] = [];
+    const informer = new Informer(
+      client,
+      { onAdd: (o) => added.push(o), onUpdate: () => {}, onDelete: () => {} },
+      silentLogger,
+    );
+    void informer.start();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(["listed", "watched"]);
+    for (const o of [...informer.list(), ...added]) expect(o.metadata).not.toHaveProperty("managedFields");
+    await informer.stop();
+  });
+});

@@ -390,6 +390,26 @@ describe("ManagedReconciler decisions", () => {
     ]);
   });
 
+  const steady = [
+    { reason: "in sync (Enforce)", spec: ENFORCE, observation: IN_SYNC },
+    { reason: "drift reported again (ObserveOnly)", spec: OBSERVE, observation: DIFFERS },
+  ];
+  it.each(steady)(
+    "a check that finds nothing new writes no status and records no event: $reason",
+    async ({ spec, observation }) => {
+      const first = await run(thing(spec), [observation]);
+      expect(first.world.statuses).toHaveLength(1);
+      const settled = { ...thing(spec), status: first.world.statuses[0] } as ManagedObject;
+      const again = await run(settled, [observation]);
+      expect(again.world.calls).toContain("observe");
+      expect(again.world.statuses).toEqual([]);
+      expect(again.world.events).toEqual([]);
+      // Something new (drift in Enforce) is written at once.
+      const changed = await run(settled, [DIFFERS]);
+      expect(changed.world.statuses.length).toBe(spec === ENFORCE ? 1 : 0);
+    },
+  );
+
   it("writes status once per reconcile, with the generation it saw", async () => {
     const { world } = await run(thing(ENFORCE), [DIFFERS]);
     expect(world.statuses).toHaveLength(1);

@@ -1,8 +1,10 @@
 /**
- * Reads the organization's tree (OUs with their paths, ACTIVE and other accounts with their
- * parent) from AWS Organizations, cached and refreshed at most once per interval, one refresh at
- * a time. Listing per container (ListAccountsForParent) costs about one call per OU, where
- * ListParents per account would cost one per account.
+ * One view of the organization (the root and the policy types enabled on it, OUs with their
+ * paths, accounts with their names and parents), read from AWS Organizations, cached and
+ * refreshed at most once per interval, one refresh at a time; shared by every kind of a process:
+ * AccountBaseline's selection, the policy kinds' targets and their type checks, and plan.
+ * Listing per container (ListAccountsForParent) costs about one call per OU, where ListParents
+ * per account would cost one per account.
  */
 import {
   DescribeOrganizationCommand,
@@ -11,8 +13,34 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
-import { toReconcileError } from "../../aws/errors.js";
-import type { Account, OrganizationalUnit, OrganizationView } from "./selection.js";
+import { toReconcileError } from "./errors.js";
+
+export interface OrganizationalUnit {
+  id: string;
+  name: string;
+  parentId: string;
+  /** Root/Workloads/Prod */
+  path: string;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  /** ACTIVE, SUSPENDED, PENDING_CLOSURE... only ACTIVE accounts are ever selected. */
+  status: string;
+  parentId: string;
+}
+
+/** A snapshot of the organization's tree. */
+export interface OrganizationView {
+  organizationId: string;
+  managementAccountId: string;
+  rootId: string;
+  /** The policy types enabled on the root (ListRoots' PolicyTypes with status ENABLED). */
+  enabledPolicyTypes: string[];
+  ous: OrganizationalUnit[];
+  accounts: Account[];
+}
 
 /** Reads the whole tree once. */
 export async function readOrganization(org: OrganizationsClient): Promise<OrganizationView> {
@@ -45,6 +73,7 @@ export async function readOrganization(org: OrganizationsClient): Promise<Organi
       organizationId: described.Organization?.Id ?? "",
       managementAccountId: described.Organization?.MasterAccountId ?? "",
       rootId: root.Id,
+      enabledPolicyTypes: (root.PolicyTypes ?? []).filter((t) => t.Status === "ENABLED").map((t) => t.Type!),
       ous,
       accounts,
     };

@@ -1,0 +1,251 @@
+/**
+ * Cost at scale: builds N accounts in moto (default 5,000) under Root/Workloads, starts
+ * `orgguard controller` as in production (4 workers, the given poll), applies one AccountBaseline
+ * of two settings (password policy + public access block: 2N objects) and the SCP library
+ * (examples/scp-library), waits until everything is Ready, then measures one steady window of a
+ * poll interval and prints:
+ * - time to converge;
+ * - AWS calls per object per poll by kind, beside the minimum (what cannot be cached), as a ratio;
+ * - AWS writes in the window (must be 0);
+ * - kube-apiserver writes per minute in the window, from the apiserver's own /metrics (must be 0;
+ *   Lease renewals are not counted, leader election is off);
+ * - controller RSS idle / converged / steady (last, and the most in the window) / peak;
+ * - poll lag: the time a due key waited in the work queue, p50 and p99 and the share under 10 %
+ *   of the interval.
+ * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import {
+  CreateAccountCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+  paginateListAccounts,
+} from "@aws-sdk/client-organizations";
+import { KubeConfig } from "@kubernetes/client-node";
+import { parse } from "yaml";
+import { API_GROUP, API_VERSION } from "../src/api/common.js";
+import { parseDuration } from "../src/config.js";
+import { findCondition } from "../src/runtime/conditions.js";
+import type { ManagedObject } from "../src/runtime/managed.js";
+import { ResourceClient } from "../src/runtime/resource-client.js";
+import { startEnvironment } from "../test/env/environment.js";
+import { sleep, waitUntil } from "../test/env/process.js";
+import { provision } from "../test/env/provision.js";
+import {
+  awsClientConfig,
+  awsEndpoint,
+  createOrganization,
+  MANAGEMENT_CREDENTIALS,
+} from "../test/support/aws.js";
+import { ControllerProcess } from "../test/support/controller-process.js";
+
+const ACCOUNTS = Number(process.argv[2] ?? 5000);
+const POLL = process.argv[3] ?? "5m";
+const POLL_MS = parseDuration(POLL);
+const SCP_LIBRARY = "examples/scp-library";
+
+/**
+ * The fewest AWS reads one object of a kind can make per poll: what no cache can answer.
+ * PasswordPolicy and PublicAccessBlock: the one Get. ServiceControlPolicy: DescribePolicy,
+ * ListTagsForResource, ListTargetsForPolicy, and ListRoots (whether the type is still enabled:
+ * moto would attach anyway, so orgguard checks it itself on every reconcile).
+ */
+const MINIMUM_READS: Record<string, { operations: string[]; minimum: number }> = {
+  PasswordPolicy: { operations: ["iam/GetAccountPasswordPolicy"], minimum: 1 },
+  PublicAccessBlock: { operations: ["s3control/GetPublicAccessBlock"], minimum: 1 },
+  ServiceControlPolicy: {
+    operations: [
+      "organizations/ListRoots",
+      "organizations/DescribePolicy",
+      "organizations/ListTagsForResource",
+      "organizations/ListTargetsForPolicy",
+      "organizations/ListPoliciesForTarget",
+    ],
+    minimum: 4,
+  },
+};
+
+const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+async function processMemory(pid: number): Promise<{ rssKb: number; peakKb: number }> {
+  const status = await readFile(`/proc/${pid}/status`, "utf8");
+  return {
+    rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
+    peakKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0),
+  };
+}
+
+/** Sums of a Prometheus text exposition's samples of `metric`, by the label set given by `key`. */
+function samples(text: string, metric: string, key: (labels: Record<string, string>) => string | undefined) {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(new RegExp(`^${metric}\\{([^}]*)\\} ([\\d.e+-]+)$`, "gm"))) {
+    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!]));
+    const k = key(labels);
+    if (k !== undefined) out.set(k, (out.get(k) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+const delta = (before: Map<string, number>, after: Map<string, number>) =>
+  new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+
+const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-bench-"));
+const env = await startEnvironment({ dir, workers: 1 });
+let controller: ControllerProcess | undefined;
+try {
+  const worker = env.workers[0]!;
+  const kubeEnv = { ...process.env, KUBECONFIG: worker.kubeconfigPath };
+  const { kubectl } = await provision(["kubectl"]);
+  const k = (...args: string[]) =>
+    execFileSync(kubectl!, args, { env: kubeEnv, encoding: "utf8", maxBuffer: 1 << 28 });
+  k("apply", "--server-side", "-f", "crds/");
+  k("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all");
+  const endpoint = awsEndpoint(worker.awsEndpoint);
+  const tree = await createOrganization({ ous: [{ name: "Workloads" }] }, endpoint);
+  const org = new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
+  let started = Date.now();
+  for (let i = 0; i < ACCOUNTS; i++) {
+    await org.send(new CreateAccountCommand({ AccountName: `acct-${i}`, Email: `acct-${i}@example.com` }));
+  }
+  const ids: string[] = [];
+  for await (const page of paginateListAccounts({ client: org }, {})) {
+    for (const a of page.Accounts ?? []) if (a.Name?.startsWith("acct-")) ids.push(a.Id!);
+  }
+  for (const id of ids) {
+    await org.send(
+      new MoveAccountCommand({
+        AccountId: id,
+        SourceParentId: tree.rootId,
+        DestinationParentId: tree.ouIds.get("Root/Workloads")!,
+      }),
+    );
+  }
+  console.log(`built ${ids.length} accounts in moto in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+  controller = new ControllerProcess([`--poll-interval=${POLL}`, "--workers=4", "--discovery-interval=5m"], {
+    KUBECONFIG: worker.kubeconfigPath,
+    AWS_ENDPOINT_URL: endpoint,
+  });
+  await controller.ready();
+  await sleep(2000);
+  const pid = controller.process.pid!;
+  const idle = await processMemory(pid);
+
+  const kc = new KubeConfig();
+  kc.loadFromFile(worker.kubeconfigPath);
+  const client = (kind: string, plural: string) =>
+    new ResourceClient<ManagedObject>(kc, { group: API_GROUP, version: API_VERSION, plural, kind });
+  const baselines = client("AccountBaseline", "accountbaselines");
+  started = Date.now();
+  k("apply", "--server-side", "-f", SCP_LIBRARY);
+  const scps = (await import("node:fs")).readdirSync(SCP_LIBRARY).length;
+  await baselines.create({
+    apiVersion: `${API_GROUP}/${API_VERSION}`,
+    kind: "AccountBaseline",
+    metadata: { name: "scale" },
+    spec: {
+      accounts: { organizationalUnits: [{ path: "Root/Workloads" }] },
+      passwordPolicy: {},
+      publicAccessBlock: {},
+    } as ManagedObject["spec"],
+  });
+  const objects = 2 * ids.length + scps;
+  const scpClient = client("ServiceControlPolicy", "servicecontrolpolicies");
+  await waitUntil(
+    async () => {
+      const baseline = await baselines.get("scale");
+      const readyScps = (await scpClient.list()).items.filter(
+        (o) => findCondition(o.status?.conditions, "Ready")?.reason === "Available",
+      ).length;
+      return baseline?.status?.readyAccounts === ids.length && readyScps === scps;
+    },
+    60 * 60_000,
+    "every object Ready",
+  );
+  const convergedMs = Date.now() - started;
+  const converged = await processMemory(pid);
+  console.log(
+    `converged: ${objects} objects (${ids.length} accounts x 2 settings + ${scps} SCPs) Ready in ${(convergedMs / 1000).toFixed(0)} s`,
+  );
+  // Let the verifications after create run out, then measure one poll interval.
+  await sleep(Math.min(POLL_MS, 30_000));
+  const apiserverWrites = async () =>
+    samples(k("get", "--raw", "/metrics"), "apiserver_request_total", (l) =>
+      ["POST", "PUT", "PATCH", "DELETE"].includes(l.verb ?? "") && l.resource !== "leases"
+        ? `${l.verb} ${l.resource}${l.subresource ? `/${l.subresource}` : ""}`
+        : undefined,
+    );
+  const metrics = async () => (await fetch(`${controller!.url()}/metrics`)).text();
+  const awsCalls = (text: string) =>
+    samples(text, "orgguard_aws_api_calls_total", (l) => `${l.service}/${l.operation}`);
+  const waits = (text: string) => samples(text, "orgguard_workqueue_wait_seconds_bucket", (l) => `${l.le}`);
+  const beforeApi = await apiserverWrites();
+  const beforeMetrics = await metrics();
+  let steady = converged;
+  let peakRss = converged.rssKb;
+  const windowStart = Date.now();
+  while (Date.now() - windowStart < POLL_MS) {
+    await sleep(5000);
+    steady = await processMemory(pid);
+    peakRss = Math.max(peakRss, steady.rssKb);
+  }
+  const windowMinutes = (Date.now() - windowStart) / 60_000;
+  const afterMetrics = await metrics();
+  const api = delta(beforeApi, await apiserverWrites());
+  const calls = delta(awsCalls(beforeMetrics), awsCalls(afterMetrics));
+  const { WRITE_OPERATIONS } = await import("../src/kinds/index.js");
+  const awsWrites = [...calls].filter(([op, n]) => n > 0 && WRITE_OPERATIONS.has(op.replace("/", ":")));
+  const polls = (Date.now() - windowStart) / POLL_MS;
+  const counts: Record<string, number> = {
+    PasswordPolicy: ids.length,
+    PublicAccessBlock: ids.length,
+    ServiceControlPolicy: scps,
+  };
+
+  console.log(`steady window: ${windowMinutes.toFixed(1)} min at a ${POLL} poll (${polls.toFixed(2)} polls)`);
+  console.log("| kind | objects | AWS reads per object per poll | minimum | ratio |");
+  console.log("|---|---|---|---|---|");
+  for (const [kind, { operations, minimum }] of Object.entries(MINIMUM_READS)) {
+    const n = operations.reduce((sum, op) => sum + (calls.get(op) ?? 0), 0);
+    const perObject = n / counts[kind]! / polls;
+    console.log(
+      `| ${kind} | ${counts[kind]} | ${perObject.toFixed(2)} | ${minimum} | ${(perObject / minimum).toFixed(2)} |`,
+    );
+  }
+  const other = [...calls].filter(
+    ([op, n]) => n > 0 && !Object.values(MINIMUM_READS).some((m) => m.operations.includes(op)),
+  );
+  console.log(`other AWS calls in the window: ${other.map(([op, n]) => `${op} ${n}`).join(", ") || "none"}`);
+  console.log(
+    `AWS writes in the window: ${awsWrites.reduce((s, [, n]) => s + n, 0)} ${awsWrites.map(([op, n]) => `${op} ${n}`).join(", ")}`,
+  );
+  const apiTotal = [...api.values()].reduce((s, n) => s + n, 0);
+  console.log(
+    `kube-apiserver writes per minute in the window: ${(apiTotal / windowMinutes).toFixed(1)} ${[...api]
+      .filter(([, n]) => n > 0)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(", ")}`,
+  );
+  console.log(
+    `controller RSS: idle ${mib(idle.rssKb)}, converged ${mib(converged.rssKb)}, steady ${mib(steady.rssKb)} (max in window ${mib(peakRss)}), peak ${mib(steady.peakKb)}`,
+  );
+  const buckets = delta(waits(beforeMetrics), waits(afterMetrics));
+  const total = buckets.get("+Inf") ?? 0;
+  const quantile = (q: number) => {
+    const sorted = [...buckets].filter(([le]) => le !== "+Inf").sort((a, b) => Number(a[0]) - Number(b[0]));
+    return sorted.find(([, n]) => n >= q * total)?.[0] ?? "> largest bucket";
+  };
+  const tenth = POLL_MS / 10 / 1000;
+  const underTenth = [...buckets]
+    .filter(([le]) => le !== "+Inf" && Number(le) <= tenth)
+    .sort((a, b) => Number(b[0]) - Number(a[0]))[0];
+  console.log(
+    `poll lag (wait of a due key in the queue): ${total} keys; p50 <= ${quantile(0.5)} s, p99 <= ${quantile(0.99)} s; ${underTenth ? `${((100 * underTenth[1]) / Math.max(total, 1)).toFixed(1)} % within ${underTenth[0]} s (10 % of the interval is ${tenth} s)` : "no bucket within 10 % of the interval"}`,
+  );
+} finally {
+  await controller?.stop();
+  await env.stop();
+  await rm(dir, { recursive: true, force: true });
+}
