@@ -12,6 +12,7 @@
  * - controller RSS idle / converged / steady (last, and the most in the window) / peak;
  * - poll lag: the time a due key waited in the work queue, p50 and p99 and the share under 10 %
  *   of the interval.
+ * The controller runs with the chart's heap limit (HEAP_MIB=384; 0 for node's default).
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
@@ -44,6 +45,8 @@ import { ControllerProcess } from "../test/support/controller-process.js";
 
 const ACCOUNTS = Number(process.argv[2] ?? 5000);
 const POLL = process.argv[3] ?? "5m";
+/** The controller's heap limit, as the chart sets it (3/4 of its 512Mi memory request). */
+const HEAP_MIB = Number(process.env.HEAP_MIB ?? 384);
 const POLL_MS = parseDuration(POLL);
 const SCP_LIBRARY = "examples/scp-library";
 
@@ -103,7 +106,17 @@ try {
   k("apply", "--server-side", "-f", "crds/");
   k("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all");
   const endpoint = awsEndpoint(worker.awsEndpoint);
-  const tree = await createOrganization({ ous: [{ name: "Workloads" }] }, endpoint);
+  // The OUs examples/scp-library targets (as in the sample organization); the accounts go under Workloads.
+  const tree = await createOrganization(
+    {
+      ous: [
+        { name: "Workloads", ous: [{ name: "Prod" }, { name: "Dev" }] },
+        { name: "Sandbox" },
+        { name: "Security" },
+      ],
+    },
+    endpoint,
+  );
   const org = new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
   let started = Date.now();
   for (let i = 0; i < ACCOUNTS; i++) {
@@ -227,6 +240,10 @@ try {
       .filter(([, n]) => n > 0)
       .map(([r, n]) => `${r} ${n}`)
       .join(", ")}`,
+  );
+  const memory = samples(afterMetrics, "orgguard_process_memory_bytes", (l) => l.area);
+  console.log(
+    `controller memory in steady state: ${[...memory].map(([area, bytes]) => `${area} ${(bytes / 1048576).toFixed(0)} MiB`).join(", ")}`,
   );
   console.log(
     `controller RSS: idle ${mib(idle.rssKb)}, converged ${mib(converged.rssKb)}, steady ${mib(steady.rssKb)} (max in window ${mib(peakRss)}), peak ${mib(steady.peakKb)}`,

@@ -82,6 +82,20 @@ export class Metrics {
       }
     },
   });
+  readonly memory = new Gauge({
+    name: "orgguard_process_memory_bytes",
+    help: "The process's memory by area (rss, heap_total, heap_used, external, array_buffers), read at each scrape.",
+    labelNames: ["area"],
+    registers: [this.registry],
+    collect: () => {
+      const m = process.memoryUsage();
+      this.memory.set({ area: "rss" }, m.rss);
+      this.memory.set({ area: "heap_total" }, m.heapTotal);
+      this.memory.set({ area: "heap_used" }, m.heapUsed);
+      this.memory.set({ area: "external" }, m.external);
+      this.memory.set({ area: "array_buffers" }, m.arrayBuffers);
+    },
+  });
   readonly leader = new Gauge({
     name: "orgguard_leader",
     help: "1 while this replica holds the leader Lease (or leader election is off), else 0.",

@@ -83,6 +83,7 @@ describe("the Helm chart", () => {
       { set: "replicaCount=0", names: "/replicaCount" },
       { set: "aws.roleArnTemplate=arn:aws:iam::1:role/fixed", names: "/aws/roleArnTemplate" },
       { set: "controler.workers=3", names: "controler" },
+      { set: "resources.requests.memory=256M", names: "/resources/requests/memory" },
       {
         set: "organizationPolicies.enablePolicyTypes={backup}",
         names: "/organizationPolicies/enablePolicyTypes",
@@ -155,6 +156,18 @@ describe("the Helm chart", () => {
         'name: ORGGUARD_EVENTS_QUEUE_URL, value: "https://sqs.us-east-1.amazonaws.com/111111111111/orgguard-events"',
         'name: AWS_ROLE_SESSION_NAME, value: "orgguard"',
       ],
+      absent: [],
+    },
+    {
+      reason: "the heap limit is 3/4 of the memory request (Mi or Gi)",
+      set: ["resources.requests.memory=1Gi"],
+      expect: ['name: NODE_OPTIONS, value: "--max-old-space-size=768"'],
+      absent: [],
+    },
+    {
+      reason: "the default request of 512Mi gives a 384 MiB heap",
+      set: [],
+      expect: ['name: NODE_OPTIONS, value: "--max-old-space-size=384"', "memory: 512Mi"],
       absent: [],
     },
     {

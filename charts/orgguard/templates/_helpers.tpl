@@ -48,3 +48,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 {{- join "," $entries -}}
 {{- end -}}
+
+{{/* 3/4 of resources.requests.memory in MiB (Mi or Gi), the controller's V8 heap limit. */}}
+{{- define "orgguard.heapMiB" -}}
+{{- $memory := toString .requests.memory -}}
+{{- $mib := 0 -}}
+{{- if hasSuffix "Gi" $memory -}}
+{{- $mib = mul (trimSuffix "Gi" $memory | int) 1024 -}}
+{{- else if hasSuffix "Mi" $memory -}}
+{{- $mib = trimSuffix "Mi" $memory | int -}}
+{{- else -}}
+{{- fail (printf "resources.requests.memory must be in Mi or Gi (the heap limit is derived from it), not %s" $memory) -}}
+{{- end -}}
+{{- div (mul $mib 3) 4 -}}
+{{- end -}}
