@@ -534,3 +534,80 @@ describe("management policies compared by meaning", () => {
   ];
   it.each(pairs)("$reason: same = $same", ({ a, b, same }) => expect(sameManagementPolicy(a, b)).toBe(same));
 });
+
+describe("AI services opt-out policies compared by meaning", () => {
+  const service = (value: string, extra: Record<string, unknown> = {}) => ({
+    opt_out_policy: { "@@assign": value, ...extra },
+  });
+  const pairs: Array<{ reason: string; a: unknown; b: unknown; same: boolean }> = [
+    {
+      reason: "services in another order",
+      a: optOut({ default: service("optOut"), lex: service("optIn") }),
+      b: optOut({ lex: service("optIn"), default: service("optOut") }),
+      same: true,
+    },
+    {
+      reason: "operators in another order",
+      a: optOut({ default: service("optOut", { "@@operators_allowed_for_child_policies": ["@@none"] }) }),
+      b: optOut({
+        default: {
+          opt_out_policy: { "@@operators_allowed_for_child_policies": ["@@none"], "@@assign": "optOut" },
+        },
+      }),
+      same: true,
+    },
+    {
+      reason: "the document as AWS stores it (minified text)",
+      a: optOut({ default: service("optOut") }),
+      b: JSON.stringify(optOut({ default: service("optOut") })),
+      same: true,
+    },
+    {
+      reason: "the document as text with whitespace",
+      a: optOut({ default: service("optOut") }),
+      b: JSON.stringify(optOut({ default: service("optOut") }), null, 2),
+      same: true,
+    },
+    {
+      reason: "child operators listed in another order",
+      a: optOut({
+        default: service("optOut", { "@@operators_allowed_for_child_policies": ["@@assign", "@@append"] }),
+      }),
+      b: optOut({
+        default: service("optOut", { "@@operators_allowed_for_child_policies": ["@@append", "@@assign"] }),
+      }),
+      same: true,
+    },
+    {
+      reason: "opted in, not out",
+      a: optOut({ default: service("optOut") }),
+      b: optOut({ default: service("optIn") }),
+      same: false,
+    },
+    {
+      reason: "one service more",
+      a: optOut({ default: service("optOut") }),
+      b: optOut({ default: service("optOut"), rekognition: service("optOut") }),
+      same: false,
+    },
+    {
+      reason: "a service instead of default",
+      a: optOut({ default: service("optOut") }),
+      b: optOut({ lex: service("optOut") }),
+      same: false,
+    },
+    {
+      reason: "locked for children, and not",
+      a: optOut({ default: service("optOut", { "@@operators_allowed_for_child_policies": ["@@none"] }) }),
+      b: optOut({ default: service("optOut") }),
+      same: false,
+    },
+    {
+      reason: "service names are not matched without case (only tag policy keys are)",
+      a: optOut({ lex: service("optOut") }),
+      b: optOut({ Lex: service("optOut") }),
+      same: false,
+    },
+  ];
+  it.each(pairs)("$reason: same = $same", ({ a, b, same }) => expect(sameManagementPolicy(a, b)).toBe(same));
+});
