@@ -9,7 +9,7 @@ import type { ControllerConfig } from "./config.js";
 import { type Controller, managedController } from "./runtime/controller.js";
 import { type EventRecorder, KubeEventRecorder } from "./runtime/events.js";
 import type { Logger } from "./runtime/logger.js";
-import type { ManagedKind } from "./runtime/managed.js";
+import type { ManagedKind, ManagedObject } from "./runtime/managed.js";
 import { Manager, type Runnable } from "./runtime/manager.js";
 import { Metrics } from "./runtime/metrics.js";
 
@@ -22,7 +22,12 @@ export function createManager(
   kinds: ManagedKind[],
   logger: Logger,
   metrics = new Metrics(),
-  composites: (deps: { events: EventRecorder; metrics: Metrics; logger: Logger }) => Runnable[] = () => [],
+  composites: (deps: {
+    events: EventRecorder;
+    metrics: Metrics;
+    logger: Logger;
+    cachedObjects: (kind: string) => ManagedObject[] | undefined;
+  }) => Runnable[] = () => [],
   prepare?: (signal: AbortSignal) => Promise<void>,
   extras: (managed: ReadonlyMap<string, Controller>) => Runnable[] = () => [],
 ): Manager {
@@ -35,7 +40,14 @@ export function createManager(
     }),
   );
   const controllers: Runnable[] = [...managed];
-  controllers.push(...composites({ events, metrics, logger }));
+  const byKind = new Map(managed.map((c) => [c.name, c]));
+  // What a managed kind's informer holds, once synced: composites read their children here
+  // instead of listing them from the apiserver on every reconcile.
+  const cachedObjects = (kind: string) => {
+    const c = byKind.get(kind);
+    return c?.hasSynced() ? c.informer.list() : undefined;
+  };
+  controllers.push(...composites({ events, metrics, logger, cachedObjects }));
   // Started and stopped with the controllers: only the leader reads (and deletes) queued events.
   controllers.push(...extras(new Map(managed.map((c) => [c.name, c]))));
   return new Manager(kc, controllers, metrics, logger, {

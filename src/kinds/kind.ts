@@ -58,6 +58,8 @@ export interface CompositeContext extends KindContext {
   readonly logger: Logger;
   readonly controller: ControllerOptions;
   readonly discoveryIntervalMs: number;
+  /** The objects of a managed kind as its informer holds them, or undefined before it synced. */
+  readonly cachedObjects?: (kind: string) => ManagedObject[] | undefined;
 }
 
 /** A kind whose objects the managed reconciler drives (one external thing per object). */

@@ -43,6 +43,7 @@ function baselineController(context: CompositeContext): Controller<BaselineObjec
         {
           discoveryIntervalMs: context.discoveryIntervalMs,
           progressIntervalMs: 5000,
+          ...(context.cachedObjects ? { cachedObjects: context.cachedObjects } : {}),
           onChecked: (name) => context.metrics.checked("AccountBaseline", name),
         },
       ),

@@ -17,7 +17,7 @@ import type { OrganizationDiscovery } from "../../aws/organization-view.js";
 import { type Claimant, claimantOf, winningRival } from "../../runtime/claims.js";
 import { type Condition, type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
 import type { Reconciler } from "../../runtime/controller.js";
-import { TerminalError } from "../../runtime/errors.js";
+import { kubeStatusCode, TerminalError } from "../../runtime/errors.js";
 import type { EventRecorder } from "../../runtime/events.js";
 import {
   guardConflict,
@@ -49,6 +49,11 @@ export interface BaselineOptions {
   progressIntervalMs: number;
   /** Told after every reconcile that ran without error (orgguard_oldest_check_age_seconds). */
   onChecked?: (name: string) => void;
+  /**
+   * The children's kinds as their controllers' informers hold them (undefined until synced):
+   * read instead of listing every object of every setting kind on every reconcile.
+   */
+  cachedObjects?: (kind: string) => ManagedObject[] | undefined;
 }
 
 /** The kinds a baseline's children may be, with a client each (by kind name). */
@@ -137,7 +142,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   ): Promise<ChildPlan> {
     const plan: ChildPlan = { steps: [], stale: [] };
     for (const [kind, client] of this.children) {
-      const all = (await client.list()).items;
+      const all = this.options.cachedObjects?.(kind) ?? (await client.list()).items;
       const mine = new Map(all.filter((o) => isChildOf(o, baseline)).map((o) => [o.metadata.name, o]));
       const rivalsByClaim = othersByClaim(all, baseline, this.claimOf);
       const template = settings.templates.find((t) => t.setting.names.kind === kind);
@@ -160,7 +165,15 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
     for (const { accountId, kind, action } of plan.steps) {
       const client = this.clientOf(kind);
       if (action.type === "create") {
-        await client.create(action.desired);
+        // The cache may not hold a child created a moment ago: already there is done.
+        const created = await client.create(action.desired).then(
+          () => true,
+          (err: unknown) => {
+            if (kubeStatusCode(err) === 409) return false;
+            throw err;
+          },
+        );
+        if (!created) continue;
         added.add(accountId);
         log.info("created child", { child: `${kind}/${action.desired.metadata.name}`, accountId });
       } else if (action.type === "update") {
