@@ -26,7 +26,6 @@ import {
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
 import { KubeConfig } from "@kubernetes/client-node";
-import { parse } from "yaml";
 import { API_GROUP, API_VERSION } from "../src/api/common.js";
 import { parseDuration } from "../src/config.js";
 import { findCondition } from "../src/runtime/conditions.js";
@@ -140,6 +139,7 @@ try {
   controller = new ControllerProcess([`--poll-interval=${POLL}`, "--workers=4", "--discovery-interval=5m"], {
     KUBECONFIG: worker.kubeconfigPath,
     AWS_ENDPOINT_URL: endpoint,
+    ...(HEAP_MIB > 0 ? { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` } : {}),
   });
   await controller.ready();
   await sleep(2000);
