@@ -11,6 +11,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
+import { errorMessage } from "../runtime/errors.js";
 import { awsErrorCode } from "./errors.js";
 
 /** What became of one message (a metric label). */
@@ -77,8 +78,7 @@ export class EventsQueue {
         if (messages.length > 0) await this.process(messages);
       } catch (err) {
         if (this.stopping.signal.aborted) return;
-        const code = awsErrorCode(err) ?? (err as Error).name;
-        this.problem = `cannot read ${this.options.queueUrl}: ${code}: ${(err as Error).message}`;
+        this.problem = `cannot read ${this.options.queueUrl}: ${awsErrorCode(err) ?? "error"}: ${errorMessage(err)}`;
         this.options.onQueueState?.(false, this.problem, delay);
         await this.sleep(delay);
         delay = Math.min(delay * 2, max);

@@ -450,24 +450,22 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     rootId: string,
     targets: PolicyTarget[],
   ): Promise<{ targets: string[]; targetLabels: Record<string, string> }> {
-    // The root needs no view: a policy on the root alone costs no tree read.
-    if (targets.every((t) => t.root || t.ouId || t.accountId)) {
-      const ids = targets.map((t) => (t.root ? rootId : (t.ouId ?? t.accountId!)));
-      return {
-        targets: [...new Set(ids)],
-        targetLabels: Object.fromEntries(targets.map((t, i) => [ids[i]!, targetLabel(t, ids[i]!)])),
-      };
-    }
-    let view = await this.view.current();
+    // Read only when a target names an OU path or an account name: ids and the root need no view.
+    let view: OrganizationView | undefined;
     const ids: string[] = [];
     const targetLabels: Record<string, string> = {};
     for (const t of targets) {
-      let id = targetIn(view, t);
-      if (typeof id !== "string") {
-        view = await this.view.fresher();
-        id = targetIn(view, t);
+      let id = idAsWritten(rootId, t);
+      if (id === undefined) {
+        view ??= await this.view.current();
+        let found = targetIn(view, t);
+        if (typeof found !== "string") {
+          view = await this.view.fresher();
+          found = targetIn(view, t);
+        }
+        if (typeof found !== "string") throw new RetryableError("TargetNotFound", found.missing);
+        id = found;
       }
-      if (typeof id !== "string") throw new RetryableError("TargetNotFound", id.missing);
       ids.push(id);
       targetLabels[id] ??= targetLabel(t, id);
     }
@@ -475,14 +473,18 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
   }
 }
 
-/** The id `target` names in `view`, or why it names none. */
+/**
+ * The id a target names without looking at the organization: the root, or an id taken as written
+ * (AWS says whether it exists when attaching); undefined for an OU path or an account name.
+ */
+function idAsWritten(rootId: string, target: PolicyTarget): string | undefined {
+  if (target.root || target.ouPath === "Root") return rootId;
+  return target.ouId ?? target.accountId;
+}
+
+/** The id an OU path or account name names in `view`, or why it names none. */
 function targetIn(view: OrganizationView, target: PolicyTarget): string | { missing: string } {
-  if (target.root) return view.rootId;
-  // An id is taken as written: AWS says whether it exists when attaching.
-  if (target.ouId) return target.ouId;
-  if (target.accountId) return target.accountId;
   if (target.ouPath) {
-    if (target.ouPath === "Root") return view.rootId;
     return view.ous.find((ou) => ou.path === target.ouPath)?.id ?? { missing: `no OU at ${target.ouPath}` };
   }
   const named = view.accounts.filter((a) => a.name === target.accountName);
