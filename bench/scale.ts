@@ -13,10 +13,13 @@
  * - poll lag: the time a due key waited in the work queue, p50 and p99 and the share under 10 %
  *   of the interval.
  * The controller runs with the chart's heap limit (HEAP_MIB=384; 0 for node's default).
+ * CONTROLLER_NODE_OPTIONS adds node options to the controller's (to try V8 flags).
+ * HEAP_SNAPSHOT=DIR writes the controller's heap snapshot at the end of the window into DIR and
+ * prints what it holds (bench/heap-summary.ts).
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -41,11 +44,13 @@ import {
   MANAGEMENT_CREDENTIALS,
 } from "../test/support/aws.js";
 import { ControllerProcess } from "../test/support/controller-process.js";
+import { heapSummaryOf } from "./heap-summary.js";
 
 const ACCOUNTS = Number(process.argv[2] ?? 5000);
 const POLL = process.argv[3] ?? "5m";
 /** The controller's heap limit, as the chart sets it (3/4 of its 512Mi memory request). */
 const HEAP_MIB = Number(process.env.HEAP_MIB ?? 384);
+const HEAP_SNAPSHOT = process.env.HEAP_SNAPSHOT;
 const POLL_MS = parseDuration(POLL);
 const SCP_LIBRARY = "examples/scp-library";
 
@@ -80,6 +85,44 @@ async function processMemory(pid: number): Promise<{ rssKb: number; peakKb: numb
   };
 }
 
+/**
+ * A process's RSS by where it lives: the node binary (file-backed code), malloc's heap (native
+ * allocations: sockets, TLS, zlib, the parser's buffers) and anonymous mappings (the V8 heap and
+ * native allocations large enough to get their own mapping).
+ */
+async function rssByMapping(pid: number): Promise<string> {
+  const totals = new Map<string, number>();
+  let mapping = "";
+  for (const line of (await readFile(`/proc/${pid}/smaps`, "utf8")).split("\n")) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const name = header[1] ?? "";
+      mapping =
+        name === ""
+          ? "anonymous"
+          : name === "[heap]"
+            ? "malloc"
+            : name.endsWith("/node")
+              ? "node binary"
+              : "other";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+)/.exec(line);
+    if (rss) totals.set(mapping, (totals.get(mapping) ?? 0) + Number(rss[1]));
+  }
+  return ["node binary", "malloc", "anonymous", "other"]
+    .map((m) => `${m} ${mib(totals.get(m) ?? 0)}`)
+    .join(", ");
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).replace(/^.*\) /, "").split(" ");
+  // After the command: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+
 /** Sums of a Prometheus text exposition's samples of `metric`, by the label set given by `key`. */
 function samples(text: string, metric: string, key: (labels: Record<string, string>) => string | undefined) {
   const out = new Map<string, number>();
@@ -92,6 +135,24 @@ function samples(text: string, metric: string, key: (labels: Record<string, stri
 }
 const delta = (before: Map<string, number>, after: Map<string, number>) =>
   new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
+
+/** Asks the controller for a heap snapshot (written into `into`) and prints what it holds. */
+async function printHeapSnapshot(controller: ControllerProcess, into: string) {
+  await mkdir(into, { recursive: true });
+  const before = new Set(await readdir(into));
+  controller.process.kill("SIGUSR2");
+  let file: string | undefined;
+  await waitUntil(
+    async () => {
+      file = (await readdir(into)).find((f) => f.endsWith(".heapsnapshot") && !before.has(f));
+      // Node writes the snapshot on its main thread: once /metrics answers again, the file is whole.
+      return file !== undefined && (await fetch(`${controller.url()}/metrics`)).ok;
+    },
+    120_000,
+    "the controller's heap snapshot",
+  );
+  for (const line of await heapSummaryOf(path.join(into, file!))) console.log(line);
+}
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-bench-"));
 const env = await startEnvironment({ dir, workers: 1 });
@@ -139,12 +200,20 @@ try {
   controller = new ControllerProcess([`--poll-interval=${POLL}`, "--workers=4", "--discovery-interval=5m"], {
     KUBECONFIG: worker.kubeconfigPath,
     AWS_ENDPOINT_URL: endpoint,
-    ...(HEAP_MIB > 0 ? { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` } : {}),
+    NODE_OPTIONS: [
+      ...(HEAP_MIB > 0 ? [`--max-old-space-size=${HEAP_MIB}`] : []),
+      ...(process.env.CONTROLLER_NODE_OPTIONS ? [process.env.CONTROLLER_NODE_OPTIONS] : []),
+      ...(HEAP_SNAPSHOT
+        ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${path.resolve(HEAP_SNAPSHOT)}`]
+        : []),
+    ].join(" "),
   });
   await controller.ready();
   await sleep(2000);
   const pid = controller.process.pid!;
   const idle = await processMemory(pid);
+  const idleMappings = await rssByMapping(pid);
+  const idleCpu = await cpuSeconds(pid);
 
   const kc = new KubeConfig();
   kc.loadFromFile(worker.kubeconfigPath);
@@ -179,6 +248,7 @@ try {
   );
   const convergedMs = Date.now() - started;
   const converged = await processMemory(pid);
+  const convergeCpu = (await cpuSeconds(pid)) - idleCpu;
   console.log(
     `converged: ${objects} objects (${ids.length} accounts x 2 settings + ${scps} SCPs) Ready in ${(convergedMs / 1000).toFixed(0)} s`,
   );
@@ -196,6 +266,7 @@ try {
   const waits = (text: string) => samples(text, "orgguard_workqueue_wait_seconds_bucket", (l) => `${l.le}`);
   const beforeApi = await apiserverWrites();
   const beforeMetrics = await metrics();
+  const windowCpuStart = await cpuSeconds(pid);
   let steady = converged;
   let peakRss = converged.rssKb;
   const windowStart = Date.now();
@@ -205,6 +276,8 @@ try {
     peakRss = Math.max(peakRss, steady.rssKb);
   }
   const windowMinutes = (Date.now() - windowStart) / 60_000;
+  const windowCpu = (await cpuSeconds(pid)) - windowCpuStart;
+  const steadyMappings = await rssByMapping(pid);
   const afterMetrics = await metrics();
   const api = delta(beforeApi, await apiserverWrites());
   const calls = delta(awsCalls(beforeMetrics), awsCalls(afterMetrics));
@@ -248,6 +321,10 @@ try {
   console.log(
     `controller RSS: idle ${mib(idle.rssKb)}, converged ${mib(converged.rssKb)}, steady ${mib(steady.rssKb)} (max in window ${mib(peakRss)}), peak ${mib(steady.peakKb)}`,
   );
+  console.log(`controller RSS by mapping: idle ${idleMappings}; steady ${steadyMappings}`);
+  console.log(
+    `controller CPU: ${convergeCpu.toFixed(0)} s to converge (${((100 * convergeCpu) / (convergedMs / 1000)).toFixed(0)} % of a core), ${windowCpu.toFixed(1)} s in the steady window (${((100 * windowCpu) / (windowMinutes * 60)).toFixed(1)} % of a core)`,
+  );
   const buckets = delta(waits(beforeMetrics), waits(afterMetrics));
   const total = buckets.get("+Inf") ?? 0;
   const quantile = (q: number) => {
@@ -261,6 +338,7 @@ try {
   console.log(
     `poll lag (wait of a due key in the queue): ${total} keys; p50 <= ${quantile(0.5)} s, p99 <= ${quantile(0.99)} s; ${underTenth ? `${((100 * underTenth[1]) / Math.max(total, 1)).toFixed(1)} % within ${underTenth[0]} s (10 % of the interval is ${tenth} s)` : "no bucket within 10 % of the interval"}`,
   );
+  if (HEAP_SNAPSHOT) await printHeapSnapshot(controller, path.resolve(HEAP_SNAPSHOT));
 } finally {
   await controller?.stop();
   await env.stop();
