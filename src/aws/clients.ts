@@ -6,7 +6,7 @@
  */
 import { AccountClient } from "@aws-sdk/client-account";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
-import { EC2Client } from "@aws-sdk/client-ec2";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
@@ -49,22 +49,30 @@ interface SharedClientConfig {
 }
 
 interface ServiceSpec<C> {
-  make: new (config: SharedClientConfig) => C;
+  /** The SDK client's constructor, loaded on first use where the SDK is large (see ec2Sdk). */
+  load: () => Promise<new (config: SharedClientConfig) => C>;
   /** The suffix of AWS_ENDPOINT_URL_<SUFFIX>, as the AWS SDKs document it. */
   endpointVariable: string;
   /** Global services are served from one region (us-east-1 in the aws partition). */
   global: boolean;
 }
 
+/**
+ * The EC2 SDK, loaded when a kind first calls EC2: its code is 2 MB (ten times any other client
+ * orgguard uses) and costs about 28 MiB of resident memory, which a controller whose objects never
+ * touch EC2 should not pay. Kinds take their EC2 commands from here too.
+ */
+export const ec2Sdk = () => import("@aws-sdk/client-ec2");
+
 const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
-  organizations: { make: OrganizationsClient, endpointVariable: "ORGANIZATIONS", global: true },
-  iam: { make: IAMClient, endpointVariable: "IAM", global: true },
-  s3control: { make: S3ControlClient, endpointVariable: "S3_CONTROL", global: false },
-  sts: { make: STSClient, endpointVariable: "STS", global: true },
-  ec2: { make: EC2Client, endpointVariable: "EC2", global: false },
-  account: { make: AccountClient, endpointVariable: "ACCOUNT", global: true },
-  config: { make: ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
-  sqs: { make: SQSClient, endpointVariable: "SQS", global: false },
+  organizations: { load: async () => OrganizationsClient, endpointVariable: "ORGANIZATIONS", global: true },
+  iam: { load: async () => IAMClient, endpointVariable: "IAM", global: true },
+  s3control: { load: async () => S3ControlClient, endpointVariable: "S3_CONTROL", global: false },
+  sts: { load: async () => STSClient, endpointVariable: "STS", global: true },
+  ec2: { load: async () => (await ec2Sdk()).EC2Client, endpointVariable: "EC2", global: false },
+  account: { load: async () => AccountClient, endpointVariable: "ACCOUNT", global: true },
+  config: { load: async () => ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
+  sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
 };
 
 /** The region the global services are served from in the aws partition. */
@@ -253,6 +261,7 @@ export class AwsClients {
     const spec = SERVICES[service] as ServiceSpec<ServiceClients[S]>;
     const region = spec.global ? GLOBAL_REGION : (target.region ?? this.options.region);
     const credentials = await this.credentialsFor(target.accountId, target.roleArn);
+    const make = await spec.load();
     let clients = this.accountClients.get(service);
     if (!clients) {
       clients = new Map();
@@ -260,7 +269,7 @@ export class AwsClients {
     }
     const key = `${target.accountId}|${region}|${target.roleArn ?? ""}`;
     return cached(clients, key, () =>
-      this.instrument(new spec.make(this.config(service, region, credentials)), service),
+      this.instrument(new make(this.config(service, region, credentials)), service),
     ) as ServiceClients[S];
   }
 

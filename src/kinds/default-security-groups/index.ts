@@ -7,18 +7,9 @@
  * ObserveOnly first: status lists which groups hold which rules. Enforce revokes by rule id.
  * Delete gives every default group back the two rules AWS creates it with.
  */
-import {
-  AuthorizeSecurityGroupEgressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  type EC2Client,
-  paginateDescribeSecurityGroupRules,
-  paginateDescribeSecurityGroups,
-  RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
-  type SecurityGroupRule,
-} from "@aws-sdk/client-ec2";
+import type { EC2Client, SecurityGroupRule } from "@aws-sdk/client-ec2";
 import type { Problem } from "../../api/problems.js";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import { type AwsClients, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
 import { awsCall } from "../../aws/errors.js";
 import { reads, writes } from "../kind.js";
 import type { AccountSetting, LintContext, SettingClient } from "../setting/setting.js";
@@ -61,6 +52,7 @@ async function readDefaultGroups(
   ec2: EC2Client,
   where: string,
 ): Promise<{ groups: DefaultGroup[]; rules: GroupRule[] }> {
+  const { paginateDescribeSecurityGroups, paginateDescribeSecurityGroupRules } = await ec2Sdk();
   return awsCall(`cannot read the default security groups ${where}`, async () => {
     const groups: DefaultGroup[] = [];
     const pages = paginateDescribeSecurityGroups(
@@ -88,6 +80,7 @@ async function readDefaultGroups(
 async function revokeAll(ec2: EC2Client, group: DefaultGroup, rules: GroupRule[], where: string) {
   const ids = (egress: boolean) => rules.filter((r) => r.egress === egress).map((r) => r.ruleId);
   const what = `cannot revoke the rules of the default security group ${group.groupId} ${where}`;
+  const { RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } = await ec2Sdk();
   const ingress = ids(false);
   const egress = ids(true);
   if (ingress.length > 0) {
@@ -115,6 +108,7 @@ async function revokeAll(ec2: EC2Client, group: DefaultGroup, rules: GroupRule[]
 /** Gives a group back the rules AWS creates default groups with (inbound from itself, outbound anywhere). */
 async function restoreAwsDefaults(ec2: EC2Client, group: DefaultGroup, rules: GroupRule[], where: string) {
   const what = `cannot restore the rules of the default security group ${group.groupId} ${where}`;
+  const { AuthorizeSecurityGroupIngressCommand, AuthorizeSecurityGroupEgressCommand } = await ec2Sdk();
   for (const missing of missingAwsDefaultRules(group, rules)) {
     const send =
       missing === "ingress-from-itself"

@@ -4,15 +4,7 @@
  * Off reads as "nothing set"; Delete turns it off again (and resets the default key where the spec
  * chose one).
  */
-import {
-  DisableEbsEncryptionByDefaultCommand,
-  EnableEbsEncryptionByDefaultCommand,
-  GetEbsDefaultKmsKeyIdCommand,
-  GetEbsEncryptionByDefaultCommand,
-  ModifyEbsDefaultKmsKeyIdCommand,
-  ResetEbsDefaultKmsKeyIdCommand,
-} from "@aws-sdk/client-ec2";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import { type AwsClients, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
 import { awsCall } from "../../aws/errors.js";
 import { reads, writes } from "../kind.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
@@ -32,6 +24,7 @@ function ebsEncryptionClient(
   const ec2 = () => aws.forAccount("ec2", target);
   return {
     read: async (desired) => {
+      const { GetEbsEncryptionByDefaultCommand, GetEbsDefaultKmsKeyIdCommand } = await ec2Sdk();
       const client = await ec2();
       const out = await awsCall(`cannot read EBS encryption by default${where}`, () =>
         client.send(new GetEbsEncryptionByDefaultCommand({})),
@@ -44,6 +37,7 @@ function ebsEncryptionClient(
       return { enabled: true, ...(key.KmsKeyId ? { defaultKmsKeyId: key.KmsKeyId } : {}) };
     },
     write: async (desired, observed) => {
+      const { ModifyEbsDefaultKmsKeyIdCommand, EnableEbsEncryptionByDefaultCommand } = await ec2Sdk();
       const client = await ec2();
       // The key first: volumes created once encryption is on must already get the chosen key.
       if (desired.defaultKmsKeyId !== undefined && observed?.defaultKmsKeyId !== desired.defaultKmsKeyId) {
@@ -58,6 +52,7 @@ function ebsEncryptionClient(
       }
     },
     remove: async (desired) => {
+      const { DisableEbsEncryptionByDefaultCommand, ResetEbsDefaultKmsKeyIdCommand } = await ec2Sdk();
       const client = await ec2();
       await awsCall(`cannot disable EBS encryption by default${where}`, () =>
         client.send(new DisableEbsEncryptionByDefaultCommand({})),
