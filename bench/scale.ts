@@ -13,6 +13,8 @@
  * - poll lag: the time a due key waited in the work queue, p50 and p99 and the share under 10 %
  *   of the interval.
  * The controller runs with the chart's heap limit (HEAP_MIB=384; 0 for node's default).
+ * moto runs with an index of its access keys (test/env/moto-indexed-keys.py): its own lookup scans
+ * every account on every request, which made moto, not the controller, the bottleneck.
  * CONTROLLER_NODE_OPTIONS adds node options to the controller's (to try V8 flags).
  * HEAP_SNAPSHOT=DIR writes the controller's heap snapshot at the end of the window into DIR and
  * prints what it holds (bench/heap-summary.ts).
@@ -155,7 +157,7 @@ async function printHeapSnapshot(controller: ControllerProcess, into: string) {
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-bench-"));
-const env = await startEnvironment({ dir, workers: 1 });
+const env = await startEnvironment({ dir, workers: 1, indexedMotoKeys: true });
 let controller: ControllerProcess | undefined;
 try {
   const worker = env.workers[0]!;

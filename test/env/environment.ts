@@ -39,11 +39,16 @@ export interface EnvironmentOptions {
   externalAwsEndpoint?: string;
   /** Leave the processes running after this Node process exits (`make env-up`). */
   detached?: boolean;
+  /**
+   * Run moto with an index of the access keys it issued (test/env/moto-indexed-keys.py) instead of
+   * its scan of every account per request: for benchmarks of thousands of accounts only.
+   */
+  indexedMotoKeys?: boolean;
 }
 
 /** Provisions the binaries and starts etcd, kube-apiserver(s) and moto server(s) on loopback. */
 export async function startEnvironment(options: EnvironmentOptions): Promise<Environment> {
-  const { dir, workers, externalAwsEndpoint, detached = false } = options;
+  const { dir, workers, externalAwsEndpoint, detached = false, indexedMotoKeys = false } = options;
   await mkdir(dir, { recursive: true });
   const bins = await provision(
     externalAwsEndpoint ? ["etcd", "kube-apiserver"] : ["etcd", "kube-apiserver", "moto"],
@@ -79,7 +84,10 @@ export async function startEnvironment(options: EnvironmentOptions): Promise<Env
       ? indices.map(() => externalAwsEndpoint)
       : await Promise.all(
           indices.map(async (i) => {
-            const moto = await startMoto(bins.motoServer!, dir, `moto-${i}`, detached);
+            const moto = await startMoto(bins.motoServer!, dir, `moto-${i}`, {
+              detached,
+              indexedKeys: indexedMotoKeys,
+            });
             processes.push(moto.process);
             return moto.endpoint;
           }),

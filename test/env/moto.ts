@@ -1,4 +1,5 @@
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { freePort, type ManagedProcess, startProcess, waitUntil } from "./process.js";
 
 /** A running moto server (the AWS API emulator). */
@@ -7,12 +8,18 @@ export interface MotoServer {
   endpoint: string;
 }
 
-/** Starts `moto_server` on a free loopback port; resolves when it answers HTTP. */
+/** The launcher that gives moto an index of its access keys (see the file's docstring). */
+const INDEXED_KEYS_LAUNCHER = fileURLToPath(new URL("./moto-indexed-keys.py", import.meta.url));
+
+/**
+ * Starts `moto_server` on a free loopback port; resolves when it answers HTTP. With `indexedKeys`
+ * it runs through moto-indexed-keys.py with the same venv's python.
+ */
 export async function startMoto(
   binary: string,
   dir: string,
   name: string,
-  detached = false,
+  { detached = false, indexedKeys = false }: { detached?: boolean; indexedKeys?: boolean } = {},
 ): Promise<MotoServer> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -22,8 +29,8 @@ export async function startMoto(
   delete env.MOTO_ACCOUNT_ID;
   const motoProcess = startProcess({
     name,
-    command: binary,
-    args: ["-H", "127.0.0.1", "-p", String(port)],
+    command: indexedKeys ? path.join(path.dirname(binary), "python") : binary,
+    args: [...(indexedKeys ? [INDEXED_KEYS_LAUNCHER] : []), "-H", "127.0.0.1", "-p", String(port)],
     logFile,
     env,
     detached,
