@@ -21,7 +21,7 @@ import type {
   MetadataBearer,
 } from "@smithy/types";
 import { TokenBucket } from "./limiter.js";
-import { isLocalhostName, localhostRequestHandler } from "./localhost-resolution.js";
+import { SharedRequestHandler } from "./localhost-resolution.js";
 
 /** Called once per AWS API call with its outcome ("success" or the error code). */
 export type AwsCallObserver = (service: string, operation: string, outcome: string) => void;
@@ -45,7 +45,7 @@ interface SharedClientConfig {
   maxAttempts: number;
   endpoint?: string;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
-  requestHandler?: ReturnType<typeof localhostRequestHandler>;
+  requestHandler: SharedRequestHandler;
 }
 
 interface ServiceSpec<C> {
@@ -135,8 +135,9 @@ interface CachedCredentials {
 
 /**
  * Clients per account are kept in a bounded most-recently-used cache: each SDK client holds its
- * own connection pool, so one per account of a 1,000-account organization would grow without
- * bound. An evicted client is destroyed (its sockets closed) and made again when needed.
+ * configuration, middleware and credentials provider, so one per account of a 1,000-account
+ * organization would grow without bound. An evicted client is destroyed and made again when
+ * needed; its connections are the shared pool's (SharedRequestHandler) and stay open.
  */
 export const MAX_CACHED_CLIENTS_PER_SERVICE = 100;
 
@@ -196,6 +197,8 @@ export class AwsClients {
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private organizationsClient: OrganizationsClient | undefined;
   private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
+  /** Every client's connections, whichever account it acts in (see SharedRequestHandler). */
+  private readonly requestHandler = new SharedRequestHandler();
 
   constructor(readonly options: AwsOptions) {}
 
@@ -339,14 +342,12 @@ export class AwsClients {
     credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
   ): SharedClientConfig {
     const endpoint = this.options.serviceEndpoints?.[service] ?? this.options.endpoint;
-    const local = endpoint !== undefined && isLocalhostName(new URL(endpoint).hostname);
     return {
       region,
       maxAttempts: this.options.maxAttempts,
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
-      // S3 Control prefixes the host with the account id: resolve *.localhost to loopback.
-      ...(local ? { requestHandler: localhostRequestHandler() } : {}),
+      requestHandler: this.requestHandler,
     };
   }
 

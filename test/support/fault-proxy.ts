@@ -157,11 +157,24 @@ export function errorAnswer(
   }
 }
 
+/**
+ * HTTP/1.1's hop-by-hop headers (RFC 9110 7.6.1) concern one connection and a proxy does not pass
+ * them on: moto closes every connection (Connection: close), and clients must keep theirs to the
+ * proxy alive as they would to AWS.
+ */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
+
+function endToEnd(headers: http.IncomingHttpHeaders): http.IncomingHttpHeaders {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())));
+}
+
 export class FaultProxy {
   /** Share of requests to fail from now on (0 stops injecting). */
   rate: number;
   /** Requests seen, and faults injected by `service kind`. */
   requests = 0;
+  /** TCP connections clients opened to the proxy. */
+  connections = 0;
   readonly injected = new Map<string, number>();
   private readonly random: () => number;
   private readonly inARow = new Map<string, number>();
@@ -187,6 +200,9 @@ export class FaultProxy {
     const server = http.createServer();
     const proxy = new FaultProxy(server, options);
     server.on("request", (req, res) => void proxy.handle(req, res));
+    server.on("connection", () => {
+      proxy.connections += 1;
+    });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return proxy;
   }
@@ -263,7 +279,7 @@ export class FaultProxy {
       res.writeHead(answer.status, answer.headers).end(answer.body);
       return;
     }
-    res.writeHead(upstream.status, upstream.headers).end(upstream.body);
+    res.writeHead(upstream.status, endToEnd(upstream.headers)).end(upstream.body);
   }
 
   /** Sends the request to moto as it came (Host header included: moto routes on it). */
