@@ -14,7 +14,7 @@ export interface EventRecorder {
   record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void>;
 }
 
-interface Recorded {
+export interface Recorded {
   name: string;
   count: number;
   firstTimestamp: string;
@@ -24,10 +24,47 @@ interface Recorded {
 /** Events of cluster-scoped objects live in the default namespace, as the apiserver expects. */
 const EVENT_NAMESPACE = "default";
 const DEDUPE_WINDOW_MS = 10 * 60_000;
+/** Events remembered for dedupe at most (the most recent): a flood of one reason is still counted. */
+const DEDUPE_CAPACITY = 1000;
+
+/**
+ * The events recorded lately, for dedupe: none older than the window and at most `capacity`, the
+ * most recent. Bounded because a controller of 10,000 objects records an event or more per object
+ * while it converges, and then none for hours: nothing else would ever drop them.
+ */
+export class RecentEvents {
+  /** In the order they were last recorded, oldest first. */
+  private readonly byKey = new Map<string, Recorded>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly capacity: number,
+  ) {}
+
+  /** The event recorded under `key` within the window before `now`, if any. */
+  find(key: string, now: number): Recorded | undefined {
+    const recorded = this.byKey.get(key);
+    return recorded && now - recorded.at < this.windowMs ? recorded : undefined;
+  }
+
+  /** Remembers `recorded` as the most recent; forgets the expired and the oldest beyond capacity. */
+  remember(key: string, recorded: Recorded, now: number): void {
+    this.byKey.delete(key);
+    this.byKey.set(key, recorded);
+    for (const [oldestKey, oldest] of this.byKey) {
+      if (this.byKey.size <= this.capacity && now - oldest.at < this.windowMs) break;
+      this.byKey.delete(oldestKey);
+    }
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
 
 export class KubeEventRecorder implements EventRecorder {
   private readonly core: CoreV1Api;
-  private readonly recent = new Map<string, Recorded>();
+  private readonly recent = new RecentEvents(DEDUPE_WINDOW_MS, DEDUPE_CAPACITY);
 
   constructor(
     kc: KubeConfig,
@@ -41,11 +78,12 @@ export class KubeEventRecorder implements EventRecorder {
   async record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {
     const key = `${object.metadata.uid}/${type}/${reason}/${message}`;
     const time = new Date(this.now()).toISOString();
-    const previous = this.recent.get(key);
+    const previous = this.recent.find(key, this.now());
     try {
-      if (previous && this.now() - previous.at < DEDUPE_WINDOW_MS) {
+      if (previous) {
         previous.count += 1;
         previous.at = this.now();
+        this.recent.remember(key, previous, this.now());
         await this.core.patchNamespacedEvent({
           name: previous.name,
           namespace: EVENT_NAMESPACE,
@@ -78,15 +116,9 @@ export class KubeEventRecorder implements EventRecorder {
           reportingComponent: this.component,
         },
       });
-      this.recent.set(key, { name, count: 1, firstTimestamp: time, at: this.now() });
-      this.forgetOld();
+      this.recent.remember(key, { name, count: 1, firstTimestamp: time, at: this.now() }, this.now());
     } catch (err) {
       this.logger.warn("cannot record event", { reason, error: err });
     }
-  }
-
-  private forgetOld(): void {
-    if (this.recent.size < 1000) return;
-    for (const [key, r] of this.recent) if (this.now() - r.at >= DEDUPE_WINDOW_MS) this.recent.delete(key);
   }
 }
