@@ -4,6 +4,7 @@
  * Event instead of creating a new one, as client-go's recorder does.
  */
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import { makeApiClient } from "./kube-api.js";
 import type { KubeObject } from "./kube-object.js";
 import type { Logger } from "./logger.js";
 
@@ -72,7 +73,7 @@ export class KubeEventRecorder implements EventRecorder {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.core = makeApiClient(kc, CoreV1Api);
   }
 
   async record(object: KubeObject, type: EventType, reason: string, message: string): Promise<void> {

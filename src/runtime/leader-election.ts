@@ -7,6 +7,7 @@
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import { kubeStatusCode } from "./errors.js";
+import { makeApiClient } from "./kube-api.js";
 import type { Logger } from "./logger.js";
 
 export interface LeaderElectionOptions {
@@ -55,7 +56,7 @@ export class LeaderElector {
     private readonly callbacks: LeaderCallbacks,
     private readonly logger: Logger,
   ) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.api = makeApiClient(kc, CoordinationV1Api);
   }
 
   isLeader(): boolean {

@@ -4,6 +4,7 @@
  */
 import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
 import { kubeStatusCode } from "./errors.js";
+import { makeApiClient } from "./kube-api.js";
 import type { KubeObject, ResourceRef } from "./kube-object.js";
 
 /** A JSON Patch operation (RFC 6902). */
@@ -21,7 +22,7 @@ export class ResourceClient<T extends KubeObject = KubeObject> {
     private readonly kc: KubeConfig,
     readonly ref: ResourceRef,
   ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
+    this.api = makeApiClient(kc, CustomObjectsApi);
     this.params = { group: ref.group, version: ref.version, plural: ref.plural };
   }
 
