@@ -12,15 +12,17 @@
  * - controller RSS idle / converged / steady (last, and the most in the window) / peak;
  * - poll lag: the time a due key waited in the work queue, p50 and p99 and the share under 10 %
  *   of the interval.
- * The controller runs with the chart's heap limit (HEAP_MIB=384; 0 for node's default).
+ * The controller runs as the image runs it (the node flags of the Dockerfile's ENTRYPOINT and its
+ * GLIBC_TUNABLES) with the chart's heap limit (HEAP_MIB=192; 0 for node's default).
  * moto runs with an index of its access keys (test/env/moto-indexed-keys.py): its own lookup scans
  * every account on every request, which made moto, not the controller, the bottleneck.
- * CONTROLLER_NODE_OPTIONS adds node options to the controller's (to try V8 flags).
+ * CONTROLLER_NODE_FLAGS adds node flags to the image's (to try V8 flags).
  * HEAP_SNAPSHOT=DIR writes the controller's heap snapshot at the end of the window into DIR and
  * prints what it holds (bench/heap-summary.ts).
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -50,8 +52,8 @@ import { heapSummaryOf } from "./heap-summary.js";
 
 const ACCOUNTS = Number(process.argv[2] ?? 5000);
 const POLL = process.argv[3] ?? "5m";
-/** The controller's heap limit, as the chart sets it (3/4 of its 512Mi memory request). */
-const HEAP_MIB = Number(process.env.HEAP_MIB ?? 384);
+/** The controller's heap limit, as the chart sets it (3/4 of its 256Mi memory request). */
+const HEAP_MIB = Number(process.env.HEAP_MIB ?? 192);
 const HEAP_SNAPSHOT = process.env.HEAP_SNAPSHOT;
 const POLL_MS = parseDuration(POLL);
 const SCP_LIBRARY = "examples/scp-library";
@@ -76,6 +78,18 @@ const MINIMUM_READS: Record<string, { operations: string[]; minimum: number }> =
     minimum: 4,
   },
 };
+
+/** The node flags and GLIBC_TUNABLES the image runs the controller with, read from the Dockerfile. */
+function imageRuntime(): { nodeFlags: string[]; glibcTunables?: string } {
+  const dockerfile = readFileSync("Dockerfile", "utf8");
+  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (!entrypoint) throw new Error("the Dockerfile has no ENTRYPOINT [...] line");
+  const tunables = /^ENV GLIBC_TUNABLES=(\S+)$/m.exec(dockerfile)?.[1];
+  return {
+    nodeFlags: (JSON.parse(entrypoint) as string[]).filter((arg) => arg.startsWith("--")),
+    ...(tunables ? { glibcTunables: tunables } : {}),
+  };
+}
 
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 
@@ -199,17 +213,25 @@ try {
   }
   console.log(`built ${ids.length} accounts in moto in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
-  controller = new ControllerProcess([`--poll-interval=${POLL}`, "--workers=4", "--discovery-interval=5m"], {
-    KUBECONFIG: worker.kubeconfigPath,
-    AWS_ENDPOINT_URL: endpoint,
-    NODE_OPTIONS: [
-      ...(HEAP_MIB > 0 ? [`--max-old-space-size=${HEAP_MIB}`] : []),
-      ...(process.env.CONTROLLER_NODE_OPTIONS ? [process.env.CONTROLLER_NODE_OPTIONS] : []),
-      ...(HEAP_SNAPSHOT
-        ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${path.resolve(HEAP_SNAPSHOT)}`]
-        : []),
-    ].join(" "),
-  });
+  const image = imageRuntime();
+  console.log(
+    `controller runs as the image does: node ${image.nodeFlags.join(" ")}, GLIBC_TUNABLES=${image.glibcTunables ?? ""}`,
+  );
+  controller = new ControllerProcess(
+    [`--poll-interval=${POLL}`, "--workers=4", "--discovery-interval=5m"],
+    {
+      KUBECONFIG: worker.kubeconfigPath,
+      AWS_ENDPOINT_URL: endpoint,
+      ...(image.glibcTunables ? { GLIBC_TUNABLES: image.glibcTunables } : {}),
+      NODE_OPTIONS: [
+        ...(HEAP_MIB > 0 ? [`--max-old-space-size=${HEAP_MIB}`] : []),
+        ...(HEAP_SNAPSHOT
+          ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${path.resolve(HEAP_SNAPSHOT)}`]
+          : []),
+      ].join(" "),
+    },
+    [...image.nodeFlags, ...(process.env.CONTROLLER_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])],
+  );
   await controller.ready();
   await sleep(2000);
   const pid = controller.process.pid!;
@@ -224,7 +246,7 @@ try {
   const baselines = client("AccountBaseline", "accountbaselines");
   started = Date.now();
   k("apply", "--server-side", "-f", SCP_LIBRARY);
-  const scps = (await import("node:fs")).readdirSync(SCP_LIBRARY).length;
+  const scps = readdirSync(SCP_LIBRARY).length;
   await baselines.create({
     apiVersion: `${API_GROUP}/${API_VERSION}`,
     kind: "AccountBaseline",

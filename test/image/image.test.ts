@@ -122,6 +122,25 @@ describe(`the image ${IMAGE}`, () => {
     expect(inspected.HostConfig.SecurityOpt).toContain("no-new-privileges");
   });
 
+  it("runs the controller with the memory settings bench/scale.ts measured (Dockerfile)", async () => {
+    // NUL-separated, as the kernel keeps them.
+    const cmdline = await container.exec(["cat", "/proc/1/cmdline"]);
+    expect(cmdline.output.split("\0")).toEqual([
+      "node",
+      "--max-semi-space-size=1",
+      "bin/orgguard.js",
+      "controller",
+      "",
+    ]);
+    const environ = await container.exec(["cat", "/proc/1/environ"]);
+    expect(environ.output.split("\0")).toContain("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768");
+    // The young generation the flag allows: two 1 MiB semi-spaces, not V8's default of up to 64 MiB.
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const heapTotal = Number(/orgguard_process_memory_bytes\{area="heap_total"\} (\d+)/.exec(metrics)?.[1]);
+    expect(heapTotal).toBeGreaterThan(0);
+    expect(heapTotal).toBeLessThan(128 * 1024 * 1024);
+  });
+
   it("reconciles examples to Ready and serves /readyz and /metrics", async () => {
     await kubectlOk(["apply", "--server-side", ...EXAMPLES.flatMap((f) => ["-f", f])]);
     const kc = adminKubeConfig();

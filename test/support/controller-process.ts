@@ -39,14 +39,19 @@ export class ControllerProcess {
   readonly process: ChildProcess;
   readonly exited: Promise<number | null>;
 
-  /** `env` overrides the defaults (this worker's apiserver and moto), e.g. a proxy's endpoint. */
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+  /**
+   * `env` overrides the defaults (this worker's apiserver and moto), e.g. a proxy's endpoint;
+   * `nodeFlags` go before the script, as the image's ENTRYPOINT puts them (some V8 flags are not
+   * allowed in NODE_OPTIONS).
+   */
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []) {
     if (!existsSync("dist/cli/run.js")) {
       throw new Error("dist/ is missing: run `npm run build` (make test does) before the integration tests");
     }
     this.process = spawn(
       process.execPath,
       [
+        ...nodeFlags,
         "bin/orgguard.js",
         "controller",
         "--health-probe-bind-address=127.0.0.1:0",
