@@ -165,9 +165,9 @@ describe("the Helm chart", () => {
       absent: [],
     },
     {
-      reason: "the default request of 512Mi gives a 384 MiB heap",
+      reason: "the default request of 256Mi gives a 192 MiB heap",
       set: [],
-      expect: ['name: NODE_OPTIONS, value: "--max-old-space-size=384"', "memory: 512Mi"],
+      expect: ['name: NODE_OPTIONS, value: "--max-old-space-size=192"', "memory: 256Mi"],
       absent: [],
     },
     {
