@@ -128,6 +128,7 @@ describe(`the image ${IMAGE}`, () => {
     expect(cmdline.output.split("\0")).toEqual([
       "node",
       "--max-semi-space-size=1",
+      "--optimize-for-size",
       "bin/orgguard.js",
       "controller",
       "",
