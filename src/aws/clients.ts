@@ -4,6 +4,9 @@
  * account directly, member accounts through AssumeRole), and a hook that counts every call.
  * Clients are made per (service, account, region) from one table of SDK constructors.
  */
+
+import http from "node:http";
+import https from "node:https";
 import { AccountClient } from "@aws-sdk/client-account";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import type { EC2Client } from "@aws-sdk/client-ec2";
@@ -12,6 +15,7 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type {
   AwsCredentialIdentity,
   AwsCredentialIdentityProvider,
@@ -21,7 +25,7 @@ import type {
   MetadataBearer,
 } from "@smithy/types";
 import { TokenBucket } from "./limiter.js";
-import { SharedRequestHandler } from "./localhost-resolution.js";
+import { localhostAwareLookup } from "./localhost-resolution.js";
 
 /** Called once per AWS API call with its outcome ("success" or the error code). */
 export type AwsCallObserver = (service: string, operation: string, outcome: string) => void;
@@ -155,6 +159,38 @@ function cached<V extends { destroy(): void }>(map: Map<string, V>, key: string,
     oldest.destroy();
   }
   return value;
+}
+
+/** The SDK's own default per handler: enough for every worker of every kind at once. */
+const SOCKETS_PER_HOST = 50;
+
+/**
+ * One connection pool for every SDK client of a process, handed to each client as its request
+ * handler. orgguard makes a client per (service, account, region) and keeps only the most recently
+ * used (MAX_CACHED_CLIENTS_PER_SERVICE); with a pool per client, a poll over more accounts than
+ * that opened (and, on AWS, TLS-handshook) a new connection for nearly every reconcile, and every
+ * cached client held its own idle sockets. Connections belong to an endpoint host and requests are
+ * signed one by one, so any client may use any socket. Names under `.localhost` resolve to loopback
+ * (see localhostAwareLookup); every other name as before.
+ */
+export class SharedRequestHandler extends NodeHttpHandler {
+  constructor() {
+    super({
+      httpAgent: new http.Agent({
+        keepAlive: true,
+        maxSockets: SOCKETS_PER_HOST,
+        lookup: localhostAwareLookup,
+      }),
+      httpsAgent: new https.Agent({
+        keepAlive: true,
+        maxSockets: SOCKETS_PER_HOST,
+        lookup: localhostAwareLookup,
+      }),
+    });
+  }
+
+  /** Called by every client evicted from the cache: the pool stays, the others still use it. */
+  override destroy(): void {}
 }
 
 /** Where a client acts: an account, a region for regional services, and the role to assume. */

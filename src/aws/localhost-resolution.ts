@@ -38,35 +38,3 @@ export function localhostRequestHandler(): NodeHttpHandler {
     httpsAgent: new https.Agent({ keepAlive: true, lookup: localhostAwareLookup }),
   });
 }
-
-/**
- * One connection pool for every SDK client of a process, handed to each client as its request
- * handler. orgguard makes a client per (service, account, region) and keeps only the most recently
- * used (MAX_CACHED_CLIENTS_PER_SERVICE); with a pool per client, a poll over more accounts than
- * that opened (and, on AWS, TLS-handshook) a new connection for nearly every reconcile, and every
- * cached client held its own idle sockets. Connections belong to an endpoint host and requests are
- * signed one by one, so any client may use any socket. Names under `.localhost` resolve to loopback
- * (see localhostAwareLookup); every other name as before.
- */
-export class SharedRequestHandler extends NodeHttpHandler {
-  constructor() {
-    super({
-      httpAgent: new http.Agent({
-        keepAlive: true,
-        maxSockets: SOCKETS_PER_HOST,
-        lookup: localhostAwareLookup,
-      }),
-      httpsAgent: new https.Agent({
-        keepAlive: true,
-        maxSockets: SOCKETS_PER_HOST,
-        lookup: localhostAwareLookup,
-      }),
-    });
-  }
-
-  /** Called by every client evicted from the cache: the pool stays, the others still use it. */
-  override destroy(): void {}
-}
-
-/** The SDK's own default per handler: enough for every worker of every kind at once. */
-const SOCKETS_PER_HOST = 50;
