@@ -14,7 +14,7 @@ import { RegionDirectory } from "../src/aws/regions.js";
 import { managedKinds } from "../src/kinds/index.js";
 import { findCondition } from "../src/runtime/conditions.js";
 import { managedController } from "../src/runtime/controller.js";
-import { KubeEventRecorder } from "../src/runtime/events.js";
+import { KubeEventRecorder } from "../src/runtime/event-recorder.js";
 import { silentLogger } from "../src/runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../src/runtime/managed.js";
 import { Metrics } from "../src/runtime/metrics.js";

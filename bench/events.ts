@@ -15,7 +15,7 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION } from "../src/api/common.js";
 import type { ApiCallName } from "../src/aws/api-call-events.js";
 import { KINDS, WRITE_OPERATIONS } from "../src/kinds/index.js";
-import { kindRef } from "../src/kinds/kind.js";
+import { kindRef } from "../src/kinds/kind-definition.js";
 import { findCondition } from "../src/runtime/conditions.js";
 import type { ManagedObject } from "../src/runtime/managed.js";
 import { ResourceClient } from "../src/runtime/resource-client.js";

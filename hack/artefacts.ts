@@ -6,9 +6,9 @@
 import { API_GROUP } from "../src/api/common.js";
 import { chartCrdsTemplate, crdFileName, crdYaml } from "../src/api/crd.js";
 import { optionsTable } from "../src/config.js";
-import { EVENTS_QUEUE_IAM } from "../src/kinds/events.js";
+import { EVENTS_QUEUE_IAM } from "../src/kinds/event-routing.js";
 import { API_DEFINITIONS, KINDS } from "../src/kinds/index.js";
-import type { IamStatement, Kind } from "../src/kinds/kind.js";
+import type { IamStatement, Kind } from "../src/kinds/kind-definition.js";
 import { EVENTS_TEMPLATES } from "./events-templates.js";
 
 /** An IAM policy document as AWS takes it. */

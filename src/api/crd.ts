@@ -4,8 +4,8 @@
  */
 import { stringify } from "yaml";
 import { z } from "zod";
+import type { ApiDefinition, PrinterColumn } from "./api-definition.js";
 import { API_GROUP, API_VERSION, CATEGORY } from "./common.js";
-import type { ApiDefinition, PrinterColumn } from "./kind.js";
 
 /** A JSON Schema node as the CRD's openAPIV3Schema spells it. */
 export type SchemaNode = { [key: string]: unknown };

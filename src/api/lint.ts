@@ -3,7 +3,7 @@
  * them; --strict makes them fail). Each kind says its own (an SCP that denies everything on a root,
  * a password policy weaker than CIS...); an AccountBaseline's settings are linted as the settings.
  */
-import type { ApiDefinition, LintOptions } from "./kind.js";
+import type { ApiDefinition, LintOptions } from "./api-definition.js";
 import type { Problem } from "./problems.js";
 
 export type { LintOptions };

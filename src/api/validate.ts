@@ -3,8 +3,9 @@
  * CEL rules check) plus what only TypeScript can check (a kind's own checks, such as the SCP
  * document's grammar and size). The kinds come from the caller (kinds/index.ts has the list).
  */
+
+import type { ApiDefinition, CheckOptions } from "./api-definition.js";
 import { API_GROUP, API_GROUP_VERSION } from "./common.js";
-import type { ApiDefinition, CheckOptions } from "./kind.js";
 import { type Problem, unknownField, zodProblems } from "./problems.js";
 import { nearest } from "./suggest.js";
 

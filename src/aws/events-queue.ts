@@ -11,8 +11,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from "@aws-sdk/client-sqs";
-import { errorMessage } from "../runtime/errors.js";
-import { awsErrorCode } from "./errors.js";
+import { errorMessage } from "../runtime/reconcile-errors.js";
+import { awsErrorCode } from "./aws-errors.js";
 
 /** What became of one message (a metric label). */
 export type MessageOutcome = "enqueued" | "own_write" | "unmatched" | "failed_call" | "malformed";

@@ -13,7 +13,7 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
-import { toReconcileError } from "./errors.js";
+import { toReconcileError } from "./aws-errors.js";
 
 export interface OrganizationalUnit {
   id: string;

@@ -6,9 +6,9 @@
  * result says so: status.regionsFrom of every regional setting shows where its regions came from.
  */
 import { paginateListRegions } from "@aws-sdk/client-account";
-import { errorMessage } from "../runtime/errors.js";
+import { errorMessage } from "../runtime/reconcile-errors.js";
+import { awsErrorCode, toReconcileError } from "./aws-errors.js";
 import type { AwsClients, ClientTarget } from "./clients.js";
-import { awsErrorCode, toReconcileError } from "./errors.js";
 
 /** The regions of an account and where that list came from. */
 export interface AccountRegions {

@@ -5,7 +5,7 @@
 import { type AwsCallObserver, AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
 import { RegionDirectory } from "../aws/regions.js";
 import { type ControllerConfig, policyOptionsOf } from "../config.js";
-import type { KindContext } from "../kinds/kind.js";
+import type { KindContext } from "../kinds/kind-definition.js";
 
 /** AWS clients as configured (endpoints from the environment, as the SDKs document them). */
 export function awsClientsFor(

@@ -4,7 +4,7 @@
  * chart's RBAC and the tests' write counting. Its order is the apply order (Organizations policies first:
  * guard rails before settings; baselines last: their settings after every standalone one) and the docs' order.
  */
-import type { ApiDefinition } from "../api/kind.js";
+import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
 import type { ManagedKind } from "../runtime/managed.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
@@ -14,10 +14,10 @@ import {
   type Kind,
   type KindContext,
   type ManagedRuntime,
-} from "./kind.js";
-import { policyKind } from "./organization-policy/kind.js";
+} from "./kind-definition.js";
+import { policyKind } from "./organization-policy/policy-kind.js";
 import { POLICY_TYPES } from "./policy-types.js";
-import { settingKind } from "./setting/kind.js";
+import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
 
 export const KINDS: readonly Kind[] = [

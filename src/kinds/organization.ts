@@ -3,7 +3,7 @@
  * that reads the organization's tree: AccountBaseline's selection and the policy kinds' targets.
  */
 import { OrganizationDiscovery } from "../aws/organization-view.js";
-import type { KindContext } from "./kind.js";
+import type { KindContext } from "./kind-definition.js";
 
 const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
 

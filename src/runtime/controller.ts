@@ -7,7 +7,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ClaimIndex } from "./claims.js";
-import type { EventRecorder } from "./events.js";
+import type { EventRecorder } from "./event-recorder.js";
 import { Informer } from "./informer.js";
 import type { KubeObject, ResourceRef } from "./kube-object.js";
 import type { Logger } from "./logger.js";

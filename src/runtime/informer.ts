@@ -6,9 +6,10 @@
  * 429 while a new CRD's watch cache initializes), and tells its handler about changes. The
  * controller turns those into keys.
  */
-import { kubeStatusCode } from "./errors.js";
+
 import type { KubeObject } from "./kube-object.js";
 import type { Logger } from "./logger.js";
+import { kubeStatusCode } from "./reconcile-errors.js";
 import type { ResourceClient, WatchEventType } from "./resource-client.js";
 
 export interface InformerHandler<T> {

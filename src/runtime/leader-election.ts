@@ -6,9 +6,9 @@
  * deadline. On shutdown the leader releases the Lease so a standby takes over without waiting.
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
-import { kubeStatusCode } from "./errors.js";
 import { makeApiClient } from "./kube-api.js";
 import type { Logger } from "./logger.js";
+import { kubeStatusCode } from "./reconcile-errors.js";
 
 export interface LeaderElectionOptions {
   namespace: string;

@@ -20,12 +20,18 @@ import {
   removeCondition,
   setCondition,
 } from "./conditions.js";
-import { BlockedError, errorMessage, kubeStatusCode, RetryableError, TerminalError } from "./errors.js";
-import type { EventRecorder, EventType } from "./events.js";
+import type { EventRecorder, EventType } from "./event-recorder.js";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.js";
 import type { KubeObject } from "./kube-object.js";
 import type { Logger } from "./logger.js";
 import { type Action, PAUSED_ANNOTATION } from "./managed.js";
+import {
+  BlockedError,
+  errorMessage,
+  kubeStatusCode,
+  RetryableError,
+  TerminalError,
+} from "./reconcile-errors.js";
 import type { ResourceClient } from "./resource-client.js";
 
 /** A status write lost a race with another writer: the key is requeued without noise. */

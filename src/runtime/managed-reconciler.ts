@@ -5,8 +5,7 @@
  */
 import { type Claimant, claimantOf, winningRival } from "./claims.js";
 import { findCondition } from "./conditions.js";
-import { AlreadyExistsError, errorMessage, TerminalError } from "./errors.js";
-import type { EventRecorder } from "./events.js";
+import type { EventRecorder } from "./event-recorder.js";
 import {
   Lifecycle,
   type LifecycleEvent,
@@ -17,6 +16,7 @@ import {
 import type { Logger } from "./logger.js";
 import type { Action, Change, ExternalClient, ManagedKind, ManagedObject, Observation } from "./managed.js";
 import type { Metrics } from "./metrics.js";
+import { AlreadyExistsError, errorMessage, TerminalError } from "./reconcile-errors.js";
 
 export { ConflictError, guardConflict } from "./lifecycle.js";
 

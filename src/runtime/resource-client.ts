@@ -3,9 +3,9 @@
  * Kept small on purpose: list, watch, get, create, delete, JSON Patch and status replace.
  */
 import { CustomObjectsApi, type KubeConfig, Watch } from "@kubernetes/client-node";
-import { kubeStatusCode } from "./errors.js";
 import { makeApiClient } from "./kube-api.js";
 import type { KubeObject, ResourceRef } from "./kube-object.js";
+import { kubeStatusCode } from "./reconcile-errors.js";
 
 /** A JSON Patch operation (RFC 6902). */
 export type JsonPatchOp =

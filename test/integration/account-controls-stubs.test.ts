@@ -20,10 +20,10 @@ import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js"
 import { RegionDirectory } from "../../src/aws/regions.js";
 import { alternateContactsSetting } from "../../src/kinds/alternate-contacts/index.js";
 import { configRecorderSetting } from "../../src/kinds/config-recorder/index.js";
-import { managedSetting } from "../../src/kinds/setting/kind.js";
+import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
-import { KubeEventRecorder } from "../../src/runtime/events.js";
+import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { createLogger } from "../../src/runtime/logger.js";
 import { Metrics } from "../../src/runtime/metrics.js";
 import { waitUntil } from "../env/process.js";

@@ -24,10 +24,10 @@ import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js"
 import { RegionDirectory } from "../../src/aws/regions.js";
 import { managedKinds } from "../../src/kinds/index.js";
 import { publicAccessBlockSettingWith } from "../../src/kinds/public-access-block/index.js";
-import { managedSetting } from "../../src/kinds/setting/kind.js";
+import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
-import { KubeEventRecorder } from "../../src/runtime/events.js";
+import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { silentLogger } from "../../src/runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../../src/runtime/managed.js";
 import { Metrics } from "../../src/runtime/metrics.js";
@@ -193,7 +193,7 @@ describe("AWS errors on ServiceControlPolicy", () => {
     });
 
   /**
-   * What each error means for the goal (src/aws/errors.ts): the spec's fault stalls with no retry;
+   * What each error means for the goal (src/aws/aws-errors.ts): the spec's fault stalls with no retry;
    * an obstacle outside the spec stalls and is checked again once per poll; a transient one is
    * retried with backoff and never stalls.
    */

@@ -7,12 +7,12 @@ import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
-import { AlreadyExistsError, BlockedError, TerminalError } from "../../src/runtime/errors.js";
-import { KubeEventRecorder } from "../../src/runtime/events.js";
+import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { FINALIZER } from "../../src/runtime/finalizer.js";
 import { createLogger, silentLogger } from "../../src/runtime/logger.js";
 import { ConflictError, ManagedReconciler } from "../../src/runtime/managed-reconciler.js";
 import { Metrics } from "../../src/runtime/metrics.js";
+import { AlreadyExistsError, BlockedError, TerminalError } from "../../src/runtime/reconcile-errors.js";
 import { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {

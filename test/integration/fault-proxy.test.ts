@@ -13,7 +13,7 @@ import {
 import { GetPublicAccessBlockCommand, S3ControlClient } from "@aws-sdk/client-s3-control";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsErrorCode } from "../../src/aws/errors.js";
+import { awsErrorCode } from "../../src/aws/aws-errors.js";
 import {
   awsClientConfig,
   awsEndpoint,

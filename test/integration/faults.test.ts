@@ -35,8 +35,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.js";
 import { samePolicy } from "../../src/aws/policy-document.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { kubeStatusCode } from "../../src/runtime/errors.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
+import { kubeStatusCode } from "../../src/runtime/reconcile-errors.js";
 import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {

@@ -1,12 +1,12 @@
 /**
  * A controller process for the leader-election test: the real manager, Lease and signal handling
- * from src/main.ts, reconciling the test Gadget kind against a fake external system. Every
+ * from src/controller-process.ts, reconciling the test Gadget kind against a fake external system. Every
  * observe prints `RECONCILE <name>` so the test can see which process reconciles.
  * Usage: tsx test/support/leader-candidate.ts <lease-name> (KUBECONFIG in the environment).
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig } from "../../src/config.js";
-import { createManager, runUntilStopped } from "../../src/main.js";
+import { createManager, runUntilStopped } from "../../src/controller-process.js";
 import { createLogger } from "../../src/runtime/logger.js";
 import type { ManagedKind } from "../../src/runtime/managed.js";
 import { FakeExternal, type Gadget } from "./fake-kind.js";

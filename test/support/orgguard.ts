@@ -5,7 +5,7 @@
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP_VERSION } from "../../src/api/common.js";
 import { findKind } from "../../src/kinds/index.js";
-import { kindRef } from "../../src/kinds/kind.js";
+import { kindRef } from "../../src/kinds/kind-definition.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import { ResourceClient } from "../../src/runtime/resource-client.js";

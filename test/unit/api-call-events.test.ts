@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { type ApiCallName, apiCallKey, isOwnCall, parseApiCallEvent } from "../../src/aws/api-call-events.js";
-import { EVENT_CALLS, EventRouter, type KindQueue } from "../../src/kinds/events.js";
+import { EVENT_CALLS, EventRouter, type KindQueue } from "../../src/kinds/event-routing.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import { apiCallMessage, fixtureFile, orgguardCallerArn } from "../support/api-call-events.js";
 

@@ -21,7 +21,7 @@ import {
   READ_OPERATIONS,
   WRITE_OPERATIONS,
 } from "../../src/kinds/index.js";
-import { iamActionOf } from "../../src/kinds/kind.js";
+import { iamActionOf } from "../../src/kinds/kind-definition.js";
 
 const files = generatedFiles();
 

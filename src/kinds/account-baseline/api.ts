@@ -3,6 +3,7 @@
  * a selector matches (by id, by OU, or all), including accounts created later.
  */
 import { z } from "zod";
+import type { ApiDefinition } from "../../api/api-definition.js";
 import {
   accountId,
   deletionPolicy,
@@ -12,10 +13,9 @@ import {
   statusSchema,
   withRules,
 } from "../../api/common.js";
-import type { ApiDefinition } from "../../api/kind.js";
 import type { ManagementPolicy } from "../../runtime/managed.js";
 import { ouId, ouPath } from "../organization-policy/api.js";
-import { settingFieldsSchema } from "../setting/kind.js";
+import { settingFieldsSchema } from "../setting/setting-kind.js";
 import { SETTINGS } from "../settings.js";
 
 export const ouSelector = withRules(

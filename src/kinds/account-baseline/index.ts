@@ -7,9 +7,16 @@ import { accountClaim } from "../../aws/clients.js";
 import { Controller } from "../../runtime/controller.js";
 import type { ManagedObject } from "../../runtime/managed.js";
 import { ResourceClient } from "../../runtime/resource-client.js";
-import { type CompositeContext, iamActionOf, type Kind, type KindContext, kindRef, reads } from "../kind.js";
+import {
+  type CompositeContext,
+  iamActionOf,
+  type Kind,
+  type KindContext,
+  kindRef,
+  reads,
+} from "../kind-definition.js";
 import { organizationOf } from "../organization.js";
-import { settingRef } from "../setting/kind.js";
+import { settingRef } from "../setting/setting-kind.js";
 import { SETTINGS } from "../settings.js";
 import { accountBaselineApi } from "./api.js";
 import { type BaselineObject, childManifests, settingsOf } from "./children.js";

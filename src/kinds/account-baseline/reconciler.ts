@@ -17,8 +17,7 @@ import type { OrganizationDiscovery } from "../../aws/organization-view.js";
 import { type Claimant, claimantOf, winningRival } from "../../runtime/claims.js";
 import { type Condition, type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
 import type { Reconciler } from "../../runtime/controller.js";
-import { kubeStatusCode, TerminalError } from "../../runtime/errors.js";
-import type { EventRecorder } from "../../runtime/events.js";
+import type { EventRecorder } from "../../runtime/event-recorder.js";
 import {
   guardConflict,
   Lifecycle,
@@ -29,6 +28,7 @@ import {
 } from "../../runtime/lifecycle.js";
 import type { Logger } from "../../runtime/logger.js";
 import { type Action, type ManagedObject, PAUSED_ANNOTATION } from "../../runtime/managed.js";
+import { kubeStatusCode, TerminalError } from "../../runtime/reconcile-errors.js";
 import type { JsonPatchOp, ResourceClient } from "../../runtime/resource-client.js";
 import { accountBaselineSpec, MAX_REPORTED_FAILURES } from "./api.js";
 import {

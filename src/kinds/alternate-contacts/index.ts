@@ -16,10 +16,10 @@ import {
   PutAlternateContactCommand,
 } from "@aws-sdk/client-account";
 import { paginateListAWSServiceAccessForOrganization } from "@aws-sdk/client-organizations";
+import { awsCall } from "../../aws/aws-errors.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { awsCall } from "../../aws/errors.js";
-import { BlockedError, TerminalError } from "../../runtime/errors.js";
-import { reads, writes } from "../kind.js";
+import { BlockedError, TerminalError } from "../../runtime/reconcile-errors.js";
+import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   CONTACT_TYPES,

@@ -17,9 +17,9 @@ import {
   StartConfigurationRecorderCommand,
   StopConfigurationRecorderCommand,
 } from "@aws-sdk/client-config-service";
+import { awsCall } from "../../aws/aws-errors.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { awsCall } from "../../aws/errors.js";
-import { reads, writes } from "../kind.js";
+import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   channelChanges,

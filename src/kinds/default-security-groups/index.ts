@@ -9,9 +9,9 @@
  */
 import type { EC2Client, SecurityGroupRule } from "@aws-sdk/client-ec2";
 import type { Problem } from "../../api/problems.js";
+import { awsCall } from "../../aws/aws-errors.js";
 import { type AwsClients, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
-import { awsCall } from "../../aws/errors.js";
-import { reads, writes } from "../kind.js";
+import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, LintContext, SettingClient } from "../setting/setting.js";
 import {
   type DefaultGroup,

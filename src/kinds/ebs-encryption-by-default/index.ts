@@ -4,9 +4,10 @@
  * Off reads as "nothing set"; Delete turns it off again (and resets the default key where the spec
  * chose one).
  */
+
+import { awsCall } from "../../aws/aws-errors.js";
 import { type AwsClients, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
-import { awsCall } from "../../aws/errors.js";
-import { reads, writes } from "../kind.js";
+import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   type DesiredEbsEncryption,

@@ -6,6 +6,7 @@
  * (beyond what CEL can say).
  */
 import { z } from "zod";
+import type { ApiDefinition } from "../../api/api-definition.js";
 import {
   accountId,
   deletionPolicy,
@@ -14,7 +15,6 @@ import {
   statusSchema,
   withRules,
 } from "../../api/common.js";
-import type { ApiDefinition } from "../../api/kind.js";
 import type { Problem } from "../../api/problems.js";
 import { POLICY_VERSION } from "../../api/scp-document.js";
 import type { ManagedSpec } from "../../runtime/managed.js";

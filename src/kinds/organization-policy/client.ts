@@ -27,13 +27,13 @@ import {
 } from "@aws-sdk/client-organizations";
 import { specProblems } from "../../api/problems.js";
 import { minifyPolicyDocument } from "../../api/scp-document.js";
+import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/aws-errors.js";
 import type { AwsClients } from "../../aws/clients.js";
-import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/errors.js";
 import { KeyedMutex } from "../../aws/limiter.js";
 import type { OrganizationDiscovery, OrganizationView } from "../../aws/organization-view.js";
-import { BlockedError, RetryableError } from "../../runtime/errors.js";
 import type { ResourceRef } from "../../runtime/kube-object.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
+import { BlockedError, RetryableError } from "../../runtime/reconcile-errors.js";
 import { type PolicySpec, type PolicyTarget, parsePolicySpec, policySpec } from "./api.js";
 import {
   ADOPT_ANNOTATION,

@@ -6,7 +6,7 @@
  */
 import type { PolicyType as AwsPolicyType } from "@aws-sdk/client-organizations";
 import type { z } from "zod";
-import type { LintOptions } from "../../api/kind.js";
+import type { LintOptions } from "../../api/api-definition.js";
 import type { Problem } from "../../api/problems.js";
 import type { PolicySpec } from "./api.js";
 

@@ -9,9 +9,9 @@ import {
   UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
 import type { Problem } from "../../api/problems.js";
+import { awsCall } from "../../aws/aws-errors.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { awsCall } from "../../aws/errors.js";
-import { reads, writes } from "../kind.js";
+import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   desiredPasswordPolicy,

@@ -7,9 +7,9 @@ import {
   GetPublicAccessBlockCommand,
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
+import { awsCall, awsErrorCode, toReconcileError } from "../../aws/aws-errors.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
-import { awsCall, awsErrorCode, toReconcileError } from "../../aws/errors.js";
-import { TerminalError } from "../../runtime/errors.js";
+import { TerminalError } from "../../runtime/reconcile-errors.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
   desiredPublicAccessBlock,

@@ -3,7 +3,7 @@
  * root or OU with no exception, targets the management account (SCPs never apply to it), or lists
  * a target twice.
  */
-import type { LintOptions } from "../../api/kind.js";
+import type { LintOptions } from "../../api/api-definition.js";
 import type { Problem } from "../../api/problems.js";
 import type { PolicySpec } from "../organization-policy/api.js";
 

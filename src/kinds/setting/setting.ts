@@ -2,15 +2,15 @@
  * An account setting as a plug-in: a schema fragment, a pure compare, and a client against one
  * account (and, for a regional setting, one region). From one definition come the standalone kind
  * (PasswordPolicy, PublicAccessBlock, EbsEncryptionByDefault, ...) and its field in AccountBaseline
- * (setting/kind.ts, account-baseline/api.ts); the list is settings.ts.
+ * (setting/setting-kind.ts, account-baseline/api.ts); the list is settings.ts.
  */
 import type { z } from "zod";
+import type { PrinterColumn } from "../../api/api-definition.js";
 import type { CrossFieldRule } from "../../api/common.js";
-import type { PrinterColumn } from "../../api/kind.js";
 import type { Problem } from "../../api/problems.js";
 import type { AwsClients, ClientTarget } from "../../aws/clients.js";
 import type { Change, ManagementPolicy } from "../../runtime/managed.js";
-import type { AwsOperation, IamStatement } from "../kind.js";
+import type { AwsOperation, IamStatement } from "../kind-definition.js";
 
 /** What a setting is called: the standalone kind's names and the AccountBaseline field. */
 export interface SettingNames {

@@ -8,13 +8,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { type Condition, findCondition } from "../../../src/runtime/conditions.js";
-import {
-  AlreadyExistsError,
-  BlockedError,
-  RetryableError,
-  TerminalError,
-} from "../../../src/runtime/errors.js";
-import type { EventRecorder } from "../../../src/runtime/events.js";
+import type { EventRecorder } from "../../../src/runtime/event-recorder.js";
 import { FINALIZER } from "../../../src/runtime/finalizer.js";
 import type { ObjectWriter } from "../../../src/runtime/lifecycle.js";
 import { silentLogger } from "../../../src/runtime/logger.js";
@@ -27,6 +21,12 @@ import type {
 } from "../../../src/runtime/managed.js";
 import { ManagedReconciler } from "../../../src/runtime/managed-reconciler.js";
 import { Metrics } from "../../../src/runtime/metrics.js";
+import {
+  AlreadyExistsError,
+  BlockedError,
+  RetryableError,
+  TerminalError,
+} from "../../../src/runtime/reconcile-errors.js";
 import type { JsonPatchOp } from "../../../src/runtime/resource-client.js";
 
 const POLL = 60_000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { RecentEvents, type Recorded } from "../../../src/runtime/events.js";
+import { RecentEvents, type Recorded } from "../../../src/runtime/event-recorder.js";
 
 const WINDOW = 1000;
 const event = (name: string, at: number): Recorded => ({ name, count: 1, firstTimestamp: "", at });

@@ -4,13 +4,13 @@
  * list in kinds/index.ts, made of these.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { ApiDefinition } from "../api/api-definition.js";
 import { API_GROUP, API_VERSION } from "../api/common.js";
-import type { ApiDefinition } from "../api/kind.js";
 import type { ApiCallEvent } from "../aws/api-call-events.js";
 import type { AwsClients, ServiceName } from "../aws/clients.js";
 import type { RegionDirectory } from "../aws/regions.js";
 import type { ControllerOptions } from "../runtime/controller.js";
-import type { EventRecorder } from "../runtime/events.js";
+import type { EventRecorder } from "../runtime/event-recorder.js";
 import type { ResourceRef } from "../runtime/kube-object.js";
 import type { Logger } from "../runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../runtime/managed.js";

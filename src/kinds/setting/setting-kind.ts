@@ -6,6 +6,7 @@
  * in the account) in that one object and reports each region in status.
  */
 import { z } from "zod";
+import type { ApiDefinition } from "../../api/api-definition.js";
 import {
   accountId,
   deletionPolicy,
@@ -15,7 +16,6 @@ import {
   statusSchema,
   withRules,
 } from "../../api/common.js";
-import type { ApiDefinition } from "../../api/kind.js";
 import { specProblems } from "../../api/problems.js";
 import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import {
@@ -41,7 +41,7 @@ import {
   type KindContext,
   kindRef,
   reads,
-} from "../kind.js";
+} from "../kind-definition.js";
 import { regionList } from "./regions.js";
 import type { AccountSetting } from "./setting.js";
 

@@ -6,7 +6,7 @@
 import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import { KeyedMutex } from "../../aws/limiter.js";
 import type { ManagedObject } from "../../runtime/managed.js";
-import { type IamStatement, type Kind, kindRef, reads, writes } from "../kind.js";
+import { type IamStatement, type Kind, kindRef, reads, writes } from "../kind-definition.js";
 import { organizationOf, viewMaxAge } from "../organization.js";
 import { policyApi } from "./api.js";
 import { managedPolicyKind } from "./client.js";

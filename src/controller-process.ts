@@ -7,7 +7,7 @@ import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ControllerConfig } from "./config.js";
 import { type Controller, managedController } from "./runtime/controller.js";
-import { type EventRecorder, KubeEventRecorder } from "./runtime/events.js";
+import { type EventRecorder, KubeEventRecorder } from "./runtime/event-recorder.js";
 import type { Logger } from "./runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "./runtime/managed.js";
 import { Manager, type Runnable } from "./runtime/manager.js";

@@ -18,7 +18,7 @@ import {
 import type { MessageOutcome } from "../aws/events-queue.js";
 import type { ManagedObject } from "../runtime/managed.js";
 import { KINDS } from "./index.js";
-import { type IamStatement, iamActionOf, type Kind } from "./kind.js";
+import { type IamStatement, iamActionOf, type Kind } from "./kind-definition.js";
 
 /** The API calls that change what `kind` keeps: its writes, and the calls it names besides. */
 export function changedBy(kind: Kind): ApiCallName[] {

@@ -4,7 +4,12 @@
  * the job. Every code here is named in ../shared/design/AWS-FACTS.md or the service's API
  * reference.
  */
-import { AlreadyExistsError, BlockedError, RetryableError, TerminalError } from "../runtime/errors.js";
+import {
+  AlreadyExistsError,
+  BlockedError,
+  RetryableError,
+  TerminalError,
+} from "../runtime/reconcile-errors.js";
 
 /**
  * - `not-found`: the thing is absent. For a read: it does not exist (yet); for a delete: done.

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { meaningOf, toReconcileError } from "../../../src/aws/errors.js";
+import { meaningOf, toReconcileError } from "../../../src/aws/aws-errors.js";
 import {
   AlreadyExistsError,
   BlockedError,
   RetryableError,
   TerminalError,
-} from "../../../src/runtime/errors.js";
+} from "../../../src/runtime/reconcile-errors.js";
 
 /** An error shaped like the SDK's service exceptions. */
 const awsError = (name: string, fields: Record<string, unknown> = {}) =>
