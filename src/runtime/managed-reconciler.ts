@@ -27,6 +27,8 @@ export interface ReconcilerOptions {
   pollJitter?: number;
   /** How soon a create, update or delete is verified. */
   verifyAfterMs?: number;
+  /** How soon an object whose change AWS is still applying (Progressing) is looked at again. */
+  progressRecheckMs?: number;
   now?: () => Date;
   random?: () => number;
 }
@@ -77,6 +79,9 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     const external = await this.kind.connect(object);
     const observation = await external.observe(object);
     const observeOnly = object.spec.managementPolicy === "ObserveOnly";
+    if (observation.progressing && (observation.diff ?? []).length === 0) {
+      return this.reportProgressing(observation, observation.progressing);
+    }
     if (!observation.exists) {
       return observeOnly ? this.reportMissing(observation) : this.create(object, external, observation, log);
     }
@@ -182,6 +187,19 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     const ready = findCondition(object.status?.conditions, "Ready");
     const applied = ready?.status === "True" || ready?.reason === "Updating";
     return applied && ready?.observedGeneration === object.metadata.generation;
+  }
+
+  /** AWS is still applying an earlier change: neither drift nor a reason to write again. */
+  private reportProgressing(observation: Observation, pending: string): Outcome {
+    return {
+      fields: { ...observation.status, atProvider: observation.observed, plannedChanges: [] },
+      conditions: [
+        { type: "Ready", status: "False", reason: "Progressing", message: `waiting for AWS: ${pending}` },
+        SYNCED,
+      ],
+      action: { requeueAfterMs: this.progressRecheck() },
+      events: [],
+    };
   }
 
   private reportMissing(observation: Observation): Outcome {
@@ -317,6 +335,11 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     const jitter = this.options.pollJitter ?? 0.1;
     const random = this.options.random ?? Math.random;
     return Math.round(base * (1 + jitter * (2 * random() - 1)));
+  }
+
+  /** How soon a change AWS is still applying is looked at again. */
+  private progressRecheck(): number {
+    return this.options.progressRecheckMs ?? 15_000;
   }
 
   private verifyAfter(): number {

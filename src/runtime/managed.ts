@@ -53,6 +53,14 @@ export interface Observation<O = unknown, H = unknown> {
    */
   adopted?: string;
   /**
+   * Set when the external system is still applying an earlier change (AWS applies some settings
+   * asynchronously and reads back the old value or a transition state meanwhile): what is pending,
+   * as a message. Differences that remain in `diff` are still written; when nothing else differs,
+   * the object reports Ready=False/Progressing and looks again soon, without writing and without
+   * calling it drift.
+   */
+  progressing?: string;
+  /**
    * What create, update or delete need from this observe (ids, what was read): a client keeps
    * nothing between calls, so it travels here. Never written to status.
    */

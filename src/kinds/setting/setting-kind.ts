@@ -195,6 +195,8 @@ interface Reading<D, O> {
   desired: D;
   observed?: O;
   diff: Change[];
+  /** What AWS is still applying here (no diff is reported for the place meanwhile). */
+  pending?: string;
 }
 
 /** What observe hands to create, update and delete. */
@@ -247,6 +249,9 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     const readings = await Promise.all(where.regions.map((region) => this.read(target, region)));
     const set = readings.some((r) => this.isSet(r.observed));
     const diff = readings.flatMap((r) => r.diff);
+    const pending = readings.flatMap((r) =>
+      r.pending ? [r.region ? `${r.region}: ${r.pending}` : r.pending] : [],
+    );
     // Deleting, "exists" asks whether anything is left to remove. Otherwise a setting exists when
     // something is set, or when nothing needs to be: AWS's defaults already meet the spec (default
     // security groups in regions without any VPC), where a create would write nothing and be
@@ -254,8 +259,9 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     const exists = object.metadata.deletionTimestamp ? set : set || diff.length === 0;
     return {
       exists,
-      upToDate: exists && diff.length === 0,
+      upToDate: exists && diff.length === 0 && pending.length === 0,
       diff,
+      ...(pending.length > 0 ? { progressing: pending.join("; ") } : {}),
       observed: this.atProvider(readings),
       status: { accountId, ...where.status },
       handoff: { target, readings },
@@ -309,12 +315,15 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
   private async read(target: ClientTarget, region: string | undefined): Promise<Reading<D, O>> {
     const desired = this.setting.desired(this.fields, region);
     const observed = await this.clientFor(target, region).read(desired);
-    const diff = this.setting.diff(desired, observed);
+    const pending = observed === undefined ? undefined : this.setting.inTransition?.(observed);
+    // A place AWS is still changing reads back its old value or a transition state: not drift.
+    const diff = pending ? [] : this.setting.diff(desired, observed);
     return {
       ...(region ? { region } : {}),
       desired,
       ...(observed !== undefined ? { observed } : {}),
       diff: region ? diff.map((c) => ({ ...c, path: `regions[${region}].${c.path}` })) : diff,
+      ...(pending ? { pending } : {}),
     };
   }
 

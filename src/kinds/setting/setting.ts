@@ -105,6 +105,12 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
    * which Delete goes back to and after which a deletion is done.
    */
   isDefault?(observed: O): boolean;
+  /**
+   * For a setting AWS applies asynchronously (AMI and snapshot block public access): what a
+   * reading says is still being applied ("in-transition"), or undefined when it is settled. A
+   * place in transition is neither drift nor written again: the object reports Progressing.
+   */
+  inTransition?(observed: O): string | undefined;
   /** A client acting in one account (and region). */
   client(aws: AwsClients, target: ClientTarget): SettingClient<D, O>;
   /** The CIS recommendations this setting covers (AccountBaseline reports compliance with each). */

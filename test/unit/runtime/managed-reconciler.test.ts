@@ -147,6 +147,14 @@ const DIFFERS: Observation = {
   diff: [{ path: "value", from: "a", to: "b" }],
 };
 const IN_SYNC: Observation = { exists: true, upToDate: true, observed: "b", diff: [] };
+const IN_TRANSITION: Observation = {
+  exists: true,
+  upToDate: false,
+  observed: "in-transition",
+  diff: [],
+  progressing: "eu-west-1: in-transition",
+};
+const IN_TRANSITION_ELSEWHERE_DIFFERS: Observation = { ...IN_TRANSITION, diff: DIFFERS.diff ?? [] };
 const AVAILABLE = [condition("Ready", "True", "Available"), condition("Synced", "True", "ReconcileSuccess")];
 const DRIFTED = [condition("Ready", "False", "Drifted"), condition("Synced", "True", "ReconcileSuccess")];
 const ENFORCE = {};
@@ -235,6 +243,33 @@ const cases: Case[] = [
     ready: "False/Drifted",
     events: [],
     action: { requeueAfterMs: POLL },
+  },
+  {
+    reason: "AWS still applying an earlier change, nothing else differs: Progressing, no write, look again soon",
+    object: thing(ENFORCE, { conditions: AVAILABLE }),
+    script: [IN_TRANSITION],
+    calls: ["observe"],
+    ready: "False/Progressing",
+    events: [],
+    action: { requeueAfterMs: 15_000 },
+  },
+  {
+    reason: "ObserveOnly and in transition: Progressing too, not drift",
+    object: thing(OBSERVE, { conditions: AVAILABLE }),
+    script: [IN_TRANSITION],
+    calls: ["observe"],
+    ready: "False/Progressing",
+    events: [],
+    action: { requeueAfterMs: 15_000 },
+  },
+  {
+    reason: "one place in transition, another differs: the other is still written",
+    object: thing(ENFORCE),
+    script: [IN_TRANSITION_ELSEWHERE_DIFFERS],
+    calls: ["observe", "update"],
+    ready: "False/Updating",
+    events: ["Normal/Updated"],
+    action: { requeueAfterMs: VERIFY },
   },
   {
     reason: "in sync: nothing written to the provider, Ready, poll again",
