@@ -23,6 +23,7 @@ import { startEnvironment } from "../test/env/environment.js";
 import { sleep, waitUntil } from "../test/env/process.js";
 import { provision } from "../test/env/provision.js";
 import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS } from "../test/support/aws.js";
+import { runControllers } from "../test/support/controllers.js";
 
 const POLL_MS = 2000;
 const STEADY_POLLS = 5;
@@ -120,13 +121,12 @@ try {
     `AWS calls per reconcile (poll ${POLL_MS} ms, ${STEADY_POLLS} steady polls, member account via AssumeRole)\n`,
   );
   for (const c of cases) {
-    const controller = managedController(kc, c.kind, events, metrics, silentLogger, {
-      workers: 1,
-      pollIntervalMs: POLL_MS,
-      pollJitter: 0,
-    });
-    controller.start();
-    await waitUntil(async () => controller.hasSynced(), 30_000, "informer sync");
+    const running = await runControllers(
+      kc,
+      { workers: 1, pollIntervalMs: POLL_MS, pollJitter: 0 },
+      (runtime) => [managedController(runtime, c.kind)],
+      { events, metrics },
+    );
     const client = new ResourceClient<ManagedObject>(kc, c.kind.ref);
     const kindName = c.kind.ref.kind;
     const before = snapshot();
@@ -161,7 +161,7 @@ try {
     for (const [op, n] of steady)
       console.log(`    ${op.padEnd(48)} ${(n / Math.max(1, steadyReconciles)).toFixed(1)}`);
     console.log("");
-    await controller.stop();
+    await running.stop();
   }
 } finally {
   await env.stop();

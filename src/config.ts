@@ -119,6 +119,14 @@ export const OPTIONS = {
     allowed: "1 to 64",
     schema: wholeNumber(1, 64),
   },
+  reconcileTimeout: {
+    flag: "reconcile-timeout",
+    description:
+      "How long one reconcile may take: then every AWS call it is making is aborted, and it fails as DeadlineExceeded (Synced=False) and is retried with backoff, so a hung AWS endpoint never holds a worker.",
+    default: "1m",
+    allowed: "a duration >= 1s",
+    schema: duration("1s"),
+  },
   leaderElect: {
     flag: "leader-elect",
     description:
@@ -227,6 +235,21 @@ export const OPTIONS = {
     default: "3",
     allowed: "1 to 10",
     schema: wholeNumber(1, 10),
+  },
+  awsConnectTimeout: {
+    flag: "aws-connect-timeout",
+    description: "How long an AWS SDK call may wait for a connection before it fails (and is retried).",
+    default: "5s",
+    allowed: "a duration >= 100ms",
+    schema: duration("100ms"),
+  },
+  awsRequestTimeout: {
+    flag: "aws-request-timeout",
+    description:
+      "How long one AWS SDK attempt may wait for an answer on an open connection before it fails (and is retried).",
+    default: "30s",
+    allowed: "a duration >= 1s",
+    schema: duration("1s"),
   },
   discoveryInterval: {
     flag: "discovery-interval",

@@ -1,59 +1,56 @@
 /**
- * Assembles a controller process: config -> Kubernetes client -> kinds -> controllers -> manager.
- * SIGTERM and SIGINT stop taking work, drain in-flight reconciles within the shutdown timeout,
- * release the Lease and exit 0; losing the Lease exits 1 so Kubernetes restarts the replica.
+ * Assembles a controller process: config -> Kubernetes client -> the shared runtime -> the kinds'
+ * controllers -> manager. SIGTERM and SIGINT stop taking work, drain in-flight reconciles within the
+ * shutdown timeout, release the Lease and exit 0; losing the Lease exits 1 so Kubernetes restarts
+ * the replica.
  */
 import os from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ControllerConfig } from "./config.js";
-import { type Controller, managedController } from "./runtime/controller.js";
-import { type EventRecorder, KubeEventRecorder } from "./runtime/event-recorder.js";
+import { type ControllerOptions, ControllerRuntime } from "./runtime/controller.js";
+import { KubeEventRecorder } from "./runtime/event-recorder.js";
 import type { Logger } from "./runtime/logger.js";
-import type { ManagedKind, ManagedObject } from "./runtime/managed.js";
 import { Manager, type Runnable } from "./runtime/manager.js";
 import { Metrics } from "./runtime/metrics.js";
 
 export const COMPONENT = "orgguard-controller";
 
-/** Builds the manager for `kinds`; call start() on it. */
-export function createManager(
-  config: ControllerConfig,
-  kc: KubeConfig,
-  kinds: ManagedKind[],
-  logger: Logger,
-  metrics = new Metrics(),
-  composites: (deps: {
-    events: EventRecorder;
-    metrics: Metrics;
-    logger: Logger;
-    cachedObjects: (kind: string) => ManagedObject[] | undefined;
-  }) => Runnable[] = () => [],
-  prepare?: (signal: AbortSignal) => Promise<void>,
-  extras: (managed: ReadonlyMap<string, Controller>) => Runnable[] = () => [],
-): Manager {
-  const events = new KubeEventRecorder(kc, COMPONENT, logger);
-  const managed = kinds.map((kind) =>
-    managedController(kc, kind, events, metrics, logger, {
-      workers: config.workers,
-      pollIntervalMs: config.pollInterval,
-      drainTimeoutMs: config.shutdownTimeout,
-    }),
-  );
-  const controllers: Runnable[] = [...managed];
-  const byKind = new Map(managed.map((c) => [c.name, c]));
-  // What a managed kind's informer holds, once synced: composites read their children here
-  // instead of listing them from the apiserver on every reconcile.
-  const cachedObjects = (kind: string) => {
-    const c = byKind.get(kind);
-    return c?.hasSynced() ? c.informer.list() : undefined;
+/** What a controller process is made of. */
+export interface ControllerProcessParts {
+  config: ControllerConfig;
+  kc: KubeConfig;
+  logger: Logger;
+  metrics?: Metrics;
+  /** The controllers, declared on the process's shared runtime (kinds/index.ts controllersOf). */
+  controllers(runtime: ControllerRuntime): Runnable[];
+  /** Work to finish before any controller starts (learning the controller's own AWS account). */
+  prepare?(signal: AbortSignal): Promise<void>;
+  /** Started and stopped with the controllers (only the leader reads and deletes queued events). */
+  alongside?: Runnable[];
+}
+
+/** The reconcile options of the configuration. */
+export function controllerOptionsOf(config: ControllerConfig): ControllerOptions {
+  return {
+    workers: config.workers,
+    pollIntervalMs: config.pollInterval,
+    reconcileTimeoutMs: config.reconcileTimeout,
+    drainTimeoutMs: config.shutdownTimeout,
   };
-  controllers.push(...composites({ events, metrics, logger, cachedObjects }));
-  // Started and stopped with the controllers: only the leader reads (and deletes) queued events.
-  controllers.push(...extras(new Map(managed.map((c) => [c.name, c]))));
+}
+
+/** Builds the manager; call start() on it. */
+export function createManager(parts: ControllerProcessParts): Manager {
+  const { config, kc, logger } = parts;
+  const metrics = parts.metrics ?? new Metrics();
+  const events = new KubeEventRecorder(kc, COMPONENT, logger);
+  const runtime = new ControllerRuntime(kc, events, metrics, logger, controllerOptionsOf(config));
+  const controllers = [...parts.controllers(runtime), ...(parts.alongside ?? [])];
   return new Manager(kc, controllers, metrics, logger, {
     healthProbeBindAddress: config.healthProbeBindAddress,
     metricsBindAddress: config.metricsBindAddress,
-    ...(prepare ? { prepare } : {}),
+    cache: runtime.informers,
+    ...(parts.prepare ? { prepare: parts.prepare } : {}),
     ...(config.leaderElect
       ? {
           leaderElection: {
@@ -68,7 +65,6 @@ export function createManager(
       : {}),
   });
 }
-
 /** Runs the manager until a signal or a lost Lease; resolves with the exit code. */
 export async function runUntilStopped(
   manager: Manager,

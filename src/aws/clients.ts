@@ -115,6 +115,22 @@ export interface AwsOptions {
   readOnly?: ReadonlySet<string>;
   /** Refresh assumed-role credentials this long before they expire. */
   refreshBeforeExpiryMs?: number;
+  /** How long a call may wait for a connection (0: no limit). */
+  connectTimeoutMs?: number;
+  /** How long one attempt may wait for its answer once sent (0: no limit). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * What a kind's code uses of the AWS clients: SDK clients per service and account, and the
+ * controller's own account. AwsClients has it all; `bind(signal)` gives the same with every
+ * call ending when the signal aborts (a reconcile's deadline).
+ */
+export interface AwsAccess {
+  ownAccountId(): Promise<string>;
+  knownOwnAccountId(): string | undefined;
+  organizations(): OrganizationsClient;
+  forAccount<S extends ServiceName>(service: S, target: ClientTarget): Promise<ServiceClients[S]>;
 }
 
 /** The STS calls that change nothing but are needed to act in an account. */
@@ -174,8 +190,13 @@ const SOCKETS_PER_HOST = 50;
  * (see localhostAwareLookup); every other name as before.
  */
 export class SharedRequestHandler extends NodeHttpHandler {
-  constructor() {
+  constructor(timeouts: { connectTimeoutMs?: number; requestTimeoutMs?: number } = {}) {
     super({
+      // A connection that is never accepted, or a request never answered, ends in an error the SDK
+      // retries, instead of holding a worker for ever (AWS SDK defaults: no limit at all).
+      connectionTimeout: timeouts.connectTimeoutMs ?? 0,
+      requestTimeout: timeouts.requestTimeoutMs ?? 0,
+      throwOnRequestTimeout: true,
       httpAgent: new http.Agent({
         keepAlive: true,
         maxSockets: SOCKETS_PER_HOST,
@@ -224,8 +245,24 @@ const addMiddleware = (client: Stackable, middleware: CommandMiddleware, name: s
 const operationOf = (context: HandlerExecutionContext): string =>
   (context.commandName ?? "Unknown").replace(/Command$/, "");
 
+/**
+ * `client` with every `send` ending when `signal` aborts, unless the call brings its own signal.
+ * A Proxy keeps the client's identity (paginators check `instanceof`) and its shared middleware;
+ * the proxy itself is one small object per reconcile.
+ */
+export function abortable<C extends object>(client: C, signal: AbortSignal): C {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (property !== "send" || typeof value !== "function") return value;
+      return (command: unknown, options?: { abortSignal?: AbortSignal }) =>
+        Reflect.apply(value, target, [command, { ...options, abortSignal: options?.abortSignal ?? signal }]);
+    },
+  });
+}
+
 /** Makes SDK clients for the controller's own account and for member accounts. */
-export class AwsClients {
+export class AwsClients implements AwsAccess {
   private ownAccount: Promise<string> | undefined;
   private resolvedOwnAccount: string | undefined;
   /** AssumeRole sessions and in-flight AssumeRole calls, by role ARN. */
@@ -234,9 +271,25 @@ export class AwsClients {
   private organizationsClient: OrganizationsClient | undefined;
   private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
   /** Every client's connections, whichever account it acts in (see SharedRequestHandler). */
-  private readonly requestHandler = new SharedRequestHandler();
+  private readonly requestHandler: SharedRequestHandler;
 
-  constructor(readonly options: AwsOptions) {}
+  constructor(readonly options: AwsOptions) {
+    this.requestHandler = new SharedRequestHandler(options);
+  }
+
+  /**
+   * The same clients, with every call ending when `signal` aborts: what a kind's connect binds to
+   * the reconcile's deadline, so a hung endpoint never holds a worker. Sessions, caches and
+   * connections stay shared.
+   */
+  bind(signal: AbortSignal): AwsAccess {
+    return {
+      ownAccountId: () => this.ownAccountId(),
+      knownOwnAccountId: () => this.knownOwnAccountId(),
+      organizations: () => abortable(this.organizations(), signal),
+      forAccount: async (service, target) => abortable(await this.forAccount(service, target), signal),
+    };
+  }
 
   /** The account the controller's own credentials belong to (cached). */
   ownAccountId(): Promise<string> {

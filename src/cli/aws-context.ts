@@ -18,6 +18,8 @@ export function awsClientsFor(
     roleArnTemplate: config.roleArnTemplate,
     ...(config.externalId ? { externalId: config.externalId } : {}),
     maxAttempts: config.awsMaxAttempts,
+    connectTimeoutMs: config.awsConnectTimeout,
+    requestTimeoutMs: config.awsRequestTimeout,
     organizationsRate: { perSecond: config.organizationsRate, burst: config.organizationsBurst },
     ...extra,
   });

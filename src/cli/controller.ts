@@ -9,8 +9,7 @@ import { EventsQueue, queueRegion } from "../aws/events-queue.js";
 import { type ControllerConfig, loadConfig, optionsHelp } from "../config.js";
 import { createManager, runUntilStopped } from "../controller-process.js";
 import { EventRouter } from "../kinds/event-routing.js";
-import { compositeKinds, managedKinds } from "../kinds/index.js";
-import type { Controller } from "../runtime/controller.js";
+import { controllersOf } from "../kinds/index.js";
 import { createLogger, type Logger } from "../runtime/logger.js";
 import { BindError } from "../runtime/manager.js";
 import { Metrics } from "../runtime/metrics.js";
@@ -67,31 +66,19 @@ export async function runController(args: string[]): Promise<number> {
   const aws = awsClientsFor(config, {
     observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
   });
-  const context = kindContextFor(config, aws);
-  const controllerOptions = {
-    workers: config.workers,
-    pollIntervalMs: config.pollInterval,
-    drainTimeoutMs: config.shutdownTimeout,
-  };
-  const manager = createManager(
+  // API call events reach the objects they concern through the router, one more watch source of
+  // every managed kind's controller; the queue reader feeds it.
+  const router = config.eventsQueueUrl ? new EventRouter() : undefined;
+  const context = { ...kindContextFor(config, aws), ...(router ? { apiCallEvents: router } : {}) };
+  const manager = createManager({
     config,
     kc,
-    managedKinds(context),
     logger,
     metrics,
-    (deps) =>
-      compositeKinds().map((kind) =>
-        kind.runtime.controller({
-          ...context,
-          ...deps,
-          kc,
-          controller: controllerOptions,
-          discoveryIntervalMs: config.discoveryInterval,
-        }),
-      ),
-    (signal) => learnOwnAccount(aws, logger, signal),
-    (managed) => (config.eventsQueueUrl ? [eventsQueueOf(config, aws, managed, metrics, logger)] : []),
-  );
+    controllers: (runtime) => controllersOf(runtime, context),
+    prepare: (signal) => learnOwnAccount(aws, logger, signal),
+    alongside: router ? [eventsQueueOf(config, aws, router, metrics, logger)] : [],
+  });
   try {
     return await runUntilStopped(manager, logger, config.shutdownTimeout);
   } catch (err) {
@@ -108,19 +95,11 @@ export async function runController(args: string[]): Promise<number> {
 function eventsQueueOf(
   config: ControllerConfig,
   aws: AwsClients,
-  managed: ReadonlyMap<string, Controller>,
+  router: EventRouter,
   metrics: Metrics,
   logger: Logger,
 ): EventsQueue {
   const log = logger.child({ component: "events-queue" });
-  const router = new EventRouter(
-    new Map(
-      [...managed].map(([kind, c]) => [
-        kind,
-        { objects: () => c.informer.list(), enqueue: (name: string) => c.queue.add(name) },
-      ]),
-    ),
-  );
   const queueUrl = config.eventsQueueUrl;
   log.info("reading API call events", { queueUrl });
   return new EventsQueue(aws.sqs(queueRegion(queueUrl) ?? config.awsRegion), {

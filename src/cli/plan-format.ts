@@ -6,7 +6,14 @@
 import { structuredPatch } from "diff";
 import type { Change } from "../runtime/managed.js";
 
-export type PlanAction = "create" | "update" | "unchanged" | "drift-ignored" | "conflict" | "error";
+export type PlanAction =
+  | "create"
+  | "update"
+  | "unchanged"
+  | "drift-ignored"
+  | "progressing"
+  | "conflict"
+  | "error";
 
 /** What plan found (or apply did) for one object, or one account of a baseline. */
 export interface PlanEntry {
@@ -29,6 +36,7 @@ const SYMBOL: Record<PlanAction, string> = {
   update: "~",
   unchanged: "=",
   "drift-ignored": "!",
+  progressing: "*",
   conflict: "#",
   error: "x",
 };
@@ -37,6 +45,7 @@ const COLOR: Record<PlanAction, string> = {
   update: "33",
   unchanged: "90",
   "drift-ignored": "35",
+  progressing: "36",
   conflict: "35",
   error: "31",
 };
@@ -45,6 +54,7 @@ const VERB: Record<PlanAction, string> = {
   update: "update",
   unchanged: "unchanged",
   "drift-ignored": "drift (ObserveOnly: not changed)",
+  progressing: "progressing (AWS is still applying an earlier change)",
   conflict: "conflict",
   error: "error",
 };
@@ -126,7 +136,8 @@ export function formatText(
 export function summary(entries: PlanEntry[], applied: boolean): string {
   const n = (a: PlanAction) => entries.filter((e) => e.action === a).length;
   const verb = applied ? ["created", "updated"] : ["to create", "to update"];
-  return `${applied ? "Applied" : "Plan"}: ${n("create")} ${verb[0]}, ${n("update")} ${verb[1]}, ${n("unchanged")} unchanged, ${n("drift-ignored")} drifted (ObserveOnly), ${n("conflict")} conflict(s), ${n("error")} error(s).`;
+  const progressing = n("progressing") > 0 ? `, ${n("progressing")} progressing` : "";
+  return `${applied ? "Applied" : "Plan"}: ${n("create")} ${verb[0]}, ${n("update")} ${verb[1]}, ${n("unchanged")} unchanged, ${n("drift-ignored")} drifted (ObserveOnly)${progressing}, ${n("conflict")} conflict(s), ${n("error")} error(s).`;
 }
 
 /** Text with every character Markdown would read as markup escaped. */

@@ -1,18 +1,28 @@
 /**
  * `orgguard plan` and `orgguard apply`: the controller's reconcile without a cluster. Both read
- * manifests, validate them, and observe AWS with the same ExternalClients the controller uses;
- * plan runs with a read-only AWS client (a write is refused before it is sent) and prints what
- * apply would change; apply makes the changes, in the controller's order (SCPs, then account
- * settings, then baselines' per-account settings), and confirms each by observing again.
+ * manifests, validate them, and run each object through the very steps the controller runs (the
+ * shared lifecycle and the managed reconciler, with the same ExternalClients), keeping status in
+ * memory instead of the apiserver. plan runs them with a dry-run writer (observe for real; create,
+ * update and delete recorded, not made) and a read-only AWS client (a write is refused before it
+ * is sent), and prints what apply would change; apply runs them with the direct writer, in the
+ * controller's order (SCPs, account settings, then baselines' per-account settings), and
+ * confirms each change with a dry run that must find nothing left to do.
  */
 import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import type { AwsClients } from "../aws/clients.js";
 import { type ControllerConfig, loadConfig } from "../config.js";
 import { applyOrder, findKind, managedKinds, READ_OPERATIONS } from "../kinds/index.js";
 import type { KindContext } from "../kinds/kind-definition.js";
-import { claimantOf, winningRival } from "../runtime/claims.js";
-import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
+import { ClaimIndex } from "../runtime/claims.js";
+import { findCondition } from "../runtime/conditions.js";
+import type { EventRecorder } from "../runtime/event-recorder.js";
+import { Lifecycle, type ObjectWriter, type ReconcileResult } from "../runtime/lifecycle.js";
+import { silentLogger } from "../runtime/logger.js";
+import type { Change, ExternalClient, ManagedKind, ManagedObject } from "../runtime/managed.js";
+import { type DriftMetrics, ManagedReconciler } from "../runtime/managed-reconciler.js";
+import { Metrics } from "../runtime/metrics.js";
 import { errorMessage } from "../runtime/reconcile-errors.js";
+import type { JsonPatchOp } from "../runtime/resource-client.js";
 import { awsClientsFor, kindContextFor } from "./aws-context.js";
 import { type Command, type CommandOption, type ParsedValues, UsageError } from "./command.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
@@ -53,20 +63,12 @@ export async function reconcileObjects(
   // Settings without an accountId mean the caller's own account: learn it before comparing claims.
   await aws.ownAccountId().catch(() => undefined);
   const units = await unitsOf(objects, kinds, context, record);
-  const keepers = keepersByUnit(units);
+  const claims = claimIndexes(units);
+  const metrics = new Metrics();
   for (const unit of units) {
-    const keeper = keepers.get(unit);
-    if (keeper) {
-      record({
-        object: unit.name,
-        ...(unit.via ? { via: unit.via } : {}),
-        action: "conflict",
-        changes: [],
-        error: `${describeUnit(keeper)} manages the same ${unit.kind.claim?.(unit.object)} and keeps it: not changed`,
-      });
-      continue;
-    }
-    record(await reconcileOne(unit.kind, unit.object, unit.name, unit.via, apply));
+    const base = { object: unit.name, ...(unit.via ? { via: unit.via } : {}) };
+    const entry = await reconcileUnit(unit, claims.get(unit.kind.ref.kind), metrics, apply);
+    record({ ...base, ...entry });
   }
   return entries;
 }
@@ -116,65 +118,132 @@ async function unitsOf(
 }
 
 /**
- * For each unit a rival keeps the claim from, that rival: the controller's rule (runtime/claims.ts)
- * applied to manifests, which have no creation times, so the name breaks ties of the same rank.
+ * The claims of every kind's units, for the controller's rule (runtime/claims.ts) applied to
+ * manifests: they have no creation times, so the name breaks ties of the same rank.
  */
-function keepersByUnit(units: Unit[]): Map<Unit, Unit> {
-  const byClaim = new Map<string, Unit[]>();
-  for (const unit of units) {
-    const claim = unit.kind.claim?.(unit.object);
-    if (claim === undefined) continue;
-    const key = `${unit.kind.ref.kind}|${claim}`;
-    byClaim.set(key, [...(byClaim.get(key) ?? []), unit]);
+function claimIndexes(units: Unit[]): Map<string, ClaimIndex<ManagedObject>> {
+  const indexes = new Map<string, ClaimIndex<ManagedObject>>();
+  for (const kind of new Set(units.map((u) => u.kind))) {
+    const claim = kind.claim?.bind(kind);
+    if (!claim) continue;
+    const objects = units.filter((u) => u.kind === kind).map((u) => u.object);
+    indexes.set(kind.ref.kind, ClaimIndex.of(objects, claim));
   }
-  const keepers = new Map<Unit, Unit>();
-  for (const rivals of byClaim.values()) {
-    for (const unit of rivals) {
-      const others = rivals.filter((r) => r !== unit);
-      const keeper = winningRival(claimantOf(unit.object), others, (r) => claimantOf(r.object));
-      if (keeper) keepers.set(unit, keeper);
-    }
-  }
-  return keepers;
+  return indexes;
 }
 
-const describeUnit = (unit: Unit): string => (unit.via ? `${unit.name} (${unit.via})` : unit.name);
+/** What a unit's entry says besides its name. */
+type EntryBody = Pick<PlanEntry, "action" | "changes" | "error">;
 
-async function reconcileOne(
-  kind: ManagedKind,
-  object: ManagedObject,
-  name: string,
-  via: string | undefined,
+/**
+ * One unit through the controller's steps: a dry run for plan; for apply, the reconcile that
+ * writes, then a dry run that must find nothing left to do (AWS shows the change).
+ */
+async function reconcileUnit(
+  unit: Unit,
+  claims: ClaimIndex<ManagedObject> | undefined,
+  metrics: DriftMetrics,
   apply: boolean,
-): Promise<PlanEntry> {
-  const base = { object: name, ...(via ? { via } : {}) };
+): Promise<EntryBody> {
+  const run = new UnitRun(unit, claims, metrics);
   try {
-    const problems = kind.validate?.(object) ?? [];
-    if (problems.length > 0)
-      return { ...base, action: "error", changes: [], error: `invalid spec: ${problems.join("; ")}` };
-    const external = await kind.connect(object);
-    const observation = await external.observe(object);
-    const changes = observation.diff ?? [];
-    if (observation.exists && observation.upToDate) return { ...base, action: "unchanged", changes: [] };
-    if (object.spec.managementPolicy === "ObserveOnly") return { ...base, action: "drift-ignored", changes };
-    const action: PlanAction = observation.exists ? "update" : "create";
-    if (apply) {
-      if (observation.exists) await external.update(object, observation);
-      else await external.create(object, observation);
-      const after = await external.observe(object);
-      if (!after.exists || !after.upToDate) {
-        return {
-          ...base,
-          action: "error",
-          changes: after.diff ?? [],
-          error: "applied, but AWS does not show the change yet",
-        };
-      }
-    }
-    return { ...base, action, changes };
+    const planned = await run.reconcile(apply ? "direct" : "dry-run");
+    if (!apply || (planned.action !== "create" && planned.action !== "update")) return planned;
+    const confirmed = await run.reconcile("dry-run");
+    if (confirmed.action === "unchanged" || confirmed.action === "progressing") return planned;
+    return {
+      action: "error",
+      changes: confirmed.changes,
+      error: confirmed.error ?? "applied, but AWS does not show the change yet",
+    };
   } catch (err) {
-    return { ...base, action: "error", changes: [], error: errorMessage(err) };
+    return { action: "error", changes: [], error: errorMessage(err) };
   }
+}
+
+/** Objects kept in memory instead of the apiserver: status writes and finalizer patches land here. */
+class InMemoryObject implements ObjectWriter<ManagedObject> {
+  constructor(public current: ManagedObject) {}
+
+  async replaceStatus(object: ManagedObject): Promise<ManagedObject> {
+    this.current = object;
+    return object;
+  }
+
+  async jsonPatch(_name: string, ops: JsonPatchOp[]): Promise<ManagedObject> {
+    // Only the finalizer is ever patched by the lifecycle: a manifest has nothing to keep.
+    const finalizers = ops.some((op) => op.op === "add" && op.path.startsWith("/metadata/finalizers"))
+      ? ["orgguard.io/finalizer"]
+      : this.current.metadata.finalizers;
+    this.current = {
+      ...this.current,
+      metadata: { ...this.current.metadata, ...(finalizers ? { finalizers } : {}) },
+    };
+    return this.current;
+  }
+}
+
+const NO_EVENTS: EventRecorder = { record: async () => undefined };
+
+/** The runs of one unit: status carried in memory from one reconcile to the next. */
+class UnitRun {
+  private readonly object: InMemoryObject;
+  private readonly lifecycle: Lifecycle<ManagedObject>;
+
+  constructor(
+    private readonly unit: Unit,
+    private readonly claims: ClaimIndex<ManagedObject> | undefined,
+    private readonly metrics: DriftMetrics,
+  ) {
+    this.object = new InMemoryObject(unit.object);
+    this.lifecycle = new Lifecycle(unit.kind.ref.kind, this.object, NO_EVENTS, silentLogger);
+  }
+
+  async reconcile(writer: "direct" | "dry-run"): Promise<EntryBody> {
+    const kind = writer === "dry-run" ? dryRun(this.unit.kind) : this.unit.kind;
+    const steps = new ManagedReconciler(kind, this.metrics, {}, this.claims);
+    const result = await this.lifecycle.reconcile(this.object.current, steps);
+    return entryOf(this.object.current, result);
+  }
+}
+
+/** `kind` with create, update and delete recorded instead of made (observe still reads AWS). */
+function dryRun(kind: ManagedKind): ManagedKind {
+  return {
+    ...kind,
+    connect: async (object, context) => {
+      const external = await kind.connect(object, context);
+      const planned: ExternalClient<ManagedObject> = {
+        observe: (o) => external.observe(o),
+        create: async () => ({}),
+        update: async () => undefined,
+        delete: async () => undefined,
+      };
+      return planned;
+    },
+  };
+}
+
+/** The Ready reasons the managed reconciler reports, as plan actions. */
+const ACTION_OF_READY: Record<string, PlanAction> = {
+  Creating: "create",
+  Updating: "update",
+  Available: "unchanged",
+  Drifted: "drift-ignored",
+  NotFound: "drift-ignored",
+  Progressing: "progressing",
+  Conflict: "conflict",
+};
+
+/** What a reconcile of a unit decided, from the status it wrote (as the controller would show it). */
+function entryOf(object: ManagedObject, result: ReconcileResult): EntryBody {
+  const changes = (object.status?.plannedChanges as Change[] | undefined) ?? [];
+  if (result.failure) return { action: "error", changes: [], error: errorMessage(result.failure.error) };
+  const ready = findCondition(object.status?.conditions, "Ready");
+  const action = ACTION_OF_READY[ready?.reason ?? ""];
+  if (!action) return { action: "error", changes: [], error: ready?.message ?? "no outcome" };
+  if (action === "conflict") return { action, changes: [], error: ready?.message ?? "" };
+  return { action, changes: action === "unchanged" ? [] : changes };
 }
 
 /** The organization and the caller's account, for the plan's header (read-only calls). */

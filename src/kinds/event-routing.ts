@@ -16,6 +16,7 @@ import {
   parseApiCallEvent,
 } from "../aws/api-call-events.js";
 import type { MessageOutcome } from "../aws/events-queue.js";
+import type { WatchSource } from "../runtime/controller.js";
 import type { ManagedObject } from "../runtime/managed.js";
 import { KINDS } from "./index.js";
 import { type IamStatement, iamActionOf, type Kind } from "./kind-definition.js";
@@ -56,19 +57,24 @@ export interface Enqueued {
   name: string;
 }
 
-/** Routes API call events to the objects they concern, across the managed kinds. */
-export class EventRouter {
+/**
+ * Routes API call events to the objects they concern, across the managed kinds: a watch source
+ * of the runtime (each managed kind's controller connects to it), fed by the events queue.
+ */
+export class EventRouter implements WatchSource {
   private readonly listeners = new Map<string, Kind[]>();
+  private readonly queues = new Map<string, KindQueue>();
 
-  constructor(
-    private readonly queues: ReadonlyMap<string, KindQueue>,
-    kinds: readonly Kind[] = KINDS,
-  ) {
-    for (const kind of kinds.filter((k) => queues.has(k.api.kind))) {
-      for (const call of changedBy(kind)) {
-        const key = apiCallKey(call);
-        this.listeners.set(key, [...(this.listeners.get(key) ?? []), kind]);
-      }
+  constructor(private readonly kinds: readonly Kind[] = KINDS) {}
+
+  /** A kind's controller connects: events about its objects enqueue them there. */
+  connect(kindName: string, target: KindQueue): void {
+    const kind = this.kinds.find((k) => k.api.kind === kindName);
+    if (!kind?.events || this.queues.has(kindName)) return;
+    this.queues.set(kindName, target);
+    for (const call of changedBy(kind)) {
+      const key = apiCallKey(call);
+      this.listeners.set(key, [...(this.listeners.get(key) ?? []), kind]);
     }
   }
 
@@ -92,7 +98,8 @@ export class EventRouter {
   route(event: ApiCallEvent): Enqueued[] {
     const enqueued: Enqueued[] = [];
     for (const kind of this.listeners.get(apiCallKey(event)) ?? []) {
-      const queue = this.queues.get(kind.api.kind)!;
+      const queue = this.queues.get(kind.api.kind);
+      if (!queue) continue;
       for (const object of queue.objects()) {
         if (!kind.events?.concerns(event, object)) continue;
         queue.enqueue(object.metadata.name);

@@ -6,15 +6,11 @@
  */
 import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
+import { type ControllerRuntime, managedController } from "../runtime/controller.js";
 import type { ManagedKind } from "../runtime/managed.js";
+import type { Runnable } from "../runtime/manager.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
-import {
-  type CompositeRuntime,
-  iamActionOf,
-  type Kind,
-  type KindContext,
-  type ManagedRuntime,
-} from "./kind-definition.js";
+import type { CompositeRuntime, Kind, KindContext, ManagedRuntime } from "./kind-definition.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
 import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/setting-kind.js";
@@ -48,6 +44,19 @@ export const managedKinds = (context: KindContext): ManagedKind[] =>
 /** The composite kinds (AccountBaseline), whose objects own objects of other kinds. */
 export const compositeKinds = (): Array<Kind & { runtime: CompositeRuntime }> => KINDS.filter(isComposite);
 
+/**
+ * Every kind's controller on `runtime`: the managed reconciler for managed kinds (woken by the API
+ * call events that concern their objects), the composites' own.
+ */
+export function controllersOf(runtime: ControllerRuntime, context: KindContext): Runnable[] {
+  return KINDS.map((k) => {
+    if (isComposite(k)) return k.runtime.controller(runtime, context);
+    if (isManaged(k))
+      return managedController(runtime, k.runtime.managed(context), { source: context.apiCallEvents });
+    throw new Error(`${k.api.kind}: a kind is managed or composite`);
+  });
+}
+
 /** `service:Operation` of every AWS call the kinds make, by access. */
 const operationKeys = (access: "read" | "write"): string[] => [
   ...new Set(
@@ -68,6 +77,3 @@ export const READ_OPERATIONS: ReadonlySet<string> = new Set([
 
 /** Every write the kinds can make (a steady state makes none). */
 export const WRITE_OPERATIONS: ReadonlySet<string> = new Set(operationKeys("write"));
-
-/** Every IAM action some kind's operation needs. */
-export const IAM_ACTIONS: ReadonlySet<string> = new Set(KINDS.flatMap((k) => k.operations.map(iamActionOf)));

@@ -3,19 +3,15 @@
  * read-only guard, the IAM policies, the chart's RBAC, the tests' write counting) derives from the
  * list in kinds/index.ts, made of these.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { ApiDefinition } from "../api/api-definition.js";
 import { API_GROUP, API_VERSION } from "../api/common.js";
 import type { ApiCallEvent } from "../aws/api-call-events.js";
 import type { AwsClients, ServiceName } from "../aws/clients.js";
 import type { RegionDirectory } from "../aws/regions.js";
-import type { ControllerOptions } from "../runtime/controller.js";
-import type { EventRecorder } from "../runtime/event-recorder.js";
+import type { ControllerRuntime, WatchSource } from "../runtime/controller.js";
 import type { ResourceRef } from "../runtime/kube-object.js";
-import type { Logger } from "../runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
-import type { Metrics } from "../runtime/metrics.js";
 import type { PolicyOptions } from "./organization-policy/policy-type.js";
 
 /** An AWS API call a kind makes, classed read or write. */
@@ -48,18 +44,8 @@ export interface KindContext {
   readonly regions: RegionDirectory;
   /** How old the organization view may be (--discovery-interval; default 5 minutes). */
   readonly discoveryIntervalMs?: number;
-}
-
-/** What a composite kind's controller is built with. */
-export interface CompositeContext extends KindContext {
-  readonly kc: KubeConfig;
-  readonly events: EventRecorder;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-  readonly controller: ControllerOptions;
-  readonly discoveryIntervalMs: number;
-  /** The objects of a managed kind as its informer holds them, or undefined before it synced. */
-  readonly cachedObjects?: (kind: string) => ManagedObject[] | undefined;
+  /** AWS API call events (the events queue), when the controller reads them. */
+  readonly apiCallEvents?: WatchSource;
 }
 
 /** A kind whose objects the managed reconciler drives (one external thing per object). */
@@ -71,7 +57,7 @@ export interface ManagedRuntime {
 /** A kind whose objects own child objects of other kinds (AccountBaseline). */
 export interface CompositeRuntime {
   type: "composite";
-  controller(context: CompositeContext): Runnable;
+  controller(runtime: ControllerRuntime, context: KindContext): Runnable;
   /** The child objects an object stands for now (what `orgguard plan` plans in its place). */
   expand(object: ManagedObject, context: KindContext): Promise<ManagedObject[]>;
   /** The kinds of the children (their objects are created, updated and deleted by the controller). */

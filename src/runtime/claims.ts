@@ -15,8 +15,10 @@ import type { KubeObject } from "./kube-object.js";
 
 /** What the rule looks at. */
 export interface Claimant {
-  /** `Kind/name`, for messages and the last tie-break. */
+  /** `Kind/name`, the last tie-break. */
   name: string;
+  /** How messages name it: `Kind/name`, or for a derived object its owner (`AccountBaseline/workloads`). */
+  label: string;
   /** Derived from a composite (a controlling owner reference) rather than written directly. */
   derived: boolean;
   /** When the claim was made (RFC 3339); absent for a claim not yet made or a manifest. */
@@ -25,9 +27,12 @@ export interface Claimant {
 
 /** The claimant an object is. */
 export function claimantOf(object: KubeObject): Claimant {
+  const owner = (object.metadata.ownerReferences ?? []).find((o) => o.controller === true);
+  const name = `${object.kind}/${object.metadata.name}`;
   return {
-    name: `${object.kind}/${object.metadata.name}`,
-    derived: (object.metadata.ownerReferences ?? []).some((o) => o.controller === true),
+    name,
+    label: owner ? `${owner.kind}/${owner.name}` : name,
+    derived: owner !== undefined,
     ...(object.metadata.creationTimestamp ? { since: object.metadata.creationTimestamp } : {}),
   };
 }
@@ -57,18 +62,49 @@ export function winningRival<R>(
   return best?.rival;
 }
 
+/** Who keeps what an object claims: what a reconcile asks before it writes. */
+export interface ClaimLookup<T extends KubeObject> {
+  /**
+   * The rival that keeps `object`'s claim instead of it (undefined: `object` keeps it or claims
+   * nothing). `object` may be one not created yet (a composite's child to be): a claim not yet
+   * made loses to every existing one. Rivals being deleted still keep their claim until they are
+   * gone (one may be removing the setting it kept), unless `ignoreDeleting` says otherwise.
+   */
+  keeperOf(object: T, options?: { ignoreDeleting?: boolean }): T | undefined;
+}
+
 /**
- * The objects of one kind by what they claim, kept up to date from informer events, so finding an
- * object's rivals costs one map lookup rather than a scan of every object.
+ * The objects of one kind by what they claim: the one place rivals are gathered, for the
+ * controller (kept up to date from informer events: finding rivals costs one map lookup, not a scan
+ * of every object), a composite choosing its children's accounts, and `orgguard plan` / `apply`
+ * (built from manifests with `ClaimIndex.of`).
  */
-export class ClaimIndex<T extends KubeObject> {
+export class ClaimIndex<T extends KubeObject> implements ClaimLookup<T> {
   private readonly names = new Map<string, Set<string>>();
   private readonly keys = new Map<string, string>();
+  private readonly listeners: Array<(names: string[]) => void> = [];
+  /** What the index asks of the kind and of the cache (methods: an index of a kind's objects is one of KubeObjects). */
+  private readonly source: { claimOf(object: T): string | undefined; lookup(name: string): T | undefined };
 
-  constructor(
-    private readonly claimOf: (object: T) => string | undefined,
-    private readonly lookup: (name: string) => T | undefined,
-  ) {}
+  constructor(claimOf: (object: T) => string | undefined, lookup: (name: string) => T | undefined) {
+    this.source = { claimOf, lookup };
+  }
+
+  /** An index over a fixed set of objects (manifests: `orgguard plan` and `apply`). */
+  static of<T extends KubeObject>(objects: readonly T[], claimOf: (object: T) => string | undefined) {
+    const byName = new Map(objects.map((o) => [o.metadata.name, o]));
+    const index = new ClaimIndex<T>(claimOf, (name) => byName.get(name));
+    for (const o of objects) index.set(o);
+    return index;
+  }
+
+  /**
+   * Calls `listener` with the objects whose standing may have changed after each set or remove
+   * (rivals under the old and the new claim): the controller reconciles them again.
+   */
+  onStandingChanged(listener: (names: string[]) => void): void {
+    this.listeners.push(listener);
+  }
 
   /**
    * Records `object`'s claim (on add or update). Returns the other objects whose standing may
@@ -78,9 +114,9 @@ export class ClaimIndex<T extends KubeObject> {
   set(object: T): string[] {
     const name = object.metadata.name;
     const before = this.keys.get(name);
-    const after = this.claimOf(object);
+    const after = this.source.claimOf(object);
     if (before === after) return [];
-    const affected = [...this.remove(object)];
+    const affected = [...this.forget(name)];
     if (after !== undefined) {
       this.keys.set(name, after);
       const set = this.names.get(after) ?? new Set<string>();
@@ -88,12 +124,31 @@ export class ClaimIndex<T extends KubeObject> {
       this.names.set(after, set);
       affected.push(...this.othersUnder(after, name));
     }
-    return affected;
+    return this.tell(affected);
   }
 
   /** Forgets `object` (on delete); returns its former rivals, one of which may now win. */
   remove(object: T): string[] {
-    const name = object.metadata.name;
+    return this.tell(this.forget(object.metadata.name));
+  }
+
+  keeperOf(object: T, options: { ignoreDeleting?: boolean } = {}): T | undefined {
+    const rivals = this.rivals(object).filter(
+      (r) => !(options.ignoreDeleting && r.metadata.deletionTimestamp),
+    );
+    return rivals.length === 0 ? undefined : winningRival(claimantOf(object), rivals, claimantOf);
+  }
+
+  /** The other objects claiming what `object` claims. */
+  rivals(object: T): T[] {
+    const key = this.source.claimOf(object);
+    if (key === undefined) return [];
+    return this.othersUnder(key, object.metadata.name)
+      .map((n) => this.source.lookup(n))
+      .filter((o): o is T => o !== undefined);
+  }
+
+  private forget(name: string): string[] {
     const key = this.keys.get(name);
     if (key === undefined) return [];
     this.keys.delete(name);
@@ -103,13 +158,9 @@ export class ClaimIndex<T extends KubeObject> {
     return this.othersUnder(key, name);
   }
 
-  /** The other objects claiming what `object` claims. */
-  rivals(object: T): T[] {
-    const key = this.claimOf(object);
-    if (key === undefined) return [];
-    return this.othersUnder(key, object.metadata.name)
-      .map((n) => this.lookup(n))
-      .filter((o): o is T => o !== undefined);
+  private tell(names: string[]): string[] {
+    if (names.length > 0) for (const listener of this.listeners) listener(names);
+    return names;
   }
 
   private othersUnder(key: string, name: string): string[] {

@@ -3,8 +3,10 @@
  * watching from it; re-lists when the watch cannot be resumed (410 Gone, which a restarted
  * kube-apiserver answers to any resourceVersion older than its new watch cache; any ERROR event;
  * or several failures in a row); waits with exponential backoff between failed attempts (also on
- * 429 while a new CRD's watch cache initializes), and tells its handler about changes. The
- * controller turns those into keys.
+ * 429 while a new CRD's watch cache initializes), and tells its handlers about changes. One
+ * informer per resource is shared by everything that reads it (shared-informers.ts): the kind's own
+ * controller, a composite that owns or watches its objects, claim indexes; each turns changes into
+ * keys of its own.
  */
 
 import type { KubeObject } from "./kube-object.js";
@@ -43,6 +45,7 @@ const RELIST_AFTER_FAILURES = 3;
 
 export class Informer<T extends KubeObject> {
   private readonly cache = new Map<string, T>();
+  private readonly handlers: InformerHandler<T>[] = [];
   private resourceVersion = "";
   private synced = false;
   private stopped = false;
@@ -52,10 +55,23 @@ export class Informer<T extends KubeObject> {
 
   constructor(
     private readonly client: ListWatchClient<T>,
-    private readonly handler: InformerHandler<T>,
     private readonly logger: Logger,
     private readonly options: InformerOptions = {},
   ) {}
+
+  /**
+   * Tells `handler` about every change from now on; what the cache already holds is replayed to it
+   * as adds first, so a handler added late misses nothing.
+   */
+  addHandler(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+    for (const object of this.cache.values()) handler.onAdd(object);
+  }
+
+  /** Whether the loop runs (started and not stopped). */
+  get started(): boolean {
+    return this.loop !== undefined && !this.stopped;
+  }
 
   /** Starts listing and watching; resolves after the first successful list (the cache is synced). */
   start(): Promise<void> {
@@ -139,14 +155,14 @@ export class Informer<T extends KubeObject> {
       seen.add(name);
       const previous = this.cache.get(name);
       this.cache.set(name, item);
-      if (!previous) this.handler.onAdd(item);
+      if (!previous) this.emit((h) => h.onAdd(item));
       else if (previous.metadata.resourceVersion !== item.metadata.resourceVersion)
-        this.handler.onUpdate(previous, item);
+        this.emit((h) => h.onUpdate(previous, item));
     }
     for (const [name, object] of this.cache) {
       if (!seen.has(name)) {
         this.cache.delete(name);
-        this.handler.onDelete(object);
+        this.emit((h) => h.onDelete(object));
       }
     }
     this.resourceVersion = resourceVersion;
@@ -194,12 +210,16 @@ export class Informer<T extends KubeObject> {
     const previous = this.cache.get(name);
     if (type === "DELETED") {
       this.cache.delete(name);
-      this.handler.onDelete(object);
+      this.emit((h) => h.onDelete(object));
     } else {
       this.cache.set(name, object);
-      if (previous) this.handler.onUpdate(previous, object);
-      else this.handler.onAdd(object);
+      if (previous) this.emit((h) => h.onUpdate(previous, object));
+      else this.emit((h) => h.onAdd(object));
     }
+  }
+
+  private emit(call: (handler: InformerHandler<T>) => void): void {
+    for (const handler of this.handlers) call(handler);
   }
 }
 

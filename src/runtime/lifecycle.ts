@@ -1,16 +1,20 @@
 /**
  * The one reconcile machinery every controller shares, whatever its objects do: the managed
- * reconciler (one external thing per object) and composites (AccountBaseline) both run their work
- * through it. It owns what must be the same everywhere:
+ * reconciler (one external thing per object) and composites (AccountBaseline) only supply their
+ * steps (ReconcileSteps); the controller runs them through this, and so do `orgguard plan` and
+ * `apply` (with an in-memory writer). It owns what must be the same everywhere:
  *
  * - paused (`orgguard.io/paused`): nothing is done, Ready=Unknown and Synced=False/ReconcilePaused;
  * - deleting: the kind's cleanup, then the finalizer goes (JSON Patch guarded by a test op);
  * - the finalizer is added before any work;
- * - failures become conditions, one Warning event per transition, and what happens next
- *   (TerminalError: Stalled until the spec changes; BlockedError: Stalled, checked every poll;
- *   anything else: rethrown for backoff);
+ * - failures become conditions and what happens next (TerminalError: Stalled until the spec
+ *   changes; BlockedError: Stalled, checked every poll; past the deadline: DeadlineExceeded;
+ *   anything else: retried with backoff by the caller);
+ * - events only on transitions: an event that marks a condition is recorded only when that
+ *   condition changes (status, reason or message), so a quiet poll records none;
  * - one status write per reconcile, with observedGeneration and conditions of this generation,
- *   after the events (they say what happened, which stays true if the write loses a race).
+ *   after the events (they say what happened, which stays true if the write loses a race), and
+ *   none at all when nothing changed.
  */
 import { isDeepStrictEqual } from "node:util";
 import {
@@ -55,6 +59,12 @@ export interface LifecycleEvent {
   type: EventType;
   reason: string;
   message: string;
+  /**
+   * The condition whose change this event announces: it is recorded only when that condition's
+   * status, reason or message differs from before (a transition), never on a reconcile that found
+   * the same. Absent: the event reports something done in this reconcile and is always recorded.
+   */
+  marks?: string;
 }
 
 /** What a reconcile's work found: status fields and conditions to write, events, what comes next. */
@@ -67,28 +77,53 @@ export interface Outcome {
   action: Action;
 }
 
+/** What a kind's steps get besides the object. */
+export interface ReconcileContext {
+  log: Logger;
+  /** Aborted at the reconcile's deadline: pass it to every call that can hang (AWS SDK calls). */
+  signal: AbortSignal;
+  /** Records an event at once (for steps that act outside an Outcome: finalize). */
+  record(event: LifecycleEvent): Promise<void>;
+}
+
 /** A kind's part of the reconcile. */
 export interface ReconcileSteps<T extends KubeObject> {
   /** The work on an object that is neither paused nor being deleted. */
-  sync(object: T, log: Logger): Promise<Outcome>;
+  sync(object: T, context: ReconcileContext): Promise<Outcome>;
   /** Cleanup before the finalizer goes: "done", or what to do until it is (a requeue to verify). */
-  finalize(object: T, log: Logger): Promise<"done" | Action>;
+  finalize(object: T, context: ReconcileContext): Promise<"done" | Action>;
   /** More to do while paused (a composite pauses its children). */
-  pause?(object: T, log: Logger): Promise<void>;
+  pause?(object: T, context: ReconcileContext): Promise<void>;
 }
 
 /** What the lifecycle needs of a client: status writes and JSON Patches (for the finalizer). */
 export type ObjectWriter<T extends KubeObject> = Pick<ResourceClient<T>, "replaceStatus" | "jsonPatch">;
 
+/** A reconcile that did not reach its goal: why, for the caller's one log line and its retry. */
+export interface ReconcileFailure {
+  error: unknown;
+  reason: string;
+  /** Stalled: no retry until the spec changes (TerminalError), or until the next poll (BlockedError). */
+  stalled: boolean;
+}
+
+/** How a reconcile ended: what to do next, and the failure if there was one. */
+export interface ReconcileResult {
+  action: Action;
+  /** Set when the reconcile failed; the action is then awaitChange unless it is to be polled. */
+  failure?: ReconcileFailure;
+  /** Whether the object was compared with the provider without error (for the oldest-check metric). */
+  checked: boolean;
+}
+
 export interface LifecycleOptions {
-  /** The next poll's delay (a BlockedError is checked again then). */
-  pollInterval(): number;
   now?: () => Date;
-  /** Told after every reconcile that compared the object with the provider without error. */
-  onChecked?: (name: string) => void;
 }
 
 type Status = Record<string, unknown> & { conditions?: Condition[]; observedGeneration?: number };
+
+/** The reason a reconcile past its deadline reports. */
+export const DEADLINE_REASON = "DeadlineExceeded";
 
 export class Lifecycle<T extends KubeObject> {
   constructor(
@@ -96,29 +131,39 @@ export class Lifecycle<T extends KubeObject> {
     private readonly client: ObjectWriter<T>,
     private readonly events: EventRecorder,
     private readonly logger: Logger,
-    private readonly options: LifecycleOptions,
+    private readonly options: LifecycleOptions = {},
   ) {}
 
   /**
-   * Reconciles `object` (as the cache has it now) with the kind's `steps`. Throws when the key
-   * should be retried with backoff; ConflictError when it should be retried at once.
+   * Reconciles `object` (as the cache has it now) with the kind's `steps`. A failure is written to
+   * status and returned (the caller retries it with backoff unless the action says otherwise);
+   * only ConflictError is thrown (retry at once with the newer object).
    */
-  async reconcile(object: T | undefined, steps: ReconcileSteps<T>): Promise<Action> {
-    if (!object) return { awaitChange: true };
+  async reconcile(
+    object: T | undefined,
+    steps: ReconcileSteps<T>,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<ReconcileResult> {
+    if (!object) return { action: { awaitChange: true }, checked: false };
     const log = this.logger.child({ kind: this.kindName, name: object.metadata.name });
-    if (object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") return this.paused(object, steps, log);
-    if (object.metadata.deletionTimestamp) return this.deleting(object, steps, log);
+    const context: ReconcileContext = {
+      log,
+      signal,
+      record: (e) => this.events.record(object, e.type, e.reason, e.message),
+    };
+    if (object.metadata.annotations?.[PAUSED_ANNOTATION] === "true") {
+      return { action: await this.paused(object, steps, context), checked: false };
+    }
+    if (object.metadata.deletionTimestamp) return this.deleting(object, steps, context);
     let current = object;
     if (!hasFinalizer(current)) current = await guardConflict(() => addFinalizer(this.client, current));
     let outcome: Outcome;
     try {
-      outcome = await steps.sync(current, log);
+      outcome = await steps.sync(current, context);
     } catch (err) {
-      return this.fail(current, err, log);
+      return this.fail(current, err, signal);
     }
-    const action = await this.finish(current, outcome);
-    this.options.onChecked?.(current.metadata.name);
-    return action;
+    return { action: await this.finish(current, outcome), checked: true };
   }
 
   /** The conditions of `object` as they stand. */
@@ -130,94 +175,106 @@ export class Lifecycle<T extends KubeObject> {
    * Paused: nothing is compared or changed, and Ready no longer vouches for the provider (it may
    * have drifted meanwhile): Ready=Unknown, Synced=False, both with reason ReconcilePaused.
    */
-  private async paused(object: T, steps: ReconcileSteps<T>, log: Logger): Promise<Action> {
-    await steps.pause?.(object, log);
-    if (findCondition(this.conditionsOf(object), "Synced")?.reason !== "ReconcilePaused") {
-      const message = `paused by the ${PAUSED_ANNOTATION} annotation: not compared with the provider`;
-      await this.writeStatus(object, {
-        fields: {},
-        conditions: [
-          { type: "Ready", status: "Unknown", reason: "ReconcilePaused", message },
-          { type: "Synced", status: "False", reason: "ReconcilePaused", message },
-        ],
-      });
-    }
+  private async paused(object: T, steps: ReconcileSteps<T>, context: ReconcileContext): Promise<Action> {
+    await steps.pause?.(object, context);
+    const message = `paused by the ${PAUSED_ANNOTATION} annotation: not compared with the provider`;
+    await this.writeStatus(object, {
+      fields: {},
+      conditions: [
+        { type: "Ready", status: "Unknown", reason: "ReconcilePaused", message },
+        { type: "Synced", status: "False", reason: "ReconcilePaused", message },
+      ],
+    });
     return { awaitChange: true };
   }
 
   /** Deleting: the kind cleans up; the finalizer goes only once it says it is done. */
-  private async deleting(object: T, steps: ReconcileSteps<T>, log: Logger): Promise<Action> {
-    if (!hasFinalizer(object)) return { awaitChange: true };
+  private async deleting(
+    object: T,
+    steps: ReconcileSteps<T>,
+    context: ReconcileContext,
+  ): Promise<ReconcileResult> {
+    if (!hasFinalizer(object)) return { action: { awaitChange: true }, checked: false };
     let result: "done" | Action;
     try {
-      result = await steps.finalize(object, log);
+      result = await steps.finalize(object, context);
     } catch (err) {
-      return this.fail(object, err, log);
+      return this.fail(object, err, context.signal);
     }
-    if (result !== "done") return result;
+    if (result !== "done") return { action: result, checked: true };
     await guardConflict(() => removeFinalizer(this.client, object));
-    return { awaitChange: true };
+    return { action: { awaitChange: true }, checked: true };
   }
 
   /**
    * Turns an error into conditions and (on a transition only) a Warning event. A TerminalError
    * waits for a spec change; a BlockedError is checked again at the next poll; anything else is
-   * rethrown for backoff.
+   * returned for the caller to retry with backoff.
    */
-  private async fail(object: T, err: unknown, log: Logger): Promise<Action> {
+  private async fail(object: T, thrown: unknown, signal: AbortSignal): Promise<ReconcileResult> {
     // Someone changed the object meanwhile: retry at once with the newer one, writing nothing.
-    if (err instanceof ConflictError) throw err;
-    const outcome = this.failure(object, err, log);
+    if (thrown instanceof ConflictError) throw thrown;
+    const err = signal.aborted ? pastDeadline(thrown, signal) : thrown;
+    const outcome = this.failure(object, err);
     await this.finish(object, outcome);
-    if (err instanceof TerminalError) return outcome.action;
-    throw err;
+    const terminal = err instanceof TerminalError;
+    const reason = terminal || err instanceof RetryableError ? err.reason : "ReconcileError";
+    return { action: outcome.action, failure: { error: err, reason, stalled: terminal }, checked: false };
   }
 
-  private failure(object: T, err: unknown, log: Logger): Outcome {
+  private failure(object: T, err: unknown): Outcome {
     const message = errorMessage(err);
     const terminal = err instanceof TerminalError;
     const reason = terminal || err instanceof RetryableError ? err.reason : "ReconcileError";
-    log[terminal ? "warn" : "info"]("reconcile failed", { error: message, reason, terminal });
-    const conditions = this.conditionsOf(object);
-    const previous = findCondition(conditions, "Synced");
-    const repeated =
-      previous?.status === "False" && previous.reason === reason && previous.message === message;
     const updates: ConditionUpdate[] = [{ type: "Synced", status: "False", reason, message }];
     if (terminal) updates.push({ type: "Stalled", status: "True", reason, message });
-    if (!findCondition(conditions, "Ready"))
+    if (!findCondition(this.conditionsOf(object), "Ready"))
       updates.push({ type: "Ready", status: "False", reason, message });
     const action: Action =
-      err instanceof BlockedError
-        ? { requeueAfterMs: this.options.pollInterval(), stalled: true }
-        : { awaitChange: true, stalled: terminal };
+      err instanceof BlockedError ? { poll: true, stalled: true } : { awaitChange: true, stalled: terminal };
     return {
       fields: {},
       conditions: updates,
       action,
-      events: repeated ? [] : [{ type: "Warning", reason: terminal ? "Stalled" : "ReconcileError", message }],
+      events: [
+        { type: "Warning", reason: terminal ? "Stalled" : "ReconcileError", message, marks: "Synced" },
+      ],
     };
   }
 
-  /** Records the outcome's events, then writes its status once; returns its action. */
+  /**
+   * Records the outcome's events (those that mark a condition only when it changes), then writes
+   * its status once; returns its action.
+   */
   async finish(object: T, outcome: Outcome): Promise<Action> {
-    for (const e of outcome.events) await this.events.record(object, e.type, e.reason, e.message);
+    const before = this.conditionsOf(object);
+    const after = this.nextConditions(object, outcome.conditions);
+    for (const e of outcome.events) {
+      if (e.marks !== undefined && !changed(findCondition(before, e.marks), findCondition(after, e.marks)))
+        continue;
+      await this.events.record(object, e.type, e.reason, e.message);
+    }
     await this.writeStatus(object, outcome);
     return outcome.action;
   }
 
-  /** The one status write: fields on top of the status as it was, conditions of this generation. */
-  private async writeStatus(object: T, outcome: Pick<Outcome, "fields" | "conditions">): Promise<void> {
+  /** The conditions after `updates`, for this generation; Stalled goes unless set again. */
+  private nextConditions(object: T, updates: ConditionUpdate[]): Condition[] {
     const generation = object.metadata.generation;
-    const status: Status = { ...(object.status as Status | undefined), ...outcome.fields };
-    for (const [k, v] of Object.entries(status)) if (v === undefined) delete status[k];
-    status.observedGeneration = generation;
     let conditions = this.conditionsOf(object);
-    if (!outcome.conditions.some((u) => u.type === "Stalled"))
-      conditions = removeCondition(conditions, "Stalled");
-    for (const u of outcome.conditions) {
+    if (!updates.some((u) => u.type === "Stalled")) conditions = removeCondition(conditions, "Stalled");
+    for (const u of updates) {
       conditions = setCondition(conditions, { ...u, observedGeneration: generation }, this.now());
     }
-    status.conditions = conditions;
+    return conditions;
+  }
+
+  /** The one status write: fields on top of the status as it was, conditions of this generation. */
+  private async writeStatus(object: T, outcome: Pick<Outcome, "fields" | "conditions">): Promise<void> {
+    const status: Status = { ...(object.status as Status | undefined), ...outcome.fields };
+    for (const [k, v] of Object.entries(status)) if (v === undefined) delete status[k];
+    status.observedGeneration = object.metadata.generation;
+    status.conditions = this.nextConditions(object, outcome.conditions);
     // A check that found nothing new writes nothing: a write per object per poll would cost etcd
     // a revision each, for ever. When the last check ran is a metric (orgguard_oldest_check_age_seconds).
     if (sameStatus(object.status as Status | undefined, status)) return;
@@ -228,6 +285,21 @@ export class Lifecycle<T extends KubeObject> {
   private now(): Date {
     return this.options.now?.() ?? new Date();
   }
+}
+
+/** Whether a condition changed in a way worth an event: appeared, or a new status, reason or message. */
+function changed(before: Condition | undefined, after: Condition | undefined): boolean {
+  if (!before || !after) return before !== after;
+  return before.status !== after.status || before.reason !== after.reason || before.message !== after.message;
+}
+
+/**
+ * The error of a reconcile cut off by its deadline: retryable, with the reason DeadlineExceeded and
+ * what was running (the aborted call's own error), never the bare AbortError.
+ */
+function pastDeadline(err: unknown, signal: AbortSignal): RetryableError {
+  const why = signal.reason instanceof Error ? signal.reason.message : "the reconcile's deadline passed";
+  return new RetryableError(DEADLINE_REASON, `${why}; it was at: ${errorMessage(err)}`, { cause: err });
 }
 
 /** Whether two statuses say the same, lastSyncTime aside (it only dates the last change). */

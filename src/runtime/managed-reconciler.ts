@@ -1,18 +1,13 @@
 /**
  * The managed reconciler: one external thing per object, crossplane-runtime's order in small
- * steps on the shared lifecycle (pause, deletion, finalizer, failures and the status write live
- * there): rival keeps the claim? -> validate -> observe -> create | update | report | nothing.
+ * steps. It is a kind's ReconcileSteps: the controller (and `orgguard plan` / `apply`) runs it on
+ * the shared lifecycle, where pause, deletion, the finalizer, failures, transition-only events and
+ * the status write live: rival keeps the claim? -> validate -> observe -> create | update | report |
+ * nothing.
  */
-import { type Claimant, claimantOf, winningRival } from "./claims.js";
+import { type ClaimLookup, claimantOf } from "./claims.js";
 import { findCondition } from "./conditions.js";
-import type { EventRecorder } from "./event-recorder.js";
-import {
-  Lifecycle,
-  type LifecycleEvent,
-  type ObjectWriter,
-  type Outcome,
-  type ReconcileSteps,
-} from "./lifecycle.js";
+import type { LifecycleEvent, Outcome, ReconcileContext, ReconcileSteps } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
 import type { Action, Change, ExternalClient, ManagedKind, ManagedObject, Observation } from "./managed.js";
 import type { Metrics } from "./metrics.js";
@@ -21,62 +16,43 @@ import { AlreadyExistsError, errorMessage, TerminalError } from "./reconcile-err
 export { ConflictError, guardConflict } from "./lifecycle.js";
 
 export interface ReconcilerOptions {
-  /** How often an in-sync object is compared with the external system again (drift repair). */
-  pollIntervalMs: number;
-  /** Up to this fraction of the poll interval is added or removed at random, to spread load. */
-  pollJitter?: number;
   /** How soon a create, update or delete is verified. */
   verifyAfterMs?: number;
   /** How soon an object whose change AWS is still applying (Progressing) is looked at again. */
   progressRecheckMs?: number;
-  now?: () => Date;
-  random?: () => number;
 }
 
-/** The other objects of the kind that claim what an object claims (see claims.ts). */
-export type RivalLookup<T> = (object: T) => T[];
+/** The drift counters a reconcile moves (the controller's Metrics, or a throwaway one in the CLI). */
+export type DriftMetrics = Pick<Metrics, "driftDetected" | "driftRepaired">;
 
 /** Ready reasons that say the external thing existed at the last reconcile. */
 const EXISTED = new Set(["Available", "Updating"]);
 
 const SYNCED = { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" } as const;
 
+const POLL: Action = { poll: true };
+
 export class ManagedReconciler<T extends ManagedObject> implements ReconcileSteps<T> {
   private readonly kindName: string;
-  private readonly lifecycle: Lifecycle<T>;
 
   constructor(
     private readonly kind: ManagedKind<T>,
-    client: ObjectWriter<T>,
-    private readonly events: EventRecorder,
-    private readonly metrics: Metrics,
-    logger: Logger,
-    private readonly options: ReconcilerOptions,
-    private readonly rivals: RivalLookup<T> = () => [],
+    private readonly metrics: DriftMetrics,
+    private readonly options: ReconcilerOptions = {},
+    /** The objects that claim what an object claims (see claims.ts); none without. */
+    private readonly claims?: ClaimLookup<T>,
   ) {
     this.kindName = kind.ref.kind;
-    this.lifecycle = new Lifecycle(this.kindName, client, events, logger, {
-      pollInterval: () => this.pollInterval(),
-      onChecked: (name) => metrics.checked(this.kindName, name),
-      ...(options.now ? { now: options.now } : {}),
-    });
-  }
-
-  /**
-   * Reconciles the object as the cache has it now. Throws (after writing status) when the key
-   * should be retried with backoff; ConflictError when it should be retried at once.
-   */
-  reconcile(object: T | undefined): Promise<Action> {
-    return this.lifecycle.reconcile(object, this);
   }
 
   /** Observe, then create, update, report or nothing. */
-  async sync(object: T, log: Logger): Promise<Outcome> {
-    const keeper = this.keeperInsteadOf(object);
+  async sync(object: T, context: ReconcileContext): Promise<Outcome> {
+    const { log } = context;
+    const keeper = this.claims?.keeperOf(object);
     if (keeper) return this.conflict(object, keeper);
     const problems = this.kind.validate?.(object) ?? [];
     if (problems.length > 0) throw new TerminalError("InvalidSpec", `invalid spec: ${problems.join("; ")}`);
-    const external = await this.kind.connect(object);
+    const external = await this.kind.connect(object, { signal: context.signal });
     const observation = await external.observe(object);
     const observeOnly = object.spec.managementPolicy === "ObserveOnly";
     if (observation.progressing && (observation.diff ?? []).length === 0) {
@@ -124,12 +100,12 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     });
     const what = `${this.kindName} ${describeStatus(created.status)}`.trim();
     return {
-      fields: { ...created.status },
+      fields: { ...created.status, plannedChanges: observation.diff ?? [{ path: "", to: "created" }] },
       conditions: [
         { type: "Ready", status: "False", reason: "Creating", message: "created: waiting to confirm" },
         SYNCED,
       ],
-      action: { requeueAfterMs: this.verifyAfter() },
+      action: { requeueAfterMs: this.verifyAfter(), trigger: "verify" },
       events: [
         recreated
           ? {
@@ -164,7 +140,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         },
         SYNCED,
       ],
-      action: { requeueAfterMs: this.verifyAfter() },
+      action: { requeueAfterMs: this.verifyAfter(), trigger: "verify" },
       events: [
         ...this.adoptedEvent(object, observation),
         repaired
@@ -197,7 +173,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         { type: "Ready", status: "False", reason: "Progressing", message: `waiting for AWS: ${pending}` },
         SYNCED,
       ],
-      action: { requeueAfterMs: this.progressRecheck() },
+      action: { requeueAfterMs: this.progressRecheck(), trigger: "verify" },
       events: [],
     };
   }
@@ -219,7 +195,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         },
         SYNCED,
       ],
-      action: { requeueAfterMs: this.pollInterval() },
+      action: POLL,
       events: [],
     };
   }
@@ -228,27 +204,19 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     const planned = observation.diff ?? [];
     const wasDrifted = findCondition(object.status?.conditions, "Ready")?.reason === "Drifted";
     if (!wasDrifted) this.metrics.driftDetected.inc({ kind: this.kindName });
+    const message = `ObserveOnly: ${describeChanges(planned)} differ from the spec`;
     return {
       fields: { ...observation.status, atProvider: observation.observed, plannedChanges: planned },
-      conditions: [
+      conditions: [{ type: "Ready", status: "False", reason: "Drifted", message }, SYNCED],
+      action: POLL,
+      events: [
         {
-          type: "Ready",
-          status: "False",
-          reason: "Drifted",
-          message: `ObserveOnly: ${describeChanges(planned)} differ from the spec`,
+          type: "Warning",
+          reason: "DriftDetected",
+          message: `${describeChanges(planned)} differ from the spec`,
+          marks: "Ready",
         },
-        SYNCED,
       ],
-      action: { requeueAfterMs: this.pollInterval() },
-      events: wasDrifted
-        ? []
-        : [
-            {
-              type: "Warning",
-              reason: "DriftDetected",
-              message: `${describeChanges(planned)} differ from the spec`,
-            },
-          ],
     };
   }
 
@@ -256,7 +224,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     return {
       fields: { ...observation.status, atProvider: observation.observed, plannedChanges: [] },
       conditions: [{ type: "Ready", status: "True", reason: "Available", message: "" }, SYNCED],
-      action: { requeueAfterMs: this.pollInterval() },
+      action: POLL,
       events: this.adoptedEvent(object, observation),
     };
   }
@@ -271,9 +239,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
   private conflict(object: T, keeper: T): Outcome {
     const claim = this.kind.claim?.(object) ?? "external resource";
     const reason = "Conflict";
-    const message = `${claimantOf(keeper).name} manages the same ${claim} and keeps it (an object written directly beats a baseline's, then the earlier claim): this object changes nothing while it does`;
-    const previous = findCondition(object.status?.conditions, "Stalled");
-    const repeated = previous?.reason === reason && previous.message === message;
+    const message = `${claimantOf(keeper).label} manages the same ${claim} and keeps it (an object written directly beats a baseline's, then the earlier claim): this object changes nothing while it does`;
     // The rival's changes requeue this key at once (claim index); the poll is a safety net.
     return {
       fields: {},
@@ -282,45 +248,45 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         { type: "Synced", status: "False", reason, message },
         { type: "Stalled", status: "True", reason, message },
       ],
-      action: { requeueAfterMs: this.pollInterval(), stalled: true },
-      events: repeated ? [] : [{ type: "Warning", reason, message }],
+      action: { poll: true, stalled: true },
+      events: [{ type: "Warning", reason, message, marks: "Stalled" }],
     };
-  }
-
-  /** The rival that keeps this object's claim, if any. */
-  private keeperInsteadOf(object: T): T | undefined {
-    if (!this.kind.claim) return undefined;
-    const rivals = this.rivals(object);
-    if (rivals.length === 0) return undefined;
-    const me: Claimant = claimantOf(object);
-    return winningRival(me, rivals, claimantOf);
   }
 
   /**
    * Deleting: Retain (or ObserveOnly) keeps the external thing; Delete deletes it, verifies, and
    * only then lets the finalizer go. An object a rival keeps the claim from never deletes it.
    */
-  async finalize(object: T, log: Logger): Promise<"done" | Action> {
-    const keeper = this.keeperInsteadOf(object);
+  async finalize(object: T, context: ReconcileContext): Promise<"done" | Action> {
+    const { log } = context;
+    const keeper = this.claims?.keeperOf(object);
     const retain =
       object.spec.deletionPolicy !== "Delete" || object.spec.managementPolicy === "ObserveOnly" || keeper;
     if (retain) {
       log.info(
         keeper
-          ? `deleted object; ${claimantOf(keeper).name} keeps the external resource`
+          ? `deleted object; ${claimantOf(keeper).label} keeps the external resource`
           : "deleted object; external resource retained",
       );
       return "done";
     }
-    const external = await this.kind.connect(object);
+    const external = await this.kind.connect(object, { signal: context.signal });
     const observation = await external.observe(object);
     if (observation.exists) {
       await external.delete(object, observation);
       log.info("deleting external resource");
-      await this.events.record(object, "Normal", "Deleting", `deleting ${this.kindName} in the provider`);
-      return { requeueAfterMs: this.verifyAfter() };
+      await context.record({
+        type: "Normal",
+        reason: "Deleting",
+        message: `deleting ${this.kindName} in the provider`,
+      });
+      return { requeueAfterMs: this.verifyAfter(), trigger: "verify" };
     }
-    await this.events.record(object, "Normal", "Deleted", `deleted ${this.kindName} in the provider`);
+    await context.record({
+      type: "Normal",
+      reason: "Deleted",
+      message: `deleted ${this.kindName} in the provider`,
+    });
     log.info("deleted external resource");
     return "done";
   }
@@ -328,13 +294,6 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
   private countDriftRepaired(): void {
     this.metrics.driftDetected.inc({ kind: this.kindName });
     this.metrics.driftRepaired.inc({ kind: this.kindName });
-  }
-
-  private pollInterval(): number {
-    const base = this.kind.pollIntervalMs ?? this.options.pollIntervalMs;
-    const jitter = this.options.pollJitter ?? 0.1;
-    const random = this.options.random ?? Math.random;
-    return Math.round(base * (1 + jitter * (2 * random() - 1)));
   }
 
   /** How soon a change AWS is still applying is looked at again. */

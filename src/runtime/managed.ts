@@ -4,6 +4,7 @@
  */
 import type { Condition } from "./conditions.js";
 import type { KubeObject, ResourceRef } from "./kube-object.js";
+import type { Trigger } from "./workqueue.js";
 
 export type ManagementPolicy = "Enforce" | "ObserveOnly";
 export type DeletionPolicy = "Retain" | "Delete";
@@ -91,13 +92,27 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    * and only the winner ever writes (the others report Conflict).
    */
   claim?(object: T): string | undefined;
-  connect(object: T): Promise<ExternalClient<T, O, H>>;
+  /**
+   * The client for one reconcile of `object`. Every call it makes to the provider must end when
+   * `context.signal` aborts (the reconcile's deadline): AWS clients bound to it do.
+   */
+  connect(object: T, context: ConnectContext): Promise<ExternalClient<T, O, H>>;
+}
+
+/** What a kind's connect gets: the reconcile's deadline. */
+export interface ConnectContext {
+  signal: AbortSignal;
 }
 
 /**
- * What to do with a key after a reconcile: look again after a delay, or wait for the object to
- * change. `stalled` marks a reconcile that ended Stalled (for metrics).
+ * What to do with a key after a reconcile: look again at the next poll (the controller's interval
+ * for the kind, with jitter), look again after a delay (to verify a write, or while the provider
+ * is still applying one), or wait for the object to change. `stalled` marks a reconcile that ended
+ * Stalled (for metrics).
  */
-export type Action = { requeueAfterMs: number; stalled?: boolean } | { awaitChange: true; stalled?: boolean };
+export type Action =
+  | { poll: true; stalled?: boolean }
+  | { requeueAfterMs: number; trigger?: Extract<Trigger, "verify" | "poll">; stalled?: boolean }
+  | { awaitChange: true; stalled?: boolean };
 
 export const PAUSED_ANNOTATION = "orgguard.io/paused";

@@ -30,6 +30,8 @@ export interface ManagerOptions {
    * controller is starting). Given a signal that aborts when the manager is stopped.
    */
   prepare?: (signal: AbortSignal) => Promise<void>;
+  /** The shared cache the controllers read: started before them, stopped after them. */
+  cache?: Runnable;
 }
 
 /** A probes or metrics server could not listen on its address (in use, or not ours to take). */
@@ -147,6 +149,7 @@ export class Manager {
     this.running = true;
     this.metrics.leader.set(1);
     this.logger.info("starting controllers", { controllers: this.controllers.map((c) => c.name) });
+    this.options.cache?.start();
     for (const c of this.controllers) c.start();
   }
 
@@ -155,6 +158,7 @@ export class Manager {
     this.running = false;
     this.metrics.leader.set(0);
     await Promise.all(this.controllers.map((c) => c.stop()));
+    await this.options.cache?.stop();
     this.logger.info("controllers stopped");
   }
 }

@@ -7,8 +7,14 @@ export class Metrics {
   readonly registry = new Registry();
   readonly reconciles = new Counter({
     name: "orgguard_reconcile_total",
-    help: "Reconciles by kind and result (success, error, terminal, conflict).",
+    help: "Reconciles by kind and result (success, error, terminal, conflict, deadline).",
     labelNames: ["kind", "result"],
+    registers: [this.registry],
+  });
+  readonly reconcileTriggers = new Counter({
+    name: "orgguard_reconcile_triggers_total",
+    help: "Why reconciles ran, by kind and trigger (spec, owned, watch, rival, event, poll, verify, retry, conflict); one reconcile counts each trigger that coalesced into it.",
+    labelNames: ["kind", "trigger"],
     registers: [this.registry],
   });
   readonly reconcileDuration = new Histogram({

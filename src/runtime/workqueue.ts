@@ -1,8 +1,39 @@
 /**
  * A work queue of keys, modelled on client-go's: level-triggered (it holds keys, not events), a
  * key is never handed to two workers at once, a re-add while a key is processed is coalesced and
- * runs after, delayed adds, and per-key exponential backoff with jitter.
+ * runs after, delayed adds, and per-key exponential backoff with jitter. Every add says why the
+ * key was queued (its trigger); a worker receives every trigger that coalesced into one turn, for
+ * the logs and the metrics.
  */
+
+/**
+ * Why a key was queued:
+ * - `spec`: the object was created, deleted, or its spec, labels, annotations or deletion changed;
+ * - `owned`: an object it owns (a composite's child) changed;
+ * - `watch`: another object it watches changed (one that may free or take what it wants);
+ * - `rival`: an object that claims the same external thing came, changed its claim or went;
+ * - `event`: an AWS API call event said the external thing may have changed;
+ * - `poll`: the periodic comparison with the provider (drift repair);
+ * - `verify`: a look soon after a write, or while the provider is still applying one;
+ * - `retry`: a failed reconcile, after its backoff;
+ * - `conflict`: a status write lost a race, retried with the newer object.
+ */
+export type Trigger =
+  | "spec"
+  | "owned"
+  | "watch"
+  | "rival"
+  | "event"
+  | "poll"
+  | "verify"
+  | "retry"
+  | "conflict";
+
+/** A key handed to a worker, with every reason it was queued since it last ran. */
+export interface QueueItem {
+  key: string;
+  triggers: Trigger[];
+}
 
 /** Per-key exponential backoff: base * 2^failures, capped, with up to `jitter` added at random. */
 export class BackoffRateLimiter {
@@ -44,12 +75,12 @@ export interface QueueObserver {
 /** A deduplicating, delaying, rate-limited queue of string keys. */
 export class WorkQueue {
   private readonly queue: string[] = [];
-  /** Keys waiting to be processed (in `queue`, or re-added while processing). */
-  private readonly dirty = new Set<string>();
+  /** Keys waiting to be processed (in `queue`, or re-added while processing), with why. */
+  private readonly dirty = new Map<string, Set<Trigger>>();
   private readonly processing = new Set<string>();
   private readonly addedAt = new Map<string, number>();
-  private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  private readonly waiters: Array<(key: string | undefined) => void> = [];
+  private readonly timers = new Map<string, { at: number; trigger: Trigger; timer: NodeJS.Timeout }>();
+  private readonly waiters: Array<(item: QueueItem | undefined) => void> = [];
   private shuttingDown = false;
   private drained: (() => void) | undefined;
 
@@ -59,20 +90,28 @@ export class WorkQueue {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Adds `key` unless it is already waiting; if it is being processed, it runs again afterwards. */
-  add(key: string): void {
-    if (this.shuttingDown || this.dirty.has(key)) return;
-    this.dirty.add(key);
+  /**
+   * Adds `key` for `trigger` unless it is already waiting (the trigger is then added to its
+   * reasons); if it is being processed, it runs again afterwards.
+   */
+  add(key: string, trigger: Trigger): void {
+    if (this.shuttingDown) return;
+    const waiting = this.dirty.get(key);
+    if (waiting) {
+      waiting.add(trigger);
+      return;
+    }
+    this.dirty.set(key, new Set([trigger]));
     this.addedAt.set(key, this.now());
     if (this.processing.has(key)) return;
     this.push(key);
   }
 
   /** Adds `key` after `delayMs`; an earlier pending delayed add of the same key wins. */
-  addAfter(key: string, delayMs: number): void {
+  addAfter(key: string, delayMs: number, trigger: Trigger): void {
     if (this.shuttingDown) return;
     if (delayMs <= 0) {
-      this.add(key);
+      this.add(key, trigger);
       return;
     }
     const at = this.now() + delayMs;
@@ -81,16 +120,16 @@ export class WorkQueue {
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
-      this.add(key);
+      this.add(key, trigger);
     }, delayMs);
     timer.unref?.();
-    this.timers.set(key, { at, timer });
+    this.timers.set(key, { at, trigger, timer });
   }
 
-  /** Adds `key` after its backoff delay; returns the delay. */
+  /** Adds `key` after its backoff delay (trigger `retry`); returns the delay. */
   addRateLimited(key: string): number {
     const delay = this.rateLimiter.when(key);
-    this.addAfter(key, delay);
+    this.addAfter(key, delay, "retry");
     return delay;
   }
 
@@ -99,8 +138,11 @@ export class WorkQueue {
     this.rateLimiter.forget(key);
   }
 
-  /** The next key to process; undefined once the queue is shut down. Call `done` after processing. */
-  get(): Promise<string | undefined> {
+  /**
+   * The next key to process, with why it was queued; undefined once the queue is shut down. Call
+   * `done` after processing.
+   */
+  get(): Promise<QueueItem | undefined> {
     const key = this.queue.shift();
     if (key !== undefined) return Promise.resolve(this.start(key));
     if (this.shuttingDown) return Promise.resolve(undefined);
@@ -150,12 +192,13 @@ export class WorkQueue {
     this.observer.depth?.(this.queue.length);
   }
 
-  private start(key: string): string {
+  private start(key: string): QueueItem {
+    const triggers = [...(this.dirty.get(key) ?? [])];
     this.dirty.delete(key);
     this.processing.add(key);
     const added = this.addedAt.get(key);
     this.addedAt.delete(key);
     if (added !== undefined) this.observer.waited?.(this.now() - added);
-    return key;
+    return { key, triggers };
   }
 }

@@ -22,11 +22,10 @@ import { alternateContactsSetting } from "../../src/kinds/alternate-contacts/ind
 import { configRecorderSetting } from "../../src/kinds/config-recorder/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { type Controller, managedController } from "../../src/runtime/controller.js";
+import { managedController } from "../../src/runtime/controller.js";
 import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { createLogger } from "../../src/runtime/logger.js";
-import { Metrics } from "../../src/runtime/metrics.js";
-import { waitUntil } from "../env/process.js";
+import type { Runnable } from "../../src/runtime/manager.js";
 import {
   awsClientConfig,
   awsEndpoint,
@@ -37,6 +36,7 @@ import {
   resetMoto,
 } from "../support/aws.js";
 import { awsException, type Fault, injectFaults } from "../support/aws-faults.js";
+import { type RunningControllers, runControllers } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -55,7 +55,7 @@ const contacts = orgguardClient(kc, "AlternateContacts");
 const recorders = orgguardClient(kc, "ConfigRecorder");
 const uniqueName = uniqueNames();
 const logLines: string[] = [];
-const controllers: Controller[] = [];
+let running: RunningControllers<Runnable> | undefined;
 let member: string;
 /** A second member, so the two contact tests do not claim the same account. */
 let otherMember: string;
@@ -95,31 +95,20 @@ beforeAll(async () => {
     backoffMaxMs: 3000,
   };
   const events = new KubeEventRecorder(kc, "orgguard-test", logger);
-  controllers.push(
-    managedController(
-      kc,
-      managedSetting(alternateContactsSetting, context),
-      events,
-      new Metrics(),
-      logger,
-      options,
-    ),
-    managedController(
-      kc,
-      managedSetting(configRecorderSetting, context),
-      events,
-      new Metrics(),
-      logger,
-      options,
-    ),
+  running = await runControllers(
+    kc,
+    options,
+    (runtime) => [
+      managedController(runtime, managedSetting(alternateContactsSetting, context)),
+      managedController(runtime, managedSetting(configRecorderSetting, context)),
+    ],
+    { events, logger },
   );
-  for (const controller of controllers) controller.start();
-  await waitUntil(async () => controllers.every((c) => c.hasSynced()), 30_000, "informer sync");
 }, 120_000);
 
 afterAll(async () => {
   await deleteEveryObject([contacts, recorders]);
-  for (const c of controllers) await c.stop();
+  await running?.stop();
 });
 
 /** Waits until the Synced condition (where a failure's reason shows) has `reason`. */

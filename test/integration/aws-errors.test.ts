@@ -26,11 +26,11 @@ import { managedKinds } from "../../src/kinds/index.js";
 import { publicAccessBlockSettingWith } from "../../src/kinds/public-access-block/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { type Controller, managedController } from "../../src/runtime/controller.js";
+import { managedController } from "../../src/runtime/controller.js";
 import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { silentLogger } from "../../src/runtime/logger.js";
 import type { ManagedKind, ManagedObject } from "../../src/runtime/managed.js";
-import { Metrics } from "../../src/runtime/metrics.js";
+import type { Runnable } from "../../src/runtime/manager.js";
 import type { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {
@@ -42,6 +42,7 @@ import {
   type TestOrganization,
 } from "../support/aws.js";
 import { type Attempt, awsException, type Fault, injectFaults } from "../support/aws-faults.js";
+import { type RunningControllers, runControllers } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import { installOrgguardCrds, orgguardClient, uniqueNames } from "../support/orgguard.js";
 
@@ -54,7 +55,7 @@ let attempts: Attempt[];
 let s3Attempts: Attempt[];
 let tree: TestOrganization;
 let aws: AwsClients;
-const controllers: Controller[] = [];
+let running: RunningControllers<Runnable> | undefined;
 const uniqueName = uniqueNames();
 const denyLeave = {
   Version: "2012-10-17",
@@ -94,12 +95,14 @@ beforeAll(async () => {
     managedKinds(context).find((k) => k.ref.kind === "ServiceControlPolicy")!,
     managedSetting(publicAccessBlockSettingWith({ confirmIntervalMs: 200, confirmAttempts: 5 }), context),
   ];
-  for (const kind of kinds) {
-    const c = managedController(kc, kind, events, new Metrics(), silentLogger, options);
-    c.start();
-    controllers.push(c);
-  }
-  await waitUntil(async () => controllers.every((c) => c.hasSynced()), 30_000, "informers to sync");
+  running = await runControllers(
+    kc,
+    options,
+    (runtime) => kinds.map((kind) => managedController(runtime, kind)),
+    {
+      events,
+    },
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -110,7 +113,7 @@ afterAll(async () => {
       await client.delete(o.metadata.name);
     }
   }
-  await Promise.all(controllers.map((c) => c.stop()));
+  await running?.stop();
 });
 
 const scp = (name: string, spec: Record<string, unknown>): ManagedObject => ({

@@ -13,10 +13,8 @@ import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js"
 import { RegionDirectory } from "../../src/aws/regions.js";
 import { ebsEncryptionByDefaultSetting } from "../../src/kinds/ebs-encryption-by-default/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
-import { type Controller, managedController } from "../../src/runtime/controller.js";
-import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
-import { silentLogger } from "../../src/runtime/logger.js";
-import { Metrics } from "../../src/runtime/metrics.js";
+import { managedController } from "../../src/runtime/controller.js";
+import type { Runnable } from "../../src/runtime/manager.js";
 import { waitUntil } from "../env/process.js";
 import {
   awsClientConfig,
@@ -27,6 +25,7 @@ import {
   resetMoto,
 } from "../support/aws.js";
 import { type Attempt, type Fault, injectFaults } from "../support/aws-faults.js";
+import { type RunningControllers, runControllers } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import { installOrgguardCrds, orgguardClient, uniqueNames, waitForReadyReason } from "../support/orgguard.js";
 
@@ -38,7 +37,7 @@ const AWS_MANAGED_KEY = (region: string) => `arn:aws:kms:${region}:000000000000:
 const kc = adminKubeConfig();
 const ebs = orgguardClient(kc, "EbsEncryptionByDefault");
 const uniqueName = uniqueNames();
-let controller: Controller;
+let running: RunningControllers<Runnable> | undefined;
 let account: string;
 /** The default key of each region, as the stubs keep it. */
 const keys = new Map<string, string>(REGIONS.map((r) => [r, AWS_MANAGED_KEY(r)]));
@@ -90,22 +89,17 @@ beforeAll(async () => {
     policies: {},
     regions: new RegionDirectory(aws, { defaultRegions: [] }),
   };
-  controller = managedController(
+  running = await runControllers(
     kc,
-    managedSetting(ebsEncryptionByDefaultSetting, context),
-    new KubeEventRecorder(kc, "orgguard-test", silentLogger),
-    new Metrics(),
-    silentLogger,
     { workers: 1, pollIntervalMs: POLL_MS, verifyAfterMs: 300, backoffBaseMs: 300, backoffMaxMs: 3000 },
+    (runtime) => [managedController(runtime, managedSetting(ebsEncryptionByDefaultSetting, context))],
   );
-  controller.start();
-  await waitUntil(async () => controller.hasSynced(), 30_000, "informer sync");
 }, 120_000);
 
 afterAll(async () => {
   for (const o of (await ebs.list()).items) await ebs.delete(o.metadata.name);
   await waitUntil(async () => (await ebs.list()).items.length === 0, 30_000, "objects to be deleted");
-  await controller?.stop();
+  await running?.stop();
 });
 
 const calls = (region: string, operation: string) =>

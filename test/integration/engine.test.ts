@@ -7,14 +7,15 @@ import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { type Controller, managedController } from "../../src/runtime/controller.js";
-import { KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { FINALIZER } from "../../src/runtime/finalizer.js";
+import { Lifecycle } from "../../src/runtime/lifecycle.js";
 import { createLogger, silentLogger } from "../../src/runtime/logger.js";
 import { ConflictError, ManagedReconciler } from "../../src/runtime/managed-reconciler.js";
 import { Metrics } from "../../src/runtime/metrics.js";
 import { AlreadyExistsError, BlockedError, TerminalError } from "../../src/runtime/reconcile-errors.js";
 import { ResourceClient } from "../../src/runtime/resource-client.js";
 import { sleep, waitUntil } from "../env/process.js";
+import { type RunningControllers, runControllers } from "../support/controllers.js";
 import {
   FakeExternal,
   GADGET,
@@ -31,7 +32,7 @@ const BACKOFF_BASE_MS = 200;
 
 let kc: KubeConfig;
 let client: ResourceClient<Gadget>;
-let controller: Controller<Gadget>;
+let running: RunningControllers<Controller<Gadget>>;
 const external = new FakeExternal();
 const metrics = new Metrics();
 const uniqueName = uniqueNames();
@@ -40,12 +41,8 @@ beforeAll(async () => {
   kc = adminKubeConfig();
   await installGadgetCrd(kc);
   client = new ResourceClient<Gadget>(kc, GADGET);
-  controller = managedController<Gadget>(
+  running = await runControllers(
     kc,
-    external.kind(),
-    new KubeEventRecorder(kc, "orgguard-test", silentLogger),
-    metrics,
-    process.env.DEBUG_ENGINE ? createLogger("debug") : silentLogger,
     {
       workers: 2,
       pollIntervalMs: POLL_MS,
@@ -54,14 +51,17 @@ beforeAll(async () => {
       backoffBaseMs: BACKOFF_BASE_MS,
       backoffMaxMs: 5000,
     },
+    (runtime) => [managedController<Gadget>(runtime, external.kind())],
+    {
+      metrics,
+      logger: process.env.DEBUG_ENGINE ? createLogger("debug") : silentLogger,
+    },
   );
-  controller.start();
-  await waitUntil(async () => controller.hasSynced(), 30_000, "the informer to sync");
 });
 
 // Later files on this worker share the apiserver: leave no objects (nor finalizers) behind.
 afterAll(async () => {
-  await controller?.stop();
+  await running?.stop();
   for (const g of (await client.list()).items) {
     if (g.metadata.finalizers?.length)
       await client.jsonPatch(g.metadata.name, [{ op: "remove", path: "/metadata/finalizers" }]);
@@ -282,17 +282,9 @@ describe("the managed reconciler", () => {
     const stale = structuredClone(first);
     stale.status = { ...stale.status, conditions: [] };
     await patchSpec(name, { value: "v2" });
-    const reconciler = new ManagedReconciler(
-      external.kind(),
-      client,
-      { record: async () => undefined },
-      metrics,
-      silentLogger,
-      {
-        pollIntervalMs: POLL_MS,
-      },
-    );
-    await expect(reconciler.reconcile(stale)).rejects.toBeInstanceOf(ConflictError);
+    const lifecycle = new Lifecycle(GADGET.kind, client, { record: async () => undefined }, silentLogger);
+    const steps = new ManagedReconciler(external.kind(), metrics);
+    await expect(lifecycle.reconcile(stale, steps)).rejects.toBeInstanceOf(ConflictError);
     // The controller itself converges anyway.
     await waitForStatus(name, (o) => ready(o) && o.metadata.generation === 2, "Ready at generation 2");
   });

@@ -7,6 +7,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { loadConfig } from "../../src/config.js";
 import { createManager, runUntilStopped } from "../../src/controller-process.js";
+import { managedController } from "../../src/runtime/controller.js";
 import { createLogger } from "../../src/runtime/logger.js";
 import type { ManagedKind } from "../../src/runtime/managed.js";
 import { FakeExternal, type Gadget } from "./fake-kind.js";
@@ -29,8 +30,8 @@ const external = new FakeExternal();
 const inner = external.kind();
 const kind: ManagedKind<Gadget, string> = {
   ...inner,
-  connect: async (object) => {
-    const client = await inner.connect(object);
+  connect: async (object, context) => {
+    const client = await inner.connect(object, context);
     return {
       ...client,
       observe: async (g) => {
@@ -42,5 +43,10 @@ const kind: ManagedKind<Gadget, string> = {
 };
 const kc = new KubeConfig();
 kc.loadFromDefault();
-const manager = createManager(config, kc, [kind as ManagedKind], logger);
+const manager = createManager({
+  config,
+  kc,
+  logger,
+  controllers: (runtime) => [managedController(runtime, kind)],
+});
 process.exit(await runUntilStopped(manager, logger, config.shutdownTimeout));

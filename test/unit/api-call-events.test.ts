@@ -142,7 +142,8 @@ describe("EventRouter", () => {
       },
     ]),
   );
-  const router = new EventRouter(queues);
+  const router = new EventRouter();
+  for (const [kind, queue] of queues) router.connect(kind, queue);
   const cases = [
     {
       reason: "a detach names the policy: only the object holding it",

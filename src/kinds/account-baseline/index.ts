@@ -4,59 +4,57 @@
  * itself (it only reads the organization's tree).
  */
 import { accountClaim } from "../../aws/clients.js";
-import { Controller } from "../../runtime/controller.js";
+import type { ControllerRuntime } from "../../runtime/controller.js";
+import type { KubeObject } from "../../runtime/kube-object.js";
 import type { ManagedObject } from "../../runtime/managed.js";
-import { ResourceClient } from "../../runtime/resource-client.js";
-import {
-  type CompositeContext,
-  iamActionOf,
-  type Kind,
-  type KindContext,
-  kindRef,
-  reads,
-} from "../kind-definition.js";
-import { organizationOf } from "../organization.js";
+import { iamActionOf, type Kind, type KindContext, kindRef, reads } from "../kind-definition.js";
+import { organizationOf, viewMaxAge } from "../organization.js";
 import { settingRef } from "../setting/setting-kind.js";
 import { SETTINGS } from "../settings.js";
 import { accountBaselineApi } from "./api.js";
-import { type BaselineObject, childManifests, settingsOf } from "./children.js";
-import { AccountBaselineReconciler, type ChildClients } from "./reconciler.js";
+import { BASELINE_LABEL, type BaselineObject, childManifests, settingsOf } from "./children.js";
+import { AccountBaselineSteps, type ChildKinds } from "./reconciler.js";
 import { selectAccounts } from "./selection.js";
 
-/** The claim of a setting object: the account it keeps the setting of. */
+/** The claim of a setting object: the account it keeps the setting of (as the setting kinds claim it). */
 const claimOf = (context: KindContext) => (object: ManagedObject) => {
   const accountId = object.spec.accountId;
   return accountClaim(typeof accountId === "string" ? accountId : undefined, context.aws.knownOwnAccountId());
 };
 
-function baselineController(context: CompositeContext): Controller<BaselineObject> {
-  const children: ChildClients = new Map(
-    SETTINGS.map((setting) => [
-      setting.names.kind,
-      new ResourceClient<ManagedObject>(context.kc, settingRef(setting)),
-    ]),
-  );
-  return new Controller<BaselineObject>(
-    context.kc,
-    kindRef(accountBaselineApi),
-    (client) =>
-      new AccountBaselineReconciler(
-        client,
-        children,
-        claimOf(context),
-        organizationOf(context),
-        context.events,
-        context.logger,
+/** A setting object written directly (no baseline owns it): it may take or free an account of any baseline. */
+const isStandalone = (object: KubeObject) => object.metadata.labels?.[BASELINE_LABEL] === undefined;
+
+function baselineController(runtime: ControllerRuntime, context: KindContext) {
+  const ref = kindRef(accountBaselineApi);
+  const children: ChildKinds = new Map(
+    SETTINGS.map((setting) => {
+      const child = settingRef(setting);
+      return [
+        setting.names.kind,
         {
-          discoveryIntervalMs: context.discoveryIntervalMs,
-          progressIntervalMs: 5000,
-          ...(context.cachedObjects ? { cachedObjects: context.cachedObjects } : {}),
-          onChecked: (name) => context.metrics.checked("AccountBaseline", name),
+          client: runtime.informers.client<ManagedObject>(child),
+          informer: runtime.informers.informer<ManagedObject>(child),
+          claims: runtime.informers.claims<ManagedObject>(child, claimOf(context)),
         },
-      ),
-    context.metrics,
-    context.logger,
-    context.controller,
+      ];
+    }),
+  );
+  const baselines = runtime.informers.informer<BaselineObject>(ref);
+  const everyBaseline = () => baselines.list().map((b) => b.metadata.name);
+  let builder = runtime
+    .controllerFor<BaselineObject>(ref, { pollIntervalMs: viewMaxAge(context) })
+    .owns(...SETTINGS.map(settingRef));
+  // A standalone setting object that comes or goes takes an account from, or gives one back to,
+  // whichever baseline selects it: every baseline looks again (there are few of them).
+  for (const setting of SETTINGS) {
+    builder = builder.watches(settingRef(setting), (o) => (isStandalone(o) ? everyBaseline() : []));
+  }
+  return builder.build(
+    () =>
+      new AccountBaselineSteps(children, organizationOf(context), {
+        discoveryIntervalMs: viewMaxAge(context),
+      }),
   );
 }
 

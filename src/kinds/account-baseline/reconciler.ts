@@ -1,32 +1,31 @@
 /**
- * The AccountBaseline controller's reconcile, as small steps on the shared lifecycle (pause,
- * deletion, finalizer, failures and the status write live in runtime/lifecycle.ts):
+ * The AccountBaseline controller's steps, on the shared lifecycle (pause, deletion, finalizer,
+ * failures, transition-only events and the status write live in runtime/lifecycle.ts):
  *
  *   select (discover the organization, pick accounts) -> plan children (per setting and account:
  *   create, update, unpause, report, or conflict; children no longer wanted go) -> apply ->
  *   summarize (status counts, conditions, events).
  *
- * The children's own controllers do the AWS work. Conflicts follow the one rule of
- * runtime/claims.ts: a standalone object for an account and setting keeps it (the more specific
+ * The children's own controllers do the AWS work; the baseline owns them (runtime/controller.ts
+ * `owns`), so a child's change (its Ready turning False) reconciles its baseline within a moment,
+ * never by polling. Conflicts follow the one rule of runtime/claims.ts, asked of the settings'
+ * claim indexes: a standalone object for an account and setting keeps it (the more specific
  * statement); between baselines, the one whose child claimed the account first keeps it; so none
  * flaps. Paused, a baseline pauses its children too.
  */
 
 import { specProblems } from "../../api/problems.js";
 import type { OrganizationDiscovery } from "../../aws/organization-view.js";
-import { type Claimant, claimantOf, winningRival } from "../../runtime/claims.js";
-import { type Condition, type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
-import type { Reconciler } from "../../runtime/controller.js";
-import type { EventRecorder } from "../../runtime/event-recorder.js";
+import { type ClaimLookup, claimantOf } from "../../runtime/claims.js";
+import { type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
+import type { Informer } from "../../runtime/informer.js";
 import {
   guardConflict,
-  Lifecycle,
   type LifecycleEvent,
-  type ObjectWriter,
   type Outcome,
+  type ReconcileContext,
   type ReconcileSteps,
 } from "../../runtime/lifecycle.js";
-import type { Logger } from "../../runtime/logger.js";
 import { type Action, type ManagedObject, PAUSED_ANNOTATION } from "../../runtime/managed.js";
 import { kubeStatusCode, TerminalError } from "../../runtime/reconcile-errors.js";
 import type { JsonPatchOp, ResourceClient } from "../../runtime/resource-client.js";
@@ -44,23 +43,22 @@ import type { OrganizationView, Selection } from "./selection.js";
 import { selectAccounts } from "./selection.js";
 
 export interface BaselineOptions {
+  /** How old the organization view may be when the spec did not change (--discovery-interval). */
   discoveryIntervalMs: number;
-  /** How soon to look at the children again while some are not Ready. */
-  progressIntervalMs: number;
-  /** Told after every reconcile that ran without error (orgguard_oldest_check_age_seconds). */
-  onChecked?: (name: string) => void;
-  /**
-   * The children's kinds as their controllers' informers hold them (undefined until synced):
-   * read instead of listing every object of every setting kind on every reconcile.
-   */
-  cachedObjects?: (kind: string) => ManagedObject[] | undefined;
 }
 
-/** The kinds a baseline's children may be, with a client each (by kind name). */
-export type ChildClients = ReadonlyMap<string, ResourceClient<ManagedObject>>;
+/** What the baseline reads and writes of one child kind: its client, its cache, its claims. */
+export interface ChildKind {
+  client: ResourceClient<ManagedObject>;
+  informer: Pick<Informer<ManagedObject>, "list">;
+  claims: ClaimLookup<ManagedObject>;
+}
+
+/** The kinds a baseline's children may be, by kind name. */
+export type ChildKinds = ReadonlyMap<string, ChildKind>;
 
 /** An account whose baseline is not Ready, as status.failures lists it. */
-interface Failure {
+export interface Failure {
   accountId: string;
   setting?: string;
   reason: string;
@@ -68,7 +66,7 @@ interface Failure {
 }
 
 /** What to do about one setting of one selected account. */
-type ChildAction =
+export type ChildAction =
   | { type: "create"; desired: ManagedObject }
   | { type: "update"; child: ManagedObject; desired: ManagedObject }
   | { type: "unpause"; child: ManagedObject }
@@ -95,32 +93,16 @@ interface Selected {
   settings: BaselineSettings;
 }
 
-export class AccountBaselineReconciler implements Reconciler<BaselineObject>, ReconcileSteps<BaselineObject> {
-  private readonly lifecycle: Lifecycle<BaselineObject>;
-
+export class AccountBaselineSteps implements ReconcileSteps<BaselineObject> {
   constructor(
-    baselines: ObjectWriter<BaselineObject>,
-    private readonly children: ChildClients,
-    /** What an object of a setting kind claims (the account it keeps the setting of). */
-    private readonly claimOf: (object: ManagedObject) => string,
+    private readonly children: ChildKinds,
     private readonly discovery: OrganizationDiscovery,
-    events: EventRecorder,
-    logger: Logger,
     private readonly options: BaselineOptions,
-  ) {
-    this.lifecycle = new Lifecycle("AccountBaseline", baselines, events, logger, {
-      pollInterval: () => options.discoveryIntervalMs,
-      ...(options.onChecked ? { onChecked: options.onChecked } : {}),
-    });
-  }
+  ) {}
 
-  reconcile(object: BaselineObject | undefined): Promise<Action> {
-    return this.lifecycle.reconcile(object, this);
-  }
-
-  async sync(baseline: BaselineObject, log: Logger): Promise<Outcome> {
+  async sync(baseline: BaselineObject, { log }: ReconcileContext): Promise<Outcome> {
     const selected = await this.select(baseline);
-    const plan = await this.planChildren(baseline, selected);
+    const plan = this.planChildren(baseline, selected);
     const applied = await this.apply(plan, log);
     return this.summarize(baseline, selected, plan, applied);
   }
@@ -136,21 +118,23 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   }
 
   /** For every setting the baseline names and every selected account: what to do about its child. */
-  private async planChildren(
-    baseline: BaselineObject,
-    { selection, settings }: Selected,
-  ): Promise<ChildPlan> {
+  private planChildren(baseline: BaselineObject, { selection, settings }: Selected): ChildPlan {
     const plan: ChildPlan = { steps: [], stale: [] };
-    for (const [kind, client] of this.children) {
-      const all = this.options.cachedObjects?.(kind) ?? (await client.list()).items;
-      const mine = new Map(all.filter((o) => isChildOf(o, baseline)).map((o) => [o.metadata.name, o]));
-      const rivalsByClaim = othersByClaim(all, baseline, this.claimOf);
+    for (const [kind, { informer, claims }] of this.children) {
+      const mine = new Map(
+        informer
+          .list()
+          .filter((o) => isChildOf(o, baseline))
+          .map((o) => [o.metadata.name, o]),
+      );
       const template = settings.templates.find((t) => t.setting.names.kind === kind);
       const keep = new Set<string>();
       for (const accountId of template ? selection.accountIds : []) {
         const desired = childManifest(baseline, settings, template!, accountId);
         const child = mine.get(desired.metadata.name);
-        const rival = keeperInsteadOf(desired, child, rivalsByClaim.get(this.claimOf(desired)) ?? []);
+        // A rival being deleted gives way at once: the child is made now and waits in its own
+        // Conflict until the rival is gone (the claim index then wakes it).
+        const rival = claims.keeperOf(child ?? desired, { ignoreDeleting: true });
         if (!rival) keep.add(desired.metadata.name);
         plan.steps.push({ accountId, kind, action: childAction(kind, accountId, desired, child, rival) });
       }
@@ -160,7 +144,10 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   }
 
   /** Creates, updates, unpauses and deletes children; returns the accounts added and dropped. */
-  private async apply(plan: ChildPlan, log: Logger): Promise<{ added: Set<string>; dropped: Set<string> }> {
+  private async apply(
+    plan: ChildPlan,
+    log: ReconcileContext["log"],
+  ): Promise<{ added: Set<string>; dropped: Set<string> }> {
     const added = new Set<string>();
     for (const { accountId, kind, action } of plan.steps) {
       const client = this.clientOf(kind);
@@ -200,7 +187,7 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
 
   /** The status, conditions and events of this reconcile, from the children as they stand. */
   private summarize(
-    baseline: BaselineObject,
+    _baseline: BaselineObject,
     { view, selection, settings }: Selected,
     plan: ChildPlan,
     applied: { added: Set<string>; dropped: Set<string> },
@@ -256,14 +243,9 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
         onlyDrift,
         drifted: drifted.size,
       }),
-      events: transitionEvents(baseline, { ...applied, allReady, readyCount, conflicts }),
-      action: {
-        // Only drift left is as settled as all ready: nothing will progress by looking sooner.
-        requeueAfterMs:
-          allReady || (onlyDrift && conflicts.length === 0 && failures.length === 0)
-            ? this.options.discoveryIntervalMs
-            : this.options.progressIntervalMs,
-      },
+      events: transitionEvents({ ...applied, allReady, readyCount, conflicts }),
+      // The children's changes wake the baseline (it owns them); the poll follows the organization.
+      action: { poll: true },
     };
   }
 
@@ -272,8 +254,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
    * setting is changed or repaired while the baseline is). Unpausing resumes both (sync removes
    * the children's annotation).
    */
-  async pause(baseline: BaselineObject, log: Logger): Promise<void> {
-    for (const [kind, client] of this.children) {
+  async pause(baseline: BaselineObject, { log }: ReconcileContext): Promise<void> {
+    for (const [kind, { client }] of this.children) {
       for (const child of await this.childrenOf(baseline, client)) {
         if (child.metadata.annotations?.[PAUSED_ANNOTATION] === "true") continue;
         await guardConflict(() => client.jsonPatch(child.metadata.name, pausePatch(child, true)));
@@ -283,9 +265,9 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   }
 
   /** Deleting: delete every child (each follows its own deletionPolicy); done once none is left. */
-  async finalize(baseline: BaselineObject, log: Logger): Promise<"done" | Action> {
+  async finalize(baseline: BaselineObject, { log }: ReconcileContext): Promise<"done" | Action> {
     let remaining = 0;
-    for (const client of this.children.values()) {
+    for (const { client } of this.children.values()) {
       const children = await this.childrenOf(baseline, client);
       remaining += children.length;
       for (const child of children)
@@ -293,7 +275,8 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
     }
     if (remaining === 0) return "done";
     log.info("waiting for children to be deleted", { remaining });
-    return { requeueAfterMs: this.options.progressIntervalMs };
+    // Each child's deletion wakes the baseline (it owns them); this look is a safety net.
+    return { requeueAfterMs: CHILDREN_GONE_RECHECK_MS, trigger: "verify" };
   }
 
   private async childrenOf(
@@ -304,9 +287,9 @@ export class AccountBaselineReconciler implements Reconciler<BaselineObject>, Re
   }
 
   private clientOf(kind: string): ResourceClient<ManagedObject> {
-    const client = this.children.get(kind);
-    if (!client) throw new Error(`AccountBaseline has no client for ${kind}`);
-    return client;
+    const child = this.children.get(kind);
+    if (!child) throw new Error(`AccountBaseline has no client for ${kind}`);
+    return child.client;
   }
 }
 
@@ -319,8 +302,11 @@ function childrenByAccount(plan: ChildPlan): (kind: string, accountId: string) =
   return (kind, accountId) => children.get(`${kind}/${accountId}`);
 }
 
+/** How soon a deleting baseline looks again if no child's deletion woke it. */
+const CHILDREN_GONE_RECHECK_MS = 30_000;
+
 /** What to do about one account's child, given the rival that keeps its claim (if any). */
-function childAction(
+export function childAction(
   kind: string,
   accountId: string,
   desired: ManagedObject,
@@ -328,7 +314,7 @@ function childAction(
   rival: ManagedObject | undefined,
 ): ChildAction {
   if (rival) {
-    const message = `${kind} of ${accountId} is managed by ${describeClaimant(rival)}`;
+    const message = `${kind} of ${accountId} is managed by ${claimantOf(rival).label}`;
     return { type: "conflict", failure: { accountId, setting: kind, reason: "Conflict", message } };
   }
   if (!child) return { type: "create", desired };
@@ -341,7 +327,7 @@ function childAction(
  * What an up-to-date child says about its account. A child whose last read failed but which is
  * still Ready keeps counting as ready (it is listed under failures); a stalled child does not.
  */
-function childVerdict(child: ManagedObject): {
+export function childVerdict(child: ManagedObject): {
   ready: boolean;
   drifted: boolean;
   failure?: { reason: string; message: string };
@@ -359,7 +345,7 @@ function childVerdict(child: ManagedObject): {
   };
 }
 
-function baselineConditions(tally: {
+export function baselineConditions(tally: {
   allReady: boolean;
   readyCount: number;
   matched: number;
@@ -405,18 +391,17 @@ function baselineConditions(tally: {
   ];
 }
 
-/** Events for what changed: accounts added or dropped, becoming Ready, a new conflict (never on a quiet pass). */
-function transitionEvents(
-  baseline: BaselineObject,
-  change: {
-    added: Set<string>;
-    dropped: Set<string>;
-    allReady: boolean;
-    readyCount: number;
-    conflicts: Failure[];
-  },
-): LifecycleEvent[] {
-  const conditions = baseline.status?.conditions as Condition[] | undefined;
+/**
+ * Events for what changed: accounts added or dropped (done in this reconcile), and the Ready and
+ * Conflict conditions turning (recorded only on their transition), never on a quiet pass.
+ */
+export function transitionEvents(change: {
+  added: Set<string>;
+  dropped: Set<string>;
+  allReady: boolean;
+  readyCount: number;
+  conflicts: Failure[];
+}): LifecycleEvent[] {
   const events: LifecycleEvent[] = [];
   if (change.added.size > 0) {
     events.push({
@@ -432,10 +417,15 @@ function transitionEvents(
       message: `no longer applies to ${change.dropped.size} account(s): ${listAccounts(change.dropped)}`,
     });
   }
-  if (change.allReady && findCondition(conditions, "Ready")?.status !== "True") {
-    events.push({ type: "Normal", reason: "Ready", message: `all ${change.readyCount} account(s) ready` });
+  if (change.allReady) {
+    events.push({
+      type: "Normal",
+      reason: "Ready",
+      message: `all ${change.readyCount} account(s) ready`,
+      marks: "Ready",
+    });
   }
-  if (change.conflicts.length > 0 && findCondition(conditions, "Conflict")?.status !== "True") {
+  if (change.conflicts.length > 0) {
     events.push({
       type: "Warning",
       reason: "Conflict",
@@ -443,6 +433,7 @@ function transitionEvents(
         .slice(0, 5)
         .map((c) => c.message)
         .join("; "),
+      marks: "Conflict",
     });
   }
   return events;
@@ -462,47 +453,6 @@ const accountOf = (object: ManagedObject): string | undefined => {
   const accountId = object.spec.accountId;
   return typeof accountId === "string" ? accountId : undefined;
 };
-
-/**
- * Objects of one kind that are not this baseline's children, by what they claim: built once per
- * reconcile, so a baseline over N accounts does not scan every object N times.
- */
-function othersByClaim(
-  all: ManagedObject[],
-  baseline: BaselineObject,
-  claimOf: (object: ManagedObject) => string,
-): Map<string, ManagedObject[]> {
-  const byClaim = new Map<string, ManagedObject[]>();
-  for (const o of all) {
-    if (isChildOf(o, baseline)) continue;
-    const claim = claimOf(o);
-    byClaim.set(claim, [...(byClaim.get(claim) ?? []), o]);
-  }
-  return byClaim;
-}
-
-/**
- * The rival that keeps the setting instead of this baseline's child (existing, or about to be
- * created: a claim not made yet loses to every existing one), by the rule of runtime/claims.ts.
- */
-function keeperInsteadOf(
-  desired: ManagedObject,
-  child: ManagedObject | undefined,
-  rivals: ManagedObject[],
-): ManagedObject | undefined {
-  const me: Claimant = claimantOf(child ?? desired);
-  return winningRival(
-    me,
-    rivals.filter((r) => !r.metadata.deletionTimestamp),
-    claimantOf,
-  );
-}
-
-/** A rival as users know it: a standalone object by name, a baseline's child by its baseline. */
-function describeClaimant(object: ManagedObject): string {
-  const owner = object.metadata.labels?.[BASELINE_LABEL];
-  return owner ? `AccountBaseline/${owner}` : `${object.kind}/${object.metadata.name}`;
-}
 
 /** The JSON Patch that sets (or removes) a child's pause annotation. */
 function pausePatch(child: ManagedObject, paused: boolean): JsonPatchOp[] {

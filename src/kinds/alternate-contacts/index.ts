@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-account";
 import { paginateListAWSServiceAccessForOrganization } from "@aws-sdk/client-organizations";
 import { awsCall } from "../../aws/aws-errors.js";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import type { AwsAccess, ClientTarget } from "../../aws/clients.js";
 import { BlockedError, TerminalError } from "../../runtime/reconcile-errors.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
@@ -39,7 +39,7 @@ const keysOf = (desired: DesiredAlternateContacts) =>
   (Object.keys(CONTACT_TYPES) as ContactKey[]).filter((key) => desired[key] !== undefined);
 
 /** Whether the organization lets Account Management act on member accounts (undefined: cannot tell). */
-async function trustedAccessEnabled(aws: AwsClients): Promise<boolean | undefined> {
+async function trustedAccessEnabled(aws: AwsAccess): Promise<boolean | undefined> {
   try {
     for await (const page of paginateListAWSServiceAccessForOrganization(
       { client: aws.organizations() },
@@ -55,7 +55,7 @@ async function trustedAccessEnabled(aws: AwsClients): Promise<boolean | undefine
 }
 
 function alternateContactsClient(
-  aws: AwsClients,
+  aws: AwsAccess,
   target: ClientTarget,
 ): SettingClient<DesiredAlternateContacts, ObservedAlternateContacts> {
   const account = `account ${target.accountId}`;

@@ -18,7 +18,7 @@ import {
   StopConfigurationRecorderCommand,
 } from "@aws-sdk/client-config-service";
 import { awsCall } from "../../aws/aws-errors.js";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import type { AwsAccess, ClientTarget } from "../../aws/clients.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -90,7 +90,7 @@ async function readConfig(
 }
 
 function configRecorderClient(
-  aws: AwsClients,
+  aws: AwsAccess,
   target: ClientTarget,
 ): SettingClient<DesiredConfigRecorder, ObservedConfigRecorder> {
   const where = `of account ${target.accountId} in ${target.region}`;

@@ -10,7 +10,7 @@
 import type { EC2Client, SecurityGroupRule } from "@aws-sdk/client-ec2";
 import type { Problem } from "../../api/problems.js";
 import { awsCall } from "../../aws/aws-errors.js";
-import { type AwsClients, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
+import { type AwsAccess, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, LintContext, SettingClient } from "../setting/setting.js";
 import {
@@ -131,7 +131,7 @@ async function restoreAwsDefaults(ec2: EC2Client, group: DefaultGroup, rules: Gr
 }
 
 function defaultSecurityGroupsClient(
-  aws: AwsClients,
+  aws: AwsAccess,
   target: ClientTarget,
 ): SettingClient<DesiredDefaultSecurityGroups, ObservedDefaultSecurityGroups> {
   const where = `of account ${target.accountId} in ${target.region}`;

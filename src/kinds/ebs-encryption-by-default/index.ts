@@ -6,7 +6,7 @@
  */
 
 import { awsCall } from "../../aws/aws-errors.js";
-import { type AwsClients, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
+import { type AwsAccess, type ClientTarget, ec2Sdk } from "../../aws/clients.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -18,7 +18,7 @@ import {
 import { ebsEncryptionFields, ebsEncryptionRules, observedEbsEncryption } from "./schema.js";
 
 function ebsEncryptionClient(
-  aws: AwsClients,
+  aws: AwsAccess,
   target: ClientTarget,
 ): SettingClient<DesiredEbsEncryption, ObservedEbsEncryption> {
   const where = ` of account ${target.accountId} in ${target.region}`;

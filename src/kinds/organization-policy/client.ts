@@ -6,29 +6,10 @@
  * policies are counted against limits but never changed. The type is checked to be enabled on the
  * root by orgguard itself (moto attaches policies of a disabled type; AWS refuses).
  */
-import {
-  AttachPolicyCommand,
-  CreatePolicyCommand,
-  DeletePolicyCommand,
-  DescribePolicyCommand,
-  DetachPolicyCommand,
-  EnablePolicyTypeCommand,
-  ListRootsCommand,
-  ListTagsForResourceCommand,
-  type OrganizationsClient,
-  type Policy,
-  paginateListPolicies,
-  paginateListPoliciesForTarget,
-  paginateListTargetsForPolicy,
-  type Root,
-  TagResourceCommand,
-  UntagResourceCommand,
-  UpdatePolicyCommand,
-} from "@aws-sdk/client-organizations";
 import { specProblems } from "../../api/problems.js";
 import { minifyPolicyDocument } from "../../api/scp-document.js";
 import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/aws-errors.js";
-import type { AwsClients } from "../../aws/clients.js";
+import type { AwsAccess } from "../../aws/clients.js";
 import { KeyedMutex } from "../../aws/limiter.js";
 import type { OrganizationDiscovery, OrganizationView } from "../../aws/organization-view.js";
 import type { ResourceRef } from "../../runtime/kube-object.js";
@@ -48,6 +29,7 @@ import {
   tagPlan,
   targetLabel,
 } from "./compare.js";
+import { type PolicyApi, type PolicyRecord, type RootRecord, sdkPolicyApi } from "./policy-api.js";
 import { optionsOf, type PolicyOptions, type PolicyType, type PolicyTypeOptions } from "./policy-type.js";
 
 export type PolicyObject = ManagedObject<PolicySpec>;
@@ -74,7 +56,7 @@ type PolicyObservation = Observation<PolicyAtProvider, PolicyHandoff>;
 export function managedPolicyKind(
   type: PolicyType,
   ref: ResourceRef,
-  aws: AwsClients,
+  aws: Pick<AwsAccess, "organizations"> & { bind(signal: AbortSignal): Pick<AwsAccess, "organizations"> },
   shared: {
     options: PolicyOptions | undefined;
     organization: OrganizationDiscovery;
@@ -98,7 +80,8 @@ export function managedPolicyKind(
         })
         .map((p) => `${p.path}: ${p.message}`);
     },
-    connect: async () => new PolicyClient(type, aws.organizations(), typeOptions, targetLocks, view),
+    connect: async (_object, { signal }) =>
+      new PolicyClient(type, sdkPolicyApi(aws.bind(signal).organizations()), typeOptions, targetLocks, view),
   };
 }
 
@@ -107,7 +90,7 @@ export function managedPolicyKind(
  * read again (at most every few seconds) when it does not know what an object names, since the
  * OU or account may be new, or a policy type just enabled.
  */
-class ViewReader {
+class ViewReader implements TargetView {
   /** The least time between two refreshes a miss asks for: a target that does not exist is retried, not hammered. */
   private static readonly MISS_REFRESH_MS = 5_000;
 
@@ -126,13 +109,21 @@ class ViewReader {
   }
 }
 
-class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, PolicyHandoff> {
+/** What the engine reads of the organization view (organization-view.ts), or a fixed one in tests. */
+export interface TargetView {
+  current(): Promise<OrganizationView>;
+  /** The view, re-read unless it is only seconds old (a target it does not know may be new). */
+  fresher(): Promise<OrganizationView>;
+}
+
+/** One policy object's client: observe, create, update and delete through the PolicyApi. */
+export class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, PolicyHandoff> {
   constructor(
     private readonly type: PolicyType,
-    private readonly org: OrganizationsClient,
+    private readonly org: PolicyApi,
     private readonly options: PolicyTypeOptions,
     private readonly targetLocks: KeyedMutex,
-    private readonly view: ViewReader,
+    private readonly view: TargetView,
   ) {}
 
   private get awsType() {
@@ -147,15 +138,13 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     // The root is read on every reconcile, not taken from the organization view: whether the type
     // is enabled must be current (moto attaches policies of a disabled type; orgguard must not).
     const root = await this.root();
-    const policyTypeEnabled = (root.PolicyTypes ?? []).some(
-      (t) => t.Type === this.awsType && t.Status === "ENABLED",
-    );
+    const policyTypeEnabled = root.enabledPolicyTypes.includes(this.awsType);
     // A disabled type has no attachments in AWS (disabling detaches them all); deleting the
     // policy itself still works, so only objects that are not being deleted wait for it.
     if (!policyTypeEnabled && !this.options.enablePolicyType && !deleting) {
       throw new RetryableError(
         "PolicyTypeNotEnabled",
-        `${this.type.nounPlural} (${this.type.awsType}) are not enabled on root ${root.Id}: enable them (EnablePolicyType), or start the controller with --enable-policy-types=${this.type.id}`,
+        `${this.type.nounPlural} (${this.type.awsType}) are not enabled on root ${root.id}: enable them (EnablePolicyType), or start the controller with --enable-policy-types=${this.type.id}`,
       );
     }
     const desired: DesiredPolicy = {
@@ -163,9 +152,9 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
       description: spec.description,
       document: spec.document,
       tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
-      ...(await this.resolveTargets(root.Id!, spec.targets)),
+      ...(await this.resolveTargets(root.id, spec.targets)),
     };
-    const handoff: PolicyHandoff = { rootId: root.Id!, policyTypeEnabled, desired };
+    const handoff: PolicyHandoff = { rootId: root.id, policyTypeEnabled, desired };
     const recordedId = typeof object.status?.policyId === "string" ? object.status.policyId : undefined;
     const found = await this.findPolicy(recordedId, desired.name);
     const observed = found?.policy;
@@ -210,19 +199,16 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     await this.ensurePolicyType(observation);
     const content = minifyPolicyDocument(desired.document);
     const created = await awsCall(`cannot create the ${this.type.noun} ${desired.name}`, () =>
-      this.org.send(
-        new CreatePolicyCommand({
-          Name: desired.name,
-          Description: desired.description,
-          Type: this.awsType,
-          Content: content,
-          Tags: Object.entries(desired.tags).map(([Key, Value]) => ({ Key, Value })),
-        }),
-      ),
+      this.org.createPolicy({
+        name: desired.name,
+        description: desired.description,
+        type: this.awsType,
+        content,
+        tags: desired.tags,
+      }),
     );
-    const summary = created.Policy!.PolicySummary!;
-    await this.applyAttachments(desired, summary.Id!, []);
-    return { status: { policyId: summary.Id!, arn: summary.Arn!, documentSize: content.length } };
+    await this.applyAttachments(desired, created.id, []);
+    return { status: { policyId: created.id, arn: created.arn, documentSize: content.length } };
   }
 
   async update(_object: PolicyObject, observation: PolicyObservation): Promise<void> {
@@ -234,27 +220,17 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     // conditioned on aws:ResourceTag (iam/management-account-policy.json) allow the update.
     const tags = tagPlan(d.tags, p.tags);
     if (Object.keys(tags.set).length > 0) {
-      await awsCall(`cannot tag the ${noun} ${p.id}`, () =>
-        this.org.send(
-          new TagResourceCommand({
-            ResourceId: p.id,
-            Tags: Object.entries(tags.set).map(([Key, Value]) => ({ Key, Value })),
-          }),
-        ),
-      );
+      await awsCall(`cannot tag the ${noun} ${p.id}`, () => this.org.tag(p.id, tags.set));
     }
     const contentDiffers =
       diffPolicy(d, { ...p, targets: d.targets, tags: d.tags }, this.type.canonical).length > 0;
     if (contentDiffers) {
       try {
-        await this.org.send(
-          new UpdatePolicyCommand({
-            PolicyId: p.id,
-            Name: d.name,
-            Description: d.description,
-            Content: minifyPolicyDocument(d.document),
-          }),
-        );
+        await this.org.updatePolicy(p.id, {
+          name: d.name,
+          description: d.description,
+          content: minifyPolicyDocument(d.document),
+        });
       } catch (err) {
         // A rename to a name another policy holds: blocked until that one is renamed or deleted.
         if (awsErrorCode(err) === "DuplicatePolicyException") {
@@ -268,9 +244,7 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
       }
     }
     if (tags.remove.length > 0) {
-      await awsCall(`cannot untag the ${noun} ${p.id}`, () =>
-        this.org.send(new UntagResourceCommand({ ResourceId: p.id, TagKeys: tags.remove })),
-      );
+      await awsCall(`cannot untag the ${noun} ${p.id}`, () => this.org.untag(p.id, tags.remove));
     }
     await this.applyAttachments(d, p.id, p.targets);
   }
@@ -279,20 +253,15 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     const p = handoffOf(observation).observed;
     if (!p) return;
     for (const t of p.targets) await this.detach(t, p.id);
-    await awsCall(
-      `cannot delete the ${this.type.noun} ${p.id}`,
-      () => this.org.send(new DeletePolicyCommand({ PolicyId: p.id })),
-      { notFound: () => undefined },
-    );
+    await awsCall(`cannot delete the ${this.type.noun} ${p.id}`, () => this.org.deletePolicy(p.id), {
+      notFound: () => undefined,
+    });
   }
 
   /** The organization's root (one per organization), with the policy types enabled on it. */
-  private async root(): Promise<Root> {
-    const roots = await awsCall("cannot list the organization's roots", () =>
-      this.org.send(new ListRootsCommand({})),
-    );
-    const root = roots.Roots?.[0];
-    if (!root?.Id)
+  private async root(): Promise<RootRecord> {
+    const root = await awsCall("cannot list the organization's roots", () => this.org.root());
+    if (!root)
       throw new RetryableError(
         "NoOrganization",
         "the caller's account is not in an organization with a root",
@@ -304,7 +273,7 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     const { rootId, policyTypeEnabled } = handoffOf(observation);
     if (policyTypeEnabled || !this.options.enablePolicyType) return;
     await awsCall(`cannot enable ${this.type.nounPlural} on root ${rootId}`, () =>
-      this.org.send(new EnablePolicyTypeCommand({ RootId: rootId, PolicyType: this.awsType })),
+      this.org.enablePolicyType(rootId, this.awsType),
     );
   }
 
@@ -332,11 +301,9 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
         );
       }
       // Attached meanwhile (for example by a lost earlier attempt): the goal is reached.
-      await awsCall(
-        `cannot attach ${policyId} to ${target}`,
-        () => this.org.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: target })),
-        { goalReached: () => undefined },
-      );
+      await awsCall(`cannot attach ${policyId} to ${target}`, () => this.org.attach(policyId, target), {
+        goalReached: () => undefined,
+      });
     });
   }
 
@@ -352,26 +319,17 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
         );
       }
       // Detached meanwhile (for example by a lost earlier attempt): the goal is reached.
-      await awsCall(
-        `cannot detach ${policyId} from ${target}`,
-        () => this.org.send(new DetachPolicyCommand({ PolicyId: policyId, TargetId: target })),
-        { goalReached: () => undefined },
-      );
+      await awsCall(`cannot detach ${policyId} from ${target}`, () => this.org.detach(policyId, target), {
+        goalReached: () => undefined,
+      });
     });
   }
 
   /** The ids of this type's policies attached directly to a target (inherited ones do not count). */
   private policiesOn(target: string): Promise<string[]> {
-    return awsCall(`cannot list the ${this.type.nounPlural} of ${target}`, async () => {
-      const ids: string[] = [];
-      for await (const page of paginateListPoliciesForTarget(
-        { client: this.org },
-        { TargetId: target, Filter: this.awsType },
-      )) {
-        ids.push(...(page.Policies ?? []).flatMap((p) => (p.Id ? [p.Id] : [])));
-      }
-      return ids;
-    });
+    return awsCall(`cannot list the ${this.type.nounPlural} of ${target}`, () =>
+      this.org.policiesOn(target, this.awsType),
+    );
   }
 
   /** What an Adopted event says: why an existing policy found by name became this object's. */
@@ -394,47 +352,36 @@ class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvider, Pol
     let described = policyId ? await this.describePolicy(policyId) : undefined;
     const byName = !described;
     if (!described) {
-      const id = await awsCall(`cannot list the organization's ${this.type.nounPlural}`, async () => {
-        for await (const page of paginateListPolicies({ client: this.org }, { Filter: this.awsType })) {
-          const match = page.Policies?.find((p) => p.Name === name);
-          if (match) return match.Id;
-        }
-        return undefined;
-      });
+      const id = await awsCall(`cannot list the organization's ${this.type.nounPlural}`, () =>
+        this.org.findPolicyId(this.awsType, name),
+      );
       if (!id) return undefined;
       described = await this.describePolicy(id);
       if (!described) return undefined;
     }
-    const summary = described.PolicySummary!;
-    const found = summary.Id!;
-    const tags = await awsCall(`cannot read the tags of the ${noun} ${found}`, () =>
-      this.org.send(new ListTagsForResourceCommand({ ResourceId: found })),
+    const found = described.id;
+    const tags = await awsCall(`cannot read the tags of the ${noun} ${found}`, () => this.org.tagsOf(found));
+    const targets = await awsCall(`cannot list the targets of the ${noun} ${found}`, () =>
+      this.org.targetsOf(found),
     );
-    const targets = await awsCall(`cannot list the targets of the ${noun} ${found}`, async () => {
-      const ids: string[] = [];
-      for await (const page of paginateListTargetsForPolicy({ client: this.org }, { PolicyId: found })) {
-        ids.push(...(page.Targets ?? []).map((t) => t.TargetId!));
-      }
-      return ids;
-    });
     const policy: ObservedPolicy = {
       id: found,
-      arn: summary.Arn ?? "",
-      name: summary.Name ?? "",
-      description: summary.Description ?? "",
-      awsManaged: summary.AwsManaged ?? false,
-      content: described.Content ?? "{}",
-      tags: Object.fromEntries((tags.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""])),
+      arn: described.arn,
+      name: described.name,
+      description: described.description,
+      awsManaged: described.awsManaged,
+      content: described.content,
+      tags,
       targets,
     };
     return { policy, byName };
   }
 
   /** DescribePolicy, or undefined when the policy is gone (or is of another type: not ours). */
-  private async describePolicy(id: string): Promise<Policy | undefined> {
+  private async describePolicy(id: string): Promise<PolicyRecord | undefined> {
     try {
-      const policy = (await this.org.send(new DescribePolicyCommand({ PolicyId: id }))).Policy;
-      return policy?.PolicySummary?.Type === this.awsType ? policy : undefined;
+      const policy = await this.org.describePolicy(id);
+      return policy.type === this.awsType ? policy : undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw toReconcileError(err, `cannot read the ${this.type.noun} ${id}`);
@@ -488,7 +435,8 @@ function targetIn(view: OrganizationView, target: PolicyTarget): string | { miss
     return view.ous.find((ou) => ou.path === target.ouPath)?.id ?? { missing: `no OU at ${target.ouPath}` };
   }
   const named = view.accounts.filter((a) => a.name === target.accountName);
-  if (named.length === 1) return named[0]!.id;
+  const [only] = named;
+  if (only && named.length === 1) return only.id;
   return {
     missing:
       named.length === 0

@@ -10,7 +10,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { Problem } from "../../api/problems.js";
 import { awsCall } from "../../aws/aws-errors.js";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import type { AwsAccess, ClientTarget } from "../../aws/clients.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -45,7 +45,7 @@ function lintPasswordPolicy(fields: PasswordPolicyFields, base: string): Problem
 }
 
 function passwordPolicyClient(
-  aws: AwsClients,
+  aws: AwsAccess,
   target: ClientTarget,
 ): SettingClient<NormalizedPasswordPolicy, NormalizedPasswordPolicy> {
   const { accountId } = target;

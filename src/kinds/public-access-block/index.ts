@@ -8,7 +8,7 @@ import {
   PutPublicAccessBlockCommand,
 } from "@aws-sdk/client-s3-control";
 import { awsCall, awsErrorCode, toReconcileError } from "../../aws/aws-errors.js";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import type { AwsAccess, ClientTarget } from "../../aws/clients.js";
 import { TerminalError } from "../../runtime/reconcile-errors.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -30,7 +30,7 @@ export interface PublicAccessBlockOptions {
 const DEFAULT_OPTIONS: PublicAccessBlockOptions = { confirmIntervalMs: 1000, confirmAttempts: 5 };
 
 function publicAccessBlockClient(
-  aws: AwsClients,
+  aws: AwsAccess,
   target: ClientTarget,
   options: PublicAccessBlockOptions,
 ): SettingClient<NormalizedPublicAccessBlock, NormalizedPublicAccessBlock> {

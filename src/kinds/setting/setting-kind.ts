@@ -19,7 +19,7 @@ import {
 import { specProblems } from "../../api/problems.js";
 import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import {
-  type AwsClients,
+  type AwsAccess,
   accountClaim,
   type ClientTarget,
   DEFAULT_ROLE_ARN_TEMPLATE,
@@ -215,12 +215,18 @@ export function managedSetting<D, O>(
   return {
     ref: settingRef(setting),
     validate: (object) => specProblems(spec, object.spec),
-    claim: (object) =>
-      accountClaim(sharedFields.parse(object.spec).accountId, context.aws.knownOwnAccountId()),
-    connect: async (object) =>
+    // Read by the claim index from every cached object: never throws (admission checked the spec).
+    claim: (object) => {
+      const accountId = object.spec.accountId;
+      return accountClaim(
+        typeof accountId === "string" ? accountId : undefined,
+        context.aws.knownOwnAccountId(),
+      );
+    },
+    connect: async (object, { signal }) =>
       new SettingExternal(
         setting,
-        context.aws,
+        context.aws.bind(signal),
         context.regions,
         fields.parse(object.spec),
         sharedFields.parse(object.spec),
@@ -235,7 +241,7 @@ type SettingObservation<D, O> = Observation<unknown, SettingHandoff<D, O>>;
 class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, SettingHandoff<D, O>> {
   constructor(
     private readonly setting: AccountSetting<z.ZodRawShape, D, O>,
-    private readonly aws: AwsClients,
+    private readonly aws: AwsAccess,
     private readonly directory: RegionDirectory,
     private readonly fields: z.output<z.ZodObject>,
     private readonly spec: SharedSettingSpec,

@@ -8,7 +8,7 @@ import type { z } from "zod";
 import type { PrinterColumn } from "../../api/api-definition.js";
 import type { CrossFieldRule } from "../../api/common.js";
 import type { Problem } from "../../api/problems.js";
-import type { AwsClients, ClientTarget } from "../../aws/clients.js";
+import type { AwsAccess, ClientTarget } from "../../aws/clients.js";
 import type { Change, ManagementPolicy } from "../../runtime/managed.js";
 import type { AwsOperation, IamStatement } from "../kind-definition.js";
 
@@ -112,7 +112,7 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
    */
   inTransition?(observed: O): string | undefined;
   /** A client acting in one account (and region). */
-  client(aws: AwsClients, target: ClientTarget): SettingClient<D, O>;
+  client(aws: AwsAccess, target: ClientTarget): SettingClient<D, O>;
   /** The CIS recommendations this setting covers (AccountBaseline reports compliance with each). */
   controls?: readonly CisControl<O>[];
   /** IAM statements beyond its calls' actions (in the management account and each member's role alike). */

@@ -110,11 +110,7 @@ describe("Informer", () => {
   ];
   it.each(cases)("$reason", async ({ behaviours, lists, watchedFrom }) => {
     const client = new ScriptedClient([...behaviours]);
-    const informer = new Informer(
-      client,
-      { onAdd: () => {}, onUpdate: () => {}, onDelete: () => {} },
-      silentLogger,
-    );
+    const informer = new Informer(client, silentLogger);
     void informer.start();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(client.lists).toBe(lists);
@@ -124,15 +120,7 @@ describe("Informer", () => {
 
   it("backs off between failed attempts, doubling up to the maximum", async () => {
     const client = new ScriptedClient(Array.from({ length: 8 }, () => errorEvent(410)));
-    const informer = new Informer(
-      client,
-      { onAdd: () => {}, onUpdate: () => {}, onDelete: () => {} },
-      silentLogger,
-      {
-        minBackoffMs: 100,
-        maxBackoffMs: 400,
-      },
-    );
+    const informer = new Informer(client, silentLogger, { minBackoffMs: 100, maxBackoffMs: 400 });
     void informer.start();
     // Attempts at 0, +100, +200, +400, +400 ms: a 410 loop cannot spin.
     const watchesAt = async (ms: number) => {
@@ -169,11 +157,8 @@ describe("Informer cache", () => {
     }
     const client = new ManagedFieldsClient([(onEvent) => onEvent("ADDED", managed("watched", "101"))]);
     const added: KubeObject[] = [];
-    const informer = new Informer(
-      client,
-      { onAdd: (o) => added.push(o), onUpdate: () => {}, onDelete: () => {} },
-      silentLogger,
-    );
+    const informer = new Informer(client, silentLogger);
+    informer.addHandler({ onAdd: (o) => added.push(o), onUpdate: () => {}, onDelete: () => {} });
     void informer.start();
     await vi.advanceTimersByTimeAsync(100);
     expect(
@@ -183,6 +168,33 @@ describe("Informer cache", () => {
         .sort(),
     ).toEqual(["listed", "watched"]);
     for (const o of [...informer.list(), ...added]) expect(o.metadata).not.toHaveProperty("managedFields");
+    await informer.stop();
+  });
+});
+
+describe("Informer handlers", () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("tells every handler about every change, and replays the cache to a handler added late", async () => {
+    const client = new ScriptedClient([(onEvent) => onEvent("ADDED", object("watched", "101"))]);
+    const informer = new Informer(client, silentLogger);
+    const early: string[] = [];
+    informer.addHandler({
+      onAdd: (o) => early.push(`add ${o.metadata.name}`),
+      onUpdate: () => {},
+      onDelete: () => {},
+    });
+    void informer.start();
+    await vi.advanceTimersByTimeAsync(100);
+    const late: string[] = [];
+    informer.addHandler({
+      onAdd: (o) => late.push(`add ${o.metadata.name}`),
+      onUpdate: () => {},
+      onDelete: () => {},
+    });
+    expect(early.sort()).toEqual(late.sort());
+    expect(late).toContain("add watched");
     await informer.stop();
   });
 });

@@ -7,10 +7,11 @@
  * kube-apiserver).
  */
 import { describe, expect, it } from "vitest";
+import { ClaimIndex } from "../../../src/runtime/claims.js";
 import { type Condition, findCondition } from "../../../src/runtime/conditions.js";
 import type { EventRecorder } from "../../../src/runtime/event-recorder.js";
 import { FINALIZER } from "../../../src/runtime/finalizer.js";
-import type { ObjectWriter } from "../../../src/runtime/lifecycle.js";
+import { Lifecycle, type ObjectWriter } from "../../../src/runtime/lifecycle.js";
 import { silentLogger } from "../../../src/runtime/logger.js";
 import type {
   Action,
@@ -29,7 +30,6 @@ import {
 } from "../../../src/runtime/reconcile-errors.js";
 import type { JsonPatchOp } from "../../../src/runtime/resource-client.js";
 
-const POLL = 60_000;
 const VERIFY = 2_000;
 const GENERATION = 3;
 
@@ -89,26 +89,28 @@ function run(
   const events: EventRecorder = {
     record: async (_o, type, reason) => void world.events.push(`${type}/${reason}`),
   };
-  const reconciler = new ManagedReconciler(
+  const steps = new ManagedReconciler(
     kind,
-    writer,
-    events,
     new Metrics(),
-    silentLogger,
-    { pollIntervalMs: POLL, pollJitter: 0, verifyAfterMs: VERIFY },
-    () => (options.rival ? [options.rival] : []),
+    { verifyAfterMs: VERIFY },
+    ClaimIndex.of(options.rival ? [object, options.rival] : [object], () => "account 111111111111"),
   );
-  return reconciler.reconcile(object).then(
-    (action) => ({ world, action }),
+  return new Lifecycle("Thing", writer, events, silentLogger).reconcile(object, steps).then(
+    (result) => ({
+      world,
+      action: result.action,
+      // A failure that is neither stalled nor polled is retried with backoff by the controller.
+      ...(result.failure && !result.failure.stalled ? { error: result.failure.error } : {}),
+    }),
     (error: unknown) => ({ world, error }),
   );
 }
 
-const condition = (type: string, status: Condition["status"], reason: string): Condition => ({
+const condition = (type: string, status: Condition["status"], reason: string, message = ""): Condition => ({
   type,
   status,
   reason,
-  message: "",
+  message,
   lastTransitionTime: "2026-01-01T00:00:00Z",
   observedGeneration: GENERATION,
 });
@@ -156,7 +158,11 @@ const IN_TRANSITION: Observation = {
 };
 const IN_TRANSITION_ELSEWHERE_DIFFERS: Observation = { ...IN_TRANSITION, diff: DIFFERS.diff ?? [] };
 const AVAILABLE = [condition("Ready", "True", "Available"), condition("Synced", "True", "ReconcileSuccess")];
-const DRIFTED = [condition("Ready", "False", "Drifted"), condition("Synced", "True", "ReconcileSuccess")];
+/** As the last reconcile left it: the same drift (an event marks a change of the condition only). */
+const DRIFTED = [
+  condition("Ready", "False", "Drifted", "ObserveOnly: value differ from the spec"),
+  condition("Synced", "True", "ReconcileSuccess"),
+];
 const ENFORCE = {};
 const OBSERVE = { managementPolicy: "ObserveOnly" as const };
 
@@ -188,7 +194,7 @@ const cases: Case[] = [
     calls: ["observe", "create"],
     ready: "False/Creating",
     events: ["Normal/Created"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "Enforce, missing after it was Available: someone deleted it, re-created as drift repaired",
@@ -197,7 +203,7 @@ const cases: Case[] = [
     calls: ["observe", "create"],
     ready: "False/Creating",
     events: ["Normal/DriftRepaired"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "ObserveOnly, missing: never create, report NotFound and poll",
@@ -206,7 +212,7 @@ const cases: Case[] = [
     calls: ["observe"],
     ready: "False/NotFound",
     events: [],
-    action: { requeueAfterMs: POLL },
+    action: { poll: true },
   },
   {
     reason: "Enforce, differs before this spec was ever applied: an update",
@@ -215,7 +221,7 @@ const cases: Case[] = [
     calls: ["observe", "update"],
     ready: "False/Updating",
     events: ["Normal/Updated"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "Enforce, differs after this generation was Available: drift, repaired",
@@ -224,7 +230,7 @@ const cases: Case[] = [
     calls: ["observe", "update"],
     ready: "False/Updating",
     events: ["Normal/DriftRepaired"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "ObserveOnly, differs: report the drift once, write nothing",
@@ -233,7 +239,7 @@ const cases: Case[] = [
     calls: ["observe"],
     ready: "False/Drifted",
     events: ["Warning/DriftDetected"],
-    action: { requeueAfterMs: POLL },
+    action: { poll: true },
   },
   {
     reason: "ObserveOnly, still drifted: no second event",
@@ -242,16 +248,31 @@ const cases: Case[] = [
     calls: ["observe"],
     ready: "False/Drifted",
     events: [],
-    action: { requeueAfterMs: POLL },
+    action: { poll: true },
   },
   {
-    reason: "AWS still applying an earlier change, nothing else differs: Progressing, no write, look again soon",
+    reason: "ObserveOnly, drifted elsewhere than before: the new drift is reported once",
+    object: thing(OBSERVE, {
+      conditions: [
+        condition("Ready", "False", "Drifted", "ObserveOnly: other differ from the spec"),
+        condition("Synced", "True", "ReconcileSuccess"),
+      ],
+    }),
+    script: [DIFFERS],
+    calls: ["observe"],
+    ready: "False/Drifted",
+    events: ["Warning/DriftDetected"],
+    action: { poll: true },
+  },
+  {
+    reason:
+      "AWS still applying an earlier change, nothing else differs: Progressing, no write, look again soon",
     object: thing(ENFORCE, { conditions: AVAILABLE }),
     script: [IN_TRANSITION],
     calls: ["observe"],
     ready: "False/Progressing",
     events: [],
-    action: { requeueAfterMs: 15_000 },
+    action: { requeueAfterMs: 15_000, trigger: "verify" },
   },
   {
     reason: "ObserveOnly and in transition: Progressing too, not drift",
@@ -260,7 +281,7 @@ const cases: Case[] = [
     calls: ["observe"],
     ready: "False/Progressing",
     events: [],
-    action: { requeueAfterMs: 15_000 },
+    action: { requeueAfterMs: 15_000, trigger: "verify" },
   },
   {
     reason: "one place in transition, another differs: the other is still written",
@@ -269,7 +290,7 @@ const cases: Case[] = [
     calls: ["observe", "update"],
     ready: "False/Updating",
     events: ["Normal/Updated"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "in sync: nothing written to the provider, Ready, poll again",
@@ -278,7 +299,7 @@ const cases: Case[] = [
     calls: ["observe"],
     ready: "True/Available",
     events: [],
-    action: { requeueAfterMs: POLL },
+    action: { poll: true },
   },
   {
     reason: "an invalid spec stalls before anything is observed, until the spec changes",
@@ -307,7 +328,7 @@ const cases: Case[] = [
     calls: ["observe"],
     stalled: "AccessDenied",
     events: ["Warning/Stalled"],
-    action: { requeueAfterMs: POLL, stalled: true },
+    action: { poll: true, stalled: true },
   },
   {
     reason: "a transient error is reported and thrown for backoff",
@@ -325,7 +346,7 @@ const cases: Case[] = [
     calls: ["observe", "create", "observe", "update"],
     ready: "False/Creating",
     events: ["Normal/Created"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "a create answered 'already exists' that still finds nothing is an error for backoff",
@@ -347,7 +368,7 @@ const cases: Case[] = [
     stalled: "Conflict",
     ready: "False/Conflict",
     events: ["Warning/Conflict"],
-    action: { requeueAfterMs: POLL, stalled: true },
+    action: { poll: true, stalled: true },
   },
   {
     reason: "paused: nothing observed; Ready no longer vouches for the provider",
@@ -372,7 +393,7 @@ const cases: Case[] = [
     script: [IN_SYNC],
     calls: ["observe", "delete"],
     events: ["Normal/Deleting"],
-    action: { requeueAfterMs: VERIFY },
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "deleting with Delete, already gone: the finalizer goes",
