@@ -5,8 +5,16 @@
  * operation) and its client refuses writes. The examples never contend for one setting.
  */
 import { execFile } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { IAMClient, UpdateAccountPasswordPolicyCommand } from "@aws-sdk/client-iam";
-import { DetachPolicyCommand, ListPoliciesCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import {
+  DetachPolicyCommand,
+  ListPoliciesCommand,
+  ListTargetsForPolicyCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { loadManifests } from "../../src/cli/manifests.js";
@@ -25,12 +33,16 @@ import {
   SAMPLE_ORGANIZATION,
   type TestOrganization,
 } from "../support/aws.js";
+import { FaultProxy } from "../support/fault-proxy.js";
 
 /** Every example: they are written to be applied together to the sample organization. */
 const MANIFESTS = ["examples"];
 let tree: TestOrganization;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -43,6 +55,7 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
           ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
           AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
           AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+          ...env,
         },
         maxBuffer: 16 * 1024 * 1024,
       },
@@ -242,9 +255,49 @@ describe("orgguard plan and apply", () => {
     ]);
     expect(entries[0]!.action).not.toMatch(/conflict|error/);
     expect(entries[1]!.action).toBe("conflict");
+    // The controller's own words: plan runs the controller's steps.
     expect(entries[1]!.error).toBe(
-      `PasswordPolicy/zzz-standalone manages the same account ${sandbox} and keeps it: not changed`,
+      `PasswordPolicy/zzz-standalone manages the same account ${sandbox} and keeps it (an object written directly beats a baseline's, then the earlier claim): this object changes nothing while it does`,
     );
+  });
+
+  it("apply takes over its own policy after a lost CreatePolicy answer, as the controller does", async () => {
+    // The first CreatePolicy reaches moto (the policy is made) and its answer is lost (a 500);
+    // the SDK's own retry then meets DuplicatePolicyException for orgguard's own policy.
+    const proxy = await FaultProxy.start({ target: awsEndpoint(), seed: 1, rate: 0 });
+    try {
+      proxy.scriptedFor.set("organizations/CreatePolicy", ["lost-500"]);
+      const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-lost-create-"));
+      const file = path.join(dir, "scp.yaml");
+      await writeFile(
+        file,
+        [
+          "apiVersion: orgguard.io/v1alpha1",
+          "kind: ServiceControlPolicy",
+          "metadata: { name: lost-create-answer }",
+          "spec:",
+          "  targets: [{ ouPath: Root/Sandbox }]",
+          "  document:",
+          '    Version: "2012-10-17"',
+          '    Statement: [{ Effect: Deny, Action: "account:CloseAccount", Resource: "*" }]',
+        ].join("\n"),
+      );
+      const applied = await cli(["apply", file], { AWS_ENDPOINT_URL: proxy.endpoint });
+      expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
+      expect(applied.stdout).toContain("ServiceControlPolicy/lost-create-answer: create");
+      expect(proxy.injected.get("organizations lost-500")).toBe(1);
+      const org = new OrganizationsClient(awsClientConfig());
+      const named = (
+        await org.send(new ListPoliciesCommand({ Filter: "SERVICE_CONTROL_POLICY" }))
+      ).Policies?.filter((p) => p.Name === "lost-create-answer");
+      expect(named).toHaveLength(1);
+      const targets = await org.send(new ListTargetsForPolicyCommand({ PolicyId: named![0]!.Id! }));
+      expect(targets.Targets?.map((t) => t.TargetId)).toEqual([tree.ouIds.get("Root/Sandbox")]);
+      const again = await cli(["plan", file]);
+      expect(again.code, again.stdout).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it("a read-only client refuses a write before sending it", async () => {
