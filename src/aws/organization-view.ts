@@ -42,6 +42,14 @@ export interface OrganizationView {
   accounts: Account[];
 }
 
+/** The Organizations calls a view is read with (every kind that reads the view declares them). */
+export const ORGANIZATION_VIEW_OPERATIONS = [
+  "DescribeOrganization",
+  "ListRoots",
+  "ListOrganizationalUnitsForParent",
+  "ListAccountsForParent",
+] as const;
+
 /** Reads the whole tree once. */
 export async function readOrganization(org: OrganizationsClient): Promise<OrganizationView> {
   try {

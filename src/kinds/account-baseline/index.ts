@@ -4,6 +4,7 @@
  * itself (it only reads the organization's tree).
  */
 import { accountClaim } from "../../aws/clients.js";
+import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
 import type { ControllerRuntime } from "../../runtime/controller.js";
 import type { KubeObject } from "../../runtime/kube-object.js";
 import type { ManagedObject } from "../../runtime/managed.js";
@@ -59,13 +60,7 @@ function baselineController(runtime: ControllerRuntime, context: KindContext) {
 }
 
 /** Discovery reads only: the tree, container by container. */
-const DISCOVERY = reads(
-  "organizations",
-  "DescribeOrganization",
-  "ListRoots",
-  "ListOrganizationalUnitsForParent",
-  "ListAccountsForParent",
-);
+const DISCOVERY = reads("organizations", ...ORGANIZATION_VIEW_OPERATIONS);
 
 export const accountBaselineKind: Kind = {
   api: accountBaselineApi,

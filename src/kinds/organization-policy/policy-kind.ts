@@ -5,8 +5,9 @@
  */
 import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import { KeyedMutex } from "../../aws/limiter.js";
+import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
 import type { ManagedObject } from "../../runtime/managed.js";
-import { type IamStatement, type Kind, kindRef, reads, writes } from "../kind-definition.js";
+import { type IamStatement, iamActionOf, type Kind, kindRef, reads, writes } from "../kind-definition.js";
 import { organizationOf, viewMaxAge } from "../organization.js";
 import { policyApi } from "./api.js";
 import { managedPolicyKind } from "./client.js";
@@ -17,6 +18,17 @@ import type { PolicyType } from "./policy-type.js";
  * the per-target count is read before each attach, so two attaches must not interleave.
  */
 const TARGET_LOCKS = new KeyedMutex();
+
+/** What the engine reads: the organization view (targets by OU path and account name), the policies. */
+const POLICY_READS = reads(
+  "organizations",
+  ...ORGANIZATION_VIEW_OPERATIONS,
+  "ListPolicies",
+  "DescribePolicy",
+  "ListPoliciesForTarget",
+  "ListTargetsForPolicy",
+  "ListTagsForResource",
+);
 
 /** The policy ARNs of `types`, where orgguard's own policies live. */
 const policyArns = (types: readonly PolicyType[]) =>
@@ -32,19 +44,7 @@ const OWNED = { StringEquals: { "aws:ResourceTag/orgguard.io/managed-by": "orggu
  */
 export function policyIam(types: readonly PolicyType[]): IamStatement[] {
   return [
-    {
-      sid: "ReadTheOrganization",
-      actions: [
-        "organizations:ListRoots",
-        "organizations:ListOrganizationalUnitsForParent",
-        "organizations:ListAccounts",
-        "organizations:ListPolicies",
-        "organizations:DescribePolicy",
-        "organizations:ListPoliciesForTarget",
-        "organizations:ListTargetsForPolicy",
-        "organizations:ListTagsForResource",
-      ],
-    },
+    { sid: "ReadTheOrganization", actions: POLICY_READS.map(iamActionOf) },
     {
       sid: "CreateOnlyPoliciesTaggedAsOrgguards",
       actions: ["organizations:CreatePolicy", "organizations:TagResource"],
@@ -108,17 +108,7 @@ export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): K
   return {
     api,
     operations: [
-      ...reads(
-        "organizations",
-        "ListRoots",
-        "ListOrganizationalUnitsForParent",
-        "ListAccounts",
-        "ListPolicies",
-        "DescribePolicy",
-        "ListPoliciesForTarget",
-        "ListTargetsForPolicy",
-        "ListTagsForResource",
-      ),
+      ...POLICY_READS,
       ...writes(
         "organizations",
         "CreatePolicy",

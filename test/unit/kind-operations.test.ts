@@ -1,0 +1,110 @@
+/**
+ * Every kind declares the AWS operations it calls (src/kinds/index.ts): the IAM policies, plan's
+ * read-only guard, the events rule and the docs are derived from those declarations, so a
+ * declaration that omits a call breaks a user's permissions, and one that names a call never
+ * made grants more than is needed. This reads the sources: the SDK commands and paginators each
+ * kind's own folder and the engine it runs on construct, by service, must equal what it declares.
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { KINDS } from "../../src/kinds/index.js";
+import type { Kind } from "../../src/kinds/kind-definition.js";
+
+const SERVICE_OF_PACKAGE: Record<string, string> = {
+  "client-organizations": "organizations",
+  "client-iam": "iam",
+  "client-s3-control": "s3control",
+  "client-ec2": "ec2",
+  "client-account": "account",
+  "client-config-service": "config",
+  "client-sts": "sts",
+  "client-sqs": "sqs",
+};
+
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir).flatMap((entry) => {
+    const full = path.join(dir, entry);
+    return statSync(full).isDirectory() ? filesUnder(full) : full.endsWith(".ts") ? [full] : [];
+  });
+
+/** `service:Operation` of every SDK command or paginator a source file constructs. */
+export function operationsIn(source: string): string[] {
+  const serviceOf = new Map<string, string>();
+  for (const m of source.matchAll(/import\s*(?:type\s*)?\{([^}]*)\}\s*from\s*"@aws-sdk\/([a-z0-9-]+)"/g)) {
+    const service = SERVICE_OF_PACKAGE[m[2] ?? ""];
+    if (!service) continue;
+    for (const name of (m[1] ?? "").split(",").map((n) => n.replace(/^\s*type\s+/, "").trim()))
+      serviceOf.set(name, service);
+  }
+  // The EC2 SDK is loaded on first use: `const { XCommand } = await ec2Sdk()`.
+  for (const m of source.matchAll(/const\s*\{([^}]*)\}\s*=\s*await\s+ec2Sdk\(\)/g)) {
+    for (const name of (m[1] ?? "").split(",").map((n) => n.trim())) serviceOf.set(name, "ec2");
+  }
+  const used = [
+    ...[...source.matchAll(/new\s+(\w+Command)\s*\(/g)].map((m) => m[1] ?? ""),
+    ...[...source.matchAll(/\b(paginate\w+)\s*\(/g)].map((m) => m[1] ?? ""),
+  ];
+  return used.flatMap((name) => {
+    const service = serviceOf.get(name);
+    if (!service) return [];
+    const operation = name.replace(/Command$/, "").replace(/^paginate/, "");
+    return [`${service}:${operation}`];
+  });
+}
+
+/** The folder under src/kinds that defines `kind` (where its names are written). */
+function folderOf(kind: Kind): string {
+  const root = "src/kinds";
+  for (const entry of readdirSync(root)) {
+    const dir = path.join(root, entry);
+    if (!statSync(dir).isDirectory() || ["setting", "organization-policy"].includes(entry)) continue;
+    if (filesUnder(dir).some((f) => readFileSync(f, "utf8").includes(`kind: "${kind.api.kind}"`))) return dir;
+  }
+  throw new Error(`no folder under src/kinds names the kind ${kind.api.kind}`);
+}
+
+/** The sources of a kind: its folder, the engine its type runs on, and the shared readers it uses. */
+function sourcesOf(kind: Kind): string[] {
+  const own = filesUnder(folderOf(kind));
+  const text = own.map((f) => readFileSync(f, "utf8")).join("\n");
+  // A policy type runs on the policy engine, an account setting on the setting engine.
+  const engines = [
+    ...(/:\s*PolicyType\s*=/.test(text) ? filesUnder("src/kinds/organization-policy") : []),
+    ...(/:\s*AccountSetting</.test(text) ? filesUnder("src/kinds/setting") : []),
+  ];
+  const all = [...own, ...engines];
+  const joined = all.map((f) => readFileSync(f, "utf8")).join("\n");
+  return [
+    ...all,
+    // Shared readers, used through a kind's or an engine's import.
+    ...(joined.includes("organizationOf(") ? ["src/aws/organization-view.ts"] : []),
+    // A regional setting reads the account's regions (the setting engine does it for it).
+    ...(text.includes('scope: "regional"') ? ["src/aws/regions.ts"] : []),
+  ];
+}
+
+describe("each kind's declared AWS operations are exactly the ones its code calls", () => {
+  it.each(KINDS.map((kind) => ({ kind: kind.api.kind, definition: kind })))("$kind", ({ definition }) => {
+    const called = new Set(sourcesOf(definition).flatMap((f) => operationsIn(readFileSync(f, "utf8"))));
+    const declared = new Set(definition.operations.map((op) => `${op.service}:${op.name}`));
+    expect([...declared].sort()).toEqual([...called].sort());
+  });
+
+  it("reads commands the way kinds write them (the reader itself)", () => {
+    const source = [
+      'import { ListRootsCommand, type Root, paginateListPolicies } from "@aws-sdk/client-organizations";',
+      'import { GetAccountPasswordPolicyCommand } from "@aws-sdk/client-iam";',
+      "const { DescribeVpcsCommand } = await ec2Sdk();",
+      "await org.send(new ListRootsCommand({}));",
+      "for await (const p of paginateListPolicies({ client }, {})) {}",
+      "await ec2.send(new DescribeVpcsCommand({}));",
+      "// GetAccountPasswordPolicyCommand imported but never constructed: not a call",
+    ].join("\n");
+    expect(operationsIn(source).sort()).toEqual([
+      "ec2:DescribeVpcs",
+      "organizations:ListPolicies",
+      "organizations:ListRoots",
+    ]);
+  });
+});
