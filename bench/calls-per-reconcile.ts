@@ -24,6 +24,7 @@ import { sleep, waitUntil } from "../test/env/process.js";
 import { provision } from "../test/env/provision.js";
 import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS } from "../test/support/aws.js";
 import { runControllers } from "../test/support/controllers.js";
+import { callCases } from "./calls-per-reconcile-cases.js";
 
 const POLL_MS = 2000;
 const STEADY_POLLS = 5;
@@ -66,49 +67,7 @@ try {
   };
   const kinds = managedKinds(context);
   const kindNamed = (name: string) => kinds.find((k) => k.ref.kind === name)!;
-  const cases: Array<{ kind: ManagedKind; spec: Record<string, unknown> }> = [
-    {
-      kind: kindNamed("ServiceControlPolicy"),
-      spec: {
-        document: {
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Deny", Action: "organizations:LeaveOrganization", Resource: "*" }],
-        },
-        targets: [{ ouPath: "Root/Workloads" }],
-      },
-    },
-    { kind: kindNamed("PasswordPolicy"), spec: { accountId: member } },
-    { kind: kindNamed("PublicAccessBlock"), spec: { accountId: member } },
-    {
-      kind: kindNamed("EbsEncryptionByDefault"),
-      spec: { accountId: member, regions: ["us-east-1", "eu-west-1"] },
-    },
-    // moto's default groups allow all traffic out: cold revokes one rule per region.
-    {
-      kind: kindNamed("DefaultSecurityGroups"),
-      spec: { accountId: member, regions: ["us-east-1", "eu-west-1"] },
-    },
-    {
-      kind: kindNamed("AlternateContacts"),
-      spec: {
-        accountId: member,
-        security: {
-          name: "Sec",
-          title: "Security",
-          emailAddress: "sec@example.com",
-          phoneNumber: "+1 555 0100",
-        },
-      },
-    },
-    {
-      kind: kindNamed("ConfigRecorder"),
-      spec: {
-        accountId: member,
-        regions: ["us-east-1", "eu-west-1"],
-        deliveryBucket: { name: "example-org-config-logs" },
-      },
-    },
-  ];
+  const cases = callCases(member).map((c) => ({ kind: kindNamed(c.kind), spec: c.spec }));
   const snapshot = () => new Map(calls);
   const delta = (before: Map<string, number>) =>
     [...calls].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
