@@ -1,8 +1,8 @@
 /**
  * AWS error codes sorted by what they mean for reaching the spec, not by their names: a code
  * that sounds fatal may only say that our own earlier write (whose answer was lost) already did
- * the job. Every code here is named in ../shared/design/AWS-FACTS.md or the service's API
- * reference.
+ * the job. Every code here is named in the service's API reference (its Errors section) or in
+ * the error documentation of AWS Organizations, IAM, S3 Control, EC2, Account and Config.
  */
 import {
   AlreadyExistsError,

@@ -57,7 +57,7 @@ interface ServiceSpec<C> {
   load: () => Promise<new (config: SharedClientConfig) => C>;
   /** The suffix of AWS_ENDPOINT_URL_<SUFFIX>, as the AWS SDKs document it. */
   endpointVariable: string;
-  /** Global services are served from one region (us-east-1 in the aws partition). */
+  /** Global services are served from one region per partition (us-east-1 in the aws partition). */
   global: boolean;
 }
 
@@ -79,8 +79,19 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
 };
 
-/** The region the global services are served from in the aws partition. */
-const GLOBAL_REGION = "us-east-1";
+/** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */
+export function partitionOf(region: string): "aws" | "aws-cn" | "aws-us-gov" {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+/** The region each partition serves its global services (Organizations, IAM, STS, Account) from. */
+const GLOBAL_REGION = {
+  aws: "us-east-1",
+  "aws-cn": "cn-northwest-1",
+  "aws-us-gov": "us-gov-west-1",
+} as const;
 /**
  * The session name of every role orgguard assumes (and of its own role: the chart sets
  * AWS_ROLE_SESSION_NAME to it), so CloudTrail shows its calls as `assumed-role/<role>/orgguard`
@@ -318,7 +329,7 @@ export class AwsClients implements AwsAccess {
   organizations(): OrganizationsClient {
     if (!this.organizationsClient) {
       const client = this.instrument(
-        new OrganizationsClient(this.config("organizations", GLOBAL_REGION, this.options.credentials)),
+        new OrganizationsClient(this.config("organizations", this.globalRegion(), this.options.credentials)),
         "organizations",
       );
       const rate = this.options.organizationsRate;
@@ -351,7 +362,7 @@ export class AwsClients implements AwsAccess {
    */
   async forAccount<S extends ServiceName>(service: S, target: ClientTarget): Promise<ServiceClients[S]> {
     const spec = SERVICES[service] as ServiceSpec<ServiceClients[S]>;
-    const region = spec.global ? GLOBAL_REGION : (target.region ?? this.options.region);
+    const region = spec.global ? this.globalRegion() : (target.region ?? this.options.region);
     const credentials = await this.credentialsFor(target.accountId, target.roleArn);
     const make = await spec.load();
     let clients = this.accountClients.get(service);
@@ -366,7 +377,7 @@ export class AwsClients implements AwsAccess {
   }
 
   private sts(credentials = this.options.credentials): STSClient {
-    return this.instrument(new STSClient(this.config("sts", GLOBAL_REGION, credentials)), "sts");
+    return this.instrument(new STSClient(this.config("sts", this.globalRegion(), credentials)), "sts");
   }
 
   /**
@@ -396,11 +407,16 @@ export class AwsClients implements AwsAccess {
     return pending;
   }
 
-  /** The role ARN for a member account, from the template. */
+  /** The role ARN for a member account, from the template (the partition is the region's). */
   roleArn(accountId: string): string {
     return this.options.roleArnTemplate
       .replaceAll("${accountId}", accountId)
-      .replaceAll("${partition}", "aws");
+      .replaceAll("${partition}", partitionOf(this.options.region));
+  }
+
+  /** Where the global services of the configured region's partition are called. */
+  private globalRegion(): string {
+    return GLOBAL_REGION[partitionOf(this.options.region)];
   }
 
   private async assumeRole(roleArn: string): Promise<AwsCredentialIdentity> {

@@ -4,7 +4,7 @@
  */
 import { type AwsCallObserver, AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
 import { RegionDirectory } from "../aws/regions.js";
-import { type ControllerConfig, policyOptionsOf } from "../config.js";
+import { type ControllerConfig, policyOptionsFor } from "../config.js";
 import type { KindContext } from "../kinds/kind-definition.js";
 
 /** AWS clients as configured (endpoints from the environment, as the SDKs document them). */
@@ -29,7 +29,7 @@ export function awsClientsFor(
 export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindContext {
   return {
     aws,
-    policies: policyOptionsOf(config),
+    policies: policyOptionsFor(config),
     regions: new RegionDirectory(aws, { defaultRegions: config.defaultRegions }),
     discoveryIntervalMs: config.discoveryInterval,
   };

@@ -5,6 +5,7 @@
  * trace.
  */
 import { parseArgs } from "node:util";
+import { envName, type OptionLayer } from "../options.js";
 
 /** An option of a subcommand, as parseArgs takes it, with what --help says about it. */
 export interface CommandOption {
@@ -27,6 +28,32 @@ export interface Command<O extends Record<string, CommandOption> = Record<string
   examples: string[];
   exitCodes: Record<number, string>;
   run(values: ParsedValues<O>, positionals: string[]): Promise<number>;
+}
+
+/**
+ * The options of a layer as a command's flags (`plan` and `apply` take the AWS and kind options the
+ * controller takes), each saying its variable and default; checked by the layer's schemas later.
+ */
+export function layerFlags(layer: OptionLayer): Record<string, CommandOption> {
+  return Object.fromEntries(
+    Object.values(layer).map((o) => [
+      o.flag,
+      {
+        type: "string",
+        valueName: "VALUE",
+        description: `${o.description} (env ${envName(o.flag)}; allowed: ${o.allowed})`,
+        default: o.default,
+      } satisfies CommandOption,
+    ]),
+  );
+}
+
+/** The command-line form of the values of a layer's flags that were given: `--flag value`... */
+export function layerArgs(layer: OptionLayer, values: Record<string, unknown>): string[] {
+  return Object.values(layer).flatMap((o) => {
+    const value = values[o.flag];
+    return typeof value === "string" ? [`--${o.flag}`, value] : [];
+  });
 }
 
 /** The values parseArgs gives for `options`: strings and booleans by name. */

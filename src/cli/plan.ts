@@ -10,7 +10,7 @@
  */
 import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import type { AwsClients } from "../aws/clients.js";
-import { type ControllerConfig, loadConfig } from "../config.js";
+import { CLI_OPTIONS, type ControllerConfig, loadConfig } from "../config.js";
 import { applyOrder, findKind, managedKinds, READ_OPERATIONS } from "../kinds/index.js";
 import type { KindContext } from "../kinds/kind-definition.js";
 import { ClaimIndex } from "../runtime/claims.js";
@@ -24,7 +24,14 @@ import { Metrics } from "../runtime/metrics.js";
 import { errorMessage } from "../runtime/reconcile-errors.js";
 import type { JsonPatchOp } from "../runtime/resource-client.js";
 import { awsClientsFor, kindContextFor } from "./aws-context.js";
-import { type Command, type CommandOption, type ParsedValues, UsageError } from "./command.js";
+import {
+  type Command,
+  type CommandOption,
+  layerArgs,
+  layerFlags,
+  type ParsedValues,
+  UsageError,
+} from "./command.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
 import {
   formatMarkdown,
@@ -274,6 +281,7 @@ const PLAN_OPTIONS = {
     description: "treat documents of other kinds as errors instead of skipping them",
   },
   "allow-empty": { type: "boolean", description: "succeed when no orgguard manifest is found" },
+  ...layerFlags(CLI_OPTIONS),
 } satisfies Record<string, CommandOption>;
 
 const APPLY_OPTIONS = {
@@ -323,7 +331,7 @@ async function run(
   }
   let config: ControllerConfig;
   try {
-    config = loadConfig([], process.env);
+    config = loadConfig(layerArgs(CLI_OPTIONS, values), process.env);
   } catch (err) {
     console.error(`orgguard ${command}: ${errorMessage(err)}`);
     return 1;
@@ -351,7 +359,7 @@ async function run(
 }
 
 const AWS_SETTINGS =
-  "AWS settings come from the same ORGGUARD_* variables as the controller (orgguard controller --help), credentials from the SDK's default chain.";
+  "AWS and policy-type options are the controller's own (a flag here, or its ORGGUARD_* variable); credentials come from the SDK's default chain.";
 
 /** `orgguard plan`. */
 export const planCommand: Command<typeof PLAN_OPTIONS> = {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { stringify } from "yaml";
 import { clusterRoleRules } from "../../hack/artefacts.js";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
+import { envName, OPTIONS } from "../../src/config.js";
 import { KINDS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
@@ -191,6 +192,31 @@ describe("the Helm chart", () => {
       absent: [],
     },
   ];
+  /** Controller options the chart does not pass as such, each with the reason. */
+  const NOT_PASSED: Record<string, string> = {
+    leaderElectionNamespace: "the controller defaults it to POD_NAMESPACE, which the chart sets from the pod",
+  };
+  it("passes every controller option (from its values, or fixed), or says why not", async () => {
+    const result = await helm(["template", RELEASE, "charts/orgguard", ...IMAGE]);
+    expect(result.code, result.stderr).toBe(0);
+    const passed = Object.entries(OPTIONS)
+      .filter(([key]) => !(key in NOT_PASSED))
+      .map(([, o]) => envName(o.flag));
+    const missing = passed.filter((name) => !result.stdout.includes(`name: ${name},`));
+    expect(missing).toEqual([]);
+    expect(result.stdout).toContain("name: POD_NAMESPACE");
+    // The chart's defaults are the controller's: a value that differs is a choice, said in values.yaml.
+    const rendered = (name: string) => new RegExp(`name: ${name}, value: "([^"]*)"`).exec(result.stdout)?.[1];
+    for (const key of [
+      "pollInterval",
+      "workers",
+      "reconcileTimeout",
+      "awsConnectTimeout",
+      "awsRequestTimeout",
+    ] as const)
+      expect(rendered(envName(OPTIONS[key].flag)), key).toBe(OPTIONS[key].default);
+  });
+
   it.each(renderCases)("renders: $reason", async ({ set, expect: present, absent }) => {
     const result = await helm([
       "template",

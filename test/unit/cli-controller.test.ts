@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-import { loadConfig, OPTIONS, policyOptionsOf } from "../../src/config.js";
+import { loadConfig, OPTIONS, policyOptionsFor } from "../../src/config.js";
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -164,6 +164,6 @@ describe("Organizations policy options", () => {
     },
   ];
   it.each(cases)("$reason", ({ args, env, expected }) => {
-    expect(policyOptionsOf(loadConfig(args, env))).toEqual(expected);
+    expect(policyOptionsFor(loadConfig(args, env))).toEqual(expected);
   });
 });
