@@ -87,8 +87,6 @@ export const plannedChange = z
   })
   .describe("A change orgguard would make (ObserveOnly) or made (Enforce) to bring AWS to the spec.");
 
-export type PlannedChange = z.infer<typeof plannedChange>;
-
 /** Builds a kind's status schema from the fields it adds to the shared ones. */
 export function statusSchema<T extends z.ZodRawShape>(atProvider: z.ZodType, extra: T) {
   return z

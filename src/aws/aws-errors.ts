@@ -141,7 +141,6 @@ export function meaningOf(err: unknown): AwsErrorMeaning {
 }
 
 export const isNotFound = (err: unknown): boolean => meaningOf(err) === "not-found";
-export const isGoalReached = (err: unknown): boolean => meaningOf(err) === "goal-reached";
 
 /**
  * Wraps an AWS error for the reconciler by its meaning (see MEANINGS).

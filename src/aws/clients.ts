@@ -307,8 +307,9 @@ export class AwsClients implements AwsAccess {
     this.ownAccount ??= this.sts()
       .send(new GetCallerIdentityCommand({}))
       .then((out) => {
-        this.resolvedOwnAccount = out.Account!;
-        return out.Account!;
+        if (!out.Account) throw new Error("sts:GetCallerIdentity answered without an Account");
+        this.resolvedOwnAccount = out.Account;
+        return out.Account;
       })
       .catch((err: unknown) => {
         this.ownAccount = undefined;
@@ -427,11 +428,14 @@ export class AwsClients implements AwsAccess {
         ...(this.options.externalId ? { ExternalId: this.options.externalId } : {}),
       }),
     );
-    const c = out.Credentials!;
+    const c = out.Credentials;
+    if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
+      throw new Error(`sts:AssumeRole of ${roleArn} answered without complete credentials`);
+    }
     const credentials = {
-      accessKeyId: c.AccessKeyId!,
-      secretAccessKey: c.SecretAccessKey!,
-      sessionToken: c.SessionToken!,
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
       expiration: c.Expiration,
     };
     this.sessions.set(roleArn, {

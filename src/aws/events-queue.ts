@@ -112,9 +112,9 @@ export class EventsQueue {
       const outcome = this.options.handle(message.Body ?? "");
       this.options.onOutcome?.(outcome);
     }
-    const entries = messages
-      .filter((m) => m.ReceiptHandle)
-      .map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! }));
+    const entries = messages.flatMap((m, i) =>
+      m.ReceiptHandle ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle }] : [],
+    );
     await this.sqs.send(
       new DeleteMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: entries }),
       {

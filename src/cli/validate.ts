@@ -2,6 +2,8 @@
  * `orgguard validate <files or folders>`: checks every manifest without a cluster, with the same
  * schemas the CRDs are generated from plus the SCP grammar. One line per problem; exit 1 if any.
  */
+
+import type { CheckOptions } from "../api/api-definition.js";
 import { type LintOptions, lintObject } from "../api/lint.js";
 import { isOrgguardManifest, validateObject } from "../api/validate.js";
 import { accountClaim } from "../aws/clients.js";
@@ -40,9 +42,8 @@ export interface ManifestCheck {
   notes: string[];
 }
 
-export interface CheckOptions {
-  /** Document size limits by policy type id; a type missing here is checked against AWS's. */
-  sizeLimits?: Readonly<Record<string, number>>;
+/** How a set of manifests is checked: the API's checks (size limits), and what the set may hold. */
+export interface ManifestCheckOptions extends CheckOptions {
   /** Documents of other kinds are errors rather than skipped with a note. */
   strictKinds?: boolean;
   /** No orgguard manifest at all is fine (otherwise an error: a CI step that checks nothing must not pass). */
@@ -66,7 +67,7 @@ const locate = (
  * Checks parsed manifest documents: parse failures and schema problems of orgguard's objects, other
  * Kubernetes kinds skipped (or refused), and an empty set refused unless allowed.
  */
-export function checkManifests(documents: ManifestDocument[], options: CheckOptions): ManifestCheck {
+export function checkManifests(documents: ManifestDocument[], options: ManifestCheckOptions): ManifestCheck {
   const result: ManifestCheck = { orgguard: [], problems: [], notes: [] };
   for (const doc of documents) {
     if (doc.parseError !== undefined) {

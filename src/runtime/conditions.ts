@@ -48,7 +48,3 @@ export const findCondition = (
   conditions: readonly Condition[] | undefined,
   type: string,
 ): Condition | undefined => conditions?.find((c) => c.type === type);
-
-/** Whether the condition of `type` is True. */
-export const isTrue = (conditions: readonly Condition[] | undefined, type: string): boolean =>
-  findCondition(conditions, type)?.status === "True";

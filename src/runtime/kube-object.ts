@@ -40,5 +40,3 @@ export interface ResourceRef {
   plural: string;
   kind: string;
 }
-
-export const apiVersionOf = (ref: ResourceRef): string => `${ref.group}/${ref.version}`;

@@ -15,7 +15,7 @@ import type { OrganizationDiscovery, OrganizationView } from "../../aws/organiza
 import type { ResourceRef } from "../../runtime/kube-object.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError } from "../../runtime/reconcile-errors.js";
-import { type PolicySpec, type PolicyTarget, parsePolicySpec, policySpec } from "./api.js";
+import { type PolicySpec, type PolicyTarget, parsePolicySpec, policyProblems, policySpec } from "./api.js";
 import {
   ADOPT_ANNOTATION,
   attachmentPlan,
@@ -70,15 +70,13 @@ export function managedPolicyKind(
   const view = new ViewReader(shared.organization, shared.viewMaxAgeMs);
   return {
     ref,
+    // The checks validate makes (api.ts policyProblems): the grammar, the size, the name's length.
     validate: (object) => {
       const problems = specProblems(policySpec(type), object.spec);
       if (problems.length > 0) return problems;
-      return type
-        .validate(parsePolicySpec(type, object.spec).document, {
-          basePath: "spec.document",
-          sizeLimit: typeOptions.sizeLimit,
-        })
-        .map((p) => `${p.path}: ${p.message}`);
+      return policyProblems(type, object.spec, object.metadata.name, typeOptions.sizeLimit).map(
+        (p) => `${p.path}: ${p.message}`,
+      );
     },
     connect: async (_object, { signal }) =>
       new PolicyClient(type, sdkPolicyApi(aws.bind(signal).organizations()), typeOptions, targetLocks, view),
