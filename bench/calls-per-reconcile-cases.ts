@@ -14,6 +14,8 @@ export interface CallCase {
 export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
 
 export const callCases = (member: string): CallCase[] => [
+  { kind: "OrganizationalUnit", spec: { path: "Root/Workloads/Bench" } },
+  { kind: "Account", spec: { name: "bench", email: "bench@example.com", ouPath: "Root/Workloads" } },
   {
     kind: "ServiceControlPolicy",
     spec: {

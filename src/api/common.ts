@@ -43,6 +43,19 @@ export const accountId = z
   .regex(/^\d{12}$/, "must be a 12-digit AWS account id")
   .describe("A 12-digit AWS account id.");
 
+/** An OU id as AWS Organizations spells it. */
+export const ouId = z
+  .string()
+  .regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, "must be an OU id such as ou-ab12-cd34ef56")
+  .describe("An organizational unit id, for example ou-ab12-cd34ef56.");
+
+/** A path of OU names from the root, such as Root/Workloads/Prod. */
+export const ouPath = z
+  .string()
+  .max(1024)
+  .regex(/^Root(\/[^/]+)*$/, "must be a path of OU names starting at Root, such as Root/Workloads/Prod")
+  .describe("A path of OU names from the root, for example Root/Workloads/Prod.");
+
 /** The metav1.Condition shape, as Argo CD, Flux and kstatus read it. */
 export const condition = z
   .object({

@@ -41,6 +41,25 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   NoSuchPublicAccessBlockConfiguration: "not-found",
   // Organizations: the policy is gone (deleted out of band): observe again and re-create it.
   PolicyNotFoundException: "not-found",
+  // Organizations structure: an OU or account that is gone (deleted, closed, removed). For a read:
+  // it does not exist; for a delete: done.
+  OrganizationalUnitNotFoundException: "not-found",
+  AccountNotFoundException: "not-found",
+  // CreateOrganizationalUnit: the name is taken under that parent, possibly by orgguard's own
+  // create whose answer was lost: observe again, and let the ownership tags decide.
+  DuplicateOrganizationalUnitException: "already-exists",
+  // The parent named is not there (yet): re-resolved at every try.
+  ParentNotFoundException: "transient",
+  // An OU still holding accounts or OUs (orgguard checks first; AWS refuses too).
+  OrganizationalUnitNotEmptyException: "blocked",
+  // MoveAccount: the account is already where it is moved to (an earlier attempt's answer was lost).
+  DuplicateAccountException: "goal-reached",
+  // CloseAccount of an account already closed (or closing).
+  AccountAlreadyClosedException: "goal-reached",
+  // A handshake (an invitation) that AWS refuses to send: limits, the account's own state.
+  HandshakeConstraintViolationException: "blocked",
+  // The account is not ACTIVE (suspended, closing): nothing can be done to it until it is.
+  AccountNotActiveException: "blocked",
   // The root, OU or account a target names is not there now; it may appear (re-resolved each try).
   // Was "not-found", which read as "done" to a caller deleting something.
   TargetNotFoundException: "transient",
@@ -109,8 +128,8 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   SlowDown: "throttled",
 };
 
-/** ConstraintViolationException reasons that are about the spec itself (AWS-FACTS.md: size). */
-const CONSTRAINTS_OF_THE_SPEC = new Set(["POLICY_CONTENT_LIMIT_EXCEEDED"]);
+/** ConstraintViolationException reasons that are about the spec itself: a document's size, an OU path too deep. */
+const CONSTRAINTS_OF_THE_SPEC = new Set(["POLICY_CONTENT_LIMIT_EXCEEDED", "OU_DEPTH_LIMIT_EXCEEDED"]);
 
 /** The error code of an AWS SDK error (its name), or undefined for other errors. */
 export function awsErrorCode(err: unknown): string | undefined {

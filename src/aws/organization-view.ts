@@ -90,10 +90,20 @@ export async function readOrganization(org: OrganizationsClient): Promise<Organi
   }
 }
 
+/**
+ * The id `orgguard plan` gives an OU it plans to create, so later objects (a child OU, an account,
+ * a policy's target) resolve it: every reader treats such an id as "not created yet" and never
+ * sends it to AWS.
+ */
+export const PLANNED_ID_PREFIX = "planned:";
+export const isPlanned = (id: string): boolean => id.startsWith(PLANNED_ID_PREFIX);
+
 /** A cached view of the organization, refreshed when older than the caller allows. */
 export class OrganizationDiscovery {
   private current: { view: OrganizationView; at: number } | undefined;
   private refreshing: Promise<OrganizationView> | undefined;
+  /** OUs a plan will create (never in the controller): added to every view served. */
+  private readonly planned: OrganizationalUnit[] = [];
 
   constructor(
     private readonly org: () => OrganizationsClient,
@@ -102,6 +112,33 @@ export class OrganizationDiscovery {
 
   /** The view, refreshed first if it is older than `maxAgeMs` (0 forces a refresh). */
   async view(maxAgeMs: number): Promise<OrganizationView> {
+    const view = await this.read(maxAgeMs);
+    if (this.planned.length === 0) return view;
+    const known = new Set(view.ous.map((ou) => ou.path));
+    return { ...view, ous: [...view.ous, ...this.planned.filter((ou) => !known.has(ou.path))] };
+  }
+
+  /**
+   * `orgguard plan` only: an OU at `path` is planned for creation; views served from now on hold
+   * it with a planned id (PLANNED_ID_PREFIX), under its parent (itself known or planned).
+   */
+  expectOu(path: string): void {
+    const cut = path.lastIndexOf("/");
+    const parentPath = path.slice(0, cut);
+    const parent =
+      parentPath === "Root"
+        ? (this.current?.view.rootId ?? `${PLANNED_ID_PREFIX}Root`)
+        : ([...(this.current?.view.ous ?? []), ...this.planned].find((ou) => ou.path === parentPath)?.id ??
+          `${PLANNED_ID_PREFIX}${parentPath}`);
+    this.planned.push({
+      id: `${PLANNED_ID_PREFIX}${path}`,
+      name: path.slice(cut + 1),
+      parentId: parent,
+      path,
+    });
+  }
+
+  private async read(maxAgeMs: number): Promise<OrganizationView> {
     if (this.current && this.now() - this.current.at < maxAgeMs) return this.current.view;
     this.refreshing ??= readOrganization(this.org())
       .then((view) => {
@@ -112,6 +149,15 @@ export class OrganizationDiscovery {
         this.refreshing = undefined;
       });
     return this.refreshing;
+  }
+
+  /**
+   * Forgets the current view: the next reader reads the organization again. Called after orgguard
+   * itself changed the tree (created, moved or deleted an OU or account), so what depends on it
+   * (a baseline's selection, a policy's targets) sees the change at once.
+   */
+  invalidate(): void {
+    this.current = undefined;
   }
 
   /** When the current view was read (ms since epoch), if any. */

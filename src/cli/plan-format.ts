@@ -23,6 +23,8 @@ export interface PlanEntry {
   action: PlanAction;
   changes: Change[];
   error?: string;
+  /** What deleting the object would destroy in AWS (closing an account), said before it ever happens. */
+  destructive?: string;
 }
 
 /** Where the plan was made: the organization, and the account whose credentials read it. */
@@ -102,6 +104,7 @@ export function changeLines(entry: PlanEntry): string[] {
     for (const t of targets)
       lines.push(t.description ?? `${t.to === undefined ? "-" : "+"} ${t.path.slice(8, -1)}`);
   }
+  if (entry.destructive) lines.push(`! destructive on deletion: ${entry.destructive}`);
   return lines;
 }
 
@@ -162,7 +165,7 @@ function codeBlock(lines: string[], language: string): string {
 
 /** Plan entries as Markdown, for a pull-request comment: a table, then each change in detail. */
 export function formatMarkdown(entries: PlanEntry[], context?: PlanContext): string {
-  const changed = entries.filter((e) => e.action !== "unchanged");
+  const changed = entries.filter((e) => e.action !== "unchanged" || e.destructive);
   const parts = ["### orgguard plan", ""];
   const header = contextLine(context, false);
   if (header && context) {
@@ -176,12 +179,16 @@ export function formatMarkdown(entries: PlanEntry[], context?: PlanContext): str
     parts.push("| action | object | about |", "|---|---|---|");
     for (const e of changed) {
       const about =
-        e.error ?? e.changes.map((c) => c.description ?? (c.path || "(whole resource)")).join(", ");
+        e.error ??
+        [
+          ...e.changes.map((c) => c.description ?? (c.path || "(whole resource)")),
+          ...(e.destructive ? [`DESTRUCTIVE on deletion: ${e.destructive}`] : []),
+        ].join(", ");
       parts.push(
         `| ${SYMBOL[e.action]} ${escapeMarkdown(VERB[e.action])} | ${inlineCode(e.object)}${e.via ? ` (${escapeMarkdown(e.via)})` : ""} | ${escapeMarkdown(about)} |`,
       );
     }
-    for (const e of changed.filter((x) => x.changes.length > 0)) {
+    for (const e of changed.filter((x) => x.changes.length > 0 || x.destructive)) {
       parts.push(
         "",
         `#### ${SYMBOL[e.action]} ${escapeMarkdown(VERB[e.action])} ${inlineCode(e.object)}${e.via ? ` (${escapeMarkdown(e.via)})` : ""}`,

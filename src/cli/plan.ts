@@ -13,6 +13,7 @@ import type { AwsClients } from "../aws/clients.js";
 import { CLI_OPTIONS, type ControllerConfig, loadConfig } from "../config.js";
 import { applyOrder, findKind, managedKinds, READ_OPERATIONS } from "../kinds/index.js";
 import type { KindContext } from "../kinds/kind-definition.js";
+import { organizationOf } from "../kinds/organization.js";
 import { ClaimIndex } from "../runtime/claims.js";
 import { findCondition } from "../runtime/conditions.js";
 import type { EventRecorder } from "../runtime/event-recorder.js";
@@ -73,9 +74,20 @@ export async function reconcileObjects(
   const claims = claimIndexes(units);
   const metrics = new Metrics();
   for (const unit of units) {
-    const base = { object: unit.name, ...(unit.via ? { via: unit.via } : {}) };
+    const destructive = unit.kind.destructive?.(unit.object);
+    const base = {
+      object: unit.name,
+      ...(unit.via ? { via: unit.via } : {}),
+      ...(destructive ? { destructive } : {}),
+    };
     const entry = await reconcileUnit(unit, claims.get(unit.kind.ref.kind), metrics, apply);
     record({ ...base, ...entry });
+    // A planned OU: what comes after (its children, accounts in it, policies on it) resolves it.
+    const ou =
+      entry.action === "create" && !apply
+        ? findKind(unit.object.kind)?.plan?.createsOu?.(unit.object)
+        : undefined;
+    if (ou) organizationOf(context).expectOu(ou);
   }
   return entries;
 }
@@ -92,7 +104,8 @@ async function unitsOf(
   record: (entry: PlanEntry) => void,
 ): Promise<Unit[]> {
   const managedKind = (name: string) => kinds.find((k) => k.ref.kind === name);
-  const sorted = [...objects].sort((a, b) => applyOrder(a.kind) - applyOrder(b.kind));
+  const rank = (o: ManagedObject) => findKind(o.kind)?.plan?.rank?.(o) ?? 0;
+  const sorted = [...objects].sort((a, b) => applyOrder(a.kind) - applyOrder(b.kind) || rank(a) - rank(b));
   const units: Unit[] = [];
   for (const object of sorted) {
     const name = `${object.kind}/${object.metadata.name}`;

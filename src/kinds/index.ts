@@ -9,14 +9,18 @@ import { IDENTITY_OPERATIONS } from "../aws/clients.js";
 import { type ControllerRuntime, managedController } from "../runtime/controller.js";
 import type { ManagedKind } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
+import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
 import type { CompositeRuntime, Kind, KindContext, ManagedRuntime } from "./kind-definition.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
+import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
 
 export const KINDS: readonly Kind[] = [
+  organizationalUnitKind,
+  accountKind,
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
   ...SETTINGS.map(settingKind),
   accountBaselineKind,

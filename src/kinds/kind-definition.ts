@@ -85,6 +85,13 @@ export interface Kind {
   runtime: ManagedRuntime | CompositeRuntime;
   /** Absent for kinds whose objects own others (their children hear the events). */
   events?: KindEvents;
+  /** How `orgguard plan` and `apply` treat the kind's objects, beyond the kinds' apply order. */
+  plan?: {
+    /** Within the kind, objects apply in this order (lowest first): an OU after its parent. */
+    rank?(object: ManagedObject): number;
+    /** The OU a create of this object adds to the tree, which later objects then resolve (plan). */
+    createsOu?(object: ManagedObject): string | undefined;
+  };
 }
 
 /** Where the apiserver serves a kind. */

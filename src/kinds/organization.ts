@@ -2,7 +2,7 @@
  * The one organization view of a process (the controller's, or a plan's), shared by every kind
  * that reads the organization's tree: AccountBaseline's selection and the policy kinds' targets.
  */
-import { OrganizationDiscovery } from "../aws/organization-view.js";
+import { OrganizationDiscovery, type OrganizationView } from "../aws/organization-view.js";
 import type { KindContext } from "./kind-definition.js";
 
 const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
@@ -21,3 +21,55 @@ export function organizationOf(context: Pick<KindContext, "aws">): OrganizationD
 export const DEFAULT_DISCOVERY_INTERVAL_MS = 5 * 60_000;
 export const viewMaxAge = (context: Pick<KindContext, "discoveryIntervalMs">): number =>
   context.discoveryIntervalMs ?? DEFAULT_DISCOVERY_INTERVAL_MS;
+
+/** The least time between two re-reads a miss asks for: a name not found is retried, not hammered. */
+const MISS_REFRESH_MS = 5_000;
+
+/**
+ * The organization view as a kind reads it: as old as --discovery-interval allows, re-read (at most
+ * every few seconds) when it does not know a name (the OU or account may be new), and forgotten
+ * when the kind changed the tree itself.
+ */
+export interface OrganizationReader {
+  current(): Promise<OrganizationView>;
+  /** The view, re-read unless it is only seconds old. */
+  fresher(): Promise<OrganizationView>;
+  /** The tree changed (orgguard created, moved or deleted an OU or account): read it again next time. */
+  invalidate(): void;
+}
+
+/** The reader of `context`'s organization view. */
+export function organizationReaderOf(
+  context: Pick<KindContext, "aws" | "discoveryIntervalMs">,
+): OrganizationReader {
+  const organization = organizationOf(context);
+  const maxAge = viewMaxAge(context);
+  return {
+    current: () => organization.view(maxAge),
+    fresher: () => organization.view(MISS_REFRESH_MS),
+    invalidate: () => organization.invalidate(),
+  };
+}
+
+/** The id of the root or OU at `path` in `view` (Root is the root), if any. */
+export function containerIdOf(view: OrganizationView, path: string): string | undefined {
+  if (path === "Root") return view.rootId;
+  return view.ous.find((ou) => ou.path === path)?.id;
+}
+
+/** The path of the root or OU `id` in `view`, if known. */
+export function pathOfContainer(view: OrganizationView, id: string): string | undefined {
+  if (id === view.rootId) return "Root";
+  return view.ous.find((ou) => ou.id === id)?.path;
+}
+
+/**
+ * The id of the root or OU at `path`: from the current view, else from a fresher one (it may be
+ * new); undefined when neither knows it.
+ */
+export async function resolveContainer(
+  reader: OrganizationReader,
+  path: string,
+): Promise<string | undefined> {
+  return containerIdOf(await reader.current(), path) ?? containerIdOf(await reader.fresher(), path);
+}

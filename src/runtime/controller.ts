@@ -121,6 +121,8 @@ export interface ControllerParts<T extends KubeObject> {
 interface WatchSpec {
   ref: ResourceRef;
   map: (object: KubeObject) => string[];
+  /** Status changes count too (what the watched object reached: an account's id once created). */
+  status: boolean;
 }
 
 export class ControllerBuilder<T extends KubeObject> {
@@ -141,9 +143,12 @@ export class ControllerBuilder<T extends KubeObject> {
     return this;
   }
 
-  /** Reconcile the objects `map` names when an object of `ref` is added, deleted or its spec changes. */
-  watches(ref: ResourceRef, map: (object: KubeObject) => string[]): this {
-    this.watched.push({ ref, map });
+  /**
+   * Reconcile the objects `map` names when an object of `ref` is added, deleted or its spec changes
+   * (with `status: true`, its status too).
+   */
+  watches(ref: ResourceRef, map: (object: KubeObject) => string[], options: { status?: boolean } = {}): this {
+    this.watched.push({ ref, map, status: options.status ?? false });
     return this;
   }
 
@@ -248,14 +253,14 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
         .informer(ref)
         .addHandler({ onAdd: toOwner, onUpdate: (_p, o) => toOwner(o), onDelete: toOwner });
     }
-    for (const { ref, map } of wiring.watched) {
+    for (const { ref, map, status } of wiring.watched) {
       const toKeys = (o: KubeObject) => {
         for (const name of map(o)) this.queue.add(name, "watch");
       };
       informers.informer(ref).addHandler({
         onAdd: toKeys,
         onUpdate: (previous, o) => {
-          if (needsReconcile(previous, o)) toKeys(o);
+          if (status || needsReconcile(previous, o)) toKeys(o);
         },
         onDelete: toKeys,
       });

@@ -93,6 +93,12 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    */
   claim?(object: T): string | undefined;
   /**
+   * What deleting this object would destroy in the provider, when it would (closing an account,
+   * deleting an OU or a policy): `orgguard plan` lists it on every entry of the object, so a
+   * reviewer sees it before the object ever goes.
+   */
+  destructive?(object: T): string | undefined;
+  /**
    * The client for one reconcile of `object`. Every call it makes to the provider must end when
    * `context.signal` aborts (the reconcile's deadline): AWS clients bound to it do.
    */

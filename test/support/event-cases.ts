@@ -26,10 +26,14 @@ import {
   IAMClient,
 } from "@aws-sdk/client-iam";
 import {
+  DescribeOrganizationalUnitCommand,
   DescribePolicyCommand,
   DetachPolicyCommand,
+  ListParentsCommand,
+  MoveAccountCommand,
   OrganizationsClient,
   UntagResourceCommand,
+  UpdateOrganizationalUnitCommand,
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
 import {
@@ -90,6 +94,8 @@ const policyId = (o: ManagedObject) => o.status?.policyId as string;
 
 /** The kinds the cases cover, in their order (known before the cases can be built). */
 export const EVENT_CASE_KINDS = [
+  "OrganizationalUnit",
+  "Account",
   "ServiceControlPolicy",
   "ResourceControlPolicy",
   "TagPolicy",
@@ -127,6 +133,50 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
     return out.SecurityGroups![0]!.GroupId!;
   }
   return [
+    {
+      kind: "OrganizationalUnit",
+      spec: () => ({ path: "Root/Workloads/EventsOu" }),
+      change: async (o) => {
+        const id = o.status?.ouId as string;
+        await org().send(
+          new UpdateOrganizationalUnitCommand({ OrganizationalUnitId: id, Name: "RenamedByHand" }),
+        );
+        await sendEvent(
+          call("organizations", "UpdateOrganizationalUnit"),
+          { organizationalUnitId: id, name: "RenamedByHand" },
+          mgmt,
+        );
+      },
+      repaired: async (o) => {
+        const out = await org().send(
+          new DescribeOrganizationalUnitCommand({ OrganizationalUnitId: o.status?.ouId as string }),
+        );
+        return out.OrganizationalUnit?.Name === "EventsOu";
+      },
+    },
+    {
+      kind: "Account",
+      // The member account the cases act in, adopted by id and kept in Root/Workloads.
+      spec: () => ({ name: "events", accountId: account, ouPath: "Root/Workloads" }),
+      change: async () => {
+        await org().send(
+          new MoveAccountCommand({
+            AccountId: account,
+            SourceParentId: workloads(),
+            DestinationParentId: ctx.tree.rootId,
+          }),
+        );
+        await sendEvent(
+          call("organizations", "MoveAccount"),
+          { accountId: account, sourceParentId: workloads(), destinationParentId: ctx.tree.rootId },
+          mgmt,
+        );
+      },
+      repaired: async () => {
+        const parents = await org().send(new ListParentsCommand({ ChildId: account }));
+        return parents.Parents?.[0]?.Id === workloads();
+      },
+    },
     {
       kind: "ServiceControlPolicy",
       spec: () => ({ document: denyLeave, targets: [{ ouPath: "Root/Workloads" }] }),

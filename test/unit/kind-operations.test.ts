@@ -78,7 +78,7 @@ function sourcesOf(kind: Kind): string[] {
   return [
     ...all,
     // Shared readers, used through a kind's or an engine's import.
-    ...(joined.includes("organizationOf(") ? ["src/aws/organization-view.ts"] : []),
+    ...(/organization(Reader)?Of\(/.test(joined) ? ["src/aws/organization-view.ts"] : []),
     // A regional setting reads the account's regions (the setting engine does it for it).
     ...(text.includes('scope: "regional"') ? ["src/aws/regions.ts"] : []),
   ];

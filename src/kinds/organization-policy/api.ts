@@ -12,6 +12,8 @@ import {
   deletionPolicy,
   isSet,
   managementPolicy,
+  ouId,
+  ouPath,
   statusSchema,
   withRules,
 } from "../../api/common.js";
@@ -20,18 +22,7 @@ import { POLICY_VERSION } from "../../api/scp-document.js";
 import type { ManagedSpec } from "../../runtime/managed.js";
 import type { PolicyType } from "./policy-type.js";
 
-/** An OU id as AWS Organizations spells it. */
-export const ouId = z
-  .string()
-  .regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, "must be an OU id such as ou-ab12-cd34ef56")
-  .describe("An organizational unit id, for example ou-ab12-cd34ef56.");
-
-/** A path of OU names from the root, such as Root/Workloads/Prod. */
-export const ouPath = z
-  .string()
-  .max(1024)
-  .regex(/^Root(\/[^/]+)*$/, "must be a path of OU names starting at Root, such as Root/Workloads/Prod")
-  .describe("A path of OU names from the root, for example Root/Workloads/Prod.");
+export { ouId, ouPath } from "../../api/common.js";
 
 const TARGET_KEYS = ["root", "ouId", "ouPath", "accountId", "accountName"] as const;
 

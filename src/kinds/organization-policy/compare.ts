@@ -6,12 +6,10 @@
 
 import { isDeepStrictEqual } from "node:util";
 import type { Change } from "../../runtime/managed.js";
+import { TAG_MANAGED_BY, TAG_NAME, TAG_UID } from "../ownership.js";
 import type { PolicyTarget } from "./api.js";
 
-export const TAG_MANAGED_BY = "orgguard.io/managed-by";
-export const TAG_NAME = "orgguard.io/name";
-export const TAG_UID = "orgguard.io/uid";
-export const ADOPT_ANNOTATION = "orgguard.io/adopt";
+export { ADOPT_ANNOTATION, ownershipTags, TAG_MANAGED_BY, TAG_NAME, TAG_UID } from "../ownership.js";
 
 /** What the spec asks AWS to hold. */
 export interface DesiredPolicy {
@@ -35,12 +33,6 @@ export interface ObservedPolicy {
   awsManaged: boolean;
   tags: Record<string, string>;
   targets: string[];
-}
-
-/** The tags orgguard puts on every policy it creates: they prove the policy is this object's. */
-export function ownershipTags(objectName: string, uid: string | undefined): Record<string, string> {
-  // Without a uid (orgguard plan reads manifests, not cluster objects) the uid tag is left as is.
-  return { [TAG_MANAGED_BY]: "orgguard", [TAG_NAME]: objectName, ...(uid ? { [TAG_UID]: uid } : {}) };
 }
 
 /**
