@@ -11,7 +11,13 @@ import type { ManagedKind } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
-import type { CompositeRuntime, Kind, KindContext, ManagedRuntime } from "./kind-definition.js";
+import {
+  type CompositeRuntime,
+  type Kind,
+  type KindContext,
+  kindRef,
+  type ManagedRuntime,
+} from "./kind-definition.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
@@ -52,7 +58,8 @@ export const compositeKinds = (): Array<Kind & { runtime: CompositeRuntime }> =>
  * Every kind's controller on `runtime`: the managed reconciler for managed kinds (woken by the API
  * call events that concern their objects), the composites' own.
  */
-export function controllersOf(runtime: ControllerRuntime, context: KindContext): Runnable[] {
+export function controllersOf(runtime: ControllerRuntime, given: KindContext): Runnable[] {
+  const context = { ...given, treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)) };
   return KINDS.map((k) => {
     if (isComposite(k)) return k.runtime.controller(runtime, context);
     if (isManaged(k))

@@ -46,6 +46,11 @@ export interface KindContext {
   readonly discoveryIntervalMs?: number;
   /** AWS API call events (the events queue), when the controller reads them. */
   readonly apiCallEvents?: WatchSource;
+  /**
+   * The kinds whose objects change the organization's tree (OUs, accounts): a composite that
+   * selects accounts watches them, so an account created by an object is selected at once.
+   */
+  readonly treeKinds?: readonly ResourceRef[];
 }
 
 /** A kind whose objects the managed reconciler drives (one external thing per object). */
@@ -86,6 +91,8 @@ export interface Kind {
   /** Absent for kinds whose objects own others (their children hear the events). */
   events?: KindEvents;
   /** How `orgguard plan` and `apply` treat the kind's objects, beyond the kinds' apply order. */
+  /** Its objects create, move or remove OUs or accounts (what composites selecting accounts watch). */
+  changesTree?: boolean;
   plan?: {
     /** Within the kind, objects apply in this order (lowest first): an OU after its parent. */
     rank?(object: ManagedObject): number;

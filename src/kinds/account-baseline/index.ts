@@ -51,6 +51,9 @@ function baselineController(runtime: ControllerRuntime, context: KindContext) {
   for (const setting of SETTINGS) {
     builder = builder.watches(settingRef(setting), (o) => (isStandalone(o) ? everyBaseline() : []));
   }
+  // An OU or account an object creates or moves (its status says so) is selected at once, not at
+  // the next discovery: that kind re-reads the organization view after each change it makes.
+  for (const ref of context.treeKinds ?? []) builder = builder.watches(ref, everyBaseline, { status: true });
   return builder.build(
     () =>
       new AccountBaselineSteps(children, organizationOf(context), {

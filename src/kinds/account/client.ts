@@ -275,11 +275,11 @@ export class AccountClient implements ExternalClient<AccountObject, AccountAtPro
         },
       }),
     );
-    this.organization.invalidate();
     if (request.state === "FAILED") throw createFailure(request, email);
     const { desiredParentId } = handoffOf(observation);
     // A request answered at once (moto) has its account already: move it in the same reconcile.
     if (request.accountId && desiredParentId) await this.moveInto(request.accountId, desiredParentId);
+    this.organization.invalidate();
     return {
       status: {
         createRequestId: request.requestId,

@@ -93,6 +93,7 @@ export const accountKind: Kind = {
     ],
     member: [],
   },
+  changesTree: true,
   events: {
     concerns: (event, object) => {
       const id = requestParameter(event, "accountId") ?? requestParameter(event, "resourceId");

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import type { ApiDefinition } from "../../api/api-definition.js";
-import { deletionPolicy, managementPolicy, ouId, statusSchema } from "../../api/common.js";
+import { deletionPolicy, managementPolicy, ouId, statusSchema, withRules } from "../../api/common.js";
 
 /** AWS Organizations allows OUs five levels deep below the root. */
 export const MAX_OU_DEPTH = 5;
@@ -24,26 +24,36 @@ export const ouObjectPath = z
     "Where the OU is: its path of names from the root, for example Root/Workloads/Prod. The last name is the OU's; the rest is its parent, created first (by its own OrganizationalUnit object, or already there).",
   );
 
-export const ouSpec = z
-  .strictObject({
-    path: ouObjectPath,
-    ouId: ouId
-      .optional()
-      .describe(
-        "Adopt this existing OU: it is renamed in place to the path's last name if it differs. AWS cannot move an OU: it must already be under the path's parent.",
+export const ouSpec = withRules(
+  z
+    .strictObject({
+      path: ouObjectPath,
+      ouId: ouId
+        .optional()
+        .describe(
+          "Adopt this existing OU: it is renamed in place to the path's last name if it differs. AWS cannot move an OU: it must already be under the path's parent.",
+        ),
+      tags: z
+        .record(z.string().min(1).max(128), z.string().max(256))
+        .optional()
+        .describe(
+          "Tags on the OU. Only these keys (and orgguard's own ownership tags) are managed; others are left alone.",
+        ),
+      managementPolicy,
+      deletionPolicy: deletionPolicy.describe(
+        "What happens in AWS when this object is deleted. Retain (the default) leaves the OU; Delete deletes it, but only once it is empty: an OU that still holds accounts or OUs is reported (Stalled/NotEmpty) and kept, never emptied by orgguard.",
       ),
-    tags: z
-      .record(z.string().min(1).max(128), z.string().max(256))
-      .optional()
-      .describe(
-        "Tags on the OU. Only these keys (and orgguard's own ownership tags) are managed; others are left alone.",
-      ),
-    managementPolicy,
-    deletionPolicy: deletionPolicy.describe(
-      "What happens in AWS when this object is deleted. Retain (the default) leaves the OU; Delete deletes it, but only once it is empty: an OU that still holds accounts or OUs is reported (Stalled/NotEmpty) and kept, never emptied by orgguard.",
-    ),
-  })
-  .describe("An organizational unit of AWS Organizations, kept at its path.");
+    })
+    .describe("An organizational unit of AWS Organizations, kept at its path."),
+  [
+    {
+      // Said in words at admission (the schema's pattern alone answers with the regular expression).
+      cel: `self.path.matches('^Root(/[^/]+){1,${MAX_OU_DEPTH}}$')`,
+      message: `spec.path must be Root followed by 1 to ${MAX_OU_DEPTH} OU names: AWS allows OUs ${MAX_OU_DEPTH} levels deep`,
+      fieldPath: ".path",
+    },
+  ],
+);
 
 export type OuSpec = z.output<typeof ouSpec>;
 

@@ -68,6 +68,7 @@ export const organizationalUnitKind: Kind = {
     ],
     member: [],
   },
+  changesTree: true,
   events: {
     concerns: (event, object) => {
       const id = ouIdOf(event);
