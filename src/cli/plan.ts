@@ -70,61 +70,82 @@ export async function reconcileObjects(
   };
   // Settings without an accountId mean the caller's own account: learn it before comparing claims.
   await aws.ownAccountId().catch(() => undefined);
-  const units = await unitsOf(objects, kinds, context, record);
-  const claims = claimIndexes(units);
   const metrics = new Metrics();
-  for (const unit of units) {
-    const destructive = unit.kind.destructive?.(unit.object);
-    const base = {
-      object: unit.name,
-      ...(unit.via ? { via: unit.via } : {}),
-      ...(destructive ? { destructive } : {}),
-    };
-    const entry = await reconcileUnit(unit, claims.get(unit.kind.ref.kind), metrics, apply);
-    record({ ...base, ...entry });
-    // A planned OU: what comes after (its children, accounts in it, policies on it) resolves it.
-    const ou =
-      entry.action === "create" && !apply
-        ? findKind(unit.object.kind)?.plan?.createsOu?.(unit.object)
-        : undefined;
-    if (ou) organizationOf(context).expectOu(ou);
+  const seen: Unit[] = [];
+  const run = async (units: Unit[]) => {
+    // The rule between rivals sees every rival: this run's and the earlier ones' (a standalone
+    // setting keeps an account a baseline's child, reconciled after it, also names).
+    seen.push(...units);
+    const claims = claimIndexes(seen);
+    for (const unit of units) {
+      const destructive = unit.kind.destructive?.(unit.object);
+      const base = {
+        object: unit.name,
+        ...(unit.via ? { via: unit.via } : {}),
+        ...(destructive ? { destructive } : {}),
+      };
+      const entry = await reconcileUnit(unit, claims.get(unit.kind.ref.kind), metrics, apply);
+      record({ ...base, ...entry });
+      // A planned OU: what comes after (its children, accounts in it, policies on it) resolves it.
+      const ou =
+        entry.action === "create" && !apply
+          ? findKind(unit.object.kind)?.plan?.createsOu?.(unit.object)
+          : undefined;
+      if (ou) organizationOf(context).expectOu(ou);
+    }
+  };
+  const { direct, composites } = ordered(objects);
+  const units: Unit[] = [];
+  for (const object of direct) {
+    const kind = kinds.find((k) => k.ref.kind === object.kind);
+    if (kind) units.push({ kind, object, name: nameOf(object) });
+    else
+      record({
+        object: nameOf(object),
+        action: "error",
+        changes: [],
+        error: `orgguard serves no kind ${object.kind}`,
+      });
   }
+  await run(units);
+  // Composites last, and expanded only now: the accounts they select are those the objects above
+  // created or moved (apply), so one apply leaves nothing for a second one to do.
+  await run(await childrenOf(composites, kinds, context, record));
   return entries;
 }
 
+const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name}`;
+
 /**
- * The units to plan, in the controller's order (the order of the kinds: SCPs, account settings,
- * then composites' children, such as baselines' per-account settings). A composite whose children
- * cannot be worked out (the organization cannot be read) becomes an error entry.
+ * The objects in the controller's order (the order of the kinds: the organization's tree,
+ * policies, account settings; within a kind by its rank: an OU after its parent), the composites
+ * (baselines) apart.
  */
-async function unitsOf(
-  objects: ManagedObject[],
+function ordered(objects: ManagedObject[]): { direct: ManagedObject[]; composites: ManagedObject[] } {
+  const rank = (o: ManagedObject) => findKind(o.kind)?.plan?.rank?.(o) ?? 0;
+  const sorted = [...objects].sort((a, b) => applyOrder(a.kind) - applyOrder(b.kind) || rank(a) - rank(b));
+  const isComposite = (o: ManagedObject) => findKind(o.kind)?.runtime.type === "composite";
+  return { direct: sorted.filter((o) => !isComposite(o)), composites: sorted.filter(isComposite) };
+}
+
+/**
+ * The child objects composites stand for now (a baseline's per-account settings). A composite
+ * whose children cannot be worked out (the organization cannot be read) becomes an error entry.
+ */
+async function childrenOf(
+  composites: ManagedObject[],
   kinds: ManagedKind[],
   context: KindContext,
   record: (entry: PlanEntry) => void,
 ): Promise<Unit[]> {
-  const managedKind = (name: string) => kinds.find((k) => k.ref.kind === name);
-  const rank = (o: ManagedObject) => findKind(o.kind)?.plan?.rank?.(o) ?? 0;
-  const sorted = [...objects].sort((a, b) => applyOrder(a.kind) - applyOrder(b.kind) || rank(a) - rank(b));
   const units: Unit[] = [];
-  for (const object of sorted) {
-    const name = `${object.kind}/${object.metadata.name}`;
+  for (const object of composites) {
+    const name = nameOf(object);
     const runtime = findKind(object.kind)?.runtime;
-    if (runtime?.type !== "composite") {
-      const kind = managedKind(object.kind);
-      if (kind) units.push({ kind, object, name });
-      else
-        record({
-          object: name,
-          action: "error",
-          changes: [],
-          error: `orgguard serves no kind ${object.kind}`,
-        });
-      continue;
-    }
+    if (runtime?.type !== "composite") continue;
     try {
       for (const child of await runtime.expand(object, context)) {
-        const kind = managedKind(child.kind);
+        const kind = kinds.find((k) => k.ref.kind === child.kind);
         if (!kind)
           throw new Error(`${object.kind} stands for a ${child.kind}, which no controller reconciles`);
         const accountId = typeof child.spec.accountId === "string" ? ` of ${child.spec.accountId}` : "";
