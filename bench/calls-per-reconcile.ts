@@ -2,7 +2,11 @@
  * How many AWS calls one reconcile of each kind makes: cold (from creation to Ready) and in a
  * steady state (per poll, once Ready). Runs the real controller code in-process against a real
  * kube-apiserver and moto, started here. Prints a table; asserts nothing.
- * Usage: npx tsx bench/calls-per-reconcile.ts   (after `make provision`)
+ * The EC2 account attributes of issue 29 run across the 17 regions an account has enabled by
+ * default; the IMDS defaults and the two block public access settings are answered by the test
+ * environment's emulation of those calls (test/env/moto_ec2_account_attributes.py: moto has none),
+ * which applies a change at once, where AWS may take minutes for AMIs (see the README).
+ * Usage: npx tsx bench/calls-per-reconcile.ts [kind...]   (after `make provision`; kinds: all by default)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -26,6 +30,27 @@ import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS } from "../test
 
 const POLL_MS = 2000;
 const STEADY_POLLS = 5;
+/** The regions enabled by default in an account created today. */
+const REGIONS_17 = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+];
+const only = process.argv.slice(2);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-bench-"));
 const env = await startEnvironment({ dir, workers: 1 });
@@ -40,8 +65,13 @@ try {
     env: { ...process.env, KUBECONFIG: worker.kubeconfigPath },
   });
   const endpoint = awsEndpoint(worker.awsEndpoint);
-  const org = await createOrganization({ ous: [{ name: "Workloads", accounts: ["dev-1"] }] }, endpoint);
+  const org = await createOrganization(
+    { ous: [{ name: "Workloads", accounts: ["dev-1", "dev-2"] }] },
+    endpoint,
+  );
   const member = org.accountIds.get("dev-1")!;
+  /** A second member, whose default VPCs stay (the ObserveOnly case reads them at every poll). */
+  const other = org.accountIds.get("dev-2")!;
 
   const calls = new Map<string, number>();
   const aws = new AwsClients({
@@ -65,7 +95,14 @@ try {
   };
   const kinds = managedKinds(context);
   const kindNamed = (name: string) => kinds.find((k) => k.ref.kind === name)!;
-  const cases: Array<{ kind: ManagedKind; spec: Record<string, unknown> }> = [
+  const cases: Array<{
+    kind: ManagedKind;
+    spec: Record<string, unknown>;
+    /** What the case is called in the output, when a kind has several. */
+    label?: string;
+    /** The Ready reason the object settles on (ObserveOnly drift: Drifted). */
+    settles?: string;
+  }> = [
     {
       kind: kindNamed("ServiceControlPolicy"),
       spec: {
@@ -107,7 +144,35 @@ try {
         deliveryBucket: { name: "example-org-config-logs" },
       },
     },
-  ];
+    // Issue 29: nothing set at first; cold sets each region.
+    {
+      kind: kindNamed("InstanceMetadataDefaults"),
+      label: "InstanceMetadataDefaults (17 regions)",
+      spec: { accountId: member, regions: REGIONS_17, httpPutResponseHopLimit: 2 },
+    },
+    {
+      kind: kindNamed("SnapshotBlockPublicAccess"),
+      label: "SnapshotBlockPublicAccess (17 regions)",
+      spec: { accountId: member, regions: REGIONS_17 },
+    },
+    {
+      kind: kindNamed("ImageBlockPublicAccess"),
+      label: "ImageBlockPublicAccess (17 regions)",
+      spec: { accountId: member, regions: REGIONS_17 },
+    },
+    // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.
+    {
+      kind: kindNamed("NoDefaultVpc"),
+      label: "NoDefaultVpc (17 regions, Enforce: every default VPC deleted, then none left)",
+      spec: { accountId: member, regions: REGIONS_17 },
+    },
+    {
+      kind: kindNamed("NoDefaultVpc"),
+      label: "NoDefaultVpc (17 regions, ObserveOnly: every default VPC still there)",
+      spec: { accountId: other, regions: REGIONS_17, managementPolicy: "ObserveOnly" },
+      settles: "Drifted",
+    },
+  ].filter((c) => only.length === 0 || only.includes(c.kind.ref.kind));
   const snapshot = () => new Map(calls);
   const delta = (before: Map<string, number>) =>
     [...calls].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
@@ -129,7 +194,9 @@ try {
     await waitUntil(async () => controller.hasSynced(), 30_000, "informer sync");
     const client = new ResourceClient<ManagedObject>(kc, c.kind.ref);
     const kindName = c.kind.ref.kind;
+    const label = c.label ?? kindName;
     const before = snapshot();
+    const reconcilesAtStart = await reconciles(kindName);
     const started = Date.now();
     await client.create({
       apiVersion: `${API_GROUP}/${API_VERSION}`,
@@ -137,14 +204,14 @@ try {
       metadata: { name: "bench" },
       spec: c.spec,
     });
-    await waitUntil(
-      async () => findCondition((await client.get("bench"))?.status?.conditions, "Ready")?.status === "True",
-      60_000,
-      `${kindName} Ready`,
-    );
+    const settled = (o: ManagedObject | undefined) => {
+      const ready = findCondition(o?.status?.conditions, "Ready");
+      return c.settles ? ready?.reason === c.settles : ready?.status === "True";
+    };
+    await waitUntil(async () => settled(await client.get("bench")), 120_000, `${label} Ready`);
     const coldMs = Date.now() - started;
     const cold = delta(before);
-    const coldReconciles = await reconciles(kindName);
+    const coldReconciles = (await reconciles(kindName)) - reconcilesAtStart;
     const steadyBefore = snapshot();
     const reconcilesBefore = await reconciles(kindName);
     await sleep(POLL_MS * STEADY_POLLS + 200);
@@ -152,7 +219,7 @@ try {
     const steadyReconciles = (await reconciles(kindName)) - reconcilesBefore;
     const total = (list: ReadonlyArray<readonly [string, number]>) => list.reduce((n, [, v]) => n + v, 0);
     console.log(
-      `${kindName}: cold ${total(cold)} calls over ${coldReconciles} reconciles, Ready after ${coldMs} ms`,
+      `${label}: cold ${total(cold)} calls over ${coldReconciles} reconciles, Ready after ${coldMs} ms`,
     );
     for (const [op, n] of cold) console.log(`    ${op.padEnd(48)} ${n}`);
     console.log(
@@ -161,6 +228,9 @@ try {
     for (const [op, n] of steady)
       console.log(`    ${op.padEnd(48)} ${(n / Math.max(1, steadyReconciles)).toFixed(1)}`);
     console.log("");
+    // The next case of the same kind starts from this object gone (Retain: no AWS call).
+    await client.delete("bench");
+    await waitUntil(async () => (await client.get("bench")) === undefined, 30_000, `${label} deleted`);
     await controller.stop();
   }
 } finally {
