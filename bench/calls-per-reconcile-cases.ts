@@ -8,12 +8,38 @@
 export interface CallCase {
   kind: string;
   spec: Record<string, unknown>;
+  /** What the case is called in the output, when a kind has several. */
+  label?: string;
+  /** The Ready reason the object settles on (ObserveOnly drift: Drifted); Ready=True otherwise. */
+  settles?: string;
 }
+
+/** The regions enabled by default in an account created today. */
+const REGIONS_17 = [
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2",
+  "ca-central-1",
+  "sa-east-1",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "eu-central-1",
+  "eu-north-1",
+  "ap-south-1",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-southeast-1",
+  "ap-southeast-2",
+];
 
 /** Managed kinds the bench cannot measure against moto, each with the reason. */
 export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
 
-export const callCases = (member: string): CallCase[] => [
+/** The cases, in `member` (and `other`, a second member account) of the bench's organization. */
+export const callCases = ({ member, other }: { member: string; other: string }): CallCase[] => [
   { kind: "OrganizationalUnit", spec: { path: "Root/Workloads/Bench" } },
   { kind: "Account", spec: { name: "bench", email: "bench@example.com", ouPath: "Root/Workloads" } },
   {
@@ -80,5 +106,33 @@ export const callCases = (member: string): CallCase[] => [
       regions: ["us-east-1", "eu-west-1"],
       deliveryBucket: { name: "example-org-config-logs" },
     },
+  },
+  // Issue 29: nothing set at first; cold sets each region.
+  {
+    kind: "InstanceMetadataDefaults",
+    label: "InstanceMetadataDefaults (17 regions)",
+    spec: { accountId: member, regions: REGIONS_17, httpPutResponseHopLimit: 2 },
+  },
+  {
+    kind: "SnapshotBlockPublicAccess",
+    label: "SnapshotBlockPublicAccess (17 regions)",
+    spec: { accountId: member, regions: REGIONS_17 },
+  },
+  {
+    kind: "ImageBlockPublicAccess",
+    label: "ImageBlockPublicAccess (17 regions)",
+    spec: { accountId: member, regions: REGIONS_17 },
+  },
+  // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.
+  {
+    kind: "NoDefaultVpc",
+    label: "NoDefaultVpc (17 regions, Enforce: every default VPC deleted, then none left)",
+    spec: { accountId: member, regions: REGIONS_17 },
+  },
+  {
+    kind: "NoDefaultVpc",
+    label: "NoDefaultVpc (17 regions, ObserveOnly: every default VPC still there)",
+    spec: { accountId: other, regions: REGIONS_17, managementPolicy: "ObserveOnly" },
+    settles: "Drifted",
   },
 ];

@@ -125,10 +125,25 @@ try {
     const times: number[] = [];
     const before = await awsCalls();
     for (let i = 0; i < CHANGES; i++) {
+      const lastSync = (await client.get(name))?.status?.lastSyncTime;
       await c.change(object!);
       const sent = performance.now();
       await repairedWithin(() => c.repaired(object!), 30_000, kind);
       times.push(performance.now() - sent);
+      if (c.confirmBeforeNextChange) {
+        // Not timed: the next change comes once orgguard read its repair back (see EventCase).
+        await waitUntil(
+          async () => {
+            const now = await client.get(name);
+            return (
+              findCondition(now?.status?.conditions, "Ready")?.reason === "Available" &&
+              now?.status?.lastSyncTime !== lastSync
+            );
+          },
+          30_000,
+          `${kind} to confirm its repair`,
+        );
+      }
     }
     const after = await awsCalls();
     times.sort((a, b) => a - b);

@@ -8,13 +8,15 @@ issues it (the only two places it does: IAMBackend.create_access_key and create_
 and answers from that record; answers are those of the scan: a recorded key still held by its
 account gives that account, a key this server never issued gives the default account (the scan
 finds nothing either), and anything else (a key deleted, or state reset) falls back to the scan.
-Only bench/scale.ts uses it; the tests run moto_server as it is.
+Only bench/scale.ts uses it; the tests run moto-server.py. Both add the EC2 account attributes moto
+lacks (moto_ec2_account_attributes.py).
 Usage: <moto venv>/bin/python moto-indexed-keys.py [moto_server arguments]
 """
 
 import sys
 
 import moto.iam.models as iam
+import moto_ec2_account_attributes
 from moto.server import main
 from moto.utilities.utils import PARTITION_NAMES
 
@@ -48,6 +50,7 @@ def indexed_account_id_from(access_key: str) -> str:
 # moto.core.responses imports this name from the module at each request, so replacing it here
 # is enough.
 iam.get_account_id_from = indexed_account_id_from
+moto_ec2_account_attributes.install()
 
 if __name__ == "__main__":
     sys.argv[0] = "moto_server"

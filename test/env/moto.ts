@@ -8,12 +8,17 @@ export interface MotoServer {
   endpoint: string;
 }
 
-/** The launcher that gives moto an index of its access keys (see the file's docstring). */
+/**
+ * moto_server with the EC2 account attributes moto lacks, answered as the EC2 API reference says
+ * (moto_ec2_account_attributes.py: IMDS defaults, snapshot and AMI block public access).
+ */
+const LAUNCHER = fileURLToPath(new URL("./moto-server.py", import.meta.url));
+/** The same, with an index of the access keys moto issued (see the file's docstring). */
 const INDEXED_KEYS_LAUNCHER = fileURLToPath(new URL("./moto-indexed-keys.py", import.meta.url));
 
 /**
- * Starts `moto_server` on a free loopback port; resolves when it answers HTTP. With `indexedKeys`
- * it runs through moto-indexed-keys.py with the same venv's python.
+ * Starts `moto_server` on a free loopback port, through moto-server.py (or, with `indexedKeys`,
+ * moto-indexed-keys.py) with the venv's python; resolves when it answers HTTP.
  */
 export async function startMoto(
   binary: string,
@@ -29,8 +34,8 @@ export async function startMoto(
   delete env.MOTO_ACCOUNT_ID;
   const motoProcess = startProcess({
     name,
-    command: indexedKeys ? path.join(path.dirname(binary), "python") : binary,
-    args: [...(indexedKeys ? [INDEXED_KEYS_LAUNCHER] : []), "-H", "127.0.0.1", "-p", String(port)],
+    command: path.join(path.dirname(binary), "python"),
+    args: [indexedKeys ? INDEXED_KEYS_LAUNCHER : LAUNCHER, "-H", "127.0.0.1", "-p", String(port)],
     logFile,
     env,
     detached,

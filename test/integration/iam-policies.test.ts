@@ -37,6 +37,14 @@ const USER = "orgguard-controller";
 const kc = adminKubeConfig();
 const scps = orgguardClient(kc, "ServiceControlPolicy");
 const passwordPolicies = orgguardClient(kc, "PasswordPolicy");
+/** The EC2 account attributes of issue 29, kept in a member account. */
+const EC2_ATTRIBUTES = [
+  "InstanceMetadataDefaults",
+  "SnapshotBlockPublicAccess",
+  "ImageBlockPublicAccess",
+  "NoDefaultVpc",
+];
+const ec2Attributes = EC2_ATTRIBUTES.map((kind) => orgguardClient(kc, kind));
 const uniqueName = uniqueNames();
 let tree: TestOrganization;
 let controller: ControllerProcess;
@@ -130,7 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Deleted while the controller runs (deletionPolicy Retain: it only drops its finalizers).
-  for (const client of [scps, passwordPolicies]) {
+  for (const client of [scps, passwordPolicies, ...ec2Attributes]) {
     for (const o of (await client.list()).items) await client.delete(o.metadata.name);
     await waitUntil(async () => (await client.list()).items.length === 0, 30_000, "the objects to be gone");
   }
@@ -161,6 +169,16 @@ describe("the documented IAM policies, under moto's IAM enforcement", () => {
     await waitForReady(passwordPolicies, own);
     await waitForReady(passwordPolicies, member);
     expect(controller.lines.filter((l) => /AccessDenied/.test(l))).toEqual([]);
+  });
+
+  it("are enough for the EC2 account attributes in a member account (the default VPC deleted with them)", async () => {
+    const accountId = tree.accountIds.get("dev-1");
+    const names = EC2_ATTRIBUTES.map((kind) => uniqueName(`iam-${kind.toLowerCase()}`));
+    for (const [i, kind] of EC2_ATTRIBUTES.entries()) {
+      await ec2Attributes[i]!.create(object(kind, names[i]!, { accountId, regions: ["us-east-1"] }));
+    }
+    for (const [i, client] of ec2Attributes.entries()) await waitForReady(client, names[i]!);
+    expect(controller.lines.filter((l) => /AccessDenied|UnauthorizedOperation/.test(l))).toEqual([]);
   });
 
   it("are enforced: without organizations:AttachPolicy an SCP stalls with AccessDenied", async () => {

@@ -31,7 +31,7 @@ import { passwordPolicySetting } from "../../src/kinds/password-policy/index.js"
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { managedController } from "../../src/runtime/controller.js";
-import type { ManagedKind, ManagedObject } from "../../src/runtime/managed.js";
+import type { ManagedKind } from "../../src/runtime/managed.js";
 import type { Runnable } from "../../src/runtime/manager.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {

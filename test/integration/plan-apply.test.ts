@@ -93,8 +93,12 @@ const DRIFT_IGNORED = [
   "PublicAccessBlock/security-account",
   "EbsEncryptionByDefault/security-account",
   "DefaultSecurityGroups/own-account",
+  "NoDefaultVpc/own-account",
   "AccountBaseline/cis-baseline",
+  // The sandbox and seeds baselines observe the default security groups and the default VPCs.
   "AccountBaseline/sandbox-baseline",
+  "AccountBaseline/sandbox-baseline",
+  "AccountBaseline/seeds-baseline",
   "AccountBaseline/seeds-baseline",
 ];
 
@@ -110,12 +114,15 @@ describe("orgguard plan and apply", () => {
     expect(entries.filter((e) => e.action === "conflict")).toEqual([]);
     // 11 SCPs and the RCP, tag policy and AI services opt-out of examples/organization-policies; standalone: a password policy, alternate contacts and AWS Config in the management
     // and in the security account, a public access block and EBS encryption in the management
-    // account (the security account's are ObserveOnly); of the four baselines, one member account
-    // each, every setting but the default security groups (ObserveOnly): 4 + 1 + 5 + 5.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 8 + 15);
-    // moto's default groups allow all traffic out: the security account's (Enforce) is an update.
+    // account (the security account's are ObserveOnly), IMDS defaults and snapshot and AMI block
+    // public access in both; of the four baselines, one member account each, every setting but
+    // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8.
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22);
+    // moto's default groups allow all traffic out and every region has a default VPC: the
+    // security account's (Enforce) are updates.
     expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
       "DefaultSecurityGroups/security-account",
+      "NoDefaultVpc/security-account",
     ]);
     expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual(DRIFT_IGNORED);
     // A regional setting plans each region (moto has no ListRegions: --default-regions).
@@ -130,7 +137,11 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 37 to create, 1 to update, 0 unchanged, 6 drifted");
+    expect(text.stdout).toContain("Plan: 50 to create, 2 to update, 0 unchanged, 9 drifted");
+    // Each default VPC, and what Enforce does with it.
+    expect(text.stdout).toMatch(
+      /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
+    );
     // What Enforce would revoke, by rule; and contacts without a single detail of theirs.
     expect(text.stdout).toMatch(
       /groups\[sg-[0-9a-f]+\]\.rules: revoke 1 rule\(s\) of the default group of vpc-/,
@@ -145,10 +156,10 @@ describe("orgguard plan and apply", () => {
   it("applies them; a plan afterwards shows no changes and exits 0", async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 37 created, 1 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 50 created, 2 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 38 unchanged, 6 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 52 unchanged, 9 drifted");
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {

@@ -14,11 +14,19 @@ import {
 } from "@aws-sdk/client-config-service";
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateDefaultVpcCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
+  DescribeVpcsCommand,
   DisableEbsEncryptionByDefaultCommand,
+  DisableImageBlockPublicAccessCommand,
+  DisableSnapshotBlockPublicAccessCommand,
   EC2Client,
   GetEbsEncryptionByDefaultCommand,
+  GetImageBlockPublicAccessStateCommand,
+  GetInstanceMetadataDefaultsCommand,
+  GetSnapshotBlockPublicAccessStateCommand,
+  ModifyInstanceMetadataDefaultsCommand,
 } from "@aws-sdk/client-ec2";
 import {
   DeleteAccountPasswordPolicyCommand,
@@ -72,6 +80,12 @@ export interface EventCaseContext {
 export interface EventCase {
   kind: string;
   spec: () => Record<string, unknown>;
+  /**
+   * A setting AWS applies asynchronously remembers the change it made until it reads it back
+   * (src/kinds/setting/applying.ts): a change by hand before that read looks like AWS still
+   * applying orgguard's. Repeated changes (bench/events.ts) wait for the object's confirming read.
+   */
+  confirmBeforeNextChange?: true;
   /** Makes the change out of band and sends its event. */
   change(object: ManagedObject): Promise<void>;
   repaired(object: ManagedObject): Promise<boolean>;
@@ -92,7 +106,13 @@ const rcp = (action: string) => ({
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
 
-/** The kinds the cases cover, in their order (known before the cases can be built). */
+/**
+ * The kinds the cases cover, in their order (known before the cases can be built). The IMDS
+ * defaults and the two block public access settings run against the test environment's own
+ * emulation of those calls (test/env/moto_ec2_account_attributes.py: moto has none of them).
+ * NoDefaultVpc comes last: it deletes the region's default VPC, whose default security group the
+ * DefaultSecurityGroups case changes.
+ */
 export const EVENT_CASE_KINDS = [
   "OrganizationalUnit",
   "Account",
@@ -103,9 +123,13 @@ export const EVENT_CASE_KINDS = [
   "PasswordPolicy",
   "PublicAccessBlock",
   "EbsEncryptionByDefault",
+  "InstanceMetadataDefaults",
+  "SnapshotBlockPublicAccess",
+  "ImageBlockPublicAccess",
   "DefaultSecurityGroups",
   "AlternateContacts",
   "ConfigRecorder",
+  "NoDefaultVpc",
 ] as const;
 
 /**
@@ -287,6 +311,44 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
         (await ec2().send(new GetEbsEncryptionByDefaultCommand({}))).EbsEncryptionByDefault === true,
     },
     {
+      kind: "InstanceMetadataDefaults",
+      spec: () => ({ accountId: account, regions: [REGION] }),
+      change: async () => {
+        await ec2().send(new ModifyInstanceMetadataDefaultsCommand({ HttpTokens: "optional" }));
+        await sendEvent(
+          call("ec2", "ModifyInstanceMetadataDefaults"),
+          { ModifyInstanceMetadataDefaultsRequest: { HttpTokens: "optional" } },
+          { region: REGION },
+        );
+      },
+      repaired: async () =>
+        (await ec2().send(new GetInstanceMetadataDefaultsCommand({}))).AccountLevel?.HttpTokens ===
+        "required",
+    },
+    {
+      kind: "SnapshotBlockPublicAccess",
+      spec: () => ({ accountId: account, regions: [REGION] }),
+      confirmBeforeNextChange: true,
+      change: async () => {
+        await ec2().send(new DisableSnapshotBlockPublicAccessCommand({}));
+        await sendEvent(call("ec2", "DisableSnapshotBlockPublicAccess"), {}, { region: REGION });
+      },
+      repaired: async () =>
+        (await ec2().send(new GetSnapshotBlockPublicAccessStateCommand({}))).State === "block-all-sharing",
+    },
+    {
+      kind: "ImageBlockPublicAccess",
+      spec: () => ({ accountId: account, regions: [REGION] }),
+      confirmBeforeNextChange: true,
+      change: async () => {
+        await ec2().send(new DisableImageBlockPublicAccessCommand({}));
+        await sendEvent(call("ec2", "DisableImageBlockPublicAccess"), {}, { region: REGION });
+      },
+      repaired: async () =>
+        (await ec2().send(new GetImageBlockPublicAccessStateCommand({}))).ImageBlockPublicAccessState ===
+        "block-new-sharing",
+    },
+    {
       kind: "DefaultSecurityGroups",
       spec: () => ({ accountId: account, regions: [REGION] }),
       change: async () => {
@@ -358,6 +420,20 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
       repaired: async () =>
         (await config().send(new DescribeConfigurationRecorderStatusCommand({})))
           .ConfigurationRecordersStatus?.[0]?.recording === true,
+    },
+    {
+      kind: "NoDefaultVpc",
+      spec: () => ({ accountId: account, regions: [REGION] }),
+      // Someone re-creates the region's default VPC (the converged object deleted moto's).
+      change: async () => {
+        await ec2().send(new CreateDefaultVpcCommand({}));
+        await sendEvent(call("ec2", "CreateDefaultVpc"), {}, { region: REGION });
+      },
+      repaired: async () =>
+        (
+          (await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] })))
+            .Vpcs ?? []
+        ).length === 0,
     },
   ];
 }

@@ -34,6 +34,10 @@ describe("the recorded events", () => {
         "ec2.amazonaws.com/AuthorizeSecurityGroupIngress",
         "account.amazonaws.com/DeleteAlternateContact",
         "config.amazonaws.com/StopConfigurationRecorder",
+        "ec2.amazonaws.com/ModifyInstanceMetadataDefaults",
+        "ec2.amazonaws.com/DisableSnapshotBlockPublicAccess",
+        "ec2.amazonaws.com/DisableImageBlockPublicAccess",
+        "ec2.amazonaws.com/CreateDefaultVpc",
       ]),
     );
   });
@@ -131,6 +135,7 @@ describe("EventRouter", () => {
     object("EbsEncryptionByDefault", "prod-eu", { accountId: "222222222222", regions: ["eu-west-1"] }),
     object("EbsEncryptionByDefault", "prod-all", { accountId: "222222222222" }),
     object("AlternateContacts", "prod", { accountId: "222222222222" }, { accountId: "222222222222" }),
+    object("NoDefaultVpc", "prod", { accountId: "222222222222", regions: ["eu-west-1"] }),
   ];
   const enqueued: string[] = [];
   const queues = new Map<string, KindQueue>(
@@ -195,6 +200,13 @@ describe("EventRouter", () => {
       call: call("account", "DeleteAlternateContact"),
       change: { account: "111111111111", requestParameters: { accountId: "222222222222" } },
       expected: ["AlternateContacts/prod"],
+    },
+    {
+      reason:
+        "a default VPC re-created by hand (a call orgguard never makes) reaches NoDefaultVpc in that region",
+      call: call("ec2", "CreateDefaultVpc"),
+      change: { account: "222222222222", region: "eu-west-1" },
+      expected: ["NoDefaultVpc/prod"],
     },
     {
       reason: "a call in an account nothing is kept in concerns nobody",

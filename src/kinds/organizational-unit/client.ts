@@ -143,7 +143,7 @@ export class OuClient implements ExternalClient<OuObject, OuAtProvider, OuHandof
       observed: {
         name: observed.name,
         parentId: observed.parentId,
-        path: desired.parentPath + "/" + observed.name,
+        path: `${desired.parentPath}/${observed.name}`,
       },
       status: { ouId: observed.id, arn: observed.arn },
       handoff: { ...handoff, observed },

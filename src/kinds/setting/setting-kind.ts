@@ -168,7 +168,10 @@ export function settingKind(setting: AccountSetting): Kind {
     operations: operationsOf(setting),
     iam: iamOf(setting),
     runtime: { type: "managed", managed: (context) => managedSetting(setting, context) },
-    events: { concerns: (event, object) => settingConcerns(setting, event, object) },
+    events: {
+      ...(setting.alsoChangedBy ? { alsoChangedBy: setting.alsoChangedBy } : {}),
+      concerns: (event, object) => settingConcerns(setting, event, object),
+    },
   };
 }
 
@@ -258,11 +261,13 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     const pending = readings.flatMap((r) =>
       r.pending ? [r.region ? `${r.region}: ${r.pending}` : r.pending] : [],
     );
-    // Deleting, "exists" asks whether anything is left to remove. Otherwise a setting exists when
-    // something is set, or when nothing needs to be: AWS's defaults already meet the spec (default
-    // security groups in regions without any VPC), where a create would write nothing and be
-    // attempted again at every poll.
-    const exists = object.metadata.deletionTimestamp ? set : set || diff.length === 0;
+    // Deleting, "exists" asks whether anything is left to remove (never, for a setting no remove
+    // can undo). Otherwise a setting exists when something is set, or when nothing needs to be:
+    // AWS's defaults already meet the spec (default security groups in regions without any VPC),
+    // where a create would write nothing and be attempted again at every poll.
+    const exists = object.metadata.deletionTimestamp
+      ? set && !this.setting.irreversible
+      : set || diff.length === 0;
     return {
       exists,
       upToDate: exists && diff.length === 0 && pending.length === 0,

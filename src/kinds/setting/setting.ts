@@ -107,16 +107,28 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
   isDefault?(observed: O): boolean;
   /**
    * For a setting AWS applies asynchronously (AMI and snapshot block public access): what a
-   * reading says is still being applied ("in-transition"), or undefined when it is settled. A
-   * place in transition is neither drift nor written again: the object reports Progressing.
+   * reading says is still being applied ("in-transition"; or, where EC2 reads back the old value
+   * meanwhile, the change the client remembers AWS accepted: setting/applying.ts), or undefined
+   * when it is settled. A place in transition is neither drift nor written again: the object
+   * reports Progressing.
    */
   inTransition?(observed: O): string | undefined;
+  /**
+   * For a setting whose write cannot be undone (deleting default VPCs): `deletionPolicy` has no
+   * meaning, and deleting the object never calls `remove` (it is done at once, whatever AWS has).
+   */
+  irreversible?: true;
   /** A client acting in one account (and region). */
   client(aws: AwsAccess, target: ClientTarget): SettingClient<D, O>;
   /** The CIS recommendations this setting covers (AccountBaseline reports compliance with each). */
   controls?: readonly CisControl<O>[];
   /** IAM statements beyond its calls' actions (in the management account and each member's role alike). */
   extraIam?: readonly IamStatement[];
+  /**
+   * IAM actions of calls orgguard never makes that still change what the setting keeps (someone
+   * re-creating a default VPC): their API call events reach the setting's objects like its writes'.
+   */
+  alsoChangedBy?: readonly string[];
   /** Every AWS call the client makes (the regions lookup of a regional setting is added for it). */
   operations: readonly AwsOperation[];
 }

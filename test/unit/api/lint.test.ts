@@ -105,6 +105,16 @@ describe("lintObject", () => {
       object: { kind: "DefaultSecurityGroups", metadata: { name: "d" }, spec: { accountId: "111111111111" } },
       paths: [],
     },
+    {
+      reason: "a baseline deleting default VPCs (one-way) in accounts nobody looked at",
+      object: baseline({ noDefaultVpc: {} }),
+      paths: ["spec.noDefaultVpc"],
+    },
+    {
+      reason: "a baseline observing the default VPCs first is the rollout",
+      object: baseline({ noDefaultVpc: { managementPolicy: "ObserveOnly" } }),
+      paths: [],
+    },
   ];
   it.each(cases)("$reason", ({ object, paths }) => {
     expect(

@@ -1,0 +1,15 @@
+"""moto_server with the EC2 account attributes moto lacks (moto_ec2_account_attributes.py).
+
+Usage: <moto venv>/bin/python moto-server.py [moto_server arguments]
+"""
+
+import sys
+
+import moto_ec2_account_attributes
+from moto.server import main
+
+moto_ec2_account_attributes.install()
+
+if __name__ == "__main__":
+    sys.argv[0] = "moto_server"
+    sys.exit(main())
