@@ -2,7 +2,7 @@
  * The one organization view of a process (the controller's, or a plan's), shared by every kind
  * that reads the organization's tree: AccountBaseline's selection and the policy kinds' targets.
  */
-import { OrganizationDiscovery } from "../aws/organization-view.js";
+import { OrganizationDiscovery, sdkOrganizationReader } from "../aws/organization-view.js";
 import type { KindContext } from "./kind-definition.js";
 
 const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
@@ -11,7 +11,7 @@ const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
 export function organizationOf(context: Pick<KindContext, "aws">): OrganizationDiscovery {
   let view = views.get(context.aws);
   if (!view) {
-    view = new OrganizationDiscovery(() => context.aws.organizations());
+    view = new OrganizationDiscovery(() => sdkOrganizationReader(context.aws.organizations()));
     views.set(context.aws, view);
   }
   return view;

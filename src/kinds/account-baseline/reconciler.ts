@@ -15,7 +15,7 @@
  */
 
 import { specProblems } from "../../api/problems.js";
-import type { OrganizationDiscovery } from "../../aws/organization-view.js";
+import type { OrganizationViews } from "../../aws/organization-view.js";
 import { type ClaimLookup, claimantOf } from "../../runtime/claims.js";
 import { type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
 import type { Informer } from "../../runtime/informer.js";
@@ -96,7 +96,7 @@ interface Selected {
 export class AccountBaselineSteps implements ReconcileSteps<BaselineObject> {
   constructor(
     private readonly children: ChildKinds,
-    private readonly discovery: OrganizationDiscovery,
+    private readonly discovery: OrganizationViews,
     private readonly options: BaselineOptions,
   ) {}
 
