@@ -117,51 +117,51 @@ describe("RegionDirectory: the cache", () => {
   const cases: Array<{
     reason: string;
     first: ClientTarget;
-    then: ClientTarget;
+    second: ClientTarget;
     afterMs: number;
     calls: number;
   }> = [
     {
       reason: "the same account within the TTL: cached",
       first: ACCOUNT,
-      then: ACCOUNT,
+      second: ACCOUNT,
       afterMs: 599_999,
       calls: 1,
     },
     {
       reason: "the same account past the TTL: read again",
       first: ACCOUNT,
-      then: ACCOUNT,
+      second: ACCOUNT,
       afterMs: 600_000,
       calls: 2,
     },
     {
       reason: "another account: its own read",
       first: ACCOUNT,
-      then: { accountId: "222222222222" },
+      second: { accountId: "222222222222" },
       afterMs: 0,
       calls: 2,
     },
     {
       reason: "the same account through another role: its own read (the role may see other regions)",
       first: ACCOUNT,
-      then: { ...ACCOUNT, roleArn: "arn:aws:iam::111111111111:role/Other" },
+      second: { ...ACCOUNT, roleArn: "arn:aws:iam::111111111111:role/Other" },
       afterMs: 0,
       calls: 2,
     },
     {
       reason: "another region of the same account: cached (regions are per account)",
       first: { ...ACCOUNT, region: "us-east-1" },
-      then: { ...ACCOUNT, region: "eu-west-1" },
+      second: { ...ACCOUNT, region: "eu-west-1" },
       afterMs: 0,
       calls: 1,
     },
   ];
-  it.each(cases)("$reason", async ({ first, then, afterMs, calls }) => {
+  it.each(cases)("$reason", async ({ first, second, afterMs, calls }) => {
     const { clock, calls: made, d } = directory();
     await d.enabledIn(first);
     clock.now += afterMs;
-    await d.enabledIn(then);
+    await d.enabledIn(second);
     expect(made).toHaveLength(calls);
   });
 
