@@ -152,7 +152,9 @@ export class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvid
       description: spec.description,
       document: spec.document,
       tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
-      ...(await this.resolveTargets(root.id, spec.targets)),
+      // Deleting detaches what AWS has attached, whatever the spec names: an OU or account it
+      // names may be gone already (removed first), and must not hold the deletion up for ever.
+      ...(deleting ? { targets: [] } : await this.resolveTargets(root.id, spec.targets)),
     };
     const handoff: PolicyHandoff = { rootId: root.id, policyTypeEnabled, desired };
     const recordedId = typeof object.status?.policyId === "string" ? object.status.policyId : undefined;

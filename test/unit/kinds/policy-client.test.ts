@@ -691,6 +691,22 @@ describe("delete", () => {
     expect(aws.policies.has("p-fake0001")).toBe(!gone);
   });
 
+  it("a target the spec names that no longer exists does not hold the deletion up", async () => {
+    const aws = new FakeOrganizations();
+    seedOurs(aws);
+    aws.seed({ name: "FullAWSAccess", awsManaged: true }, { targets: ["r-root"] });
+    // The OU was deleted first (a common clean-up order); the object still names it.
+    const view = fixedTargetView(organizationView());
+    const object = policyObject(
+      { targets: [{ root: true }, { ouPath: "Root/Deleted" }] },
+      { deleting: true },
+    );
+    await observeThen(engine(aws, { view }), object, "delete");
+    expect(aws.writes).toEqual(["detach p-fake0001 r-root", "deletePolicy p-fake0001"]);
+    // Deleting needs what AWS has, not what the spec names: the view is not read.
+    expect(view.reads).toEqual([]);
+  });
+
   it("the target's last SCP: LastPolicy, and the policy is not deleted", async () => {
     const aws = new FakeOrganizations();
     seedOurs(aws);
