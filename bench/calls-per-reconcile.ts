@@ -14,7 +14,7 @@ import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION } from "../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../src/aws/clients.js";
-import { RegionDirectory } from "../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../src/aws/regions.js";
 import { managedKinds } from "../src/kinds/index.js";
 import { findCondition } from "../src/runtime/conditions.js";
 import { managedController } from "../src/runtime/controller.js";
@@ -73,7 +73,7 @@ try {
     aws,
     policies: {},
     // moto has no account:ListRegions: an EBS object without regions falls back to these.
-    regions: new RegionDirectory(aws, { defaultRegions: ["us-east-1", "eu-west-1"] }),
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: ["us-east-1", "eu-west-1"] }),
   };
   const kinds = managedKinds(context);
   const kindNamed = (name: string) => kinds.find((k) => k.ref.kind === name)!;

@@ -211,3 +211,14 @@ export async function awsCall<T>(
     throw toReconcileError(err, what);
   }
 }
+
+/**
+ * A field AWS always sends, checked rather than assumed: its absence is a retryable reason
+ * (UnexpectedResponse), not a crash. `what` names it: "the id of policy p-1".
+ */
+export function required<V>(value: V | null | undefined, what: string, service = "AWS Organizations"): V {
+  if (value === undefined || value === null || value === "") {
+    throw new RetryableError("UnexpectedResponse", `${service} answered without ${what}`);
+  }
+  return value;
+}

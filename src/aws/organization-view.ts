@@ -13,7 +13,8 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
-import { toReconcileError } from "./aws-errors.js";
+import { RetryableError, TerminalError } from "../runtime/reconcile-errors.js";
+import { required, toReconcileError } from "./aws-errors.js";
 
 export interface OrganizationalUnit {
   id: string;
@@ -50,46 +51,122 @@ export const ORGANIZATION_VIEW_OPERATIONS = [
   "ListAccountsForParent",
 ] as const;
 
-/** Reads the whole tree once. */
-export async function readOrganization(org: OrganizationsClient): Promise<OrganizationView> {
-  try {
-    const described = await org.send(new DescribeOrganizationCommand({}));
-    const root = (await org.send(new ListRootsCommand({}))).Roots?.[0];
-    if (!root?.Id) throw new Error("the organization has no root");
-    const ous: OrganizationalUnit[] = [];
-    const accounts: Account[] = [];
-    const containers: Array<{ id: string; path: string }> = [{ id: root.Id, path: "Root" }];
-    for (let i = 0; i < containers.length; i++) {
-      const parent = containers[i]!;
+/** The organization's root as ListRoots gives it. */
+export interface RootSummary {
+  id: string;
+  /** The policy types with status ENABLED on the root. */
+  enabledPolicyTypes: string[];
+}
+
+/**
+ * Every AWS Organizations call discovery makes, as a narrow interface: the tree walk and the cache
+ * are tested in-process against a fake of it, and against moto through the SDK implementation
+ * below. Each list is whole (the SDK implementation follows every page); errors are AWS's own.
+ */
+export interface OrganizationReader {
+  /** DescribeOrganization. */
+  describeOrganization(): Promise<{ id: string; managementAccountId: string }>;
+  /** ListRoots (an organization has one root). */
+  roots(): Promise<RootSummary[]>;
+  /** The OUs directly under a root or OU (ListOrganizationalUnitsForParent). */
+  ousFor(parentId: string): Promise<Array<{ id: string; name: string }>>;
+  /** The accounts directly under a root or OU (ListAccountsForParent). */
+  accountsFor(parentId: string): Promise<Array<{ id: string; name: string; status: string }>>;
+}
+
+/** The OrganizationReader of an Organizations SDK client. */
+export function sdkOrganizationReader(org: OrganizationsClient): OrganizationReader {
+  return {
+    async describeOrganization() {
+      const organization = (await org.send(new DescribeOrganizationCommand({}))).Organization;
+      return { id: organization?.Id ?? "", managementAccountId: organization?.MasterAccountId ?? "" };
+    },
+    async roots() {
+      const roots = (await org.send(new ListRootsCommand({}))).Roots ?? [];
+      return roots.flatMap((root) =>
+        root.Id
+          ? [
+              {
+                id: root.Id,
+                enabledPolicyTypes: (root.PolicyTypes ?? []).flatMap((t) =>
+                  t.Status === "ENABLED" && t.Type ? [t.Type] : [],
+                ),
+              },
+            ]
+          : [],
+      );
+    },
+    async ousFor(parentId) {
+      const ous: Array<{ id: string; name: string }> = [];
       for await (const page of paginateListOrganizationalUnitsForParent(
         { client: org },
-        { ParentId: parent.id },
+        { ParentId: parentId },
       )) {
         for (const ou of page.OrganizationalUnits ?? []) {
-          const path = `${parent.path}/${ou.Name}`;
-          ous.push({ id: ou.Id!, name: ou.Name ?? "", parentId: parent.id, path });
-          containers.push({ id: ou.Id!, path });
+          ous.push({ id: required(ou.Id, `the id of an OU under ${parentId}`), name: ou.Name ?? "" });
         }
       }
-      for await (const page of paginateListAccountsForParent({ client: org }, { ParentId: parent.id })) {
+      return ous;
+    },
+    async accountsFor(parentId) {
+      const accounts: Array<{ id: string; name: string; status: string }> = [];
+      for await (const page of paginateListAccountsForParent({ client: org }, { ParentId: parentId })) {
         for (const a of page.Accounts ?? []) {
-          accounts.push({ id: a.Id!, name: a.Name ?? "", status: a.Status ?? "ACTIVE", parentId: parent.id });
+          accounts.push({
+            id: required(a.Id, `the id of an account under ${parentId}`),
+            name: a.Name ?? "",
+            status: a.Status ?? "ACTIVE",
+          });
         }
       }
+      return accounts;
+    },
+  };
+}
+
+/**
+ * Reads the whole tree once: the root, then every OU and account container by container
+ * (breadth first), each OU with its path of names from the root.
+ */
+export async function readOrganization(reader: OrganizationReader): Promise<OrganizationView> {
+  try {
+    const described = await reader.describeOrganization();
+    const [root] = await reader.roots();
+    if (!root) throw new Error("the organization has no root");
+    const ous: OrganizationalUnit[] = [];
+    const accounts: Account[] = [];
+    const containers: Array<{ id: string; path: string }> = [{ id: root.id, path: "Root" }];
+    for (const parent of containers) {
+      // Appending while iterating is the walk: a container found here is visited in turn.
+      for (const ou of await reader.ousFor(parent.id)) {
+        const path = `${parent.path}/${ou.name}`;
+        ous.push({ id: ou.id, name: ou.name, parentId: parent.id, path });
+        containers.push({ id: ou.id, path });
+      }
+      for (const a of await reader.accountsFor(parent.id)) accounts.push({ ...a, parentId: parent.id });
     }
     return {
-      organizationId: described.Organization?.Id ?? "",
-      managementAccountId: described.Organization?.MasterAccountId ?? "",
-      rootId: root.Id,
-      enabledPolicyTypes: (root.PolicyTypes ?? []).filter((t) => t.Status === "ENABLED").map((t) => t.Type!),
+      organizationId: described.id,
+      managementAccountId: described.managementAccountId,
+      rootId: root.id,
+      enabledPolicyTypes: root.enabledPolicyTypes,
       ous,
       accounts,
     };
   } catch (err) {
+    // A reason already given (an answer without a field AWS always sends) stays as it is.
+    if (err instanceof RetryableError || err instanceof TerminalError) throw err;
     throw toReconcileError(err, "cannot read the organization's accounts and OUs");
   }
 }
 
+/** What the kinds read of the organization: a view no older than they allow. */
+export interface OrganizationViews {
+  /** The view, read again first if it is older than `maxAgeMs` (0 forces a read). */
+  view(maxAgeMs: number): Promise<OrganizationView>;
+}
+
+/** A cached view of the organization, refreshed when older than the caller allows. */
 /**
  * The id `orgguard plan` gives an OU it plans to create, so later objects (a child OU, an account,
  * a policy's target) resolve it: every reader treats such an id as "not created yet" and never
@@ -98,15 +175,15 @@ export async function readOrganization(org: OrganizationsClient): Promise<Organi
 export const PLANNED_ID_PREFIX = "planned:";
 export const isPlanned = (id: string): boolean => id.startsWith(PLANNED_ID_PREFIX);
 
-/** A cached view of the organization, refreshed when older than the caller allows. */
-export class OrganizationDiscovery {
+export class OrganizationDiscovery implements OrganizationViews {
   private current: { view: OrganizationView; at: number } | undefined;
   private refreshing: Promise<OrganizationView> | undefined;
   /** OUs a plan will create (never in the controller): added to every view served. */
   private readonly planned: OrganizationalUnit[] = [];
 
   constructor(
-    private readonly org: () => OrganizationsClient,
+    /** The reader of one refresh (made per refresh: the SDK client behind it is made on first use). */
+    private readonly reader: () => OrganizationReader,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -116,6 +193,15 @@ export class OrganizationDiscovery {
     if (this.planned.length === 0) return view;
     const known = new Set(view.ous.map((ou) => ou.path));
     return { ...view, ous: [...view.ous, ...this.planned.filter((ou) => !known.has(ou.path))] };
+  }
+
+  /**
+   * Forgets the current view: the next reader reads the organization again. Called after orgguard
+   * itself changed the tree (created, moved or deleted an OU or account), so what depends on it
+   * (a baseline's selection, a policy's targets) sees the change at once.
+   */
+  invalidate(): void {
+    this.current = undefined;
   }
 
   /**
@@ -138,9 +224,9 @@ export class OrganizationDiscovery {
     });
   }
 
-  private async read(maxAgeMs: number): Promise<OrganizationView> {
-    if (this.current && this.now() - this.current.at < maxAgeMs) return this.current.view;
-    this.refreshing ??= readOrganization(this.org())
+  private read(maxAgeMs: number): Promise<OrganizationView> {
+    if (this.current && this.now() - this.current.at < maxAgeMs) return Promise.resolve(this.current.view);
+    this.refreshing ??= readOrganization(this.reader())
       .then((view) => {
         this.current = { view, at: this.now() };
         return view;
@@ -149,15 +235,6 @@ export class OrganizationDiscovery {
         this.refreshing = undefined;
       });
     return this.refreshing;
-  }
-
-  /**
-   * Forgets the current view: the next reader reads the organization again. Called after orgguard
-   * itself changed the tree (created, moved or deleted an OU or account), so what depends on it
-   * (a baseline's selection, a policy's targets) sees the change at once.
-   */
-  invalidate(): void {
-    this.current = undefined;
   }
 
   /** When the current view was read (ms since epoch), if any. */

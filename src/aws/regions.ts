@@ -5,10 +5,10 @@
  * as moto that lacks it), the configured default list (--default-regions) stands in, and the
  * result says so: status.regionsFrom of every regional setting shows where its regions came from.
  */
-import { paginateListRegions } from "@aws-sdk/client-account";
+import { type AccountClient, paginateListRegions } from "@aws-sdk/client-account";
 import { errorMessage } from "../runtime/reconcile-errors.js";
 import { awsErrorCode, toReconcileError } from "./aws-errors.js";
-import type { AwsClients, ClientTarget } from "./clients.js";
+import type { ClientTarget } from "./clients.js";
 
 /** The regions of an account and where that list came from. */
 export interface AccountRegions {
@@ -28,12 +28,41 @@ export interface RegionDirectoryOptions {
 /** The ListRegions filter: regions that are on, by default or by opt-in. */
 const ENABLED = ["ENABLED", "ENABLED_BY_DEFAULT"] as const;
 
+/**
+ * The one call the directory makes, as a narrow interface: the cache and the fallback rules are
+ * tested in-process against a fake of it, and against moto through the SDK implementation below.
+ */
+export interface RegionLister {
+  /** The regions enabled in `target`'s account (ListRegions, every page); errors are AWS's own. */
+  enabledRegions(target: ClientTarget): Promise<string[]>;
+}
+
+/** Where the SDK lister gets an Account Management client for an account (AwsClients, or a test's). */
+export interface AccountClients {
+  forAccount(service: "account", target: ClientTarget): Promise<AccountClient>;
+}
+
+/** The RegionLister of the Account Management SDK, in each account with its own credentials. */
+export function sdkRegionLister(aws: AccountClients): RegionLister {
+  return {
+    async enabledRegions(target) {
+      const client = await aws.forAccount("account", target);
+      const regions: string[] = [];
+      for await (const page of paginateListRegions({ client }, { RegionOptStatusContains: [...ENABLED] })) {
+        regions.push(...(page.Regions ?? []).flatMap((r) => (r.RegionName ? [r.RegionName] : [])));
+      }
+      return regions;
+    },
+  };
+}
+
+/** The regions of each account, cached, with the configured defaults where ListRegions fails. */
 export class RegionDirectory {
   private readonly cache = new Map<string, { value: AccountRegions; until: number }>();
   private readonly inFlight = new Map<string, Promise<AccountRegions>>();
 
   constructor(
-    private readonly aws: AwsClients,
+    private readonly lister: RegionLister,
     private readonly options: RegionDirectoryOptions,
   ) {}
 
@@ -54,12 +83,8 @@ export class RegionDirectory {
 
   private async read(target: ClientTarget): Promise<AccountRegions> {
     try {
-      const client = await this.aws.forAccount("account", target);
-      const regions: string[] = [];
-      for await (const page of paginateListRegions({ client }, { RegionOptStatusContains: [...ENABLED] })) {
-        regions.push(...(page.Regions ?? []).flatMap((r) => (r.RegionName ? [r.RegionName] : [])));
-      }
-      return { regions: regions.sort(), from: "ListRegions" };
+      const regions = await this.lister.enabledRegions(target);
+      return { regions: [...regions].sort(), from: "ListRegions" };
     } catch (err) {
       if (this.options.defaultRegions.length === 0) {
         throw toReconcileError(

@@ -3,7 +3,7 @@
  * clients, and the context the kinds run with.
  */
 import { type AwsCallObserver, AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
-import { RegionDirectory } from "../aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../aws/regions.js";
 import { type ControllerConfig, policyOptionsFor } from "../config.js";
 import type { KindContext } from "../kinds/kind-definition.js";
 
@@ -30,7 +30,7 @@ export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindC
   return {
     aws,
     policies: policyOptionsFor(config),
-    regions: new RegionDirectory(aws, { defaultRegions: config.defaultRegions }),
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: config.defaultRegions }),
     discoveryIntervalMs: config.discoveryInterval,
   };
 }

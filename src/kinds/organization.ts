@@ -2,7 +2,11 @@
  * The one organization view of a process (the controller's, or a plan's), shared by every kind
  * that reads the organization's tree: AccountBaseline's selection and the policy kinds' targets.
  */
-import { OrganizationDiscovery, type OrganizationView } from "../aws/organization-view.js";
+import {
+  OrganizationDiscovery,
+  type OrganizationView,
+  sdkOrganizationReader,
+} from "../aws/organization-view.js";
 import type { KindContext } from "./kind-definition.js";
 
 const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
@@ -11,7 +15,7 @@ const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
 export function organizationOf(context: Pick<KindContext, "aws">): OrganizationDiscovery {
   let view = views.get(context.aws);
   if (!view) {
-    view = new OrganizationDiscovery(() => context.aws.organizations());
+    view = new OrganizationDiscovery(() => sdkOrganizationReader(context.aws.organizations()));
     views.set(context.aws, view);
   }
   return view;
@@ -30,7 +34,7 @@ const MISS_REFRESH_MS = 5_000;
  * every few seconds) when it does not know a name (the OU or account may be new), and forgotten
  * when the kind changed the tree itself.
  */
-export interface OrganizationReader {
+export interface ViewReader {
   current(): Promise<OrganizationView>;
   /** The view, re-read unless it is only seconds old. */
   fresher(): Promise<OrganizationView>;
@@ -39,9 +43,7 @@ export interface OrganizationReader {
 }
 
 /** The reader of `context`'s organization view. */
-export function organizationReaderOf(
-  context: Pick<KindContext, "aws" | "discoveryIntervalMs">,
-): OrganizationReader {
+export function organizationReaderOf(context: Pick<KindContext, "aws" | "discoveryIntervalMs">): ViewReader {
   const organization = organizationOf(context);
   const maxAge = viewMaxAge(context);
   return {
@@ -67,9 +69,6 @@ export function pathOfContainer(view: OrganizationView, id: string): string | un
  * The id of the root or OU at `path`: from the current view, else from a fresher one (it may be
  * new); undefined when neither knows it.
  */
-export async function resolveContainer(
-  reader: OrganizationReader,
-  path: string,
-): Promise<string | undefined> {
+export async function resolveContainer(reader: ViewReader, path: string): Promise<string | undefined> {
   return containerIdOf(await reader.current(), path) ?? containerIdOf(await reader.fresher(), path);
 }

@@ -17,7 +17,7 @@ import {
 import { EnableAWSServiceAccessCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { RegionDirectory } from "../../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { alternateContactsSetting } from "../../src/kinds/alternate-contacts/index.js";
 import { configRecorderSetting } from "../../src/kinds/config-recorder/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
@@ -84,7 +84,7 @@ beforeAll(async () => {
   const context = {
     aws,
     policies: {},
-    regions: new RegionDirectory(aws, { defaultRegions: [] }),
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
   };
   const logger = createLogger("debug", {}, (line) => logLines.push(line));
   const options = {

@@ -21,7 +21,7 @@ import { S3ControlServiceException } from "@aws-sdk/client-s3-control";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP, API_VERSION } from "../../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { RegionDirectory } from "../../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { managedKinds } from "../../src/kinds/index.js";
 import { publicAccessBlockSettingWith } from "../../src/kinds/public-access-block/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
@@ -90,7 +90,11 @@ beforeAll(async () => {
   };
   // Three SCPs per target here, so the limit is reached with few policies.
   const policies = { scp: { enablePolicyType: false, perTargetLimit: 3, sizeLimit: 10_240 } };
-  const context = { aws, policies, regions: new RegionDirectory(aws, { defaultRegions: [] }) };
+  const context = {
+    aws,
+    policies,
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
+  };
   const kinds: ManagedKind[] = [
     managedKinds(context).find((k) => k.ref.kind === "ServiceControlPolicy")!,
     managedSetting(publicAccessBlockSettingWith({ confirmIntervalMs: 200, confirmAttempts: 5 }), context),

@@ -10,7 +10,7 @@ import { EC2Client, GetEbsEncryptionByDefaultCommand } from "@aws-sdk/client-ec2
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_GROUP_VERSION } from "../../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { RegionDirectory } from "../../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { ebsEncryptionByDefaultSetting } from "../../src/kinds/ebs-encryption-by-default/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { managedController } from "../../src/runtime/controller.js";
@@ -87,7 +87,7 @@ beforeAll(async () => {
   const context = {
     aws,
     policies: {},
-    regions: new RegionDirectory(aws, { defaultRegions: [] }),
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
   };
   running = await runControllers(
     kc,

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { RegionDirectory } from "../../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { imageBlockPublicAccessSetting } from "../../src/kinds/image-block-public-access/index.js";
 import { instanceMetadataDefaultsSetting } from "../../src/kinds/instance-metadata-defaults/index.js";
 import type { AccountSetting } from "../../src/kinds/setting/setting.js";
@@ -139,7 +139,7 @@ beforeAll(async () => {
       );
     }
   }
-  const context = { aws, policies: {}, regions: new RegionDirectory(aws, { defaultRegions: [] }) };
+  const context = { aws, policies: {}, regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }) };
   const events = new KubeEventRecorder(kc, "orgguard-test", silentLogger);
   const settings: AccountSetting[] = [
     instanceMetadataDefaultsSetting,

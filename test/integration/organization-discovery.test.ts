@@ -4,7 +4,11 @@
  */
 import { MoveAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { beforeAll, describe, expect, it } from "vitest";
-import { OrganizationDiscovery, readOrganization } from "../../src/aws/organization-view.js";
+import {
+  OrganizationDiscovery,
+  readOrganization,
+  sdkOrganizationReader,
+} from "../../src/aws/organization-view.js";
 import { accountSelector } from "../../src/kinds/account-baseline/api.js";
 import { selectAccounts } from "../../src/kinds/account-baseline/selection.js";
 import {
@@ -40,7 +44,7 @@ beforeAll(async () => {
 
 describe("readOrganization", () => {
   it("reads every OU with its path and every account with its parent", async () => {
-    const view = await readOrganization(org);
+    const view = await readOrganization(sdkOrganizationReader(org));
     expect(view.managementAccountId).toBe(tree.managementAccountId);
     expect(view.rootId).toBe(tree.rootId);
     expect(view.ous.map((o) => o.path).sort()).toEqual([
@@ -56,7 +60,7 @@ describe("readOrganization", () => {
   });
 
   it("selects on the discovered view: an OU path, recursively, minus an excluded OU", async () => {
-    const view = await readOrganization(org);
+    const view = await readOrganization(sdkOrganizationReader(org));
     const selector = accountSelector.parse({
       organizationalUnits: [{ path: "Root/Workloads" }],
       exclude: { organizationalUnits: [{ path: "Root/Workloads/Prod/Legacy" }] },
@@ -71,7 +75,7 @@ describe("OrganizationDiscovery", () => {
   it("serves the cached view within the interval and sees new and moved accounts after it", async () => {
     let now = 1_000_000;
     const discovery = new OrganizationDiscovery(
-      () => org,
+      () => sdkOrganizationReader(org),
       () => now,
     );
     const first = await discovery.view(60_000);
@@ -102,7 +106,7 @@ describe("OrganizationDiscovery", () => {
   });
 
   it("runs one refresh at a time for concurrent callers", async () => {
-    const discovery = new OrganizationDiscovery(() => org);
+    const discovery = new OrganizationDiscovery(() => sdkOrganizationReader(org));
     const [a, b] = await Promise.all([discovery.view(0), discovery.view(0)]);
     expect(a).toBe(b);
   });

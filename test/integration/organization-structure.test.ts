@@ -22,7 +22,7 @@ import {
 } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { RegionDirectory } from "../../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { accountKind } from "../../src/kinds/account/index.js";
 import { accountBaselineKind } from "../../src/kinds/account-baseline/index.js";
 import { kindRef } from "../../src/kinds/kind-definition.js";
@@ -97,7 +97,7 @@ beforeAll(async () => {
   const context = {
     aws,
     policies: {},
-    regions: new RegionDirectory(aws, { defaultRegions: [] }),
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
     // The baseline's own look at the organization: far beyond the tests (what wakes it is watched).
     discoveryIntervalMs: 10 * 60_000,
     treeKinds: [kindRef(organizationalUnitKind.api), kindRef(accountKind.api)],

@@ -8,7 +8,7 @@ import net from "node:net";
 import { AccessDeniedException, ListRootsCommand } from "@aws-sdk/client-organizations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
-import { RegionDirectory } from "../../src/aws/regions.js";
+import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { accountBaselineKind } from "../../src/kinds/account-baseline/index.js";
 import { passwordPolicySetting } from "../../src/kinds/password-policy/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
@@ -62,7 +62,7 @@ describe("a composite hears its children (AccountBaseline owns them)", () => {
     const context = {
       aws,
       policies: {},
-      regions: new RegionDirectory(aws, { defaultRegions: [] }),
+      regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
       discoveryIntervalMs: BASELINE_POLL_MS,
     };
     running = await runControllers(

@@ -2,9 +2,11 @@
  * ServiceControlPolicy reconciled against moto by `orgguard controller`: creation with ownership
  * tags and attachments resolved from a root, an OU path and an account name; spec changes that
  * move attachments; console drift repaired; ObserveOnly; adoption by tag or annotation and
- * refusal of a foreign policy; deletion. FullAWSAccess is never touched.
+ * refusal of a foreign policy; deletion (also when an OU the spec names was renamed meanwhile).
+ * FullAWSAccess is never touched.
  */
 import {
+  CreateOrganizationalUnitCommand,
   CreatePolicyCommand,
   DeletePolicyCommand,
   DescribePolicyCommand,
@@ -13,6 +15,7 @@ import {
   EnablePolicyTypeCommand,
   ListPoliciesForTargetCommand,
   OrganizationsClient,
+  UpdateOrganizationalUnitCommand,
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
 import { CoreV1Api } from "@kubernetes/client-node";
@@ -378,6 +381,48 @@ describe("ServiceControlPolicy", () => {
       new EnablePolicyTypeCommand({ RootId: tree.rootId, PolicyType: "SERVICE_CONTROL_POLICY" }),
     );
     await waitFor(name, readyAtGeneration, "Ready once SCPs are enabled", 30_000);
+  });
+
+  it("deletes a policy whose spec names an OU that was renamed meanwhile: deleting resolves no target", async () => {
+    const ouName = uniqueName("temp");
+    const created = await org.send(
+      new CreateOrganizationalUnitCommand({ ParentId: tree.rootId, Name: ouName }),
+    );
+    const ouId = created.OrganizationalUnit?.Id as string;
+    const name = uniqueName("scp-renamed-ou");
+    await scps.create(
+      manifest(name, {
+        document: denyLeave,
+        targets: [{ ouPath: `Root/${ouName}` }],
+        deletionPolicy: "Delete",
+      }),
+    );
+    const ready = await waitFor(name, readyAtGeneration, "Ready");
+    const policyId = ready.status?.policyId as string;
+    await org.send(
+      new UpdateOrganizationalUnitCommand({ OrganizationalUnitId: ouId, Name: `${ouName}-renamed` }),
+    );
+    // Make the controller's organization view current: a target no view knows re-reads it, once
+    // the view is 5 s old. From then on, the view no longer knows Root/<ouName>.
+    await sleep(5_500);
+    const probe = uniqueName("scp-probe");
+    await scps.create(manifest(probe, { document: denyLeave, targets: [{ ouPath: "Root/NoSuchOu" }] }));
+    await waitFor(
+      probe,
+      (o) => findCondition(o.status?.conditions, "Synced")?.reason === "TargetNotFound",
+      "TargetNotFound",
+    );
+
+    await scps.delete(name);
+    await waitUntil(
+      async () => (await scps.get(name)) === undefined,
+      20_000,
+      () => `the object to be gone (controller: ${controller.tail()})`,
+    );
+    await expect(org.send(new DescribePolicyCommand({ PolicyId: policyId }))).rejects.toMatchObject({
+      name: "PolicyNotFoundException",
+    });
+    await scps.delete(probe);
   });
 
   it("deletionPolicy Retain leaves the policy and its attachments", async () => {

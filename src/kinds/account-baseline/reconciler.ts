@@ -15,7 +15,7 @@
  */
 
 import { specProblems } from "../../api/problems.js";
-import type { OrganizationDiscovery } from "../../aws/organization-view.js";
+import type { OrganizationViews } from "../../aws/organization-view.js";
 import { type ClaimLookup, claimantOf } from "../../runtime/claims.js";
 import { type ConditionUpdate, findCondition } from "../../runtime/conditions.js";
 import type { Informer } from "../../runtime/informer.js";
@@ -47,9 +47,15 @@ export interface BaselineOptions {
   discoveryIntervalMs: number;
 }
 
+/** The writes and lists the baseline makes on one child kind (a ResourceClient, or a test's fake). */
+export type ChildClient = Pick<
+  ResourceClient<ManagedObject>,
+  "create" | "replace" | "jsonPatch" | "delete" | "list"
+>;
+
 /** What the baseline reads and writes of one child kind: its client, its cache, its claims. */
 export interface ChildKind {
-  client: ResourceClient<ManagedObject>;
+  client: ChildClient;
   informer: Pick<Informer<ManagedObject>, "list">;
   claims: ClaimLookup<ManagedObject>;
 }
@@ -96,7 +102,7 @@ interface Selected {
 export class AccountBaselineSteps implements ReconcileSteps<BaselineObject> {
   constructor(
     private readonly children: ChildKinds,
-    private readonly discovery: OrganizationDiscovery,
+    private readonly discovery: OrganizationViews,
     private readonly options: BaselineOptions,
   ) {}
 
@@ -279,14 +285,11 @@ export class AccountBaselineSteps implements ReconcileSteps<BaselineObject> {
     return { requeueAfterMs: CHILDREN_GONE_RECHECK_MS, trigger: "verify" };
   }
 
-  private async childrenOf(
-    baseline: BaselineObject,
-    client: ResourceClient<ManagedObject>,
-  ): Promise<ManagedObject[]> {
+  private async childrenOf(baseline: BaselineObject, client: ChildClient): Promise<ManagedObject[]> {
     return (await client.list(`${BASELINE_LABEL}=${baseline.metadata.name}`)).items;
   }
 
-  private clientOf(kind: string): ResourceClient<ManagedObject> {
+  private clientOf(kind: string): ChildClient {
     const child = this.children.get(kind);
     if (!child) throw new Error(`AccountBaseline has no client for ${kind}`);
     return child.client;

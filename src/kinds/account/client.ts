@@ -8,7 +8,7 @@
 import { awsCall, isNotFound, toReconcileError } from "../../aws/aws-errors.js";
 import type { Change, ExternalClient, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError, TerminalError } from "../../runtime/reconcile-errors.js";
-import { type OrganizationReader, pathOfContainer, resolveContainer } from "../organization.js";
+import { pathOfContainer, resolveContainer, type ViewReader } from "../organization.js";
 import { ownershipTags, TAG_UID, tagChanges, taggedFor } from "../ownership.js";
 import type { AccountApi, AccountRecord, CreateStatus } from "./account-api.js";
 import { type AccountSpec, accountSpec } from "./api.js";
@@ -133,7 +133,7 @@ export function accountChanges(
 export class AccountClient implements ExternalClient<AccountObject, AccountAtProvider, AccountHandoff> {
   constructor(
     private readonly api: AccountApi,
-    private readonly organization: OrganizationReader,
+    private readonly organization: ViewReader,
   ) {}
 
   async observe(object: AccountObject): Promise<AccountObservation> {

@@ -11,7 +11,7 @@ import { minifyPolicyDocument } from "../../api/scp-document.js";
 import { awsCall, awsErrorCode, isNotFound, toReconcileError } from "../../aws/aws-errors.js";
 import type { AwsAccess } from "../../aws/clients.js";
 import { KeyedMutex } from "../../aws/limiter.js";
-import type { OrganizationDiscovery, OrganizationView } from "../../aws/organization-view.js";
+import type { OrganizationView, OrganizationViews } from "../../aws/organization-view.js";
 import type { ResourceRef } from "../../runtime/kube-object.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError } from "../../runtime/reconcile-errors.js";
@@ -59,7 +59,7 @@ export function managedPolicyKind(
   aws: Pick<AwsAccess, "organizations"> & { bind(signal: AbortSignal): Pick<AwsAccess, "organizations"> },
   shared: {
     options: PolicyOptions | undefined;
-    organization: OrganizationDiscovery;
+    organization: OrganizationViews;
     /** How old the organization view may be (--discovery-interval). */
     viewMaxAgeMs: number;
     targetLocks?: KeyedMutex;
@@ -93,7 +93,7 @@ class ViewReader implements TargetView {
   private static readonly MISS_REFRESH_MS = 5_000;
 
   constructor(
-    private readonly organization: OrganizationDiscovery,
+    private readonly organization: OrganizationViews,
     private readonly maxAgeMs: number,
   ) {}
 
@@ -150,7 +150,9 @@ export class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvid
       description: spec.description,
       document: spec.document,
       tags: { ...spec.tags, ...ownershipTags(objectName, object.metadata.uid) },
-      ...(await this.resolveTargets(root.id, spec.targets)),
+      // Deleting detaches what AWS has attached, whatever the spec names: an OU or account it
+      // names may be gone already (removed first), and must not hold the deletion up for ever.
+      ...(deleting ? { targets: [] } : await this.resolveTargets(root.id, spec.targets)),
     };
     const handoff: PolicyHandoff = { rootId: root.id, policyTypeEnabled, desired };
     const recordedId = typeof object.status?.policyId === "string" ? object.status.policyId : undefined;

@@ -22,7 +22,7 @@ import {
   UntagResourceCommand,
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
-import { RetryableError } from "../../runtime/reconcile-errors.js";
+import { required } from "../../aws/aws-errors.js";
 
 /** The organization's root, with the policy types enabled on it. */
 export interface RootRecord {
@@ -70,14 +70,6 @@ export interface PolicyApi {
   detach(policyId: string, target: string): Promise<void>;
   deletePolicy(id: string): Promise<void>;
   enablePolicyType(rootId: string, type: PolicyType): Promise<void>;
-}
-
-/** A field AWS always sends, checked rather than assumed: its absence is a reason, not a crash. */
-function required<V>(value: V | undefined, what: string): V {
-  if (value === undefined || value === null || value === "") {
-    throw new RetryableError("UnexpectedResponse", `AWS Organizations answered without ${what}`);
-  }
-  return value;
 }
 
 const tagList = (tags: Record<string, string>) =>

@@ -9,7 +9,7 @@ import { awsCall, isNotFound, toReconcileError } from "../../aws/aws-errors.js";
 import { isPlanned } from "../../aws/organization-view.js";
 import type { Change, ExternalClient, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError, TerminalError } from "../../runtime/reconcile-errors.js";
-import { type OrganizationReader, pathOfContainer, resolveContainer } from "../organization.js";
+import { pathOfContainer, resolveContainer, type ViewReader } from "../organization.js";
 import { ADOPT_ANNOTATION, ownershipTags, TAG_UID, tagChanges, taggedFor } from "../ownership.js";
 import { type OuSpec, ouSpec } from "./api.js";
 import type { OuApi, OuRecord } from "./ou-api.js";
@@ -89,7 +89,7 @@ export function ouChanges(desired: DesiredOu, observed: ObservedOu): Change[] {
 export class OuClient implements ExternalClient<OuObject, OuAtProvider, OuHandoff> {
   constructor(
     private readonly api: OuApi,
-    private readonly organization: OrganizationReader,
+    private readonly organization: ViewReader,
   ) {}
 
   async observe(object: OuObject): Promise<OuObservation> {

@@ -20,6 +20,7 @@ import { specProblems } from "../../api/problems.js";
 import { type ApiCallEvent, requestParameter } from "../../aws/api-call-events.js";
 import {
   type AwsAccess,
+  type AwsClients,
   accountClaim,
   type ClientTarget,
   DEFAULT_ROLE_ARN_TEMPLATE,
@@ -38,7 +39,6 @@ import {
   type IamStatement,
   iamActionOf,
   type Kind,
-  type KindContext,
   kindRef,
   reads,
 } from "../kind-definition.js";
@@ -208,10 +208,19 @@ interface SettingHandoff<D, O> {
   readings: Reading<D, O>[];
 }
 
+/**
+ * What a setting's managed kind uses of the process's context: the AWS clients (bound to each
+ * reconcile's deadline) and the region directory. A KindContext is one; tests give fakes.
+ */
+export interface SettingContext {
+  aws: Pick<AwsClients, "bind" | "knownOwnAccountId">;
+  regions: Pick<RegionDirectory, "enabledIn">;
+}
+
 /** The managed kind the controller drives for `setting`. */
 export function managedSetting<D, O>(
   setting: AccountSetting<z.ZodRawShape, D, O>,
-  context: KindContext,
+  context: SettingContext,
 ): ManagedKind<SettingObject, unknown, SettingHandoff<D, O>> {
   const spec = specSchema(setting);
   const fields = z.object(setting.fields);
@@ -245,7 +254,7 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
   constructor(
     private readonly setting: AccountSetting<z.ZodRawShape, D, O>,
     private readonly aws: AwsAccess,
-    private readonly directory: RegionDirectory,
+    private readonly directory: SettingContext["regions"],
     private readonly fields: z.output<z.ZodObject>,
     private readonly spec: SharedSettingSpec,
     private readonly roleArn: string | undefined,

@@ -12,7 +12,7 @@ import {
   createFailure,
   TAG_CREATED,
 } from "../../../src/kinds/account/client.js";
-import type { OrganizationReader } from "../../../src/kinds/organization.js";
+import type { ViewReader } from "../../../src/kinds/organization.js";
 import { desiredOu, OuClient, ouChanges, splitPath } from "../../../src/kinds/organizational-unit/client.js";
 import type { OuApi, OuRecord } from "../../../src/kinds/organizational-unit/ou-api.js";
 import type { ManagedObject } from "../../../src/runtime/managed.js";
@@ -86,7 +86,7 @@ describe("ouChanges", () => {
 });
 
 /** A fixed organization: the root r-1, Workloads (ou-w) and Workloads/Prod (ou-p). */
-function reader(view: Partial<OrganizationView> = {}): OrganizationReader & { invalidated: number } {
+function reader(view: Partial<OrganizationView> = {}): ViewReader & { invalidated: number } {
   const fixed: OrganizationView = {
     organizationId: "o-1",
     managementAccountId: "999999999999",
