@@ -363,6 +363,14 @@ function parseFlags(argv: string[]): Map<string, string> {
   return flags;
 }
 
+/** The values an option takes when they are a fixed set (`debug`, `info`...), for shell completion. */
+export function optionChoices(option: { schema: z.ZodType }): readonly string[] | undefined {
+  const schema = option.schema;
+  if (schema instanceof z.ZodEnum) return schema.options.map(String);
+  if (schema instanceof z.ZodPipe && schema.in instanceof z.ZodEnum) return schema.in.options.map(String);
+  return undefined;
+}
+
 /** The options as a Markdown table (README and chart docs). */
 export function optionsTable(): string {
   const rows = Object.values(OPTIONS).map(
