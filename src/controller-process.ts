@@ -39,6 +39,9 @@ export function createManager(
       drainTimeoutMs: config.shutdownTimeout,
     }),
   );
+  for (const kind of kinds) {
+    metrics.pollInterval.set({ kind: kind.ref.kind }, (kind.pollIntervalMs ?? config.pollInterval) / 1000);
+  }
   const controllers: Runnable[] = [...managed];
   const byKind = new Map(managed.map((c) => [c.name, c]));
   // What a managed kind's informer holds, once synced: composites read their children here

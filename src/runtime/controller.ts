@@ -149,6 +149,7 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
       { labelSelector: options.labelSelector },
     );
     this.reconciler = makeReconciler(this.client, this.informer, claims);
+    metrics.countObjects(this.kindName, () => this.informer.list());
   }
 
   /** Starts the informer (not waiting for it to sync) and the workers. */
