@@ -30,6 +30,8 @@ const claimOf = (context: KindContext) => (object: ManagedObject) => {
 };
 
 function baselineController(context: CompositeContext): Controller<BaselineObject> {
+  // A baseline is checked again every discovery interval (its poll, for orgguard_oldest_check_age_seconds).
+  context.metrics.pollInterval.set({ kind: "AccountBaseline" }, context.discoveryIntervalMs / 1000);
   const children: ChildClients = new Map(
     SETTINGS.map((setting) => [
       setting.names.kind,
@@ -71,6 +73,8 @@ const DISCOVERY = reads(
 
 export const accountBaselineKind: Kind = {
   api: accountBaselineApi,
+  // Its children are the account settings the report shows per account; the baseline is a row.
+  posture: { scope: "organization" },
   operations: DISCOVERY,
   iam: { management: [{ sid: "ReadTheOrganization", actions: DISCOVERY.map(iamActionOf) }], member: [] },
   runtime: {
