@@ -6,6 +6,7 @@ import { completionCommand } from "./completion.js";
 import { controllerCommand } from "./controller.js";
 import { crdsCommand } from "./crds.js";
 import { applyCommand, planCommand } from "./plan.js";
+import { reportCommand } from "./report.js";
 import { validateCommand } from "./validate.js";
 import { orgguardVersion, versionCommand } from "./version.js";
 
@@ -14,6 +15,7 @@ const COMMANDS: readonly CliCommand[] = [
   cliCommand(validateCommand),
   cliCommand(planCommand),
   cliCommand(applyCommand),
+  cliCommand(reportCommand),
   controllerCommand,
   cliCommand(crdsCommand),
   cliCommand(versionCommand),
