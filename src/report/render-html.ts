@@ -116,11 +116,11 @@ function organizationSection(report: Report): string {
   const rows = report.organizationObjects.map((o) => {
     const columns = Object.entries(o.columns)
       .filter(([name]) => !["Ready", "Reason", "Synced", "Age"].includes(name))
-      .map(([name, value]) => `${esc(name)}: ${esc(value)}`)
-      .join("<br>");
+      .map(([name, value]) => `<span>${esc(name)}: ${esc(value)}</span>`)
+      .join("");
     const why = [o.reason, o.message].filter(Boolean).join(": ");
     const changes = o.changes?.length ? `<br>differs: ${esc(o.changes.join(", "))}` : "";
-    return `<tr data-state="${o.state}"><td>${esc(o.kind)}</td><th>${esc(o.name)}</th><td class="c s-${o.state}">${STATE_LABELS[o.state].symbol} ${STATE_LABELS[o.state].label}</td><td>${esc(why)}${changes}</td><td>${columns}</td><td class="when">${o.lastSyncTime ? esc(shortTime(o.lastSyncTime)) : ""}</td><td class="when">${o.lastRepairTime ? esc(shortTime(o.lastRepairTime)) : ""}</td></tr>`;
+    return `<tr data-state="${o.state}"><td>${esc(o.kind)}</td><th>${esc(o.name)}</th><td class="c s-${o.state}">${STATE_LABELS[o.state].symbol} ${STATE_LABELS[o.state].label}</td><td>${esc(why)}${changes}</td><td class="details">${columns}</td><td class="when">${o.lastSyncTime ? esc(shortTime(o.lastSyncTime)) : ""}</td><td class="when">${o.lastRepairTime ? esc(shortTime(o.lastRepairTime)) : ""}</td></tr>`;
   });
   return `<section id="organization"><h2>Organization-level objects</h2><table class="rollup"><thead><tr><th>kind</th><th>name</th><th>state</th><th>why</th><th>details</th><th>last synced</th><th>last repaired</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`;
 }
@@ -162,7 +162,7 @@ function matrixSection(report: Report): string {
     const from = g.accounts.some((a) => a.ouPathFrom === "baseline")
       ? ' <span class="tag" title="from the OU a baseline selected these accounts by: they are in it or below it">selected by OU</span>'
       : "";
-    return `<tbody class="group${folded ? " folded" : ""}" data-ou="${esc(g.ouPath)}"><tr class="ou"><th><button type="button" class="fold" aria-expanded="${!folded}">${esc(g.ouPath)}</button>${from} <span class="counts">${esc(countsText(g.counts, "account"))}</span></th>${rollup}</tr>${rows.join("")}</tbody>`;
+    return `<tbody class="group${folded ? " folded" : ""}" data-ou="${esc(g.ouPath)}"><tr class="ou"><th><button type="button" class="fold" aria-expanded="${!folded}">${esc(g.ouPath)}</button>${from}<span class="counts">${esc(countsText(g.counts, "account"))}</span></th>${rollup}</tr>${rows.join("")}</tbody>`;
   });
   const options = [
     '<option value="">every account</option>',
@@ -191,7 +191,8 @@ th.n,td.n{text-align:right}.rollup td.n.s-compliant,.rollup td.n.s-pending,.roll
 .matrix tr.ou th{background:#f6f8fa;padding-top:8px}.matrix tr.ou td{font-size:12px;background:#f6f8fa}
 .fold{font:inherit;font-weight:600;border:0;background:none;cursor:pointer;padding:0}
 .fold::before{content:"▾ "}.folded .fold::before{content:"▸ "}.folded tr.acct{display:none}
-.counts{color:#57606a;font-weight:400;margin-left:8px}
+.counts{display:block;color:#57606a;font-weight:400;font-size:12px}
+.matrix th:first-child{min-width:300px}.details span{display:block;white-space:nowrap}
 .tag{font-size:11px;border:1px solid #d0d7de;border-radius:10px;padding:0 6px;color:#57606a;font-weight:400}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;color:#57606a}
 .s-compliant{background:#dafbe1;color:#116329}.s-pending{background:#ddf4ff;color:#0550ae}
