@@ -1,8 +1,8 @@
 /**
  * The report as one self-contained HTML file: no script, style, font or image from anywhere else,
  * so it opens offline, from a CI artefact or an e-mail. The summary comes first, then the roll-ups
- * (per control, per CIS recommendation), the organization-level objects, and the matrix of
- * accounts grouped by OU path. Every cell says its state by colour and by symbol, and its reason,
+ * (per control, per CIS recommendation), the matrix of accounts grouped by OU path, and the
+ * organization-level objects. Every cell says its state by colour and by symbol, and its reason,
  * what differs, its CIS judgement and its last sync and repair on hover (the title). A little
  * inline script filters accounts (by text, by state) and folds OUs, so 1,000 accounts stay
  * readable; without it, everything is shown.
@@ -120,7 +120,7 @@ function organizationSection(report: Report): string {
       .join("");
     const why = [o.reason, o.message].filter(Boolean).join(": ");
     const changes = o.changes?.length ? `<br>differs: ${esc(o.changes.join(", "))}` : "";
-    return `<tr data-state="${o.state}"><td>${esc(o.kind)}</td><th>${esc(o.name)}</th><td class="c s-${o.state}">${STATE_LABELS[o.state].symbol} ${STATE_LABELS[o.state].label}</td><td>${esc(why)}${changes}</td><td class="details">${columns}</td><td class="when">${o.lastSyncTime ? esc(shortTime(o.lastSyncTime)) : ""}</td><td class="when">${o.lastRepairTime ? esc(shortTime(o.lastRepairTime)) : ""}</td></tr>`;
+    return `<tr data-state="${o.state}"><td>${esc(o.kind)}</td><th class="name">${esc(o.name)}</th><td class="c state s-${o.state}">${STATE_LABELS[o.state].symbol} ${STATE_LABELS[o.state].label}</td><td class="why">${esc(why)}${changes}</td><td class="details">${columns}</td><td class="when">${o.lastSyncTime ? esc(shortTime(o.lastSyncTime)) : ""}</td><td class="when">${o.lastRepairTime ? esc(shortTime(o.lastRepairTime)) : ""}</td></tr>`;
   });
   return `<section id="organization"><h2>Organization-level objects</h2><table class="rollup"><thead><tr><th>kind</th><th>name</th><th>state</th><th>why</th><th>details</th><th>last synced</th><th>last repaired</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`;
 }
@@ -203,7 +203,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;color:#57606a}
 .matrix td.s-compliant,.legend .s-compliant{background:none}
 .t-compliant{color:#116329}.t-pending{color:#0550ae}.t-unmanaged{color:#6e7781}.t-paused{color:#6639ba}
 .t-drifted{color:#7d4e00;font-weight:600}.t-failing{color:#a40e26;font-weight:600}
-td.share,td.when{white-space:nowrap}
+td.share,td.when,td.state,th.name{white-space:nowrap}td.why{min-width:320px}
 .legend .c{display:inline-block;min-width:22px;text-align:center;border-radius:3px}
 .filters{margin:8px 0;display:flex;gap:8px;align-items:center}#shown{color:#57606a}
 .bar{display:inline-block;width:80px;height:8px;background:#ffebe9;border-radius:4px;overflow:hidden;vertical-align:middle}
@@ -267,8 +267,8 @@ export function renderHtml(report: Report): string {
 ${summarySection(report)}
 ${controlsSection(report)}
 ${cisSection(report)}
-${organizationSection(report)}
 ${matrixSection(report)}
+${organizationSection(report)}
 ${notes}
 <script>${SCRIPT}</script>
 </body></html>
