@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KINDS } from "../../src/kinds/index.js";
 import { type Report, report as reportSchema } from "../../src/report/report-schema.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import { waitUntil } from "../env/process.js";
@@ -36,8 +37,8 @@ import {
 import { ControllerProcess } from "../support/controller-process.js";
 import { workerEnvironment } from "../support/environment.js";
 import { adminKubeConfig } from "../support/kube.js";
-import { kubectl, kubectlOk } from "../support/kubectl.js";
-import { installOrgguardCrds, orgguardClient } from "../support/orgguard.js";
+import { kubectlOk } from "../support/kubectl.js";
+import { deleteEveryObject, installOrgguardCrds, orgguardClient } from "../support/orgguard.js";
 
 /** The flags the report's browser runs with: headless, and nothing that reaches the network. */
 const CHROMIUM_FLAGS = [
@@ -139,7 +140,15 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await kubectl(["delete", "--wait=false", "-R", "-f", "examples/"]);
+  // Gone before the controller stops (their finalizers are its to remove): baselines first, then
+  // every other kind, so the files after this one on the worker start from an empty cluster.
+  const kinds = KINDS.map((k) => k.api.kind).sort(
+    (a, b) => Number(b === "AccountBaseline") - Number(a === "AccountBaseline"),
+  );
+  await deleteEveryObject(
+    kinds.map((k) => orgguardClient(kc, k)),
+    () => controller.tail(),
+  );
   await controller?.stop();
 });
 
