@@ -32,7 +32,7 @@ node: ## print the Node.js every target runs on (provisioned when the system's i
 	@echo "$(NODE) ($$(node --version))"
 
 .PHONY: provision
-provision: ## build or find kube-apiserver, etcd and helm, and install moto (cached outside the repo)
+provision: ## build or find kube-apiserver, etcd, helm and promtool, install moto, and Chromium, Lua and zsh from Debian (cached outside the repo)
 	@hack/provision.sh all >/dev/null
 
 .PHONY: build

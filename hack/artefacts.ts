@@ -1,15 +1,18 @@
 /**
  * Every file generated from the kinds (src/kinds/index.ts): the CRDs, the chart's CRD template and
- * ClusterRole, the IAM policies, and the generated parts of README.md. `npm run generate` writes
+ * ClusterRole, the IAM policies, the generated parts of README.md, and the JSON Schemas of what
+ * the CLI prints for scripts (docs/schemas/). `npm run generate` writes
  * them; test/unit/generated.test.ts fails when a committed copy differs from what this produces.
  */
 import { readFileSync } from "node:fs";
 import { API_GROUP } from "../src/api/common.js";
 import { chartCrdsTemplate, crdFileName, crdYaml } from "../src/api/crd.js";
+import { validateOutputJsonSchema } from "../src/cli/validate-output.js";
 import { optionsTable } from "../src/config.js";
 import { EVENTS_QUEUE_IAM } from "../src/kinds/event-routing.js";
 import { API_DEFINITIONS, KINDS } from "../src/kinds/index.js";
 import type { IamStatement, Kind } from "../src/kinds/kind-definition.js";
+import { reportJsonSchema } from "../src/report/report-schema.js";
 import { EVENTS_TEMPLATES } from "./events-templates.js";
 
 /** An IAM policy document as AWS takes it. */
@@ -201,5 +204,8 @@ export function generatedFiles(): Map<string, string> {
   }
   for (const [path, template] of Object.entries(EVENTS_TEMPLATES)) files.set(path, template);
   files.set("docs/argocd-cm.yaml", argocdHealthConfig(KINDS, readFileSync("docs/argocd-health.lua", "utf8")));
+  // The JSON the CLI prints for scripts, from the zod schemas its output is built against.
+  files.set("docs/schemas/validate-output.schema.json", validateOutputJsonSchema());
+  files.set("docs/schemas/report.schema.json", reportJsonSchema());
   return files;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Provisions the real test components outside the repository, cached by version:
 #   Node.js >= 22 (the system's, or Node 24 LTS from the npm registry), kube-apiserver, kubectl
-#   and etcd (built from the Go module proxy), helm, and a moto venv.
+#   and etcd (built from the Go module proxy), helm, promtool (Prometheus' rule tester, built from
+#   its Go module), a moto venv, and from Debian's packages Lua, Chromium and zsh.
 # Prints `NAME=PATH` lines on stdout for the caller; progress goes to stderr.
-# Usage: hack/provision.sh [all|node|kube-apiserver|kubectl|etcd|helm|moto|lua]...
+# Usage: hack/provision.sh [all|node|kube-apiserver|kubectl|etcd|helm|promtool|moto|lua|chromium|zsh]...
 # Never skips: when something cannot be provided it fails and says how to provide it.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ KUBE_VERSION="${ORGGUARD_KUBE_VERSION:-1.34.4}"
 ETCD_VERSION="${ORGGUARD_ETCD_VERSION:-3.6.16}"
 HELM_VERSION="${ORGGUARD_HELM_VERSION:-3.19.2}"
 MOTO_VERSION="${ORGGUARD_MOTO_VERSION:-5.2.5}"
+# Prometheus 3.5, the long-term support release; its Go module is numbered v0.305.x.
+PROMETHEUS_VERSION="${ORGGUARD_PROMETHEUS_VERSION:-3.5.1}"
 # Node 24 is the active LTS line; the AWS SDK drops Node < 22 in January 2027.
 NODE_VERSION="${ORGGUARD_NODE_VERSION:-24.21.0}"
 NODE_MINIMUM_MAJOR=22
@@ -122,6 +125,34 @@ build_helm() {
   echo "$out/helm"
 }
 
+# promtool, which runs the chart's alerting rules against its unit tests (`promtool test rules`).
+# Prometheus 3.x is published on the Go module proxy as github.com/prometheus/prometheus v0.3XX.Y.
+build_promtool() {
+  local out="$CACHE/promtool-v$PROMETHEUS_VERSION"
+  if [ -x "$out/promtool" ]; then echo "$out/promtool"; return; fi
+  need_go; go_env
+  local major minor patch
+  IFS=. read -r major minor patch <<<"$PROMETHEUS_VERSION"
+  [ "$major" = 3 ] && [ -n "$patch" ] || die "ORGGUARD_PROMETHEUS_VERSION=$PROMETHEUS_VERSION: give a Prometheus 3.x.y version"
+  local module_version; module_version=$(printf 'v0.3%02d.%d' "$minor" "$patch")
+  local work; work=$(mktemp -d)
+  log "building promtool v$PROMETHEUS_VERSION (github.com/prometheus/prometheus@$module_version)"
+  local start=$SECONDS
+  (
+    cd "$work"
+    go mod init example.invalid/promtool-build >/dev/null 2>&1
+    go get "github.com/prometheus/prometheus/cmd/promtool@$module_version" >&2 \
+      || die "cannot download github.com/prometheus/prometheus@$module_version from the Go module proxy (check GOPROXY)"
+    mkdir -p "$out.tmp"
+    go build -trimpath -o "$out.tmp/promtool" -ldflags "-s -w \
+      -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" \
+      github.com/prometheus/prometheus/cmd/promtool >&2
+  ) || die "building promtool failed (see above)"
+  rm -rf "$work" "$out"; mv "$out.tmp" "$out"
+  log "built promtool in $((SECONDS - start))s"
+  echo "$out/promtool"
+}
+
 install_moto() {
   local venv="$CACHE/moto-$MOTO_VERSION"
   # venv scripts carry absolute paths, so the venv is built in place; the marker says it is whole.
@@ -183,6 +214,22 @@ install_lua() {
   command -v lua5.4
 }
 
+# A command from Debian's packages, when the system lacks it: the first of the candidate commands
+# found, else `package` installed with apt-get (as root). Usage: from_debian PACKAGE PURPOSE OVERRIDE CMD...
+from_debian() {
+  local package="$1" purpose="$2" override="$3"; shift 3
+  for candidate in "$@"; do
+    if command -v "$candidate" >/dev/null 2>&1; then command -v "$candidate"; return; fi
+  done
+  local hint="install your distribution's $package package, or set $override to the binary"
+  command -v apt-get >/dev/null 2>&1 || die "no $1 ($purpose): $hint"
+  [ "$(id -u)" = 0 ] || die "no $1 ($purpose): run 'sudo apt-get install $package', or set $override to the binary"
+  log "installing $package from Debian's packages ($purpose)"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$package") >&2 \
+    || die "apt-get could not install $package (is the package mirror reachable?); or set $override to the binary"
+  command -v "$1" || die "$package is installed but has no $1 command"
+}
+
 provide() {
   # `found=$(...)` on its own line: set -e does not see failures inside echo "$(...)".
   local found
@@ -204,19 +251,30 @@ provide() {
     helm)
       if [ -n "${ORGGUARD_HELM:-}" ]; then echo "HELM=$ORGGUARD_HELM"
       else found=$(with_lock helm build_helm); echo "HELM=$found"; fi ;;
+    promtool)
+      if [ -n "${ORGGUARD_PROMTOOL:-}" ]; then echo "PROMTOOL=$ORGGUARD_PROMTOOL"
+      else found=$(with_lock promtool build_promtool); echo "PROMTOOL=$found"; fi ;;
+    chromium)
+      # Headless, for the report's browser test and bench/report.ts.
+      if [ -n "${ORGGUARD_CHROMIUM:-}" ]; then echo "CHROMIUM=$ORGGUARD_CHROMIUM"
+      else found=$(with_lock chromium from_debian chromium "the report's browser test" ORGGUARD_CHROMIUM chromium chromium-browser); echo "CHROMIUM=$found"; fi ;;
+    zsh)
+      # To run the zsh completion script `orgguard completion zsh` prints.
+      if [ -n "${ORGGUARD_ZSH:-}" ]; then echo "ZSH=$ORGGUARD_ZSH"
+      else found=$(with_lock zsh from_debian zsh "the zsh completion test" ORGGUARD_ZSH zsh); echo "ZSH=$found"; fi ;;
     lua)
       if [ -n "${ORGGUARD_LUA:-}" ]; then echo "LUA=$ORGGUARD_LUA"
       else found=$(with_lock lua install_lua); echo "LUA=$found"; fi ;;
     moto)
       if [ -n "${ORGGUARD_TEST_AWS_ENDPOINT:-}" ]; then echo "MOTO_SERVER="
       else found=$(with_lock moto install_moto); echo "MOTO_SERVER=$found"; fi ;;
-    *) die "unknown component '$1' (node, kube-apiserver, kubectl, etcd, helm, moto, lua, all)" ;;
+    *) die "unknown component '$1' (node, kube-apiserver, kubectl, etcd, helm, promtool, moto, lua, chromium, zsh, all)" ;;
   esac
 }
 
 mkdir -p "$CACHE"
 [ $# -gt 0 ] || set -- all
 for c in "$@"; do
-  if [ "$c" = all ]; then for x in node etcd kube-apiserver kubectl helm moto lua; do provide "$x"; done
+  if [ "$c" = all ]; then for x in node etcd kube-apiserver kubectl helm promtool moto lua chromium zsh; do provide "$x"; done
   else provide "$c"; fi
 done

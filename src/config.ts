@@ -281,6 +281,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return config;
 }
 
+/** The values an option takes when they are a fixed set (`debug`, `info`...), for shell completion. */
+export function optionChoices(option: { schema: z.ZodType }): readonly string[] | undefined {
+  const schema = option.schema;
+  if (schema instanceof z.ZodEnum) return schema.options.map(String);
+  if (schema instanceof z.ZodPipe && schema.in instanceof z.ZodEnum) return schema.in.options.map(String);
+  return undefined;
+}
+
 /** The options as Markdown tables by layer (README and chart docs). */
 export const optionsTable = (): string => tableOf(OPTION_LAYERS);
 

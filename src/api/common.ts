@@ -122,6 +122,12 @@ export function statusSchema<T extends z.ZodRawShape>(atProvider: z.ZodType, ext
         .describe(
           "When a comparison with AWS last changed this status (RFC 3339). A comparison that finds nothing new writes nothing; the metric orgguard_oldest_check_age_seconds says how recent the comparisons are.",
         ),
+      lastRepairTime: z
+        .string()
+        .optional()
+        .describe(
+          "When orgguard last repaired drift: AWS had moved away from a spec it had already applied (a change in the console, a deletion out of band), and it put the spec back (RFC 3339).",
+        ),
       plannedChanges: z
         .array(plannedChange)
         .max(100)

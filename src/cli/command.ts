@@ -15,6 +15,10 @@ export interface CommandOption {
   valueName?: string;
   description: string;
   default?: string;
+  /** The values it takes, when they are a fixed set (shell completion offers them). */
+  choices?: readonly string[];
+  /** What its value names, for shell completion: a file or a folder. */
+  completes?: "file" | "directory";
 }
 
 export interface Command<O extends Record<string, CommandOption> = Record<string, CommandOption>> {
@@ -27,6 +31,11 @@ export interface Command<O extends Record<string, CommandOption> = Record<string
   options: O;
   examples: string[];
   exitCodes: Record<number, string>;
+  /**
+   * What shell completion offers for the arguments: these words, or files and folders. Absent:
+   * files when `arguments` names files, else nothing.
+   */
+  completeArguments?: readonly string[] | "files";
   run(values: ParsedValues<O>, positionals: string[]): Promise<number>;
 }
 
@@ -61,11 +70,28 @@ export type ParsedValues<O extends Record<string, CommandOption>> = {
   [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string;
 };
 
+/** An option as shell completion sees it. */
+export interface CompletionOption {
+  /** Without the dashes: `output`. */
+  name: string;
+  short?: string;
+  /** What follows it: nothing (a switch), a word from a set, a file or folder, or any value. */
+  value: "none" | "any" | "file" | "directory" | readonly string[];
+}
+
+/** What shell completion knows of a subcommand. */
+export interface CompletionSpec {
+  options: readonly CompletionOption[];
+  /** The arguments after the options: words from a set, files and folders, or nothing. */
+  arguments: readonly string[] | "files" | "none";
+}
+
 /** A subcommand as the router sees it: a name, a summary, its help, and a runner of raw arguments. */
 export interface CliCommand {
   name: string;
   summary: string;
   help(): string;
+  completion(): CompletionSpec;
   run(args: string[]): Promise<number>;
 }
 
@@ -75,7 +101,24 @@ export function cliCommand<O extends Record<string, CommandOption>>(command: Com
     name: command.name,
     summary: command.summary,
     help: () => helpText(command),
+    completion: () => completionOf(command),
     run: (args) => runCommand(command, args),
+  };
+}
+
+/** What shell completion offers for a declared command, from its options and arguments. */
+function completionOf<O extends Record<string, CommandOption>>(command: Command<O>): CompletionSpec {
+  const options = Object.entries(command.options as Record<string, CommandOption>).map(
+    ([name, o]): CompletionOption => ({
+      name,
+      ...(o.short ? { short: o.short } : {}),
+      value: o.type === "boolean" ? "none" : (o.choices ?? o.completes ?? "any"),
+    }),
+  );
+  const fallback = /file|folder/.test(command.arguments) ? "files" : "none";
+  return {
+    options: [...options, { name: "help", short: "h", value: "none" }],
+    arguments: command.completeArguments ?? fallback,
   };
 }
 

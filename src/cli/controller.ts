@@ -6,7 +6,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import type { AwsClients } from "../aws/clients.js";
 import { EventsQueue, queueRegion } from "../aws/events-queue.js";
-import { type ControllerConfig, loadConfig, optionsHelp } from "../config.js";
+import { type ControllerConfig, loadConfig, OPTIONS, optionChoices, optionsHelp } from "../config.js";
 import { createManager, runUntilStopped } from "../controller-process.js";
 import { EventRouter } from "../kinds/event-routing.js";
 import { controllersOf } from "../kinds/index.js";
@@ -44,6 +44,13 @@ export const controllerCommand: CliCommand = {
   name: "controller",
   summary: "Runs the controller (in a cluster, or against KUBECONFIG).",
   help: () => HELP,
+  completion: () => ({
+    options: [
+      ...Object.values(OPTIONS).map((o) => ({ name: o.flag, value: optionChoices(o) ?? ("any" as const) })),
+      { name: "help", short: "h", value: "none" },
+    ],
+    arguments: "none",
+  }),
   run: runController,
 };
 

@@ -13,6 +13,7 @@ const CRDS_OPTIONS = {
     type: "string",
     valueName: "DIR",
     description: "write one file per kind into DIR instead of printing",
+    completes: "directory",
   },
 } as const;
 

@@ -1,28 +1,26 @@
 /**
  * The `orgguard` command line. Each subcommand lives in its own module; this file only routes.
  */
-import { readFileSync } from "node:fs";
 import { type CliCommand, cliCommand } from "./command.js";
+import { completionCommand } from "./completion.js";
 import { controllerCommand } from "./controller.js";
 import { crdsCommand } from "./crds.js";
 import { applyCommand, planCommand } from "./plan.js";
+import { reportCommand } from "./report.js";
 import { validateCommand } from "./validate.js";
+import { orgguardVersion, versionCommand } from "./version.js";
 
 /** The subcommands, in the order `orgguard --help` lists them. */
 const COMMANDS: readonly CliCommand[] = [
   cliCommand(validateCommand),
   cliCommand(planCommand),
   cliCommand(applyCommand),
+  cliCommand(reportCommand),
   controllerCommand,
   cliCommand(crdsCommand),
+  cliCommand(versionCommand),
+  cliCommand(completionCommand(() => COMMANDS)),
 ];
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
-}
 
 function usage(): string {
   const first = (summary: string) => summary.split(/(?<=[.:])\s/)[0]!.replace(/[.:]$/, "");
@@ -33,7 +31,7 @@ function usage(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(12)} ${first(c.summary)}`),
     "",
     "  help <command>  the command's usage, options, examples and exit codes (also: <command> --help)",
-    "  --version       print the version",
+    "  --version       print the version (as orgguard version does)",
   ].join("\n");
 }
 
@@ -42,8 +40,8 @@ const find = (name: string | undefined) => COMMANDS.find((c) => c.name === name)
 /** Runs the CLI with `argv` (without node and script) and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === "--version" || name === "version") {
-    console.log(version());
+  if (name === "--version") {
+    console.log(orgguardVersion());
     return 0;
   }
   if (name === "help" && rest.length > 0) {

@@ -309,6 +309,7 @@ const PLAN_OPTIONS = {
     valueName: "FORMAT",
     description: "text, json or markdown (for a pull-request comment)",
     default: "text",
+    choices: ["text", "json", "markdown"],
   },
   "strict-kinds": {
     type: "boolean",
@@ -320,7 +321,7 @@ const PLAN_OPTIONS = {
 
 const APPLY_OPTIONS = {
   ...PLAN_OPTIONS,
-  output: { ...PLAN_OPTIONS.output, description: "text or json" },
+  output: { ...PLAN_OPTIONS.output, description: "text or json", choices: ["text", "json"] },
 } satisfies Record<string, CommandOption>;
 
 /** Reads and checks the manifests; prints problems and notes; the objects to plan, or undefined on problems. */

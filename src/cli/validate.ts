@@ -15,6 +15,7 @@ import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
 import type { ManagedObject } from "../runtime/managed.js";
 import { type Command, type CommandOption, UsageError } from "./command.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
+import type { ValidateOutput, ValidateProblem } from "./validate-output.js";
 
 /** One problem, located: `file:line: Kind/name: path: message`. */
 export interface LocatedProblem {
@@ -40,6 +41,8 @@ export interface ManifestCheck {
   problems: LocatedProblem[];
   /** One line per document skipped because it is not orgguard's (a ConfigMap, a Kustomization). */
   notes: string[];
+  /** The same documents, located (`v1/ConfigMap settings` at its file and line). */
+  skipped: Array<{ file: string; line: number; object: string }>;
 }
 
 /** How a set of manifests is checked: the API's checks (size limits), and what the set may hold. */
@@ -68,7 +71,7 @@ const locate = (
  * Kubernetes kinds skipped (or refused), and an empty set refused unless allowed.
  */
 export function checkManifests(documents: ManifestDocument[], options: ManifestCheckOptions): ManifestCheck {
-  const result: ManifestCheck = { orgguard: [], problems: [], notes: [] };
+  const result: ManifestCheck = { orgguard: [], problems: [], notes: [], skipped: [] };
   for (const doc of documents) {
     if (doc.parseError !== undefined) {
       result.problems.push(
@@ -84,6 +87,7 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
         );
       } else {
         result.notes.push(`${doc.file}:${doc.line}: note: skipping ${what}: not an orgguard kind`);
+        result.skipped.push({ file: doc.file, line: doc.line, object: what });
       }
       continue;
     }
@@ -102,10 +106,14 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
       message: "no orgguard manifest found (pass --allow-empty if that is expected)",
     });
   }
-  // In the order of the files and lines, as an editor would go through them.
-  const order = new Map(documents.map((d, i) => [d.file, i] as const));
-  result.problems.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line);
+  result.problems.sort(byPlace(documents));
   return result;
+}
+
+/** Orders problems as an editor would go through them: by file (in the order read), then line. */
+function byPlace(documents: ManifestDocument[]): (a: LocatedProblem, b: LocatedProblem) => number {
+  const order = new Map(documents.map((d, i) => [d.file, i] as const));
+  return (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line;
 }
 
 /** How a document that is not orgguard's is named in a note: `v1/ConfigMap settings`. */
@@ -204,7 +212,49 @@ export function conflictWarnings(documents: ManifestDocument[], ownAccountId?: s
 export const formatProblem = (p: LocatedProblem): string =>
   `${p.file}:${p.line}: ${p.object}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
 
+/** A located problem as --output json gives it. */
+const jsonProblem = (p: LocatedProblem, severity: ValidateProblem["severity"]): ValidateProblem => ({
+  severity,
+  file: p.file,
+  line: p.line,
+  object: p.object,
+  field: p.path,
+  message: p.message,
+});
+
+/** What `validate --output json` prints (docs/validate-json.md; its schema: validate-output.ts). */
+export function validateJson(
+  checked: ManifestCheck,
+  warnings: LocatedProblem[],
+  counts: { files: number; valid: boolean },
+): ValidateOutput {
+  return {
+    valid: counts.valid,
+    summary: {
+      objects: checked.orgguard.length,
+      files: counts.files,
+      errors: checked.problems.length,
+      warnings: warnings.length,
+      skipped: checked.skipped.length,
+    },
+    problems: [
+      ...checked.problems.map((p) => jsonProblem(p, "error")),
+      ...warnings.map((w) => jsonProblem(w, "warning")),
+    ],
+    skipped: checked.skipped.map((s) => ({ ...s, message: "not an orgguard kind" })),
+  };
+}
+
 const VALIDATE_OPTIONS = {
+  output: {
+    type: "string",
+    short: "o",
+    valueName: "FORMAT",
+    description:
+      "text (one line per problem) or json (for scripts and policy engines: docs/validate-json.md)",
+    default: "text",
+    choices: ["text", "json"],
+  },
   strict: { type: "boolean", description: "exit 1 on warnings too (lock-outs, conflicts, weak policies)" },
   "strict-kinds": {
     type: "boolean",
@@ -233,12 +283,16 @@ export const validateCommand: Command<typeof VALIDATE_OPTIONS> = {
   examples: [
     "orgguard validate manifests/",
     "orgguard validate --strict --management-account-id 123456789012 examples/",
+    "orgguard validate --output json manifests/ | conftest test --policy policy/ -",
   ],
   exitCodes: {
     0: "every manifest is valid (warnings allowed unless --strict)",
     1: "problems, bad arguments, or no manifest",
   },
   run: async (values, positionals) => {
+    const output = values.output ?? "text";
+    if (output !== "text" && output !== "json")
+      throw new UsageError(`--output must be text or json, not '${output}'`);
     const limits = OPTIONS.policySizeLimits.schema.safeParse(values["policy-size-limits"] ?? "");
     if (!limits.success) {
       throw new UsageError(`--policy-size-limits: ${limits.error.issues.map((i) => i.message).join("; ")}`);
@@ -261,14 +315,19 @@ export const validateCommand: Command<typeof VALIDATE_OPTIONS> = {
       ...lintDocuments(checked.orgguard, { managementAccountId }),
       // The controller usually runs in the management account: an absent accountId means it.
       ...conflictWarnings(checked.orgguard, managementAccountId),
-    ];
-    for (const n of checked.notes) console.log(n);
-    for (const p of checked.problems) console.log(formatProblem(p));
-    for (const w of warnings) console.log(formatProblem({ ...w, message: `warning: ${w.message}` }));
+    ].sort(byPlace(documents));
     const files = new Set(documents.map((d) => d.file)).size;
+    const valid = checked.problems.length === 0 && !(values.strict === true && warnings.length > 0);
+    if (output === "json") {
+      console.log(JSON.stringify(validateJson(checked, warnings, { files, valid }), null, 2));
+    } else {
+      for (const n of checked.notes) console.log(n);
+      for (const p of checked.problems) console.log(formatProblem(p));
+      for (const w of warnings) console.log(formatProblem({ ...w, message: `warning: ${w.message}` }));
+    }
     console.error(
       `checked ${checked.orgguard.length} object(s) in ${files} file(s): ${checked.problems.length} problem(s), ${warnings.length} warning(s), ${checked.notes.length} skipped`,
     );
-    return checked.problems.length > 0 || (values.strict === true && warnings.length > 0) ? 1 : 0;
+    return valid ? 0 : 1;
   },
 };

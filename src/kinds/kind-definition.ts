@@ -81,8 +81,37 @@ export interface KindEvents {
   concerns(event: ApiCallEvent, object: ManagedObject): boolean;
 }
 
+/**
+ * A recommendation (CIS AWS Foundations, in its v3.0 numbering) that a kind's objects cover, and
+ * whether one object's account meets it, judged from what the object last read in AWS (its
+ * status), not from its spec.
+ */
+export interface PostureControl {
+  /** "CIS 1.8". */
+  id: string;
+  /** What it asks for, shortened. */
+  title: string;
+  /** Whether the object's account meets it now; false when nothing has been read yet. */
+  holds(object: ManagedObject): boolean;
+}
+
+/**
+ * Where a kind's objects stand in the organization's posture (`orgguard report` reads nothing
+ * else about a kind, so a new kind appears there by declaring this):
+ * - `account`: one object per account keeps something in that account; its account is
+ *   spec.accountId, or status.accountId when the spec leaves it to the controller's own account.
+ *   The report gives the kind a column of its matrix of accounts.
+ * - `organization`: an object keeps something of the organization as a whole (a policy and its
+ *   attachments, a baseline over many accounts, an organization trail); it gets a row of its own.
+ */
+export type KindPosture =
+  | { scope: "account"; controls: readonly PostureControl[] }
+  | { scope: "organization" };
+
 export interface Kind {
   api: ApiDefinition;
+  /** How `orgguard report` shows the kind's objects. */
+  posture: KindPosture;
   /** Every AWS call the kind makes. */
   operations: readonly AwsOperation[];
   /** IAM statements the controller's own role needs, and the role it assumes in member accounts. */

@@ -218,6 +218,9 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
       options.conflictBackoffMaxMs ?? 30_000,
     );
     this.lifecycle = new Lifecycle(this.kindName, this.client, runtime.events, runtime.logger);
+    // Objects by condition (orgguard_objects), and the poll the oldest-check age is measured against.
+    metrics.countObjects(this.kindName, () => this.informer.list());
+    metrics.pollInterval.set({ kind: this.kindName }, pollIntervalMs / 1000);
   }
 
   /** Wires the informers and sources to the queue (the builder calls this once). */

@@ -20,10 +20,11 @@ export interface ReconcilerOptions {
   verifyAfterMs?: number;
   /** How soon an object whose change AWS is still applying (Progressing) is looked at again. */
   progressRecheckMs?: number;
+  now?: () => Date;
 }
 
 /** The drift counters a reconcile moves (the controller's Metrics, or a throwaway one in the CLI). */
-export type DriftMetrics = Pick<Metrics, "driftDetected" | "driftRepaired">;
+export type DriftMetrics = Pick<Metrics, "driftDetected" | "driftRepairedOf">;
 
 /** Ready reasons that say the external thing existed at the last reconcile. */
 const EXISTED = new Set(["Available", "Updating"]);
@@ -94,13 +95,17 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     }
     // Ready at the last reconcile, missing now: someone deleted it out of band.
     const recreated = EXISTED.has(findCondition(object.status?.conditions, "Ready")?.reason ?? "");
-    if (recreated) this.countDriftRepaired();
+    if (recreated) this.countDriftRepaired(object.metadata.name);
     log.info(recreated ? "re-created external resource deleted out of band" : "created external resource", {
       ...created.status,
     });
     const what = `${this.kindName} ${describeStatus(created.status)}`.trim();
     return {
-      fields: { ...created.status, plannedChanges: observation.diff ?? [{ path: "", to: "created" }] },
+      fields: {
+        ...created.status,
+        plannedChanges: observation.diff ?? [{ path: "", to: "created" }],
+        ...(recreated ? this.repairedNow() : {}),
+      },
       conditions: [
         { type: "Ready", status: "False", reason: "Creating", message: "created: waiting to confirm" },
         SYNCED,
@@ -128,9 +133,14 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     const changes = observation.diff ?? [];
     const repaired = this.wasApplied(object) && !observation.adopted;
     log.info(repaired ? "repaired drift" : "updated external resource", { changes });
-    if (repaired) this.countDriftRepaired();
+    if (repaired) this.countDriftRepaired(object.metadata.name);
     return {
-      fields: { ...observation.status, atProvider: observation.observed, plannedChanges: changes },
+      fields: {
+        ...observation.status,
+        atProvider: observation.observed,
+        plannedChanges: changes,
+        ...(repaired ? this.repairedNow() : {}),
+      },
       conditions: [
         {
           type: "Ready",
@@ -291,9 +301,14 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     return "done";
   }
 
-  private countDriftRepaired(): void {
+  /** status.lastRepairTime, for a reconcile that repaired drift (orgguard report shows it). */
+  private repairedNow(): { lastRepairTime: string } {
+    return { lastRepairTime: (this.options.now?.() ?? new Date()).toISOString() };
+  }
+
+  private countDriftRepaired(name: string): void {
     this.metrics.driftDetected.inc({ kind: this.kindName });
-    this.metrics.driftRepaired.inc({ kind: this.kindName });
+    this.metrics.driftRepairedOf(this.kindName, name);
   }
 
   /** How soon a change AWS is still applying is looked at again. */

@@ -2,6 +2,14 @@
  * The controller's Prometheus metrics, on a registry of its own (no module-level state).
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Condition } from "./conditions.js";
+import type { KubeObject } from "./kube-object.js";
+
+/** The conditions orgguard_objects counts objects by. */
+const COUNTED_CONDITIONS = ["Ready", "Synced", "Stalled"] as const;
+
+/** How far back orgguard_object_drift_repairs counts one object's repairs. */
+export const DRIFT_REPAIR_WINDOW_MS = 60 * 60_000;
 
 export class Metrics {
   readonly registry = new Registry();
@@ -102,6 +110,54 @@ export class Metrics {
       this.memory.set({ area: "array_buffers" }, m.arrayBuffers);
     },
   });
+  /** Each kind's objects as its controller's informer holds them (for orgguard_objects). */
+  private readonly objectLists = new Map<string, () => readonly KubeObject[]>();
+  readonly objects = new Gauge({
+    name: "orgguard_objects",
+    help: "Objects by kind and by the status and reason of their Ready, Synced and Stalled conditions, as the controller's caches hold them (a condition not set yet counts as status Unknown, reason None; Stalled is counted only when True). Exported by the replica that reconciles.",
+    labelNames: ["kind", "condition", "status", "reason"],
+    registers: [this.registry],
+    collect: () => {
+      this.objects.reset();
+      for (const [kind, list] of this.objectLists) {
+        for (const object of list()) {
+          const conditions = (object.status as { conditions?: Condition[] } | undefined)?.conditions ?? [];
+          for (const type of COUNTED_CONDITIONS) {
+            const condition = conditions.find((c) => c.type === type);
+            if (type === "Stalled" && condition?.status !== "True") continue;
+            const status = condition?.status ?? "Unknown";
+            this.objects.inc({ kind, condition: type, status, reason: condition?.reason ?? "None" });
+          }
+        }
+      }
+    },
+  });
+  /** When each object's drift was repaired within the window, by kind and name. */
+  private readonly repairs = new Map<string, Map<string, number[]>>();
+  readonly objectDriftRepairs = new Gauge({
+    name: "orgguard_object_drift_repairs",
+    help: "Drift repairs of one object within the last hour, by kind and name; only objects repaired at least twice in that hour are exported (someone keeps changing what orgguard keeps).",
+    labelNames: ["kind", "name"],
+    registers: [this.registry],
+    collect: () => {
+      this.objectDriftRepairs.reset();
+      const since = Date.now() - DRIFT_REPAIR_WINDOW_MS;
+      for (const [kind, byName] of this.repairs) {
+        for (const [name, times] of byName) {
+          const recent = times.filter((t) => t >= since);
+          if (recent.length === 0) byName.delete(name);
+          else byName.set(name, recent);
+          if (recent.length >= 2) this.objectDriftRepairs.set({ kind, name }, recent.length);
+        }
+      }
+    },
+  });
+  readonly pollInterval = new Gauge({
+    name: "orgguard_poll_interval_seconds",
+    help: "How often an in-sync object of each kind is compared with AWS again (--poll-interval; --discovery-interval for AccountBaseline), before jitter: orgguard_oldest_check_age_seconds is read against it.",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: "orgguard_leader",
     help: "1 while this replica holds the leader Lease (or leader election is off), else 0.",
@@ -122,8 +178,25 @@ export class Metrics {
     byName.set(name, at);
   }
 
-  /** Forgets a deleted object (the map stays as large as the cache, no larger). */
+  /** Forgets a deleted object (the maps stay as large as the cache, no larger). */
   forgetChecked(kind: string, name: string): void {
     this.checkedAt.get(kind)?.delete(name);
+    this.repairs.get(kind)?.delete(name);
+  }
+
+  /** Counts the objects `list` gives (the informer's cache of `kind`) at each scrape, by condition. */
+  countObjects(kind: string, list: () => readonly KubeObject[]): void {
+    this.objectLists.set(kind, list);
+  }
+
+  /** Records a drift repair of `name` of `kind` (orgguard_drift_repaired_total and the per-object count). */
+  driftRepairedOf(kind: string, name: string, at = Date.now()): void {
+    this.driftRepaired.inc({ kind });
+    let byName = this.repairs.get(kind);
+    if (!byName) {
+      byName = new Map();
+      this.repairs.set(kind, byName);
+    }
+    byName.set(name, [...(byName.get(name) ?? []).filter((t) => t >= at - DRIFT_REPAIR_WINDOW_MS), at]);
   }
 }

@@ -6,7 +6,16 @@ import { promisify } from "node:util";
 const execFileAsync = promisify(execFile);
 
 /** A component hack/provision.sh can provide. */
-export type Component = "kube-apiserver" | "kubectl" | "etcd" | "helm" | "moto" | "lua";
+export type Component =
+  | "kube-apiserver"
+  | "kubectl"
+  | "etcd"
+  | "helm"
+  | "promtool"
+  | "moto"
+  | "lua"
+  | "chromium"
+  | "zsh";
 
 /** Paths of provisioned binaries; `motoServer` is empty when an external moto endpoint is used. */
 export interface Binaries {
@@ -15,7 +24,10 @@ export interface Binaries {
   lua?: string;
   etcd?: string;
   helm?: string;
+  promtool?: string;
   motoServer?: string;
+  chromium?: string;
+  zsh?: string;
 }
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -25,7 +37,10 @@ const KEYS: Record<string, keyof Binaries> = {
   LUA: "lua",
   ETCD: "etcd",
   HELM: "helm",
+  PROMTOOL: "promtool",
   MOTO_SERVER: "motoServer",
+  CHROMIUM: "chromium",
+  ZSH: "zsh",
 };
 
 /**

@@ -139,7 +139,11 @@ beforeAll(async () => {
       );
     }
   }
-  const context = { aws, policies: {}, regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }) };
+  const context = {
+    aws,
+    policies: {},
+    regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
+  };
   const events = new KubeEventRecorder(kc, "orgguard-test", silentLogger);
   const settings: AccountSetting[] = [
     instanceMetadataDefaultsSetting,

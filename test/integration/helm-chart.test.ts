@@ -89,6 +89,8 @@ describe("the Helm chart", () => {
         set: "organizationPolicies.enablePolicyTypes={backup}",
         names: "/organizationPolicies/enablePolicyTypes",
       },
+      { set: "metrics.prometheusRule.notReadyFor=soon", names: "/metrics/prometheusRule/notReadyFor" },
+      { set: "metrics.grafanaDashboard.folder=Security", names: "folder" },
     ];
     for (const c of cases) {
       const result = await helm(["lint", "charts/orgguard", ...IMAGE, "--set", c.set]);
@@ -251,6 +253,38 @@ describe("the Helm chart", () => {
       expect(rendered.stdout.includes("kind: PodDisruptionBudget")).toBe(replicas === "3");
       expect(rendered.stdout).toContain(`name: ORGGUARD_LEADER_ELECT, value: "${replicas === "3"}"`);
     }
+  });
+
+  it("on a cluster whose CRDs kubectl applied: refuses to take them silently, installs without them, or takes them over when told", async () => {
+    const namespace = "orgguard-crds";
+    await kubectl(["create", "namespace", namespace]);
+    // Helm owns only what it created: the CRDs are named in the refusal, and nothing is installed.
+    const refused = await helm(["install", "crds-exist", "charts/orgguard", "-n", namespace, ...IMAGE]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(
+      /CustomResourceDefinition "\w+\.orgguard\.io" in namespace "" exists and cannot be imported into the current release: invalid ownership metadata/,
+    );
+    expect((await kubectl(["get", "deployment", "-n", namespace, "-o", "name"])).stdout).toBe("");
+    // Leaving the CRDs to whoever applied them.
+    const without = await helm([
+      "install",
+      "crds-exist",
+      "charts/orgguard",
+      "-n",
+      namespace,
+      ...IMAGE,
+      "--set",
+      "crds.install=false",
+    ]);
+    expect(without.code, without.stderr).toBe(0);
+    expect((await kubectl(["get", "deployment", "-n", namespace, "-o", "name"])).stdout.trim()).toBe(
+      "deployment.apps/crds-exist-orgguard",
+    );
+    const uninstalled = await helm(["uninstall", "crds-exist", "-n", namespace]);
+    expect(uninstalled.code, uninstalled.stderr).toBe(0);
+    // The CRDs (and so every object) are still there: the chart never deletes them.
+    expect((await kubectl(["get", "crd", "passwordpolicies.orgguard.io", "-o", "name"])).code).toBe(0);
+    // Taking them over (--take-ownership) is the next test's install.
   });
 
   it("installs, and its ServiceAccount's token runs the controller while being refused anything else", async () => {

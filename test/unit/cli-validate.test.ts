@@ -1,8 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { validateOutput } from "../../src/cli/validate-output.js";
 
 /** Runs the CLI in-process and captures what it prints. */
 async function run(argv: string[]) {
@@ -137,5 +138,84 @@ describe("orgguard validate on a GitOps folder", () => {
     expect(result.code).toBe(code);
     const lines = result.out.map((l) => l.replaceAll(`${dir}/`, "").replace(dir, "<dir>"));
     expect(lines).toEqual(out.map((l) => l.replace(/^<dir>: /, "<dir>:1: ")));
+  });
+});
+
+describe("orgguard validate --output json", () => {
+  /** The fenced block between a doc's markers. */
+  const block = (doc: string, marker: string) =>
+    new RegExp(
+      `<!-- ${marker}:start[^>]*-->\\n\`\`\`\\w+\\n([\\s\\S]*?)\`\`\`\\n<!-- ${marker}:end -->`,
+    ).exec(doc)?.[1];
+
+  it("prints what docs/validate-json.md shows for its example, and fails as the text output does", async () => {
+    const doc = await readFile("docs/validate-json.md", "utf8");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-validate-json-"));
+    await mkdir(path.join(dir, "manifests"));
+    await writeFile(path.join(dir, "manifests", "accounts.yaml"), block(doc, "validate-json-input")!);
+    const result = await run(["validate", "--output", "json", path.join(dir, "manifests")]);
+    expect(result.code).toBe(1);
+    const printed = result.out.join("\n").replaceAll(`${dir}/`, "");
+    expect(JSON.parse(printed)).toEqual(JSON.parse(block(doc, "validate-json-output")!));
+  });
+
+  const cases = [
+    {
+      reason: "every example is valid: nothing to report, valid true",
+      args: ["examples"],
+      code: 0,
+      valid: true,
+      severities: [],
+    },
+    {
+      reason: "the invalid corpus: one error per fixture at least, each located",
+      args: ["test/fixtures/invalid"],
+      code: 1,
+      valid: false,
+      severities: ["error"],
+    },
+  ];
+  it.each(cases)("$reason", async ({ args, code, valid, severities }) => {
+    const result = await run(["validate", "-o", "json", ...args]);
+    expect(result.code).toBe(code);
+    const output = validateOutput.parse(JSON.parse(result.out.join("\n")));
+    expect(output.valid).toBe(valid);
+    expect([...new Set(output.problems.map((p) => p.severity))]).toEqual(severities);
+    expect(output.summary.errors + output.summary.warnings).toBe(output.problems.length);
+    for (const p of output.problems) expect(p.file.length > 0 && p.line >= 1, JSON.stringify(p)).toBe(true);
+  });
+
+  it("says which warning fails --strict, in the same JSON", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-validate-json-"));
+    const file = path.join(dir, "weak.yaml");
+    await writeFile(
+      file,
+      "apiVersion: orgguard.io/v1alpha1\nkind: PasswordPolicy\nmetadata:\n  name: weak\nspec:\n  minimumPasswordLength: 14\n",
+    );
+    for (const [args, code] of [
+      [[], 0],
+      [["--strict"], 1],
+    ] as const) {
+      const result = await run(["validate", "-o", "json", ...args, file]);
+      expect(result.code).toBe(code);
+      const output = validateOutput.parse(JSON.parse(result.out.join("\n")));
+      expect(output.valid).toBe(code === 0);
+      expect(output.problems).toEqual([
+        {
+          severity: "warning",
+          file,
+          line: 5,
+          object: "PasswordPolicy/weak",
+          field: "spec.passwordReusePrevention",
+          message: "CIS asks to prevent reuse of the last 24 passwords (no reuse check here)",
+        },
+      ]);
+    }
+  });
+
+  it("refuses an output it does not know", async () => {
+    const result = await run(["validate", "--output", "yaml", "examples"]);
+    expect(result.code).toBe(1);
+    expect(result.err.join("\n")).toContain("--output must be text or json, not 'yaml'");
   });
 });

@@ -14,6 +14,11 @@ describe("parseProvisionOutput", () => {
       },
     },
     {
+      reason: "the rule tester and the browsers of the report and completion tests",
+      stdout: "PROMTOOL=/c/promtool\nCHROMIUM=/usr/bin/chromium\nZSH=/usr/bin/zsh\n",
+      expected: { promtool: "/c/promtool", chromium: "/usr/bin/chromium", zsh: "/usr/bin/zsh" },
+    },
+    {
       reason: "an external moto endpoint leaves the moto path empty",
       stdout: "MOTO_SERVER=\n",
       expected: { motoServer: "" },

@@ -51,6 +51,49 @@ describe("hack/provision.sh", () => {
     expect(result.stdout).toBe("");
   });
 
+  it.each([
+    {
+      component: "chromium",
+      says: /no chromium \(the report's browser test\): install your distribution's chromium package, or set ORGGUARD_CHROMIUM/,
+    },
+    {
+      component: "zsh",
+      says: /no zsh \(the zsh completion test\): install your distribution's zsh package, or set ORGGUARD_ZSH/,
+    },
+  ])(
+    "$component: without it and without apt-get, says what to install or which variable to set",
+    async ({ component, says }) => {
+      const cache = await mkdtemp(path.join(os.tmpdir(), "orgguard-provision-"));
+      // Only the tools the script needs: no chromium, no zsh, no apt-get.
+      const tools = path.join(cache, "tools");
+      await mkdir(tools);
+      for (const t of ["bash", "mkdir", "flock", "id"]) {
+        await writeFile(path.join(tools, t), `#!/bin/sh\nexec /usr/bin/${t} "$@"\n`);
+        await chmod(path.join(tools, t), 0o755);
+      }
+      const result = await run([component], { PATH: tools, ORGGUARD_CACHE_DIR: cache });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(says);
+      expect(result.stdout).toBe("");
+    },
+  );
+
+  it.each([
+    { variable: "ORGGUARD_CHROMIUM", component: "chromium", line: "CHROMIUM=/opt/chrome/chrome\n" },
+    { variable: "ORGGUARD_PROMTOOL", component: "promtool", line: "PROMTOOL=/opt/chrome/chrome\n" },
+  ])(
+    "$component: $variable names one, nothing is installed or built",
+    async ({ variable, component, line }) => {
+      const cache = await mkdtemp(path.join(os.tmpdir(), "orgguard-provision-"));
+      const result = await run([component], {
+        PATH: "/usr/bin:/bin",
+        ORGGUARD_CACHE_DIR: cache,
+        [variable]: "/opt/chrome/chrome",
+      });
+      expect(result).toMatchObject({ code: 0, stdout: line });
+    },
+  );
+
   it("an external moto endpoint means no venv is installed", async () => {
     const cache = await mkdtemp(path.join(os.tmpdir(), "orgguard-provision-"));
     const result = await run(["moto"], {

@@ -5,7 +5,8 @@
  * drift is Ready=False yet its account may well comply). Pure.
  */
 import type { ManagedObject } from "../../runtime/managed.js";
-import type { AccountSetting, CisControl } from "../setting/setting.js";
+import { objectMeets } from "../setting/cis.js";
+import type { AccountSetting } from "../setting/setting.js";
 
 /** One line of status.compliance. */
 export interface ControlCompliance {
@@ -15,32 +16,6 @@ export interface ControlCompliance {
   setting: string;
   compliant: number;
   total: number;
-}
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
-
-/** A reading from status, as the setting's own type, or undefined when absent or not understood. */
-function readingOf(setting: AccountSetting, value: unknown): unknown {
-  if (value === undefined) return undefined;
-  const parsed = setting.observed.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
-}
-
-/**
- * Whether the account of `child` meets `control`: in the account, or in every region the child
- * compared at its last reconcile (a child not yet reconciled meets nothing).
- */
-export function childMeets(
-  setting: AccountSetting,
-  control: CisControl<unknown>,
-  child: ManagedObject | undefined,
-): boolean {
-  const status = child?.status;
-  if (!status?.observedGeneration) return false;
-  if (setting.scope === "account") return control.holds(readingOf(setting, status.atProvider));
-  const regions = Array.isArray(status.regions) ? status.regions.filter((r) => typeof r === "string") : [];
-  const byRegion = isRecord(status.atProvider) ? status.atProvider : {};
-  return regions.length > 0 && regions.every((r) => control.holds(readingOf(setting, byRegion[r])));
 }
 
 /**
@@ -58,7 +33,7 @@ export function complianceOf(
       control: control.id,
       title: control.title,
       setting: setting.names.kind,
-      compliant: accountIds.filter((a) => childMeets(setting, control, childOf(setting.names.kind, a)))
+      compliant: accountIds.filter((a) => objectMeets(setting, control, childOf(setting.names.kind, a)))
         .length,
       total: accountIds.length,
     })),

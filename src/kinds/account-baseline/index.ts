@@ -67,6 +67,7 @@ const DISCOVERY = reads("organizations", ...ORGANIZATION_VIEW_OPERATIONS);
 
 export const accountBaselineKind: Kind = {
   api: accountBaselineApi,
+  posture: { scope: "organization" },
   operations: DISCOVERY,
   iam: { management: [{ sid: "ReadTheOrganization", actions: DISCOVERY.map(iamActionOf) }], member: [] },
   runtime: {

@@ -77,3 +77,14 @@ export function selectAccounts(view: OrganizationView, selector: AccountSelector
   const accountIds = [...selected].filter((id) => active.has(id) && !excluded.has(id)).sort();
   return { accountIds, unresolved };
 }
+
+/**
+ * The OU path a baseline selects its accounts by, when that is all it says (one OU selector, by
+ * path, and no ids): its accounts are in that OU or one below it. What a report can say of an
+ * account's place without reading the organization; undefined otherwise.
+ */
+export function selectedOuPath(selector: AccountSelector): string | undefined {
+  const ous = selector.organizationalUnits ?? [];
+  if (selector.all || (selector.ids ?? []).length > 0 || ous.length !== 1) return undefined;
+  return ous[0]?.path;
+}

@@ -59,6 +59,7 @@ function destructive(object: AccountObject): string | undefined {
 
 export const accountKind: Kind = {
   api: accountApi,
+  posture: { scope: "organization" },
   operations: OPERATIONS,
   iam: {
     management: [

@@ -169,6 +169,13 @@ export function policyStatus(type: PolicyType) {
       .max(1000)
       .optional()
       .describe("The targets the policy is attached to now."),
+    attachedTo: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        'Where the policy is attached now, counted: "root, 2 OUs, 1 account" (kubectl get\'s TARGETS).',
+      ),
     documentSize: z
       .number()
       .int()
@@ -211,6 +218,12 @@ export function policyApi(type: PolicyType): ApiDefinition {
     status: policyStatus(type),
     printerColumns: [
       { name: "Policy-ID", type: "string", jsonPath: ".status.policyId" },
+      {
+        name: "Targets",
+        type: "string",
+        jsonPath: ".status.attachedTo",
+        description: "Where the policy is attached now: root, OUs and accounts, counted.",
+      },
       { name: "Size", type: "integer", jsonPath: ".status.documentSize", priority: 1 },
     ],
     check: (value, name, options) =>

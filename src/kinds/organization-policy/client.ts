@@ -185,6 +185,7 @@ export class PolicyClient implements ExternalClient<PolicyObject, PolicyAtProvid
         policyId: observed.id,
         arn: observed.arn,
         attachedTargets: observed.targets.map((id) => ({ type: targetType(id), id })),
+        attachedTo: describeAttachments(observed.targets),
         documentSize: minifyPolicyDocument(spec.document).length,
       },
       handoff: { ...handoff, observed },
@@ -452,6 +453,18 @@ function handoffOf(observation: PolicyObservation): PolicyHandoff {
 
 const targetType = (id: string) =>
   id.startsWith("r-") ? "ROOT" : id.startsWith("ou-") ? "ORGANIZATIONAL_UNIT" : "ACCOUNT";
+
+/** Where a policy is attached, as `kubectl get`'s TARGETS column says it: "root, 2 OUs, 1 account". */
+export function describeAttachments(targetIds: readonly string[]): string {
+  const count = (type: string) => targetIds.filter((id) => targetType(id) === type).length;
+  const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+  const parts = [
+    ...(count("ROOT") > 0 ? ["root"] : []),
+    ...(count("ORGANIZATIONAL_UNIT") > 0 ? [plural(count("ORGANIZATIONAL_UNIT"), "OU")] : []),
+    ...(count("ACCOUNT") > 0 ? [plural(count("ACCOUNT"), "account")] : []),
+  ];
+  return parts.length > 0 ? parts.join(", ") : "none";
+}
 
 /**
  * Whether this very object (same uid) created the policy: found by name only because its id never

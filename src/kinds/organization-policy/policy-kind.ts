@@ -107,6 +107,7 @@ export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): K
   const api = policyApi(type);
   return {
     api,
+    posture: { scope: "organization" },
     operations: [
       ...POLICY_READS,
       ...writes(

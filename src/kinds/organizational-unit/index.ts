@@ -40,6 +40,7 @@ const ouIdOf = (event: Parameters<NonNullable<Kind["events"]>["concerns"]>[0]) =
 
 export const organizationalUnitKind: Kind = {
   api: organizationalUnitApi,
+  posture: { scope: "organization" },
   operations: OPERATIONS,
   iam: {
     management: [

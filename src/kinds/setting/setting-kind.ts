@@ -42,6 +42,7 @@ import {
   kindRef,
   reads,
 } from "../kind-definition.js";
+import { objectMeets } from "./cis.js";
 import { regionList } from "./regions.js";
 import type { AccountSetting } from "./setting.js";
 
@@ -165,6 +166,14 @@ function iamOf(setting: AccountSetting): Kind["iam"] {
 export function settingKind(setting: AccountSetting): Kind {
   return {
     api: apiDefinition(setting),
+    posture: {
+      scope: "account",
+      controls: (setting.controls ?? []).map((control) => ({
+        id: control.id,
+        title: control.title,
+        holds: (object) => objectMeets(setting, control, object),
+      })),
+    },
     operations: operationsOf(setting),
     iam: iamOf(setting),
     runtime: { type: "managed", managed: (context) => managedSetting(setting, context) },

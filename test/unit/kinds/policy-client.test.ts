@@ -286,6 +286,8 @@ describe("observe: finding the policy and deciding whether it is this object's",
         { type: "ORGANIZATIONAL_UNIT", id: "ou-root-prod0001" },
         { type: "ACCOUNT", id: "111111111111" },
       ],
+      // What kubectl's TARGETS column shows.
+      attachedTo: "root, 1 OU, 1 account",
       documentSize: CONTENT.length,
     });
     expect(observation.observed).toEqual({ name: NAME, description: "", awsManaged: false });

@@ -473,3 +473,35 @@ describe("ManagedReconciler decisions", () => {
     expect(lastStatus(world)?.plannedChanges).toEqual(DIFFERS.diff);
   });
 });
+
+describe("status.lastRepairTime", () => {
+  const cases = [
+    {
+      reason: "a repaired drift dates it",
+      object: thing(ENFORCE, { conditions: AVAILABLE }),
+      script: [DIFFERS],
+      dated: true,
+    },
+    {
+      reason: "a re-create after a deletion out of band dates it",
+      object: thing(ENFORCE, { conditions: AVAILABLE }),
+      script: [MISSING],
+      dated: true,
+    },
+    { reason: "a spec change applied is no repair", object: thing(ENFORCE), script: [DIFFERS], dated: false },
+    { reason: "a first create is no repair", object: thing(ENFORCE), script: [MISSING], dated: false },
+    {
+      reason: "ObserveOnly drift is reported, not repaired",
+      object: thing(OBSERVE, { conditions: AVAILABLE }),
+      script: [DIFFERS],
+      dated: false,
+    },
+  ];
+  it.each(cases)("$reason", async ({ object, script, dated }) => {
+    const before = Date.now();
+    const { world } = await run(object, script);
+    const at = lastStatus(world)?.lastRepairTime;
+    if (!dated) expect(at).toBeUndefined();
+    else expect(Date.parse(String(at))).toBeGreaterThanOrEqual(before - 1000);
+  });
+});
