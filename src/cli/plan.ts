@@ -42,6 +42,7 @@ import {
   type PlanEntry,
   summary,
 } from "./plan-format.js";
+import { patchOf } from "./plan-patch.js";
 import { checkManifests, formatProblem } from "./validate.js";
 
 /** One thing to plan: a manifest's object, or a baseline's setting for one account. */
@@ -385,7 +386,11 @@ async function run(
     if (progress) process.stdout.write(`${formatText([entry], true, true).split("\n")[0]}\n`);
   });
   if (output === "json") {
-    console.log(JSON.stringify({ ...context, entries, summary: summary(entries, apply) }, null, 2));
+    // Per entry, what differs as AWS has it and as wanted, and the RFC 6902 patch between them.
+    const withPatches = entries.map((e) => ({ ...e, ...patchOf(e.changes) }));
+    console.log(
+      JSON.stringify({ ...context, entries: withPatches, summary: summary(entries, apply) }, null, 2),
+    );
   } else if (output === "markdown") console.log(formatMarkdown(entries, context));
   else console.log(formatText(entries, process.stdout.isTTY === true, apply, context));
   if (entries.some((e) => e.action === "error")) return 1;

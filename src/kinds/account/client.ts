@@ -125,7 +125,7 @@ export function accountChanges(
     });
   }
   for (const [key, value] of Object.entries(tagChanges(desired.tags, account.tags, new Set()).set)) {
-    changes.push({ path: `tags.${key}`, from: account.tags[key], to: value });
+    changes.push({ path: `tags[${key}]`, from: account.tags[key], to: value });
   }
   return changes;
 }

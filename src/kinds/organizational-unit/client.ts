@@ -81,7 +81,7 @@ export function ouChanges(desired: DesiredOu, observed: ObservedOu): Change[] {
   const { [TAG_UID]: _uid, ...wanted } = desired.tags;
   const { set } = tagChanges(wanted, observed.tags, new Set());
   for (const [key, value] of Object.entries(set)) {
-    changes.push({ path: `tags.${key}`, from: observed.tags[key], to: value });
+    changes.push({ path: `tags[${key}]`, from: observed.tags[key], to: value });
   }
   return changes;
 }

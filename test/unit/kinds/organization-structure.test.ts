@@ -72,14 +72,14 @@ describe("ouChanges", () => {
     {
       reason: "a spec tag changed by hand: set back; a tag others added is left",
       observed: { ...observed, tags: { ...observed.tags, team: "b", extra: "x" } },
-      changes: [{ path: "tags.team", from: "b", to: "a" }],
+      changes: [{ path: "tags[team]", from: "b", to: "a" }],
     },
     {
       reason: "adopted, untagged: the ownership tags are added",
       observed: { ...observed, tags: { team: "a" } },
       changes: [
-        { path: "tags.orgguard.io/managed-by", from: undefined, to: "orgguard" },
-        { path: "tags.orgguard.io/name", from: undefined, to: "prod" },
+        { path: "tags[orgguard.io/managed-by]", from: undefined, to: "orgguard" },
+        { path: "tags[orgguard.io/name]", from: undefined, to: "prod" },
       ],
     },
   ])("$reason", ({ observed: o, changes }) => expect(ouChanges(desired, o)).toEqual(changes));
