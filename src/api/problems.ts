@@ -43,3 +43,12 @@ export function specProblems(schema: z.ZodType, spec: unknown): string[] {
   const result = schema.safeParse(spec);
   return result.success ? [] : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
 }
+
+/** A value as a message quotes it: JSON, cut short (a pasted 2 MB string is not echoed back). */
+export const shown = (value: unknown, max = 60): string => cut(JSON.stringify(value) ?? String(value), max);
+
+/** Text cut to `max` characters, with an ellipsis when cut, on one line. */
+export function cut(text: string, max: number): string {
+  const line = text.replace(/[\r\n]+/g, " ");
+  return line.length > max ? `${line.slice(0, max)}…` : line;
+}

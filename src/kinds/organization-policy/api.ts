@@ -235,19 +235,23 @@ export function policyApi(type: PolicyType): ApiDefinition {
   };
 }
 
-/**
- * The CRD schema of an IAM-language document (SCPs, RCPs): Version and a list of statements, as
- * far as the schema can say; the type's validate checks the rest.
- */
-export function iamLanguageDocument(statement: z.ZodType, description: string) {
-  return z
-    .object({
-      Version: z.literal(POLICY_VERSION).describe(`The policy language version: "${POLICY_VERSION}".`),
-      Statement: z.array(statement).min(1).describe("The statements, as a list."),
-    })
-    .catchall(z.unknown())
-    .describe(description);
-}
-
 /** A value the CRD lets be anything (a string, a list or an object), and CEL test with has(). */
 export const anyValue = z.unknown().meta({ "x-kubernetes-preserve-unknown-fields": true });
+
+/**
+ * The CRD schema of an IAM-language document (SCPs, RCPs): Version, and Statement as AWS's
+ * grammar has it, one statement or a list of them. A structural CRD schema gives a field one type
+ * (object or list, not either) and CEL cannot read a field without one, so admission checks the
+ * two elements and nothing inside Statement; the type's validate checks the statements (for
+ * orgguard validate, plan and the controller alike).
+ */
+export function iamLanguageDocument(description: string) {
+  return z
+    .strictObject({
+      Version: z.literal(POLICY_VERSION).describe(`The policy language version: "${POLICY_VERSION}".`),
+      Statement: anyValue.describe(
+        "One statement, or a list of them (AWS's grammar allows both): Effect, Action or NotAction, Resource or NotResource, Condition, Sid.",
+      ),
+    })
+    .describe(description);
+}
