@@ -34,6 +34,10 @@ export function zodProblems(error: z.ZodError, base: string, schema?: z.ZodType)
       const known = schema ? fieldsAt(schema, issue.path) : [];
       return issue.keys.map((key) => ({ path: `${at}.${key}`, message: unknownField(key, known) }));
     }
+    // zod says only "Invalid key in record": the key's own issues say what is wrong with it.
+    if (issue.code === "invalid_key") {
+      return [{ path: at, message: `invalid key: ${issue.issues.map((i) => i.message).join("; ")}` }];
+    }
     return [{ path: at, message: issue.message }];
   });
 }

@@ -4,7 +4,7 @@
  */
 import { type LintOptions, lintObject } from "../api/lint.js";
 import { cut } from "../api/problems.js";
-import { isOrgguardManifest, validateObject } from "../api/validate.js";
+import { asAdmitted, isOrgguardManifest, validateObject } from "../api/validate.js";
 import { accountClaim } from "../aws/clients.js";
 import { OPTIONS } from "../config.js";
 import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
@@ -90,8 +90,9 @@ export function checkManifests(documents: ManifestDocument[], options: CheckOpti
       }
       continue;
     }
-    result.orgguard.push(doc);
-    result.problems.push(...documentProblems(doc, options));
+    const admitted = { ...doc, object: asAdmitted(doc.object, API_DEFINITIONS) };
+    result.orgguard.push(admitted);
+    result.problems.push(...documentProblems(admitted, options));
   }
   result.problems.push(...duplicateNames(result.orgguard));
   // A document that does not parse may be the orgguard manifest: its problem says enough.

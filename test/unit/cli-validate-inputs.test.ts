@@ -98,14 +98,14 @@ describe("orgguard validate's answers to plausible mistakes", () => {
       reason: "yes means true to kubectl (YAML 1.1) and a string to YAML 1.2 tools: say to write true",
       text: manifest('  accountId: "111111111111"\n  blockPublicAcls: yes\n'),
       lines: [
-        'm.yaml:7: PublicAccessBlock/m: spec.blockPublicAcls: this value is written "yes", which kubectl and the kube-apiserver read as true (YAML 1.1) and YAML 1.2 tools as the string "yes": write true or "yes" in quotes',
+        'm.yaml:7: PublicAccessBlock/m: spec.blockPublicAcls: this value is written "yes", which YAML 1.1 (kubectl, the kube-apiserver) reads as true and YAML 1.2 as the string "yes": write true or "yes" in quotes',
       ],
     },
     {
       reason: "a leading zero makes an octal number to kubectl: 024 is 20 there, 24 here",
       text: manifest('  accountId: "111111111111"\n  passwordReusePrevention: 024\n', "PasswordPolicy"),
       lines: [
-        'm.yaml:7: PasswordPolicy/m: spec.passwordReusePrevention: this value is written "024", which kubectl and the kube-apiserver read as 20 (YAML 1.1) and YAML 1.2 tools as another value: write 20 or "024" in quotes',
+        'm.yaml:7: PasswordPolicy/m: spec.passwordReusePrevention: this value is written "024", which YAML 1.1 (kubectl, the kube-apiserver) reads as 20 and YAML 1.2 as another value: write 20 or "024" in quotes',
       ],
     },
     {
@@ -127,5 +127,103 @@ describe("orgguard validate's answers to plausible mistakes", () => {
     const { code, out } = await run(["validate", dir]);
     expect(out.map((l) => l.replaceAll(`${dir}/`, "")).filter((l) => !l.includes("warning:"))).toEqual(lines);
     expect(code).toBe(lines.length > 0 ? 1 : 0);
+  });
+});
+
+/**
+ * What the agreement test (test/integration/validate-admission-agreement.test.ts) found validate
+ * judging otherwise than the kube-apiserver, now judged alike: each case as the apiserver rules.
+ */
+describe("orgguard validate judges as admission does", () => {
+  const scp = (spec: string, name = "m", metadata = "") =>
+    `apiVersion: orgguard.io/v1alpha1\nkind: ServiceControlPolicy\nmetadata:\n  name: ${name}\n${metadata}spec:\n  document: { Version: "2012-10-17", Statement: { Effect: Deny, Action: "*", Resource: "*" } }\n${spec}`;
+  const cases = [
+    {
+      reason: "metadata holds ObjectMeta's fields only (strict field validation refuses others)",
+      text: scp("", "m", "  namespce: default\n"),
+      lines: ["m.yaml:5: ServiceControlPolicy/m: metadata.namespce: unknown field (did you mean namespace?)"],
+    },
+    {
+      reason: "annotations are strings",
+      text: scp("", "m", "  annotations:\n    orgguard.io/adopt: true\n"),
+      lines: [
+        "m.yaml:6: ServiceControlPolicy/m: metadata.annotations.orgguard.io/adopt: annotations are strings: quote true",
+      ],
+    },
+    {
+      reason: "a null field means its default, as the apiserver prunes it",
+      text: scp("  description: null\n  managementPolicy: ~\n  targets: null\n"),
+      lines: [],
+    },
+    {
+      reason: "a null item of a list is refused, as the apiserver refuses it",
+      text: scp("  targets: [null]\n"),
+      lines: [
+        "m.yaml:7: ServiceControlPolicy/m: spec.targets[0]: Invalid input: expected object, received null",
+      ],
+    },
+    {
+      reason: "policyName defaults to metadata.name: a name over AWS's 128 characters needs policyName",
+      text: scp("", "a".repeat(129)),
+      lines: [
+        `m.yaml:5: ServiceControlPolicy/${"a".repeat(129)}: spec.policyName: set policyName: metadata.name is longer than AWS's 128 characters`,
+      ],
+    },
+    {
+      reason: "a tag key over 128 characters (the CRD checks map keys too)",
+      text: scp(`  tags: { ${"k".repeat(129)}: v }\n`),
+      lines: [
+        `m.yaml:7: ServiceControlPolicy/m: spec.tags.${"k".repeat(129)}: invalid key: Too big: expected string to have <=128 characters`,
+      ],
+    },
+    {
+      reason: "an escape that is no Unicode character (a lone surrogate)",
+      text: scp('  description: "\\ud800"\n'),
+      lines: [
+        "m.yaml:7: ServiceControlPolicy/m: spec.description: holds an escape that is no Unicode character (a lone surrogate such as \\ud800): the kube-apiserver refuses it",
+      ],
+    },
+    {
+      reason: "a tab where a block scalar's indentation is",
+      text: scp("  description: |\n    \tindented with a tab\n"),
+      lines: [
+        "m.yaml:7: ServiceControlPolicy/m: spec.description: a line of this block scalar (| or >) has a tab where its indentation is: the YAML parser of kubectl and the kube-apiserver refuses it; quote the value instead",
+      ],
+    },
+    {
+      reason: "a raw line separator (U+2028), a line break to YAML 1.1",
+      text: scp("  description: a\u2028b\n"),
+      lines: [
+        "m.yaml:7: ServiceControlPolicy/m: spec.description: holds a raw U+2028, which YAML 1.1 (kubectl, the kube-apiserver) reads as a line break and YAML 1.2 as a character: write it as an escape in double quotes",
+      ],
+    },
+  ];
+  it.each(cases)("$reason", async ({ text, lines }) => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-admission-"));
+    await writeFile(path.join(dir, "m.yaml"), text);
+    const { out } = await run(["validate", dir]);
+    expect(out.map((l) => l.replaceAll(`${dir}/`, "")).filter((l) => !l.includes("warning:"))).toEqual(lines);
+  });
+
+  it("refuses a key a merge key (<<) sets a second time, as the apiserver's strict decoding does", async () => {
+    const text = [
+      "apiVersion: orgguard.io/v1alpha1",
+      "kind: AccountBaseline",
+      "metadata:",
+      "  name: m",
+      "spec:",
+      "  accounts: { all: true }",
+      "  passwordPolicy: &strict { managementPolicy: Enforce }",
+      "  defaultSecurityGroups:",
+      "    managementPolicy: ObserveOnly",
+      "    <<: *strict",
+      "",
+    ].join("\n");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-merge-"));
+    await writeFile(path.join(dir, "m.yaml"), text);
+    const { out } = await run(["validate", dir]);
+    expect(out.map((l) => l.replaceAll(`${dir}/`, "")).filter((l) => !l.includes("warning:"))).toEqual([
+      'm.yaml:9: AccountBaseline/m: spec.defaultSecurityGroups: "managementPolicy" set both here and by a merge key (<<): the kube-apiserver\'s strict decoding refuses a key set twice',
+    ]);
   });
 });

@@ -188,28 +188,18 @@ export function policyStatus(type: PolicyType) {
   });
 }
 
-/**
- * What the CRD schema cannot say: the document's grammar and size (the type's validate), and a
- * name AWS would refuse (policyName defaults to metadata.name, which may be longer than 128).
- */
+/** What the CRD schema cannot say: the document's grammar and size (the type's validate). */
 export function policyProblems(
   type: PolicyType,
   spec: Record<string, unknown>,
-  name: string,
   sizeLimit: number,
 ): Problem[] {
-  const problems: Problem[] = [];
-  if (spec.document !== undefined) {
-    problems.push(...type.validate(spec.document, { basePath: "spec.document", sizeLimit }));
-  }
-  if (spec.policyName === undefined && name.length > 128) {
-    problems.push({
-      path: "spec.policyName",
-      message: "set policyName: metadata.name is longer than AWS's 128 characters",
-    });
-  }
-  return problems;
+  if (spec.document === undefined) return [];
+  return type.validate(spec.document, { basePath: "spec.document", sizeLimit });
 }
+
+/** AWS's longest policy name: policyName defaults to metadata.name, which Kubernetes allows to 253. */
+const MAX_POLICY_NAME = 128;
 
 /** The API definition of a policy type's kind. */
 export function policyApi(type: PolicyType): ApiDefinition {
@@ -222,8 +212,16 @@ export function policyApi(type: PolicyType): ApiDefinition {
       { name: "Policy-ID", type: "string", jsonPath: ".status.policyId" },
       { name: "Size", type: "integer", jsonPath: ".status.documentSize", priority: 1 },
     ],
-    check: (value, name, options) =>
-      policyProblems(type, value, name, options.sizeLimits?.[type.id] ?? type.defaults.sizeLimit),
+    objectRules: [
+      {
+        cel: `has(self.spec.policyName) || size(self.metadata.name) <= ${MAX_POLICY_NAME}`,
+        message: `set policyName: metadata.name is longer than AWS's ${MAX_POLICY_NAME} characters`,
+        fieldPath: ".spec.policyName",
+        holds: (o) => o.spec.policyName !== undefined || o.metadata.name.length <= MAX_POLICY_NAME,
+      },
+    ],
+    check: (value, options) =>
+      policyProblems(type, value, options.sizeLimits?.[type.id] ?? type.defaults.sizeLimit),
     ...(type.lint
       ? {
           lint: (value: Record<string, unknown>, options) =>
