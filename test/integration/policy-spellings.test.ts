@@ -56,12 +56,12 @@ interface Case {
   name: string;
   kind: string;
   first: Record<string, unknown>;
-  then: Record<string, unknown>;
+  other: Record<string, unknown>;
 }
 
 const cases: Case[] = holdout.flatMap((p) => [
-  { name: uniqueName(`${p.name}-a`), kind: p.kind, first: p.document, then: otherSpelling(p.document) },
-  { name: uniqueName(`${p.name}-b`), kind: p.kind, first: otherSpelling(p.document), then: p.document },
+  { name: uniqueName(`${p.name}-a`), kind: p.kind, first: p.document, other: otherSpelling(p.document) },
+  { name: uniqueName(`${p.name}-b`), kind: p.kind, first: otherSpelling(p.document), other: p.document },
 ]);
 
 const ready = (c: Case) =>
@@ -81,7 +81,10 @@ describe("pasted AWS policies in either spelling", () => {
     for (const c of cases) {
       const client = orgguardClient(kc, c.kind);
       const current = (await client.get(c.name))!;
-      await client.replace({ ...current, spec: { ...current.spec, document: c.then } as ManagedObject["spec"] });
+      await client.replace({
+        ...current,
+        spec: { ...current.spec, document: c.other } as ManagedObject["spec"],
+      });
     }
     for (const c of cases) {
       await waitUntil(
@@ -101,7 +104,7 @@ describe("pasted AWS policies in either spelling", () => {
       const described = await org.send(new DescribePolicyCommand({ PolicyId: policyIds.get(c.name)! }));
       const held = JSON.parse(described.Policy?.Content ?? "null");
       expect(held, c.name).toEqual(c.first);
-      expect(held, c.name).not.toEqual(c.then);
+      expect(held, c.name).not.toEqual(c.other);
     }
     console.log(
       `${cases.length} objects (${holdout.length} pasted policies, each way): 0 writes after the spelling changed`,
