@@ -274,13 +274,17 @@ function writtenProblems(doc: Document, text: string, lineCounter: LineCounter):
   const lineOfNode = (node: Node) => (node.range ? lineCounter.linePos(node.range[0]).line : 1);
   visit(doc, {
     Scalar(key, node, ancestors) {
-      const at = { path: pathOfNode(ancestors, key === "key" ? undefined : node), line: lineOfNode(node) };
+      // The path costs a walk up the document: made only for a problem (10,000 statements have none).
+      const at = () => ({
+        path: pathOfNode(ancestors, key === "key" ? undefined : node),
+        line: lineOfNode(node),
+      });
       const written = node.range ? text.slice(node.range[0], node.range[1]) : "";
       const separator = /[\u0085\u2028\u2029]/.exec(written);
       if (separator) {
         const code = `U+${separator[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
         problems.push({
-          ...at,
+          ...at(),
           message: `holds a raw ${code}, which YAML 1.1 (kubectl, the kube-apiserver) reads as a line break and YAML 1.2 as a character: write it as an escape in double quotes`,
         });
       }
@@ -289,28 +293,28 @@ function writtenProblems(doc: Document, text: string, lineCounter: LineCounter):
         blockScalarTab(written, parentColumn(ancestors, lineCounter))
       ) {
         problems.push({
-          ...at,
+          ...at(),
           message:
             "a line of this block scalar (| or >) has a tab where its indentation is: the YAML parser of kubectl and the kube-apiserver refuses it; quote the value instead",
         });
       }
       if (typeof node.value === "string" && LONE_SURROGATE.test(node.value)) {
         problems.push({
-          ...at,
+          ...at(),
           message:
             "holds an escape that is no Unicode character (a lone surrogate such as \\ud800): the kube-apiserver refuses it",
         });
       }
       if (typeof node.value === "number" && !Number.isFinite(node.value)) {
         problems.push({
-          ...at,
+          ...at(),
           message: `${shown(node.source ?? String(node.value))} is no number JSON can carry: the kube-apiserver refuses it; quote it if it is text`,
         });
       }
       if (node.type !== Scalar.PLAIN || node.source === undefined) return;
       const reading = yaml11Reading(node.source);
       if (reading !== undefined)
-        problems.push({ ...at, message: yaml11Problem(node.source, reading, key === "key") });
+        problems.push({ ...at(), message: yaml11Problem(node.source, reading, key === "key") });
     },
     Map(_, map, ancestors) {
       const twice = keysMergedTwice(doc, map);
