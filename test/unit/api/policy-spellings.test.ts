@@ -91,3 +91,23 @@ describe.each(spellings.map((s) => [s.name, s.spelling, s] as const))("%s, %s", 
     ).toEqual([]);
   });
 });
+
+describe("the controller's checks of a condition operator", () => {
+  it("refuse one IAM does not know, with the nearest it does (AWS refuses it; moto would not)", () => {
+    const kind = kinds.find((k) => k.ref.kind === "ServiceControlPolicy")!;
+    const document = {
+      Version: "2012-10-17",
+      Statement: {
+        Effect: "Deny",
+        Action: "*",
+        Resource: "*",
+        Condition: { StringEqualz: { "aws:RequestedRegion": "eu-west-1" } },
+      },
+    };
+    const object = parseManifests(pastedManifest("ServiceControlPolicy", "typo", document), "m.yaml")[0]!
+      .object as ManagedObject;
+    expect(kind.validate?.(object)).toEqual([
+      'spec.document.Statement.Condition.StringEqualz: unknown condition operator "StringEqualz": did you mean StringEquals?',
+    ]);
+  });
+});
