@@ -238,6 +238,13 @@ const PLAIN_SCALARS = [
   ".inf",
   "~",
   "2024-01-01",
+  "16.0",
+  "1e1",
+  "-0",
+  "99999999999999999999",
+  ".NaN",
+  "=",
+  "<<",
 ];
 
 /** Strings at and over a field's limit (in characters, and in astral characters, which JavaScript counts twice). */
