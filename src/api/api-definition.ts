@@ -1,5 +1,9 @@
 import type { z } from "zod";
+import type { CrossFieldRule } from "./common.js";
 import type { Problem } from "./problems.js";
+
+/** A rule over a whole object: its name (what a spec field may default to) and its spec. */
+export type ObjectRule = CrossFieldRule<{ metadata: { name: string }; spec: Record<string, unknown> }>;
 
 /** An additionalPrinterColumn of a CRD: what `kubectl get` shows. */
 export interface PrinterColumn {
@@ -29,10 +33,15 @@ export interface ApiDefinition {
   /** Kind-specific columns; READY, REASON, SYNCED and AGE are added for every kind. */
   printerColumns: PrinterColumn[];
   /**
+   * Rules over the whole object (`self` is the object: metadata.name and spec), for what the spec
+   * alone cannot say: in the CRD's root as CEL, and in TypeScript for validate.
+   */
+  objectRules?: ObjectRule[];
+  /**
    * What the schema (and so the apiserver) cannot check, in TypeScript: problems with their paths
    * (`spec.document.Statement[0].Action`). Used by validate, plan and the controller alike.
    */
-  check?(spec: Record<string, unknown>, name: string, options: CheckOptions): Problem[];
+  check?(spec: Record<string, unknown>, options: CheckOptions): Problem[];
   /** Warnings for a valid spec: what is allowed but probably not what was meant (orgguard validate). */
   lint?(spec: Record<string, unknown>, options: LintOptions): Problem[];
 }

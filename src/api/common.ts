@@ -149,10 +149,10 @@ export interface CrossFieldRule<T> {
   /** A JSONPath relative to the object that names the offending field, for the apiserver's error. */
   fieldPath?: string;
   /**
-   * The same rule in TypeScript, for validation without a cluster. Absent when TypeScript checks
-   * it elsewhere, more fully (the SCP grammar in scp-document.ts): the rule is then CEL only.
+   * The same rule in TypeScript, for validation without a cluster: required, so that validate and
+   * admission judge every rule alike (the agreement test checks they do).
    */
-  holds?(value: T): boolean;
+  holds(value: T): boolean;
 }
 
 /**
@@ -163,7 +163,7 @@ export function withRules<S extends z.ZodObject>(schema: S, rules: CrossFieldRul
   if (rules.length === 0) return schema;
   const refined = schema.superRefine((value, ctx) => {
     for (const rule of rules) {
-      if (rule.holds && !rule.holds(value)) {
+      if (!rule.holds(value)) {
         const path = rule.fieldPath ? rule.fieldPath.replace(/^\./, "").split(".") : [];
         ctx.addIssue({ code: "custom", message: rule.message, path });
       }

@@ -48,9 +48,49 @@ export function toStructuralSchema(schema: z.ZodType): SchemaNode {
     target: "openapi-3.0",
     io: "input",
     unrepresentable: "throw",
+    override: (ctx) => {
+      if (ctx.zodSchema instanceof z.ZodRecord)
+        addKeyRule(ctx.jsonSchema as SchemaNode, ctx.zodSchema.keyType as z.ZodType);
+    },
   }) as SchemaNode;
   delete json.$schema;
   return normalize(json, "");
+}
+
+/**
+ * OpenAPI 3.0 has no propertyNames, so a map's key constraints (zod checks them) would never
+ * reach the apiserver: they become a CEL rule on the map, the same limits in CEL's words.
+ */
+function addKeyRule(json: SchemaNode, keyType: z.ZodType): void {
+  // A map of untyped values is no map to CEL (it cannot range over it): its keys stay validate's.
+  const values = json.additionalProperties;
+  if (!isObject(values) || values.type === undefined) return;
+  const key = z.toJSONSchema(keyType, { target: "openapi-3.0" }) as SchemaNode;
+  const checks: string[] = [];
+  const says: string[] = [];
+  const min = typeof key.minLength === "number" && key.minLength > 0 ? key.minLength : undefined;
+  const max = typeof key.maxLength === "number" ? key.maxLength : undefined;
+  if (min !== undefined) checks.push(`size(k) >= ${min}`);
+  if (max !== undefined) checks.push(`size(k) <= ${max}`);
+  if (min !== undefined || max !== undefined) {
+    says.push(
+      min !== undefined && max !== undefined
+        ? `be ${min} to ${max} characters`
+        : min !== undefined
+          ? `be at least ${min} character${min === 1 ? "" : "s"}`
+          : `be at most ${max} characters`,
+    );
+  }
+  if (typeof key.pattern === "string") {
+    checks.push(`k.matches(${JSON.stringify(key.pattern)})`);
+    says.push(`match ${key.pattern}`);
+  }
+  if (checks.length === 0) return;
+  const rules = Array.isArray(json["x-kubernetes-validations"]) ? json["x-kubernetes-validations"] : [];
+  json["x-kubernetes-validations"] = [
+    ...rules,
+    { rule: `self.all(k, ${checks.join(" && ")})`, message: `every key must ${says.join(" and ")}` },
+  ];
 }
 
 function normalize(node: SchemaNode, path: string): SchemaNode {
@@ -95,10 +135,16 @@ const conditionColumn = (type: string): PrinterColumn => ({
 
 /** The CRD for one kind. */
 export function crdFor(def: ApiDefinition): CustomResourceDefinition {
+  const objectRules = (def.objectRules ?? []).map((r) => ({
+    rule: r.cel,
+    message: r.message,
+    ...(r.fieldPath ? { fieldPath: r.fieldPath } : {}),
+  }));
   const openAPIV3Schema: SchemaNode = {
     type: "object",
     description: def.description,
     required: ["spec"],
+    ...(objectRules.length > 0 ? { "x-kubernetes-validations": objectRules } : {}),
     properties: {
       apiVersion: { type: "string", description: `${API_GROUP}/${API_VERSION}` },
       kind: { type: "string", description: def.kind },

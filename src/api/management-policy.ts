@@ -13,7 +13,7 @@
  *   {"@@assign": "optOut" | "optIn"}}}}`.
  * moto accepts any content, so these checks are orgguard's own.
  */
-import type { Problem } from "./problems.js";
+import { type Problem, shown } from "./problems.js";
 
 /** The tag policy size limit (AWS Organizations policy types table: 10,000 characters). */
 export const DEFAULT_TAG_POLICY_SIZE_LIMIT = 10_000;
@@ -51,8 +51,8 @@ function operatorProblem(key: string, path: string): Problem | undefined {
   return {
     path: join(path, key),
     message: near
-      ? `unknown operator '${key}': operators are spelled in lower case, '${near}'`
-      : `unknown operator '${key}': use one of ${[...OPERATORS].join(", ")}`,
+      ? `unknown operator ${shown(key)}: operators are spelled in lower case, '${near}'`
+      : `unknown operator ${shown(key)}: use one of ${[...OPERATORS].join(", ")}`,
   };
 }
 
@@ -88,7 +88,7 @@ function leafProblems(node: unknown, path: string, leaf: Leaf): Problem[] {
     const operator = operatorProblem(key, path);
     if (operator) problems.push(operator);
     else if (!OPERATORS.has(key))
-      problems.push({ path: join(path, key), message: `unknown key '${key}': only operators go here` });
+      problems.push({ path: join(path, key), message: `unknown key ${shown(key)}: only operators go here` });
   }
   if (valueOperators.length === 0 && node[CHILD_OPERATORS] === undefined) {
     problems.push({
@@ -152,7 +152,7 @@ function objectProblems(
       problems.push(
         operatorProblem(key, path) ?? {
           path: at,
-          message: `unknown key '${key}' in ${what}: use ${Object.keys(children).join(", ")}`,
+          message: `unknown key ${shown(key)} in ${what}: use ${Object.keys(children).join(", ")}`,
         },
       );
   }
@@ -172,7 +172,10 @@ function documentProblems(
   const problems: Problem[] = [];
   for (const key of Object.keys(document)) {
     if (key !== root)
-      problems.push({ path: join(base, key), message: `unknown key '${key}': ${type} has only '${root}'` });
+      problems.push({
+        path: join(base, key),
+        message: `unknown key ${shown(key)}: ${type} has only '${root}'`,
+      });
   }
   if (document[root] === undefined)
     problems.push({ path: join(base, root), message: `'${root}' is required` });
@@ -199,7 +202,7 @@ const tagValue = (v: string) => (v.length <= 256 ? undefined : "a tag value is a
 const resourceType = (v: string) =>
   /^[a-z0-9-]+:([A-Za-z0-9-]+|ALL_SUPPORTED)$/.test(v)
     ? undefined
-    : `'${v}' is not a resource type such as ec2:instance or s3:ALL_SUPPORTED`;
+    : `${shown(v)} is not a resource type such as ec2:instance or s3:ALL_SUPPORTED`;
 
 /** One tag of a tag policy, under its policy key (which must name its tag_key, without case). */
 function tagProblems(key: string, node: unknown, path: string): Problem[] {
@@ -212,7 +215,7 @@ function tagProblems(key: string, node: unknown, path: string): Problem[] {
       enforced_for: (v, at) =>
         leafProblems(v, at, { assign: "list", listOperators: true, value: resourceType }),
     },
-    `the tag '${key}'`,
+    `the tag ${shown(key)}`,
   );
   if (isRecord(node)) {
     const assigned = isRecord(node.tag_key) ? node.tag_key[ASSIGN] : undefined;
@@ -224,7 +227,7 @@ function tagProblems(key: string, node: unknown, path: string): Problem[] {
     } else if (typeof assigned === "string" && assigned.toLowerCase() !== key.toLowerCase()) {
       problems.push({
         path: join(join(path, "tag_key"), ASSIGN),
-        message: `'${assigned}' is not the tag '${key}': the policy key and tag_key name the same tag (case aside)`,
+        message: `${shown(assigned)} is not the tag ${shown(key)}: the policy key and tag_key name the same tag (case aside)`,
       });
     }
   }
@@ -252,7 +255,7 @@ export function validateTagPolicy(document: unknown, options: ManagementPolicyOp
           if (other !== undefined)
             problems.push({
               path: at,
-              message: `'${key}' and '${other}' are the same tag: policy keys are matched without case`,
+              message: `${shown(key)} and ${shown(other)} are the same tag: policy keys are matched without case`,
             });
           seen.set(key.toLowerCase(), key);
           problems.push(...tagProblems(key, node, at));
@@ -266,7 +269,7 @@ export function validateTagPolicy(document: unknown, options: ManagementPolicyOp
 
 const AI_SERVICE_PATTERN = /^[a-z0-9-]+$/;
 const optOutValue = (v: string) =>
-  v === "optOut" || v === "optIn" ? undefined : `'${v}' is neither optOut nor optIn (spelled so)`;
+  v === "optOut" || v === "optIn" ? undefined : `${shown(v)} is neither optOut nor optIn (spelled so)`;
 
 /** Checks an AI services opt-out policy's grammar and size; returns every problem found (none = valid). */
 export function validateAiOptOutPolicy(document: unknown, options: ManagementPolicyOptions = {}): Problem[] {
@@ -287,7 +290,7 @@ export function validateAiOptOutPolicy(document: unknown, options: ManagementPol
         else if (!AI_SERVICE_PATTERN.test(service)) {
           problems.push({
             path: at,
-            message: `'${service}' is not a service name: lower case, such as default, rekognition or lex`,
+            message: `${shown(service)} is not a service name: lower case, such as default, rekognition or lex`,
           });
         } else {
           problems.push(
@@ -298,7 +301,7 @@ export function validateAiOptOutPolicy(document: unknown, options: ManagementPol
                 opt_out_policy: (v, p) =>
                   leafProblems(v, p, { assign: "string", listOperators: false, value: optOutValue }),
               },
-              `the service '${service}'`,
+              `the service ${shown(service)}`,
             ),
           );
           if (isRecord(node) && node.opt_out_policy === undefined && node[CHILD_OPERATORS] === undefined) {

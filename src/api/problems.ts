@@ -34,6 +34,10 @@ export function zodProblems(error: z.ZodError, base: string, schema?: z.ZodType)
       const known = schema ? fieldsAt(schema, issue.path) : [];
       return issue.keys.map((key) => ({ path: `${at}.${key}`, message: unknownField(key, known) }));
     }
+    // zod says only "Invalid key in record": the key's own issues say what is wrong with it.
+    if (issue.code === "invalid_key") {
+      return [{ path: at, message: `invalid key: ${issue.issues.map((i) => i.message).join("; ")}` }];
+    }
     return [{ path: at, message: issue.message }];
   });
 }
@@ -42,4 +46,13 @@ export function zodProblems(error: z.ZodError, base: string, schema?: z.ZodType)
 export function specProblems(schema: z.ZodType, spec: unknown): string[] {
   const result = schema.safeParse(spec);
   return result.success ? [] : result.error.issues.map((i) => `${formatPath("spec", i.path)}: ${i.message}`);
+}
+
+/** A value as a message quotes it: JSON, cut short (a pasted 2 MB string is not echoed back). */
+export const shown = (value: unknown, max = 60): string => cut(JSON.stringify(value) ?? String(value), max);
+
+/** Text cut to `max` characters, with an ellipsis when cut, on one line. */
+export function cut(text: string, max: number): string {
+  const line = text.replace(/[\r\n]+/g, " ");
+  return line.length > max ? `${line.slice(0, max)}…` : line;
 }

@@ -5,7 +5,8 @@
  * would accept it; AWS answers MalformedPolicyDocumentException or POLICY_CONTENT_LIMIT_EXCEEDED).
  */
 
-import type { Problem } from "./problems.js";
+import { type Problem, shown } from "./problems.js";
+import { nearest } from "./suggest.js";
 
 export type { Problem };
 
@@ -85,7 +86,7 @@ function validatePolicy(language: PolicyLanguage, document: unknown, options: Sc
     if (key !== "Version" && key !== "Statement") {
       problems.push({
         path: join(base, key),
-        message: `unknown element '${key}': ${language.name} has only Version and Statement`,
+        message: `unknown element ${shown(key)}: ${language.name} has only Version and Statement`,
       });
     }
   }
@@ -117,7 +118,7 @@ function validateStatements(language: PolicyLanguage, statement: unknown, path: 
     }
     problems.push(...validateStatement(language, s, at));
     if (typeof s.Sid === "string" && s.Sid !== "") {
-      if (sids.has(s.Sid)) problems.push({ path: join(at, "Sid"), message: `duplicate Sid '${s.Sid}'` });
+      if (sids.has(s.Sid)) problems.push({ path: join(at, "Sid"), message: `duplicate Sid ${shown(s.Sid)}` });
       sids.add(s.Sid);
     }
   });
@@ -156,27 +157,38 @@ function unsupportedElement(language: PolicyLanguage, key: string): string {
       : `${key} is not allowed in ${language.name}: use Principal "*" and narrow it with conditions`;
   }
   if (key === "NotAction") return `NotAction is not allowed in ${language.name}: list the actions it denies`;
-  return `unknown element '${key}' in a statement`;
+  return `unknown element ${shown(key)} in a statement`;
 }
 
-/** An RCP's Principal: required, and everyone ("*", or {"AWS": "*"}, as a string or one-element list). */
+/** An RCP's Principal: required, and everyone, in one of IAM's spellings of it. */
 function validateEveryonePrincipal(principal: unknown, path: string): Problem[] {
   if (principal === undefined) return [{ path, message: 'Principal is required in an RCP: "*"' }];
-  if (isEveryone(principal)) return [];
-  return [
-    {
-      path,
-      message:
-        'Principal must be "*" (or {"AWS": "*"}): an RCP applies to every principal; narrow it with conditions such as aws:PrincipalOrgID',
-    },
-  ];
+  if (isEveryonePrincipal(principal)) return [];
+  const message = Array.isArray(principal)
+    ? 'Principal is "*" or a map such as {"AWS": "*"}, never a list (IAM\'s grammar): write "*"'
+    : 'Principal must be "*" (or {"AWS": "*"}): an RCP applies to every principal; narrow it with conditions such as aws:PrincipalOrgID';
+  return [{ path, message }];
 }
 
-/** Whether a Principal means every principal: "*", {"AWS": "*"}, either with "*" in a one-element list. */
+/**
+ * Whether a Principal is one of the ways IAM's grammar spells every principal: `"*"`, or the
+ * principal map `{"AWS": "*"}` (its value a string or a one-element list). A bare list is no
+ * Principal in IAM's grammar (`"*" | <principal_map>`).
+ */
+export function isEveryonePrincipal(principal: unknown): boolean {
+  if (principal === "*") return true;
+  if (!isRecord(principal) || Object.keys(principal).length !== 1) return false;
+  const aws = principal.AWS;
+  return aws === "*" || (Array.isArray(aws) && aws.length === 1 && aws[0] === "*");
+}
+
+/**
+ * Whether a Principal means every principal, however it is written (the compare's view: `["*"]`,
+ * which the grammar refuses, still means everyone if AWS ever holds it).
+ */
 export function isEveryone(principal: unknown): boolean {
-  const star = (v: unknown) => v === "*" || (Array.isArray(v) && v.length === 1 && v[0] === "*");
-  if (star(principal)) return true;
-  return isRecord(principal) && Object.keys(principal).length === 1 && star(principal.AWS);
+  if (Array.isArray(principal)) return principal.length === 1 && principal[0] === "*";
+  return isEveryonePrincipal(principal);
 }
 
 /**
@@ -208,10 +220,69 @@ function exactlyOne(
   values.forEach((v, i) => {
     const path = Array.isArray(value) ? join(join(at, name), i) : join(at, name);
     if (typeof v !== "string" || !pattern.test(v)) {
-      problems.push({ path, message: `${JSON.stringify(v)} is not ${expected}` });
+      problems.push({ path, message: `${shown(v)} is not ${expected}` });
     }
   });
   return problems;
+}
+
+/**
+ * IAM's condition operators (IAM User Guide, "IAM JSON policy elements: Condition operators").
+ * Each but Null may end in IfExists; each may start with ForAllValues: or ForAnyValue: (the set
+ * operators, for keys with several values).
+ */
+const CONDITION_OPERATORS = [
+  "StringEquals",
+  "StringNotEquals",
+  "StringEqualsIgnoreCase",
+  "StringNotEqualsIgnoreCase",
+  "StringLike",
+  "StringNotLike",
+  "NumericEquals",
+  "NumericNotEquals",
+  "NumericLessThan",
+  "NumericLessThanEquals",
+  "NumericGreaterThan",
+  "NumericGreaterThanEquals",
+  "DateEquals",
+  "DateNotEquals",
+  "DateLessThan",
+  "DateLessThanEquals",
+  "DateGreaterThan",
+  "DateGreaterThanEquals",
+  "Bool",
+  "BinaryEquals",
+  "IpAddress",
+  "NotIpAddress",
+  "ArnEquals",
+  "ArnLike",
+  "ArnNotEquals",
+  "ArnNotLike",
+  "Null",
+] as const;
+const SET_OPERATOR_PREFIXES = ["ForAllValues:", "ForAnyValue:"] as const;
+const IF_EXISTS = "IfExists";
+
+/** Every condition operator name IAM accepts, prefixes and IfExists included. */
+export const CONDITION_OPERATOR_NAMES: ReadonlySet<string> = new Set(
+  ["", ...SET_OPERATOR_PREFIXES].flatMap((prefix) =>
+    CONDITION_OPERATORS.flatMap((base) => [
+      `${prefix}${base}`,
+      ...(base === "Null" ? [] : [`${prefix}${base}${IF_EXISTS}`]),
+    ]),
+  ),
+);
+
+/** Why an operator name is not IAM's, with the nearest one that is. */
+function conditionOperatorProblem(operator: string): string | undefined {
+  if (CONDITION_OPERATOR_NAMES.has(operator)) return undefined;
+  const suggestion = nearest(operator, [...CONDITION_OPERATOR_NAMES]);
+  const hint = operator.endsWith(`Null${IF_EXISTS}`)
+    ? "Null takes no IfExists (it tests whether the key exists)"
+    : suggestion
+      ? `did you mean ${suggestion}?`
+      : "use one of IAM's operators (StringEquals, ArnLike, Bool, ...), optionally ending in IfExists and starting with ForAllValues: or ForAnyValue:";
+  return `unknown condition operator ${shown(operator)}: ${hint}`;
 }
 
 function validateCondition(condition: unknown, at: string): Problem[] {
@@ -219,10 +290,12 @@ function validateCondition(condition: unknown, at: string): Problem[] {
   const problems: Problem[] = [];
   for (const [operator, keys] of Object.entries(condition)) {
     const opPath = join(at, operator);
+    const unknownOperator = conditionOperatorProblem(operator);
+    if (unknownOperator) problems.push({ path: opPath, message: unknownOperator });
     if (!isRecord(keys) || Object.keys(keys).length === 0) {
       problems.push({
         path: opPath,
-        message: `condition operator ${operator} must map condition keys to values`,
+        message: `condition operator ${shown(operator)} must map condition keys to values`,
       });
       continue;
     }

@@ -6,7 +6,8 @@
 
 import type { ApiDefinition, CheckOptions } from "./api-definition.js";
 import { API_GROUP, API_GROUP_VERSION } from "./common.js";
-import { type Problem, unknownField, zodProblems } from "./problems.js";
+import { type SchemaNode, toStructuralSchema } from "./crd.js";
+import { type Problem, shown, unknownField, zodProblems } from "./problems.js";
 import { nearest } from "./suggest.js";
 
 export type { Problem };
@@ -15,6 +16,24 @@ export type ValidateOptions = CheckOptions;
 /** A DNS subdomain name (RFC 1123), as Kubernetes requires for metadata.name. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const TOP_LEVEL_KEYS = new Set(["apiVersion", "kind", "metadata", "spec", "status"]);
+/** The fields of Kubernetes' ObjectMeta: the apiserver's strict field validation refuses others. */
+const METADATA_KEYS = [
+  "name",
+  "generateName",
+  "namespace",
+  "selfLink",
+  "uid",
+  "resourceVersion",
+  "generation",
+  "creationTimestamp",
+  "deletionTimestamp",
+  "deletionGracePeriodSeconds",
+  "labels",
+  "annotations",
+  "ownerReferences",
+  "finalizers",
+  "managedFields",
+];
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -62,19 +81,99 @@ export function validateObject(
     if (!TOP_LEVEL_KEYS.has(key))
       problems.push({ path: key, message: unknownField(key, [...TOP_LEVEL_KEYS]) });
   }
+  problems.push(...metadataProblems(object.metadata));
   const name = isRecord(object.metadata) ? object.metadata.name : undefined;
+  const spec = withoutPrunedNulls(object.spec, specSchemaOf(kind));
+  const parsed = kind.spec.safeParse(spec);
+  if (!parsed.success) problems.push(...zodProblems(parsed.error, "spec", kind.spec));
+  if (parsed.success && isRecord(spec) && typeof name === "string") {
+    for (const rule of kind.objectRules ?? []) {
+      if (!rule.holds({ metadata: { name }, spec })) {
+        problems.push({ path: (rule.fieldPath ?? "").replace(/^\./, ""), message: rule.message });
+      }
+    }
+  }
+  if (!kind.check || !isRecord(spec)) return problems;
+  // The schema may say part of what the kind's own check says: one problem per field, the check's words.
+  const checked = kind.check(spec, options);
+  const said = new Set(checked.map((p) => p.path));
+  return [...problems.filter((p) => !said.has(p.path)), ...checked];
+}
+
+/** metadata: a mapping of ObjectMeta's fields, with a DNS subdomain name. */
+function metadataProblems(metadata: unknown): Problem[] {
+  const problems: Problem[] = [];
+  if (isRecord(metadata)) {
+    for (const key of Object.keys(metadata)) {
+      if (!METADATA_KEYS.includes(key))
+        problems.push({ path: `metadata.${key}`, message: unknownField(key, METADATA_KEYS) });
+    }
+  }
+  for (const key of ["labels", "annotations"]) {
+    const map = isRecord(metadata) ? metadata[key] : undefined;
+    if (map === undefined || map === null) continue;
+    if (!isRecord(map))
+      problems.push({ path: `metadata.${key}`, message: `metadata.${key} must be a mapping of strings` });
+    else
+      for (const [k, v] of Object.entries(map)) {
+        if (typeof v !== "string" && v !== null)
+          problems.push({ path: `metadata.${key}.${k}`, message: `${key} are strings: quote ${shown(v)}` });
+      }
+  }
+  const name = isRecord(metadata) ? metadata.name : undefined;
   if (typeof name !== "string" || name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
     problems.push({
       path: "metadata.name",
-      message:
-        "metadata.name must be a lower-case DNS subdomain name (a-z, 0-9, '-', '.') of at most 253 characters",
+      message: `metadata.name must be a lower-case DNS subdomain name (a-z, 0-9, '-', '.') of at most 253 characters${name === undefined ? "" : `, not ${shown(name)}`}`,
     });
   }
-  const parsed = kind.spec.safeParse(object.spec);
-  if (!parsed.success) problems.push(...zodProblems(parsed.error, "spec", kind.spec));
-  if (!kind.check || !isRecord(object.spec)) return problems;
-  // The schema may say part of what the kind's own check says: one problem per field, the check's words.
-  const checked = kind.check(object.spec, typeof name === "string" ? name : "", options);
-  const said = new Set(checked.map((p) => p.path));
-  return [...problems.filter((p) => !said.has(p.path)), ...checked];
+  return problems;
+}
+
+const specSchemas = new WeakMap<ApiDefinition, SchemaNode>();
+
+/** A kind's spec as its CRD's structural schema says it (what the apiserver prunes and validates by). */
+function specSchemaOf(kind: ApiDefinition): SchemaNode {
+  let schema = specSchemas.get(kind);
+  if (!schema) {
+    schema = toStructuralSchema(kind.spec);
+    specSchemas.set(kind, schema);
+  }
+  return schema;
+}
+
+/**
+ * A value as the apiserver keeps it: a null where the schema names a field (a property, or a
+ * map's value) is dropped before defaulting, so `description: null` means the default, as it
+ * does for kubectl; nulls in a list, and anywhere in a field the schema leaves untyped, are kept.
+ */
+export function withoutPrunedNulls(value: unknown, schema: SchemaNode | undefined): unknown {
+  if (!schema) return value;
+  if (Array.isArray(value)) {
+    const items = schema.items as SchemaNode | undefined;
+    return items ? value.map((item) => withoutPrunedNulls(item, items)) : value;
+  }
+  if (!isRecord(value)) return value;
+  const properties = schema.properties as Record<string, SchemaNode> | undefined;
+  const additional = schema.additionalProperties as SchemaNode | undefined;
+  if (!properties && !additional) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const childSchema = properties?.[key] ?? additional;
+    if (child === null && childSchema && childSchema.nullable !== true) continue;
+    out[key] = withoutPrunedNulls(child, childSchema);
+  }
+  return out;
+}
+
+/**
+ * An object as the apiserver would store it from this manifest: the nulls it prunes from the
+ * spec dropped (orgguard plan and apply act on this, as the controller acts on what is stored).
+ */
+export function asAdmitted(object: unknown, kinds: readonly ApiDefinition[]): unknown {
+  if (!isRecord(object)) return object;
+  const kind = kinds.find((k) => k.kind === object.kind);
+  return kind && "spec" in object
+    ? { ...object, spec: withoutPrunedNulls(object.spec, specSchemaOf(kind)) }
+    : object;
 }

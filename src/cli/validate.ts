@@ -5,7 +5,8 @@
 
 import type { CheckOptions } from "../api/api-definition.js";
 import { type LintOptions, lintObject } from "../api/lint.js";
-import { isOrgguardManifest, validateObject } from "../api/validate.js";
+import { cut } from "../api/problems.js";
+import { asAdmitted, isOrgguardManifest, validateObject } from "../api/validate.js";
 import { accountClaim } from "../aws/clients.js";
 import { OPTIONS } from "../config.js";
 import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
@@ -68,15 +69,18 @@ const locate = (
 
 /**
  * Checks parsed manifest documents: parse failures and schema problems of orgguard's objects, other
- * Kubernetes kinds skipped (or refused), and an empty set refused unless allowed.
+ * Kubernetes kinds skipped (or refused), two objects of one kind and name, and an empty set
+ * refused unless allowed.
  */
 export function checkManifests(documents: ManifestDocument[], options: ManifestCheckOptions): ManifestCheck {
   const result: ManifestCheck = { orgguard: [], problems: [], notes: [], skipped: [] };
   for (const doc of documents) {
+    if (doc.skipped !== undefined) {
+      result.notes.push(`${doc.file}:${doc.line}: note: skipping the file: ${doc.skipped}`);
+      continue;
+    }
     if (doc.parseError !== undefined) {
-      result.problems.push(
-        locate(doc, "<unparsable>", { path: "", message: `cannot parse YAML: ${doc.parseError}` }),
-      );
+      result.problems.push(locate(doc, "<unparsable>", { path: "", message: doc.parseError }));
       continue;
     }
     if (!isOrgguardManifest(doc.object, API_DEFINITIONS)) {
@@ -91,13 +95,14 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
       }
       continue;
     }
-    result.orgguard.push(doc);
-    const object = describeObject(doc.object);
-    for (const p of validateObject(doc.object, API_DEFINITIONS, { sizeLimits: options.sizeLimits ?? {} })) {
-      result.problems.push(locate(doc, object, p));
-    }
+    const admitted = { ...doc, object: asAdmitted(doc.object, API_DEFINITIONS) };
+    result.orgguard.push(admitted);
+    result.problems.push(...documentProblems(admitted, options));
   }
-  if (result.orgguard.length === 0 && !options.allowEmpty) {
+  result.problems.push(...duplicateNames(result.orgguard));
+  // A document that does not parse may be the orgguard manifest: its problem says enough.
+  const unparsed = documents.some((d) => d.parseError !== undefined);
+  if (result.orgguard.length === 0 && !options.allowEmpty && !unparsed) {
     result.problems.push({
       file: (options.inputs ?? []).join(" ") || "(no input)",
       line: 1,
@@ -114,6 +119,56 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
 function byPlace(documents: ManifestDocument[]): (a: LocatedProblem, b: LocatedProblem) => number {
   const order = new Map(documents.map((d, i) => [d.file, i] as const));
   return (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line;
+}
+
+/** One orgguard document's problems: how its YAML is written, then its schema and checks. */
+function documentProblems(doc: ManifestDocument, options: CheckOptions): LocatedProblem[] {
+  const object = describeObject(doc.object);
+  const written = (doc.readProblems ?? []).map((p) => ({ file: doc.file, object, ...p }));
+  const checked = validateObject(doc.object, API_DEFINITIONS, { sizeLimits: options.sizeLimits ?? {} }).map(
+    (p) => locate(doc, object, { path: p.path, message: withQuotingHint(doc, p) }),
+  );
+  // A field whose YAML is ambiguous is reported once, for how it is written.
+  const said = new Set(written.map((p) => p.path));
+  return [...written, ...checked.filter((p) => !said.has(p.path))];
+}
+
+/**
+ * A number where a string belongs, written as a plain scalar (an account id without quotes):
+ * the message says to quote it, with the digits as written (YAML drops leading zeros).
+ */
+function withQuotingHint(doc: ManifestDocument, p: { path: string; message: string }): string {
+  if (!/expected string, received number/.test(p.message)) return p.message;
+  const source = doc.plainSourceOf?.(p.path);
+  if (source === undefined) return p.message;
+  const digits = /^\d+$/.test(source) && source.startsWith("0") ? ", keeping its leading zero" : "";
+  return `${p.message}: write ${JSON.stringify(source)} in quotes${digits}; unquoted, YAML reads a number`;
+}
+
+/**
+ * Two documents of one kind and name: kubectl apply, Argo CD and orgguard apply would keep one
+ * and silently lose the other (an SCP's attachments, say). Each repeat is an error at its name.
+ */
+function duplicateNames(documents: ManifestDocument[]): LocatedProblem[] {
+  const first = new Map<string, ManifestDocument>();
+  const problems: LocatedProblem[] = [];
+  for (const doc of documents) {
+    const o = doc.object as { kind?: unknown; metadata?: { name?: unknown } };
+    if (typeof o.kind !== "string" || typeof o.metadata?.name !== "string") continue;
+    const key = `${o.kind}/${o.metadata.name}`;
+    const earlier = first.get(key);
+    if (!earlier) {
+      first.set(key, doc);
+      continue;
+    }
+    problems.push(
+      locate(doc, key, {
+        path: "metadata.name",
+        message: `${key} is also defined at ${earlier.file}:${earlier.line}: one object per kind and name (applying both would overwrite one with the other)`,
+      }),
+    );
+  }
+  return problems;
 }
 
 /** How a document that is not orgguard's is named in a note: `v1/ConfigMap settings`. */
@@ -209,8 +264,12 @@ export function conflictWarnings(documents: ManifestDocument[], ownAccountId?: s
   return warnings;
 }
 
+/**
+ * One problem as one line: `file:line: Kind/name: path: message`, each part cut short, so a
+ * pasted megabyte never reaches the terminal.
+ */
 export const formatProblem = (p: LocatedProblem): string =>
-  `${p.file}:${p.line}: ${p.object}: ${p.path ? `${p.path}: ` : ""}${p.message}`;
+  `${p.file}:${p.line}: ${cut(p.object, 300)}: ${p.path ? `${cut(p.path, 200)}: ` : ""}${cut(p.message, 1000)}`;
 
 /** A located problem as --output json gives it. */
 const jsonProblem = (p: LocatedProblem, severity: ValidateProblem["severity"]): ValidateProblem => ({

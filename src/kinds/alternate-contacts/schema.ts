@@ -15,7 +15,9 @@ const contact = z
       .min(1)
       .max(254)
       .regex(
-        /^[\s]*[\w+=.#|!&-]+@[\w.-]+\.[\w]+[\s]*$/,
+        // AWS's pattern, its \s spelled out as Java means it ([ \t\n\v\f\r]): JavaScript's \s also
+        // matches Unicode spaces and Go's (the kube-apiserver's) not \v, so the two would disagree.
+        /^[ \t\n\v\f\r]*[\w+=.#|!&-]+@[\w.-]+\.[\w]+[ \t\n\v\f\r]*$/,
         "must be an email address such as security@example.com",
       )
       .describe("Where AWS writes: a team mailbox rather than a person's."),
@@ -23,7 +25,7 @@ const contact = z
       .string()
       .min(1)
       .max(25)
-      .regex(/^[\s0-9()+-]+$/, "must be a phone number of digits, spaces, +, - and parentheses")
+      .regex(/^[ \t\n\v\f\r0-9()+-]+$/, "must be a phone number of digits, spaces, +, - and parentheses")
       .describe("Where AWS calls, for example +1 206 555 0100."),
   })
   .describe("One alternate contact: all four fields are required by AWS.");

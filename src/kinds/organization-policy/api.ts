@@ -186,28 +186,18 @@ export function policyStatus(type: PolicyType) {
   });
 }
 
-/**
- * What the CRD schema cannot say: the document's grammar and size (the type's validate), and a
- * name AWS would refuse (policyName defaults to metadata.name, which may be longer than 128).
- */
+/** What the CRD schema cannot say: the document's grammar and size (the type's validate). */
 export function policyProblems(
   type: PolicyType,
   spec: Record<string, unknown>,
-  name: string,
   sizeLimit: number,
 ): Problem[] {
-  const problems: Problem[] = [];
-  if (spec.document !== undefined) {
-    problems.push(...type.validate(spec.document, { basePath: "spec.document", sizeLimit }));
-  }
-  if (spec.policyName === undefined && name.length > 128) {
-    problems.push({
-      path: "spec.policyName",
-      message: "set policyName: metadata.name is longer than AWS's 128 characters",
-    });
-  }
-  return problems;
+  if (spec.document === undefined) return [];
+  return type.validate(spec.document, { basePath: "spec.document", sizeLimit });
 }
+
+/** AWS's longest policy name: policyName defaults to metadata.name, which Kubernetes allows to 253. */
+const MAX_POLICY_NAME = 128;
 
 /** The API definition of a policy type's kind. */
 export function policyApi(type: PolicyType): ApiDefinition {
@@ -226,8 +216,16 @@ export function policyApi(type: PolicyType): ApiDefinition {
       },
       { name: "Size", type: "integer", jsonPath: ".status.documentSize", priority: 1 },
     ],
-    check: (value, name, options) =>
-      policyProblems(type, value, name, options.sizeLimits?.[type.id] ?? type.defaults.sizeLimit),
+    objectRules: [
+      {
+        cel: `has(self.spec.policyName) || size(self.metadata.name) <= ${MAX_POLICY_NAME}`,
+        message: `set policyName: metadata.name is longer than AWS's ${MAX_POLICY_NAME} characters`,
+        fieldPath: ".spec.policyName",
+        holds: (o) => o.spec.policyName !== undefined || o.metadata.name.length <= MAX_POLICY_NAME,
+      },
+    ],
+    check: (value, options) =>
+      policyProblems(type, value, options.sizeLimits?.[type.id] ?? type.defaults.sizeLimit),
     ...(type.lint
       ? {
           lint: (value: Record<string, unknown>, options) =>
@@ -239,19 +237,23 @@ export function policyApi(type: PolicyType): ApiDefinition {
   };
 }
 
-/**
- * The CRD schema of an IAM-language document (SCPs, RCPs): Version and a list of statements, as
- * far as the schema can say; the type's validate checks the rest.
- */
-export function iamLanguageDocument(statement: z.ZodType, description: string) {
-  return z
-    .object({
-      Version: z.literal(POLICY_VERSION).describe(`The policy language version: "${POLICY_VERSION}".`),
-      Statement: z.array(statement).min(1).describe("The statements, as a list."),
-    })
-    .catchall(z.unknown())
-    .describe(description);
-}
-
 /** A value the CRD lets be anything (a string, a list or an object), and CEL test with has(). */
 export const anyValue = z.unknown().meta({ "x-kubernetes-preserve-unknown-fields": true });
+
+/**
+ * The CRD schema of an IAM-language document (SCPs, RCPs): Version, and Statement as AWS's
+ * grammar has it, one statement or a list of them. A structural CRD schema gives a field one type
+ * (object or list, not either) and CEL cannot read a field without one, so admission checks the
+ * two elements and nothing inside Statement; the type's validate checks the statements (for
+ * orgguard validate, plan and the controller alike).
+ */
+export function iamLanguageDocument(description: string) {
+  return z
+    .strictObject({
+      Version: z.literal(POLICY_VERSION).describe(`The policy language version: "${POLICY_VERSION}".`),
+      Statement: anyValue.describe(
+        "One statement, or a list of them (AWS's grammar allows both): Effect, Action or NotAction, Resource or NotResource, Condition, Sid.",
+      ),
+    })
+    .describe(description);
+}

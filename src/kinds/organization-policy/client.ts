@@ -15,7 +15,14 @@ import type { OrganizationView, OrganizationViews } from "../../aws/organization
 import type { ResourceRef } from "../../runtime/kube-object.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError } from "../../runtime/reconcile-errors.js";
-import { type PolicySpec, type PolicyTarget, parsePolicySpec, policyProblems, policySpec } from "./api.js";
+import {
+  type PolicySpec,
+  type PolicyTarget,
+  parsePolicySpec,
+  policyApi,
+  policyProblems,
+  policySpec,
+} from "./api.js";
 import {
   ADOPT_ANNOTATION,
   attachmentPlan,
@@ -66,17 +73,21 @@ export function managedPolicyKind(
   },
 ): ManagedKind<PolicyObject, PolicyAtProvider, PolicyHandoff> {
   const typeOptions = optionsOf(type, shared.options);
+  const objectRules = policyApi(type).objectRules ?? [];
   const targetLocks = shared.targetLocks ?? new KeyedMutex();
   const view = new ViewReader(shared.organization, shared.viewMaxAgeMs);
   return {
     ref,
-    // The checks validate makes (api.ts policyProblems): the grammar, the size, the name's length.
+    // The checks validate makes: the schema, the rules over the whole object (the name's length),
+    // the grammar and the size (api.ts). Admission checks the first two; the last two only here.
     validate: (object) => {
       const problems = specProblems(policySpec(type), object.spec);
       if (problems.length > 0) return problems;
-      return policyProblems(type, object.spec, object.metadata.name, typeOptions.sizeLimit).map(
-        (p) => `${p.path}: ${p.message}`,
-      );
+      const whole = { metadata: { name: object.metadata.name }, spec: object.spec };
+      return [
+        ...objectRules.filter((r) => !r.holds(whole)).map((r) => `${r.fieldPath ?? "spec"}: ${r.message}`),
+        ...policyProblems(type, object.spec, typeOptions.sizeLimit).map((p) => `${p.path}: ${p.message}`),
+      ];
     },
     connect: async (_object, { signal }) =>
       new PolicyClient(type, sdkPolicyApi(aws.bind(signal).organizations()), typeOptions, targetLocks, view),

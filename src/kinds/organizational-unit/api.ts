@@ -51,6 +51,7 @@ export const ouSpec = withRules(
       cel: `self.path.matches('^Root(/[^/]+){1,${MAX_OU_DEPTH}}$')`,
       message: `spec.path must be Root followed by 1 to ${MAX_OU_DEPTH} OU names: AWS allows OUs ${MAX_OU_DEPTH} levels deep`,
       fieldPath: ".path",
+      holds: (spec) => new RegExp(`^Root(/[^/]+){1,${MAX_OU_DEPTH}}$`).test(spec.path),
     },
   ],
 );

@@ -67,6 +67,11 @@ describe("RCP grammar", () => {
       path: "Statement[0].Principal",
     },
     {
+      reason: 'a list is no Principal in IAM\'s grammar, even ["*"]',
+      document: rcp({ ...perimeter, Principal: ["*"] }),
+      path: "Statement[0].Principal",
+    },
+    {
       reason: "a list of two stars is not a principal form",
       document: rcp({ ...perimeter, Principal: ["*", "*"] }),
       path: "Statement[0].Principal",
@@ -117,6 +122,14 @@ describe("RCP grammar", () => {
     const clean = JSON.parse(JSON.stringify(document)) as unknown; // undefined fields dropped, as YAML would
     const problems = validateRcpDocument(clean);
     expect(problems.map((p) => p.path)).toContain(path);
+  });
+
+  it.each([
+    ['"*"', "*"],
+    ['{"AWS": "*"}', { AWS: "*" }],
+    ['{"AWS": ["*"]}', { AWS: ["*"] }],
+  ])("accepts everyone spelled %s", (_, principal) => {
+    expect(validateRcpDocument(rcp({ ...perimeter, Principal: principal }))).toEqual([]);
   });
 
   it("keeps an SCP's own rules: a Principal is refused there", () => {

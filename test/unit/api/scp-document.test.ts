@@ -109,6 +109,53 @@ describe("validateScpDocument", () => {
     expect(problems.map((p) => p.path)).toEqual(paths);
   });
 
+  const withCondition = (condition: unknown) => doc([{ ...statement, Condition: condition }]);
+  const operators: Array<{ reason: string; operator: string; message?: string }> = [
+    { reason: "a plain operator", operator: "StringEquals" },
+    { reason: "IfExists on any operator but Null", operator: "ArnNotLikeIfExists" },
+    { reason: "a set operator prefix", operator: "ForAllValues:StringLike" },
+    { reason: "a prefix and IfExists together", operator: "ForAnyValue:StringNotEqualsIfExists" },
+    { reason: "Null", operator: "Null" },
+    {
+      reason: "a misspelled operator, with the nearest valid name",
+      operator: "StringEqualz",
+      message: 'unknown condition operator "StringEqualz": did you mean StringEquals?',
+    },
+    {
+      reason: "an operator in the wrong case (IAM's names are spelled so)",
+      operator: "stringlike",
+      message: 'unknown condition operator "stringlike": did you mean StringLike?',
+    },
+    {
+      reason: "a prefix without its colon",
+      operator: "ForAllValuesStringLike",
+      message: 'unknown condition operator "ForAllValuesStringLike": did you mean ForAllValues:StringLike?',
+    },
+    {
+      reason: "Null with IfExists",
+      operator: "NullIfExists",
+      message:
+        'unknown condition operator "NullIfExists": Null takes no IfExists (it tests whether the key exists)',
+    },
+    {
+      reason: "an operator of another language",
+      operator: "Contains",
+      message:
+        'unknown condition operator "Contains": use one of IAM\'s operators (StringEquals, ArnLike, Bool, ...), optionally ending in IfExists and starting with ForAllValues: or ForAnyValue:',
+    },
+  ];
+  it.each(operators)("condition operators: $reason", ({ operator, message }) => {
+    const problems = validateScpDocument(
+      withCondition({ [operator]: { "aws:RequestedRegion": "eu-west-1" } }),
+    );
+    expect(problems).toEqual(message ? [{ path: `Statement[0].Condition.${operator}`, message }] : []);
+  });
+
+  it("quotes a pasted value cut short, never whole", () => {
+    const [problem] = validateScpDocument(doc([{ ...statement, Action: `s3 ${"x".repeat(100_000)}` }]));
+    expect(problem?.message.length).toBeLessThan(120);
+  });
+
   it("prefixes paths with basePath", () => {
     const problems = validateScpDocument(doc([{ ...statement, Effect: "x" }]), { basePath: "spec.document" });
     expect(problems).toEqual([
