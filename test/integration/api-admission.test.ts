@@ -113,7 +113,13 @@ describe("kubectl", () => {
     const headers = out.split("\n").filter((l) => l.startsWith("NAME"));
     expect(headers).toHaveLength(KINDS.length);
     expect(headers).toContainEqual(
-      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+POLICY-ID\s+AGE$/),
+      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+POLICY-ID\s+TARGETS\s+AGE$/),
+    );
+    expect(headers).toContainEqual(
+      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+PATH\s+OU-ID\s+AGE$/),
+    );
+    expect(headers).toContainEqual(
+      expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+ACCOUNT-ID\s+OU\s+AGE$/),
     );
     expect(headers).toContainEqual(
       expect.stringMatching(/^NAME\s+READY\s+REASON\s+SYNCED\s+ACCOUNT\s+MIN-LENGTH\s+AGE$/),

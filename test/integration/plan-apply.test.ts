@@ -15,6 +15,7 @@ import {
   ListTargetsForPolicyCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
+import fastJsonPatch, { type Operation } from "fast-json-patch";
 import { beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { loadManifests } from "../../src/cli/manifests.js";
@@ -116,11 +117,19 @@ describe("orgguard plan and apply", () => {
     // and in the security account, a public access block and EBS encryption in the management
     // account (the security account's are ObserveOnly), IMDS defaults and snapshot and AMI block
     // public access in both; of the four baselines, one member account each, every setting but
-    // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22);
+    // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8; the
+    // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts.
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22 + 2 + 4);
     // moto's default groups allow all traffic out and every region has a default VPC: the
     // security account's (Enforce) are updates.
+    // The seeds' layout adopts the sample organization's five OUs (it tags them as orgguard's):
+    // updates, first in the apply order, parents before children.
     expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
+      "OrganizationalUnit/security",
+      "OrganizationalUnit/workloads",
+      "OrganizationalUnit/sandbox",
+      "OrganizationalUnit/workloads-prod",
+      "OrganizationalUnit/workloads-dev",
       "DefaultSecurityGroups/security-account",
       "NoDefaultVpc/security-account",
     ]);
@@ -137,7 +146,7 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 50 to create, 2 to update, 0 unchanged, 9 drifted");
+    expect(text.stdout).toContain("Plan: 56 to create, 7 to update, 0 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
     expect(text.stdout).toMatch(
       /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
@@ -153,13 +162,30 @@ describe("orgguard plan and apply", () => {
     expect(markdown.stdout).toContain("| + create | `AccountBaseline/cis-baseline` (PasswordPolicy of");
   });
 
-  it("applies them; a plan afterwards shows no changes and exits 0", async () => {
+  it("applies them; a plan afterwards shows no changes and exits 0", { timeout: 240_000 }, async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 50 created, 2 updated");
+    // Baselines are expanded after the accounts the run creates: the sandbox baseline (Root/Sandbox)
+    // gets the two new sandbox accounts (8 enforced settings each; their default security groups
+    // and VPCs observed: 4 more drifted), the minimal one (Root/Security) the log archive and
+    // security tooling accounts (1 each): 56 + 16 + 2 created. One apply leaves nothing to do.
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 74 created, 7 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 52 unchanged, 9 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 81 unchanged, 13 drifted");
+    // What deleting an object would destroy is said on every plan, changes or not.
+    expect(again.stdout).toContain(
+      "! destructive on deletion: deleting sandbox-bob CLOSES account Sandbox Bob",
+    );
+    // Every entry's patch turns what AWS has into what the manifests want.
+    const json = JSON.parse((await cli(["plan", "--output", "json", ...MANIFESTS])).stdout) as {
+      entries: Array<{ actual: object; desired: object; patch: Operation[] }>;
+    };
+    for (const e of json.entries)
+      expect(fastJsonPatch.applyPatch(structuredClone(e.actual), e.patch, true, false).newDocument).toEqual(
+        e.desired,
+      );
+    expect(json.entries.filter((e) => e.patch.length > 0).length).toBe(13);
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {
@@ -174,10 +200,15 @@ describe("orgguard plan and apply", () => {
     await org.send(new DetachPolicyCommand({ PolicyId: denyLeave.Id!, TargetId: tree.rootId }));
 
     const { entries, calls } = await countedPlan();
-    // The ObserveOnly settings are never written: they stay drift.
+    // The ObserveOnly settings are never written: they stay drift (the sandbox baseline's now in
+    // three accounts: the sample's and the two the apply created).
     expect(
       entries.filter((e) => !["unchanged", "create", "update"].includes(e.action)).map((e) => e.object),
-    ).toEqual(DRIFT_IGNORED);
+    ).toEqual([
+      ...DRIFT_IGNORED.slice(0, 5),
+      ...Array.from({ length: 6 }, () => "AccountBaseline/sandbox-baseline"),
+      ...DRIFT_IGNORED.slice(7),
+    ]);
     const changed = entries.filter((e) => e.action === "create" || e.action === "update");
     expect(changed.map((e) => `${e.object}${e.via ? ` ${e.via}` : ""}`).sort()).toEqual(
       [

@@ -334,6 +334,8 @@ export class AccountClient implements ExternalClient<AccountObject, AccountAtPro
     if (id) {
       const member = await this.member(id);
       if (member) return { kind: "member", account: member };
+      // Deleting, an account no longer in the organization (closed, removed) leaves nothing to do.
+      if (object.metadata.deletionTimestamp) return { kind: "absent" };
       if (spec.invite) return this.invitation(object, spec);
       throw new BlockedError(
         "NotInOrganization",
@@ -442,8 +444,9 @@ export class AccountClient implements ExternalClient<AccountObject, AccountAtPro
   }
 
   private creationNote(spec: AccountSpec): string {
-    if (spec.invite) return `invite ${spec.accountId ?? spec.email} to the organization, into ${spec.ouPath}`;
-    return `create account ${spec.name} (${spec.email}) in ${spec.ouPath}`;
+    if (spec.invite)
+      return `invite ${spec.accountId ?? "the account of the email in the spec"} to the organization, into ${spec.ouPath}`;
+    return `create account ${spec.name} in ${spec.ouPath}`;
   }
 }
 

@@ -54,7 +54,7 @@ function destructive(object: AccountObject): string | undefined {
   const parsed = accountSpec.safeParse(object.spec);
   if (!parsed.success || !parsed.data.closeOnDeletion || parsed.data.deletionPolicy !== "Delete")
     return undefined;
-  return `deleting ${object.metadata.name} CLOSES account ${parsed.data.name} (${parsed.data.email ?? ""}); AWS reopens a closed account only within 90 days`;
+  return `deleting ${object.metadata.name} CLOSES account ${parsed.data.name}; AWS reopens a closed account only within 90 days`;
 }
 
 export const accountKind: Kind = {
