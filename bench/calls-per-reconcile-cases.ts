@@ -14,6 +14,14 @@ export interface CallCase {
 export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
 
 export const callCases = (member: string): CallCase[] => [
+  // Cold: trusted access for two services, one delegated administrator (then read as one account's).
+  {
+    kind: "Organization",
+    spec: {
+      trustedAccess: ["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"],
+      delegatedAdministrators: [{ servicePrincipal: "guardduty.amazonaws.com", accountId: member }],
+    },
+  },
   {
     kind: "ServiceControlPolicy",
     spec: {

@@ -113,9 +113,35 @@ describe("orgguard plan and apply", () => {
     // account (the security account's are ObserveOnly); of the four baselines, one member account
     // each, every setting but the default security groups (ObserveOnly): 4 + 1 + 5 + 5.
     expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 8 + 15);
-    // moto's default groups allow all traffic out: the security account's (Enforce) is an update.
+    // The organization exists (it is never created): trusted access and delegated administrators
+    // to add are an update. moto's default groups allow all traffic out: the security account's
+    // (Enforce) is an update too.
     expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
+      "Organization/organization",
       "DefaultSecurityGroups/security-account",
+    ]);
+    // The sample organization has every policy type on already; audit-1 is resolved by name.
+    const audit = tree.accountIds.get("audit-1")!;
+    expect(entries.find((e) => e.object === "Organization/organization")?.changes).toEqual([
+      ...[
+        "cloudtrail.amazonaws.com",
+        "guardduty.amazonaws.com",
+        "securityhub.amazonaws.com",
+        "config.amazonaws.com",
+        "config-multiaccountsetup.amazonaws.com",
+        "account.amazonaws.com",
+        "sso.amazonaws.com",
+      ].map((p) => ({
+        path: `trustedAccess[${p}]`,
+        from: "disabled",
+        to: "enabled",
+        description: "+ enable trusted access",
+      })),
+      ...["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"].map((p) => ({
+        path: `delegatedAdministrators[${p}/${audit}]`,
+        to: "registered",
+        description: `+ register ${audit} (audit-1) as delegated administrator`,
+      })),
     ]);
     expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual(DRIFT_IGNORED);
     // A regional setting plans each region (moto has no ListRegions: --default-regions).
@@ -130,7 +156,8 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 37 to create, 1 to update, 0 unchanged, 6 drifted");
+    expect(text.stdout).toContain("Plan: 37 to create, 2 to update, 0 unchanged, 6 drifted");
+    expect(text.stdout).toContain(`delegatedAdministrators[guardduty.amazonaws.com/${audit}]: + register`);
     // What Enforce would revoke, by rule; and contacts without a single detail of theirs.
     expect(text.stdout).toMatch(
       /groups\[sg-[0-9a-f]+\]\.rules: revoke 1 rule\(s\) of the default group of vpc-/,
@@ -145,10 +172,10 @@ describe("orgguard plan and apply", () => {
   it("applies them; a plan afterwards shows no changes and exits 0", async () => {
     const applied = await cli(["apply", "--output", "json", ...MANIFESTS]);
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 37 created, 1 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 37 created, 2 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 38 unchanged, 6 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 39 unchanged, 6 drifted");
   });
 
   it("after console changes shows exactly that drift, still without writing", async () => {

@@ -28,6 +28,8 @@ import {
 import {
   DescribePolicyCommand,
   DetachPolicyCommand,
+  DisableAWSServiceAccessCommand,
+  ListAWSServiceAccessForOrganizationCommand,
   OrganizationsClient,
   UntagResourceCommand,
   UpdatePolicyCommand,
@@ -87,9 +89,12 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** The principal the Organization case keeps trusted access for. */
+const TRUSTED = "guardduty.amazonaws.com";
 
 /** The kinds the cases cover, in their order (known before the cases can be built). */
 export const EVENT_CASE_KINDS = [
+  "Organization",
   "ServiceControlPolicy",
   "ResourceControlPolicy",
   "TagPolicy",
@@ -127,6 +132,24 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
     return out.SecurityGroups![0]!.GroupId!;
   }
   return [
+    {
+      kind: "Organization",
+      spec: () => ({ trustedAccess: [TRUSTED] }),
+      // Someone switches off trusted access the spec lists (and orgguard enabled).
+      change: async () => {
+        await org().send(new DisableAWSServiceAccessCommand({ ServicePrincipal: TRUSTED }));
+        await sendEvent(
+          call("organizations", "DisableAWSServiceAccess"),
+          { servicePrincipal: TRUSTED },
+          mgmt,
+        );
+      },
+      repaired: async () =>
+        (
+          (await org().send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals ??
+          []
+        ).some((p) => p.ServicePrincipal === TRUSTED),
+    },
     {
       kind: "ServiceControlPolicy",
       spec: () => ({ document: denyLeave, targets: [{ ouPath: "Root/Workloads" }] }),
