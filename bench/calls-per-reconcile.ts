@@ -2,7 +2,7 @@
  * How many AWS calls one reconcile of each kind makes: cold (from creation to Ready) and in a
  * steady state (per poll, once Ready). Runs the real controller code in-process against a real
  * kube-apiserver and moto, started here. Prints a table; asserts nothing.
- * Usage: npx tsx bench/calls-per-reconcile.ts   (after `make provision`)
+ * Usage: npx tsx bench/calls-per-reconcile.ts [Kind...]   (after `make provision`; no kind: every one)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -16,7 +16,7 @@ import { findCondition } from "../src/runtime/conditions.js";
 import { managedController } from "../src/runtime/controller.js";
 import { KubeEventRecorder } from "../src/runtime/event-recorder.js";
 import { silentLogger } from "../src/runtime/logger.js";
-import type { ManagedKind, ManagedObject } from "../src/runtime/managed.js";
+import type { ManagedObject } from "../src/runtime/managed.js";
 import { Metrics } from "../src/runtime/metrics.js";
 import { ResourceClient } from "../src/runtime/resource-client.js";
 import { startEnvironment } from "../test/env/environment.js";
@@ -67,7 +67,10 @@ try {
   };
   const kinds = managedKinds(context);
   const kindNamed = (name: string) => kinds.find((k) => k.ref.kind === name)!;
-  const cases = callCases(member).map((c) => ({ kind: kindNamed(c.kind), spec: c.spec }));
+  const only = process.argv.slice(2);
+  const cases = callCases(member)
+    .filter((c) => only.length === 0 || only.includes(c.kind))
+    .map((c) => ({ kind: kindNamed(c.kind), spec: c.spec }));
   const snapshot = () => new Map(calls);
   const delta = (before: Map<string, number>) =>
     [...calls].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
