@@ -109,7 +109,6 @@ export class OrganizationClient
   ) {}
 
   async observe(object: OrganizationObject): Promise<OrganizationObservation> {
-    const spec = parseOrganizationSpec(object.spec);
     const managed = managedRecordOf(object.status);
     const organization = await awsCall("cannot describe the organization", () =>
       this.org.describeOrganization(),
@@ -138,6 +137,9 @@ export class OrganizationClient
       const handoff = { rootId: observed.rootId, plan, accountLabels: {} };
       return { exists: !writesNothing(plan), upToDate: true, observed: atProvider, handoff };
     }
+    // Parsed only now: a deletion needs nothing of the spec (and must not hang on a spec that
+    // admission let through and validate refuses).
+    const spec = parseOrganizationSpec(object.spec);
     const { desired, accountLabels } = await this.desired(spec, organization);
     const observeOnly = spec.managementPolicy === "ObserveOnly";
     const adopt = object.metadata.annotations?.[ADOPT_ANNOTATION] === "true" && !observeOnly;

@@ -55,7 +55,8 @@ describe("lintObject", () => {
       paths: ["spec.targets[0]"],
     },
     {
-      reason: "a delegated administrator of a service without trusted access in the spec (most services refuse it)",
+      reason:
+        "a delegated administrator of a service without trusted access in the spec (most services refuse it)",
       object: {
         kind: "Organization",
         metadata: { name: "o" },

@@ -541,6 +541,20 @@ describe("OrganizationClient on deletion (deletionPolicy Delete)", () => {
     expect((await client.observe(object)).exists).toBe(false);
   });
 
+  it("needs nothing of the spec: one that admission let through and validate refuses still deletes", async () => {
+    const fake = new FakeOrganization();
+    fake.trusted.add(GD);
+    const { client } = clientFor(fake);
+    const twice = { servicePrincipal: GD, accountId: AUDIT };
+    const object = organization(
+      { deletionPolicy: "Delete", delegatedAdministrators: [twice, twice] },
+      { managed: { trustedAccess: [GD], delegatedAdministrators: [] }, deleting: true },
+    );
+    const observation = await client.observe(object);
+    await client.delete(object, observation);
+    expect(fake.trusted.size).toBe(0);
+  });
+
   it("an organization without all features has nothing of orgguard's to undo", async () => {
     const fake = new FakeOrganization();
     fake.featureSet = "CONSOLIDATED_BILLING";
