@@ -106,6 +106,8 @@ export class OrganizationClient
   constructor(
     private readonly org: OrganizationApi,
     private readonly view: TargetView,
+    /** The reconcile's deadline: past it, no further write is tried. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   async observe(object: OrganizationObject): Promise<OrganizationObservation> {
@@ -269,6 +271,9 @@ export class OrganizationClient
           ownership.done?.();
           return;
         }
+        // Past the deadline every call fails at once: stop, with the record as it stands (the
+        // call in flight may have reached AWS, so its claim stays).
+        if (this.signal?.aborted) throw new FailureWithStatus(err, { managed: record.current() });
         const failure = entryFailure(err, what);
         // A refusal means nothing happened; any other failure may have happened (a lost answer).
         if (failure instanceof TerminalError) ownership.refused?.();

@@ -105,7 +105,7 @@ export const organizationKind: Kind = {
       return managedOrganizationKind(
         kindRef(organizationApi),
         (signal) =>
-          new OrganizationClient(sdkOrganizationApi(context.aws.bind(signal).organizations()), view),
+          new OrganizationClient(sdkOrganizationApi(context.aws.bind(signal).organizations()), view, signal),
       );
     },
   },

@@ -183,9 +183,9 @@ function organization(
   };
 }
 
-function clientFor(fake: FakeOrganization, accounts = ACCOUNTS, later?: ViewAccount[]) {
+function clientFor(fake: FakeOrganization, accounts = ACCOUNTS, later?: ViewAccount[], signal?: AbortSignal) {
   const view = viewOf(accounts, later);
-  return { client: new OrganizationClient(fake, view.target), reads: view.reads };
+  return { client: new OrganizationClient(fake, view.target, signal), reads: view.reads };
 }
 
 /** observe, then update when it says so; the error update threw, if any. */
@@ -499,6 +499,32 @@ describe("OrganizationClient.update", () => {
     const dropped = await reconcile(client, organization({}, { managed: status.managed }));
     expect(dropped.error).toBeUndefined();
     expect(fake.trusted.has(GD)).toBe(false);
+  });
+
+  it("past the reconcile's deadline no further write is tried; the call in flight stays claimed", async () => {
+    const fake = new FakeOrganization();
+    const deadline = new AbortController();
+    const aborted = Object.assign(new Error("Request aborted"), { name: "AbortError" });
+    fake.failures.push({
+      operation: "enableTrustedAccess",
+      // The deadline passes while CFG's call is in flight.
+      when: (arg) => {
+        if (arg !== CFG) return false;
+        deadline.abort();
+        return true;
+      },
+      error: aborted,
+    });
+    const { client } = clientFor(fake, ACCOUNTS, undefined, deadline.signal);
+    const object = organization({
+      trustedAccess: [GD, CFG, SSO],
+      delegatedAdministrators: [{ servicePrincipal: GD, accountId: AUDIT }],
+    });
+    const { error } = await reconcile(client, object);
+    expect(fake.writes()).toEqual([`enableTrustedAccess ${GD}`, `enableTrustedAccess ${CFG}`]);
+    const { cause, status } = error as FailureWithStatus;
+    expect(cause).toBe(aborted);
+    expect(status).toEqual({ managed: { trustedAccess: [CFG, GD], delegatedAdministrators: [] } });
   });
 
   it("a deregistration that fails keeps the registration orgguard's, so it is tried again", async () => {
