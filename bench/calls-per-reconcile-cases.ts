@@ -42,6 +42,14 @@ export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
 export const callCases = ({ member, other }: { member: string; other: string }): CallCase[] => [
   { kind: "OrganizationalUnit", spec: { path: "Root/Workloads/Bench" } },
   { kind: "Account", spec: { name: "bench", email: "bench@example.com", ouPath: "Root/Workloads" } },
+  // Cold: trusted access for two services, one delegated administrator (then read as one account's).
+  {
+    kind: "Organization",
+    spec: {
+      trustedAccess: ["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"],
+      delegatedAdministrators: [{ servicePrincipal: "guardduty.amazonaws.com", accountId: member }],
+    },
+  },
   {
     kind: "ServiceControlPolicy",
     spec: {

@@ -5,7 +5,7 @@
  * EventBridge event a CloudTrail rule would deliver, and prints, per kind, the median and maximum
  * time from sending the event to seeing AWS repaired, and the AWS calls the controller made per
  * event (reads and writes, the queue's own calls aside). Asserts nothing.
- * Usage: npx tsx bench/events.ts [changes-per-kind]   (after `make build provision`)
+ * Usage: npx tsx bench/events.ts [changes-per-kind] [Kind...]   (after `make build provision`; no kind: every one)
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
@@ -28,6 +28,7 @@ import { ControllerProcess } from "../test/support/controller-process.js";
 import { EVENT_CASE_KINDS, eventCases } from "../test/support/event-cases.js";
 
 const CHANGES = Number(process.argv[2] ?? 20);
+const ONLY = process.argv.slice(3);
 
 /**
  * Waits for `repaired`, checking every 5 ms (waitUntil's 100 ms would round every time up to
@@ -102,7 +103,7 @@ try {
   };
 
   const rows: string[] = [];
-  for (const kind of EVENT_CASE_KINDS) {
+  for (const kind of EVENT_CASE_KINDS.filter((k) => ONLY.length === 0 || ONLY.includes(k))) {
     const c = cases.find((x) => x.kind === kind)!;
     const def = KINDS.find((k) => k.api.kind === kind)!;
     const client = new ResourceClient<ManagedObject>(kc, kindRef(def.api));

@@ -41,8 +41,9 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   NoSuchPublicAccessBlockConfiguration: "not-found",
   // Organizations: the policy is gone (deleted out of band): observe again and re-create it.
   PolicyNotFoundException: "not-found",
-  // Organizations structure: an OU or account that is gone (deleted, closed, removed). For a read:
-  // it does not exist; for a delete: done.
+  // Organizations structure: an OU or account that is gone (deleted, closed, removed), or an
+  // account not in the organization (DescribeAccount; a delegated administrator's account). For a
+  // read: it does not exist; for a delete: done.
   OrganizationalUnitNotFoundException: "not-found",
   AccountNotFoundException: "not-found",
   // CreateOrganizationalUnit: the name is taken under that parent, possibly by orgguard's own
@@ -66,6 +67,15 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   // Detach answered "not attached" / attach answered "already attached": the goal holds.
   PolicyNotAttachedException: "goal-reached",
   DuplicatePolicyAttachmentException: "goal-reached",
+  // EnablePolicyType of a type already on (someone, or an earlier attempt whose answer was lost,
+  // enabled it): the goal holds.
+  PolicyTypeAlreadyEnabledException: "goal-reached",
+  // RegisterDelegatedAdministrator: the account is already the service's delegated administrator;
+  // DeregisterDelegatedAdministrator: it is not (any more). An earlier attempt whose answer was
+  // lost, or a ListDelegatedAdministrators that did not show a fresh registration yet (AWS lists
+  // it only seconds later): the goal holds, never a reason to fail or to register twice.
+  AccountAlreadyRegisteredException: "goal-reached",
+  AccountNotRegisteredException: "goal-reached",
   // EC2 security groups: a revoke of a rule that is gone, an authorize of a rule that exists, a
   // group deleted with its VPC meanwhile (its rules went with it).
   "InvalidPermission.NotFound": "goal-reached",
@@ -128,8 +138,16 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   SlowDown: "throttled",
 };
 
-/** ConstraintViolationException reasons that are about the spec itself: a document's size, an OU path too deep. */
-const CONSTRAINTS_OF_THE_SPEC = new Set(["POLICY_CONTENT_LIMIT_EXCEEDED", "OU_DEPTH_LIMIT_EXCEEDED"]);
+/**
+ * ConstraintViolationException reasons that are about the spec itself: a policy over the size
+ * limit; an OU path too deep; the management account named as a delegated administrator (only a
+ * member account can be one). The other reasons are limits and states outside the spec ("blocked").
+ */
+const CONSTRAINTS_OF_THE_SPEC = new Set([
+  "POLICY_CONTENT_LIMIT_EXCEEDED",
+  "OU_DEPTH_LIMIT_EXCEEDED",
+  "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
+]);
 
 /** The error code of an AWS SDK error (its name), or undefined for other errors. */
 export function awsErrorCode(err: unknown): string | undefined {
@@ -140,6 +158,16 @@ export function awsErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The `Reason` AWS Organizations adds to some errors (ConstraintViolationException,
+ * InvalidInputException): `DELEGATED_ADMINISTRATOR_EXISTS_FOR_THIS_SERVICE`, when there is one.
+ */
+export function awsReasonOf(err: unknown): string | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const reason = (err as { Reason?: unknown }).Reason;
+  return typeof reason === "string" && reason !== "" ? reason : undefined;
+}
+
 const httpStatus = (err: unknown): number | undefined =>
   (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
@@ -148,8 +176,8 @@ export function meaningOf(err: unknown): AwsErrorMeaning {
   const code = awsErrorCode(err);
   if (code === undefined) return "transient";
   if (code === "ConstraintViolationException") {
-    const reason = (err as { Reason?: unknown }).Reason;
-    if (typeof reason === "string" && CONSTRAINTS_OF_THE_SPEC.has(reason)) return "spec-rejected";
+    const reason = awsReasonOf(err);
+    if (reason !== undefined && CONSTRAINTS_OF_THE_SPEC.has(reason)) return "spec-rejected";
   }
   const known = MEANINGS[code];
   if (known) return known;
@@ -169,7 +197,10 @@ export function toReconcileError(err: unknown, what: string): Error {
   const named = awsErrorCode(err) ?? "Error";
   // A 403 whose code the SDK could not read is, for the condition, an AccessDenied.
   const code = httpStatus(err) === 403 && !(named in MEANINGS) ? "AccessDenied" : named;
-  const message = `${what}: ${code}: ${err instanceof Error ? err.message : String(err)}`;
+  // AWS's Reason says which limit or rule it was (AccessDenied has none to give).
+  const awsReason = awsReasonOf(err);
+  const codeAndReason = awsReason ? `${code} (${awsReason})` : code;
+  const message = `${what}: ${codeAndReason}: ${err instanceof Error ? err.message : String(err)}`;
   const reason = code.replace(/Exception$/, "");
   switch (meaningOf(err)) {
     case "spec-rejected":

@@ -5,7 +5,7 @@
  * memory instead of the apiserver. plan runs them with a dry-run writer (observe for real; create,
  * update and delete recorded, not made) and a read-only AWS client (a write is refused before it
  * is sent), and prints what apply would change; apply runs them with the direct writer, in the
- * controller's order (SCPs, account settings, then baselines' per-account settings), and
+ * controller's order (the organization, SCPs, account settings, then baselines' per-account settings), and
  * confirms each change with a dry run that must find nothing left to do.
  */
 import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
@@ -118,7 +118,7 @@ export async function reconcileObjects(
 const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name}`;
 
 /**
- * The objects in the controller's order (the order of the kinds: the organization's tree,
+ * The objects in the controller's order (the order of the kinds: the organization and its tree,
  * policies, account settings; within a kind by its rank: an OU after its parent), the composites
  * (baselines) apart.
  */
@@ -418,7 +418,7 @@ export const planCommand: Command<typeof PLAN_OPTIONS> = {
 export const applyCommand: Command<typeof APPLY_OPTIONS> = {
   name: "apply",
   summary:
-    "Makes AWS match the manifests once, without a cluster, in the controller's order (SCPs, account settings, then baselines' per-account settings), confirming each change by observing again. ObserveOnly objects are not changed.",
+    "Makes AWS match the manifests once, without a cluster, in the controller's order (the organization, SCPs, account settings, then baselines' per-account settings), confirming each change by observing again. ObserveOnly objects are not changed.",
   details: AWS_SETTINGS,
   arguments: "<files or folders>...",
   options: APPLY_OPTIONS,

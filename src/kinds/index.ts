@@ -1,8 +1,10 @@
 /**
  * The one list of kinds. Everything that lists kinds derives from it: the CRDs, the controller's
  * controllers, `orgguard plan`'s apply order and read-only guard, validate, the IAM policies, the
- * chart's RBAC and the tests' write counting. Its order is the apply order (Organizations policies first:
- * guard rails before settings; baselines last: their settings after every standalone one) and the docs' order.
+ * chart's RBAC and the tests' write counting. Its order is the apply order (the organization first: the
+ * policy types, trusted access and delegated administrators the rest relies on; then Organizations
+ * policies: guard rails before settings; baselines last: their settings after every standalone one)
+ * and the docs' order.
  */
 import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
@@ -18,6 +20,7 @@ import {
   kindRef,
   type ManagedRuntime,
 } from "./kind-definition.js";
+import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
@@ -25,6 +28,7 @@ import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
 
 export const KINDS: readonly Kind[] = [
+  organizationKind,
   organizationalUnitKind,
   accountKind,
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),

@@ -5,6 +5,7 @@
 import {
   OrganizationDiscovery,
   type OrganizationView,
+  type OrganizationViews,
   sdkOrganizationReader,
 } from "../aws/organization-view.js";
 import type { KindContext } from "./kind-definition.js";
@@ -42,15 +43,21 @@ export interface ViewReader {
   invalidate(): void;
 }
 
+/** What a kind that only resolves names reads of the view (the policy engine, the Organization kind). */
+export type TargetView = Pick<ViewReader, "current" | "fresher">;
+
+/** The names-only reader over any source of views (a fixed one in tests), as old as `maxAgeMs` allows. */
+export function targetViewOf(organization: OrganizationViews, maxAgeMs: number): TargetView {
+  return {
+    current: () => organization.view(maxAgeMs),
+    fresher: () => organization.view(MISS_REFRESH_MS),
+  };
+}
+
 /** The reader of `context`'s organization view. */
 export function organizationReaderOf(context: Pick<KindContext, "aws" | "discoveryIntervalMs">): ViewReader {
   const organization = organizationOf(context);
-  const maxAge = viewMaxAge(context);
-  return {
-    current: () => organization.view(maxAge),
-    fresher: () => organization.view(MISS_REFRESH_MS),
-    invalidate: () => organization.invalidate(),
-  };
+  return { ...targetViewOf(organization, viewMaxAge(context)), invalidate: () => organization.invalidate() };
 }
 
 /** The id of the root or OU at `path` in `view` (Root is the root), if any. */

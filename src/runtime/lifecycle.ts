@@ -32,6 +32,7 @@ import { type Action, PAUSED_ANNOTATION } from "./managed.js";
 import {
   BlockedError,
   errorMessage,
+  FailureWithStatus,
   kubeStatusCode,
   RetryableError,
   TerminalError,
@@ -214,8 +215,11 @@ export class Lifecycle<T extends KubeObject> {
   private async fail(object: T, thrown: unknown, signal: AbortSignal): Promise<ReconcileResult> {
     // Someone changed the object meanwhile: retry at once with the newer one, writing nothing.
     if (thrown instanceof ConflictError) throw thrown;
-    const err = signal.aborted ? pastDeadline(thrown, signal) : thrown;
-    const outcome = this.failure(object, err);
+    // What the failed reconcile still has to record is written with its conditions.
+    const carried = thrown instanceof FailureWithStatus ? thrown : undefined;
+    const cause = carried ? carried.cause : thrown;
+    const err = signal.aborted ? pastDeadline(cause, signal) : cause;
+    const outcome = { ...this.failure(object, err), ...(carried ? { fields: carried.status } : {}) };
     await this.finish(object, outcome);
     const terminal = err instanceof TerminalError;
     const reason = terminal || err instanceof RetryableError ? err.reason : "ReconcileError";

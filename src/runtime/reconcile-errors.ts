@@ -7,6 +7,8 @@
  * | BlockedError       | Stalled=True             | checked again every poll interval (something outside the spec, such as a permission, must change) |
  * | AlreadyExistsError | (none if re-observe ends well) | a create's "already exists": observe again at once and go on from there |
  * | RetryableError     | Synced=False, reason     | retried with per-object backoff                     |
+ *
+ * Any of them may travel in a FailureWithStatus, when the failed reconcile still has status to write.
  */
 
 /** The spec must change before a retry can help (for example a malformed policy document). */
@@ -49,6 +51,24 @@ export class RetryableError extends Error {
  */
 export class AlreadyExistsError extends RetryableError {
   override readonly name = "AlreadyExistsError";
+}
+
+/**
+ * A failure that still has status to write: what a reconcile did before it failed, when the object
+ * is the only record of it (trusted access orgguard enabled carries no tag saying who did), or what
+ * it read (the feature set of an organization that blocks everything). The lifecycle writes
+ * `status` beside the conditions `cause` gives; `cause` alone decides them and what happens next.
+ */
+export class FailureWithStatus extends Error {
+  override readonly name = "FailureWithStatus";
+
+  constructor(
+    override readonly cause: unknown,
+    /** Status fields to set (an undefined value removes the field). */
+    readonly status: Record<string, unknown>,
+  ) {
+    super(errorMessage(cause), { cause });
+  }
 }
 
 /** The message of any thrown value, for conditions and logs. */

@@ -120,11 +120,13 @@ describe("orgguard plan and apply", () => {
     // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8; the
     // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts.
     expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22 + 2 + 4);
-    // moto's default groups allow all traffic out and every region has a default VPC: the
-    // security account's (Enforce) are updates.
-    // The seeds' layout adopts the sample organization's five OUs (it tags them as orgguard's):
-    // updates, first in the apply order, parents before children.
+    // The organization exists (it is never created): trusted access and delegated administrators
+    // to add are an update. The seeds' layout adopts the sample organization's five OUs (it tags
+    // them as orgguard's): updates, after the organization, parents before children. moto's
+    // default groups allow all traffic out and every region has a default VPC: the security
+    // account's (Enforce) are updates.
     expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
+      "Organization/organization",
       "OrganizationalUnit/security",
       "OrganizationalUnit/workloads",
       "OrganizationalUnit/sandbox",
@@ -132,6 +134,29 @@ describe("orgguard plan and apply", () => {
       "OrganizationalUnit/workloads-dev",
       "DefaultSecurityGroups/security-account",
       "NoDefaultVpc/security-account",
+    ]);
+    // The sample organization has every policy type on already; audit-1 is resolved by name.
+    const audit = tree.accountIds.get("audit-1")!;
+    expect(entries.find((e) => e.object === "Organization/organization")?.changes).toEqual([
+      ...[
+        "cloudtrail.amazonaws.com",
+        "guardduty.amazonaws.com",
+        "securityhub.amazonaws.com",
+        "config.amazonaws.com",
+        "config-multiaccountsetup.amazonaws.com",
+        "account.amazonaws.com",
+        "sso.amazonaws.com",
+      ].map((p) => ({
+        path: `trustedAccess[${p}]`,
+        from: "disabled",
+        to: "enabled",
+        description: "+ enable trusted access",
+      })),
+      ...["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"].map((p) => ({
+        path: `delegatedAdministrators[${p}/${audit}]`,
+        to: "registered",
+        description: `+ register ${audit} (audit-1) as delegated administrator`,
+      })),
     ]);
     expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual(DRIFT_IGNORED);
     // A regional setting plans each region (moto has no ListRegions: --default-regions).
@@ -146,11 +171,12 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 56 to create, 7 to update, 0 unchanged, 9 drifted");
+    expect(text.stdout).toContain("Plan: 56 to create, 8 to update, 0 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
     expect(text.stdout).toMatch(
       /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
     );
+    expect(text.stdout).toContain(`delegatedAdministrators[guardduty.amazonaws.com/${audit}]: + register`);
     // What Enforce would revoke, by rule; and contacts without a single detail of theirs.
     expect(text.stdout).toMatch(
       /groups\[sg-[0-9a-f]+\]\.rules: revoke 1 rule\(s\) of the default group of vpc-/,
@@ -169,10 +195,10 @@ describe("orgguard plan and apply", () => {
     // gets the two new sandbox accounts (8 enforced settings each; their default security groups
     // and VPCs observed: 4 more drifted), the minimal one (Root/Security) the log archive and
     // security tooling accounts (1 each): 56 + 16 + 2 created. One apply leaves nothing to do.
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 74 created, 7 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 74 created, 8 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 81 unchanged, 13 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 82 unchanged, 13 drifted");
     // What deleting an object would destroy is said on every plan, changes or not.
     expect(again.stdout).toContain(
       "! destructive on deletion: deleting sandbox-bob CLOSES account Sandbox Bob",

@@ -70,6 +70,14 @@ function grown(before: Map<string, number>, after: Map<string, number>): Record<
 describe("steady state", () => {
   it("makes no AWS write and no kube-apiserver write while every object stays in sync", async () => {
     const objects = [
+      manifest("Organization", uniqueName("steady-org"), {
+        policyTypes: ["scp", "tag"],
+        trustedAccess: ["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"],
+        delegatedAdministrators: [
+          { servicePrincipal: "guardduty.amazonaws.com", accountId: account },
+          { servicePrincipal: "config-multiaccountsetup.amazonaws.com", accountName: "steady-2" },
+        ],
+      }),
       manifest("ServiceControlPolicy", uniqueName("steady-scp"), {
         document: {
           Version: "2012-10-17",

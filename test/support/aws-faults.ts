@@ -1,7 +1,8 @@
 /**
  * SDK-level stubs for what moto does not emulate: a middleware on a real SDK client that makes
  * chosen operations fail with the real exception classes, or answers them instead of moto (a
- * stale read; a call moto answers with a 500). It sits inside the SDK's retry middleware (the
+ * stale read; a call moto answers with a 500), or amends moto's answer (adds what moto refuses to
+ * keep, such as a delegated administrator of a service it does not know). It sits inside the SDK's retry middleware (the
  * deserialize step, before the deserializer), so SDK retries behave as against AWS.
  */
 
@@ -14,6 +15,8 @@ export interface Fault {
   /** The error to raise; or `respond` answers instead of moto (a stale read, or what moto lacks). */
   error?: () => Error;
   respond?: (input: Record<string, unknown>) => Record<string, unknown>;
+  /** moto answers, and this changes its answer (what moto lacks added to a list). */
+  amend?: (output: Record<string, unknown>, input: Record<string, unknown>) => Record<string, unknown>;
   times: number;
   afterAws?: boolean;
   when?: (input: Record<string, unknown>) => boolean;
@@ -43,10 +46,15 @@ export function injectFaults(client: Stackable, faults: Fault[]): Attempt[] {
         const fault = faults.find(
           (f) => f.operation === operation && f.times > 0 && (f.when?.(args.input) ?? true),
         );
-        attempts.push({ operation, at: Date.now(), failed: fault !== undefined, input: args.input });
+        const failed = fault !== undefined && fault.amend === undefined;
+        attempts.push({ operation, at: Date.now(), failed, input: args.input });
         if (!fault) return next(args);
         fault.times -= 1;
         if (fault.respond) return { output: { ...fault.respond(args.input), $metadata: {} }, response: {} };
+        if (fault.amend) {
+          const answered = (await next(args)) as { output: Record<string, unknown> };
+          return { ...answered, output: fault.amend(answered.output, args.input) };
+        }
         if (fault.afterAws) await next(args);
         throw fault.error!();
       },

@@ -37,6 +37,8 @@ import {
   DescribeOrganizationalUnitCommand,
   DescribePolicyCommand,
   DetachPolicyCommand,
+  DisableAWSServiceAccessCommand,
+  ListAWSServiceAccessForOrganizationCommand,
   ListParentsCommand,
   MoveAccountCommand,
   OrganizationsClient,
@@ -105,6 +107,8 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** The principal the Organization case keeps trusted access for. */
+const TRUSTED = "guardduty.amazonaws.com";
 
 /**
  * The kinds the cases cover, in their order (known before the cases can be built). The IMDS
@@ -114,6 +118,7 @@ const policyId = (o: ManagedObject) => o.status?.policyId as string;
  * DefaultSecurityGroups case changes.
  */
 export const EVENT_CASE_KINDS = [
+  "Organization",
   "OrganizationalUnit",
   "Account",
   "ServiceControlPolicy",
@@ -200,6 +205,24 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
         const parents = await org().send(new ListParentsCommand({ ChildId: account }));
         return parents.Parents?.[0]?.Id === workloads();
       },
+    },
+    {
+      kind: "Organization",
+      spec: () => ({ trustedAccess: [TRUSTED] }),
+      // Someone switches off trusted access the spec lists (and orgguard enabled).
+      change: async () => {
+        await org().send(new DisableAWSServiceAccessCommand({ ServicePrincipal: TRUSTED }));
+        await sendEvent(
+          call("organizations", "DisableAWSServiceAccess"),
+          { servicePrincipal: TRUSTED },
+          mgmt,
+        );
+      },
+      repaired: async () =>
+        (
+          (await org().send(new ListAWSServiceAccessForOrganizationCommand({}))).EnabledServicePrincipals ??
+          []
+        ).some((p) => p.ServicePrincipal === TRUSTED),
     },
     {
       kind: "ServiceControlPolicy",

@@ -7,7 +7,8 @@
  */
 import type { PolicyType } from "@aws-sdk/client-organizations";
 import type { OrganizationView } from "../../src/aws/organization-view.js";
-import type { TargetView } from "../../src/kinds/organization-policy/client.js";
+import type { TargetView } from "../../src/kinds/organization.js";
+import type {} from "../../src/kinds/organization-policy/client.js";
 import type {
   NewPolicy,
   PolicyApi,

@@ -79,7 +79,7 @@ function alternateContactsClient(
         if (target.accountId !== (await aws.ownAccountId()) && (await trustedAccessEnabled(aws)) === false) {
           throw new BlockedError(
             "TrustedAccessDisabled",
-            `cannot ${what} of ${account}: trusted access for ${ACCOUNT_SERVICE_PRINCIPAL} is not enabled in the organization; from the management account run: aws organizations enable-aws-service-access --service-principal ${ACCOUNT_SERVICE_PRINCIPAL}`,
+            `cannot ${what} of ${account}: trusted access for ${ACCOUNT_SERVICE_PRINCIPAL} is not enabled in the organization; from the management account run: aws organizations enable-aws-service-access --service-principal ${ACCOUNT_SERVICE_PRINCIPAL} (or list it under an Organization object's spec.trustedAccess)`,
           );
         }
         throw err;

@@ -15,6 +15,7 @@ import type { OrganizationView, OrganizationViews } from "../../aws/organization
 import type { ResourceRef } from "../../runtime/kube-object.js";
 import type { ExternalClient, ManagedKind, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError } from "../../runtime/reconcile-errors.js";
+import { type TargetView, targetViewOf } from "../organization.js";
 import {
   type PolicySpec,
   type PolicyTarget,
@@ -75,7 +76,7 @@ export function managedPolicyKind(
   const typeOptions = optionsOf(type, shared.options);
   const objectRules = policyApi(type).objectRules ?? [];
   const targetLocks = shared.targetLocks ?? new KeyedMutex();
-  const view = new ViewReader(shared.organization, shared.viewMaxAgeMs);
+  const view = targetViewOf(shared.organization, shared.viewMaxAgeMs);
   return {
     ref,
     // The checks validate makes: the schema, the rules over the whole object (the name's length),
@@ -92,37 +93,6 @@ export function managedPolicyKind(
     connect: async (_object, { signal }) =>
       new PolicyClient(type, sdkPolicyApi(aws.bind(signal).organizations()), typeOptions, targetLocks, view),
   };
-}
-
-/**
- * The organization view as the policy kinds read it: as old as --discovery-interval allows, and
- * read again (at most every few seconds) when it does not know what an object names, since the
- * OU or account may be new, or a policy type just enabled.
- */
-class ViewReader implements TargetView {
-  /** The least time between two refreshes a miss asks for: a target that does not exist is retried, not hammered. */
-  private static readonly MISS_REFRESH_MS = 5_000;
-
-  constructor(
-    private readonly organization: OrganizationViews,
-    private readonly maxAgeMs: number,
-  ) {}
-
-  current(): Promise<OrganizationView> {
-    return this.organization.view(this.maxAgeMs);
-  }
-
-  /** The view, re-read unless it is only seconds old. */
-  fresher(): Promise<OrganizationView> {
-    return this.organization.view(ViewReader.MISS_REFRESH_MS);
-  }
-}
-
-/** What the engine reads of the organization view (organization-view.ts), or a fixed one in tests. */
-export interface TargetView {
-  current(): Promise<OrganizationView>;
-  /** The view, re-read unless it is only seconds old (a target it does not know may be new). */
-  fresher(): Promise<OrganizationView>;
 }
 
 /** One policy object's client: observe, create, update and delete through the PolicyApi. */

@@ -72,14 +72,20 @@ export function policyIam(types: readonly PolicyType[]): IamStatement[] {
         "arn:aws:organizations::*:account/o-*/*",
       ],
     },
-    {
-      sid: "EnableOnlyOrgguardsPolicyTypes",
-      actions: ["organizations:EnablePolicyType"],
-      resources: ["arn:aws:organizations::*:root/o-*/r-*"],
-      condition: { StringEquals: { "organizations:PolicyType": types.map((t) => t.awsType) } },
-    },
+    enablePolicyTypesIam(types),
   ];
 }
+
+/**
+ * EnablePolicyType on roots, only for the types orgguard manages: the policy kinds (with
+ * --enable-policy-types) and the Organization kind (spec.policyTypes) give this same statement.
+ */
+export const enablePolicyTypesIam = (types: readonly PolicyType[]): IamStatement => ({
+  sid: "EnableOnlyOrgguardsPolicyTypes",
+  actions: ["organizations:EnablePolicyType"],
+  resources: ["arn:aws:organizations::*:root/o-*/r-*"],
+  condition: { StringEquals: { "organizations:PolicyType": types.map((t) => t.awsType) } },
+});
 
 /**
  * Whether an Organizations API call event concerns a policy object: a call on a policy (its id in

@@ -53,7 +53,7 @@ const policyLimits = (limit: "perTargetLimit" | "sizeLimit") =>
 export const POLICY_TYPE_OPTIONS = {
   enablePolicyTypes: {
     flag: "enable-policy-types",
-    description: `Organizations policy types orgguard enables on the root when they are off, comma-separated (${POLICY_TYPE_IDS}); objects of a type that is off report PolicyTypeNotEnabled.`,
+    description: `Organizations policy types orgguard enables on the root when they are off, comma-separated (${POLICY_TYPE_IDS}); objects of a type that is off report PolicyTypeNotEnabled. An Organization object's spec.policyTypes enables them too (declared, whatever objects exist); neither ever disables a type.`,
     default: "",
     allowed: `a list of ${POLICY_TYPE_IDS}`,
     schema: policyTypeList,

@@ -55,6 +55,22 @@ describe("lintObject", () => {
       paths: ["spec.targets[0]"],
     },
     {
+      reason:
+        "a delegated administrator of a service without trusted access in the spec (most services refuse it)",
+      object: {
+        kind: "Organization",
+        metadata: { name: "o" },
+        spec: {
+          trustedAccess: ["guardduty.amazonaws.com"],
+          delegatedAdministrators: [
+            { servicePrincipal: "guardduty.amazonaws.com", accountId: "222222222222" },
+            { servicePrincipal: "securityhub.amazonaws.com", accountName: "audit-1" },
+          ],
+        },
+      },
+      paths: ["spec.delegatedAdministrators[1].servicePrincipal"],
+    },
+    {
       reason: "a password policy below CIS on both counts",
       object: { kind: "PasswordPolicy", metadata: { name: "p" }, spec: { minimumPasswordLength: 8 } },
       paths: ["spec.minimumPasswordLength", "spec.passwordReusePrevention"],

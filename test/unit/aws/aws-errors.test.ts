@@ -56,6 +56,26 @@ describe("meaningOf", () => {
     },
     { code: "AWSOrganizationsNotInUseException", expected: "blocked", reason: "no organization yet" },
     {
+      code: "AccountAlreadyRegisteredException",
+      expected: "goal-reached",
+      reason: "register: already the delegated administrator (a lost answer, or a list not showing it yet)",
+    },
+    {
+      code: "AccountNotRegisteredException",
+      expected: "goal-reached",
+      reason: "deregister: not (any more) the delegated administrator",
+    },
+    {
+      code: "PolicyTypeAlreadyEnabledException",
+      expected: "goal-reached",
+      reason: "enable a policy type: it is on already",
+    },
+    {
+      code: "AccountNotFoundException",
+      expected: "not-found",
+      reason: "the account is not in the organization (it may be created or join: retried)",
+    },
+    {
       code: "PolicyChangesInProgressException",
       expected: "transient",
       reason: "AWS says to try again later",
@@ -84,6 +104,31 @@ describe("meaningOf", () => {
         awsError("ConstraintViolationException", { Reason: "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED" }),
       ),
     ).toBe("blocked");
+  });
+
+  it("a ConstraintViolation naming the management account as delegated administrator is the spec's", () => {
+    const refusal = awsError("ConstraintViolationException", {
+      Reason: "CANNOT_REGISTER_MASTER_AS_DELEGATED_ADMINISTRATOR",
+    });
+    expect(meaningOf(refusal)).toBe("spec-rejected");
+    // Another service's administrator already registered: someone outside the spec must act.
+    expect(
+      meaningOf(
+        awsError("ConstraintViolationException", {
+          Reason: "DELEGATED_ADMINISTRATOR_EXISTS_FOR_THIS_SERVICE",
+        }),
+      ),
+    ).toBe("blocked");
+  });
+
+  it("AWS's Reason is in the message: it says which limit or rule", () => {
+    const err = toReconcileError(
+      awsError("ConstraintViolationException", { Reason: "SERVICE_ACCESS_NOT_ENABLED" }),
+      "cannot register",
+    );
+    expect(err.message).toBe(
+      "cannot register: ConstraintViolationException (SERVICE_ACCESS_NOT_ENABLED): ConstraintViolationException message",
+    );
   });
 
   it("an HTTP 403 whose body the SDK could not read is blocked, reported as AccessDenied", () => {

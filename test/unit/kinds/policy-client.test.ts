@@ -9,12 +9,9 @@
 import { describe, expect, it } from "vitest";
 import { KeyedMutex } from "../../../src/aws/limiter.js";
 import type { OrganizationView } from "../../../src/aws/organization-view.js";
+import type { TargetView } from "../../../src/kinds/organization.js";
 import type { PolicySpec, PolicyTarget } from "../../../src/kinds/organization-policy/api.js";
-import {
-  PolicyClient,
-  type PolicyObject,
-  type TargetView,
-} from "../../../src/kinds/organization-policy/client.js";
+import { PolicyClient, type PolicyObject } from "../../../src/kinds/organization-policy/client.js";
 import { ADOPT_ANNOTATION, ownershipTags, TAG_UID } from "../../../src/kinds/organization-policy/compare.js";
 import type { PolicyType, PolicyTypeOptions } from "../../../src/kinds/organization-policy/policy-type.js";
 import { serviceControlPolicies } from "../../../src/kinds/service-control-policy/index.js";

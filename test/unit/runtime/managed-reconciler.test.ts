@@ -25,6 +25,7 @@ import { Metrics } from "../../../src/runtime/metrics.js";
 import {
   AlreadyExistsError,
   BlockedError,
+  FailureWithStatus,
   RetryableError,
   TerminalError,
 } from "../../../src/runtime/reconcile-errors.js";
@@ -50,6 +51,7 @@ function run(
   script: Script,
   options: {
     create?: () => Promise<{ status?: Record<string, unknown> }>;
+    update?: () => Promise<void>;
     problems?: string[];
     rival?: ManagedObject;
   } = {},
@@ -67,7 +69,10 @@ function run(
       world.calls.push("create");
       return options.create ? options.create() : { status: { id: "x-1" } };
     },
-    update: async () => void world.calls.push("update"),
+    update: async () => {
+      world.calls.push("update");
+      await options.update?.();
+    },
     delete: async () => void world.calls.push("delete"),
   };
   const kind: ManagedKind = {
@@ -465,6 +470,45 @@ describe("ManagedReconciler decisions", () => {
       expect(changed.world.statuses.length).toBe(spec === ENFORCE ? 1 : 0);
     },
   );
+
+  const carried = [
+    {
+      reason: "observe blocked, with what it read: Stalled, rechecked every poll, and the reading in status",
+      script: [
+        new FailureWithStatus(new BlockedError("AllFeaturesRequired", "migrate"), { atProvider: "read" }),
+      ],
+      options: {},
+      status: { atProvider: "read" },
+      stalled: "AllFeaturesRequired",
+      synced: "False/AllFeaturesRequired",
+      action: { poll: true, stalled: true },
+      throws: false,
+    },
+    {
+      reason: "an update that failed half-way keeps the record of what it did, and is retried with backoff",
+      script: [DIFFERS],
+      options: {
+        update: () =>
+          Promise.reject(new FailureWithStatus(new RetryableError("Throttled", "slow"), { record: ["x"] })),
+      },
+      status: { record: ["x"] },
+      stalled: undefined,
+      synced: "False/Throttled",
+      action: { awaitChange: true, stalled: false },
+      throws: true,
+    },
+  ];
+  it.each(carried)("a failure with status to write: $reason", async (c) => {
+    const { world, action, error } = await run(thing(ENFORCE), c.script, c.options);
+    expect(world.statuses).toHaveLength(1);
+    expect(lastStatus(world)).toMatchObject(c.status);
+    expect(stalledOf(world)).toBe(c.stalled);
+    const synced = findCondition(lastStatus(world)?.conditions, "Synced");
+    expect(`${synced?.status}/${synced?.reason}`).toBe(c.synced);
+    // The cause decides what comes next, never the wrapper.
+    if (c.throws) expect(error).toBeInstanceOf(RetryableError);
+    else expect(action).toEqual(c.action);
+  });
 
   it("writes status once per reconcile, with the generation it saw", async () => {
     const { world } = await run(thing(ENFORCE), [DIFFERS]);
