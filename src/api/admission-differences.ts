@@ -37,6 +37,15 @@ export const ADMISSION_DIFFERENCES: readonly AdmissionDifference[] = [
     explains: (p) => p.path === "spec.document" && /^the minified document is \d+ characters/.test(p.message),
   },
   {
+    id: "duplicate-delegated-administrators",
+    refusedBy: "validate",
+    what: "an Organization listing the same delegated administrator (service principal and account) twice",
+    why: "The entries are objects that name their account one of two ways, so neither a set nor a map can key them, and a CEL rule comparing every pair of up to 100 entries is over the apiserver's cost budget by more than 100 times (it refuses such a CRD). The controller refuses such a spec too (Stalled, InvalidSpec), before any AWS call.",
+    explains: (p) =>
+      p.path === "spec.delegatedAdministrators" &&
+      /each delegated administrator .* at most once/.test(p.message),
+  },
+  {
     id: "yaml-1.1",
     refusedBy: "validate",
     what: "YAML that YAML 1.1 and 1.2 read differently: a plain yes, no, on, off, y or n, a number with a leading 0, 0b or _ (024, 0b1, 1_000), a raw U+2028, U+2029 or U+0085",

@@ -42,7 +42,18 @@ function yaml11Reading(source: string): string | undefined {
     return String(sign * Number.parseInt(digits.replaceAll("_", ""), 8));
   if (/^0b[01_]+$/.test(digits))
     return String(sign * Number.parseInt(digits.slice(2).replaceAll("_", ""), 2));
-  if (/^[0-9][0-9_]*_[0-9_]*$/.test(digits)) return String(sign * Number(digits.replaceAll("_", "")));
+  if (source.includes("_")) return underscoredNumber(source.replaceAll("_", ""));
+  return undefined;
+}
+
+/**
+ * YAML 1.1 (go-yaml) drops every `_` from a plain scalar and reads what is left as an integer
+ * (decimal, 0x, 0o) or a float (`7_.` is 7); YAML 1.2 reads any scalar with a `_` as a string.
+ */
+function underscoredNumber(plain: string): string | undefined {
+  if (/^[-+]?0x[0-9a-fA-F]+$/.test(plain)) return String(Number.parseInt(plain.replace("0x", ""), 16));
+  if (/^[-+]?0o[0-7]+$/.test(plain)) return String(Number.parseInt(plain.replace("0o", ""), 8));
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(plain)) return String(Number(plain));
   return undefined;
 }
 

@@ -144,6 +144,13 @@ describe("orgguard validate judges as admission does", () => {
       lines: ["m.yaml:5: ServiceControlPolicy/m: metadata.namespce: unknown field (did you mean namespace?)"],
     },
     {
+      reason: "kubectl drops the _ of 7_. and reads the float 7; YAML 1.2 reads a string",
+      text: scp("  policyName: 7_.\n"),
+      lines: [
+        'm.yaml:7: ServiceControlPolicy/m: spec.policyName: this value is written "7_.", which YAML 1.1 (kubectl, the kube-apiserver) reads as 7 and YAML 1.2 as another value: write 7 or "7_." in quotes',
+      ],
+    },
+    {
       reason: "annotations are strings",
       text: scp("", "m", "  annotations:\n    orgguard.io/adopt: true\n"),
       lines: [

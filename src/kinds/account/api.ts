@@ -30,7 +30,12 @@ const accountSpecShape = z.strictObject({
     .string()
     .min(6)
     .max(64)
-    .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "must be an email address")
+    .regex(
+      // CreateAccount's pattern, its \s spelled out as Java means it ([ \t\n\v\f\r]): JavaScript's
+      // \s also matches Unicode spaces and Go's (the kube-apiserver's) not \v, so the two would disagree.
+      /^[^ \t\n\v\f\r@]+@[^ \t\n\v\f\r@]+\.[^ \t\n\v\f\r@]+$/,
+      "must be an email address",
+    )
     .optional()
     .describe(
       "The root user's email, given at creation (unique across AWS), or the address to invite. Required unless accountId is set.",
