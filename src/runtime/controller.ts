@@ -12,6 +12,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ClaimIndex, ClaimLookup } from "./claims.js";
+import { findCondition } from "./conditions.js";
 import type { EventRecorder } from "./event-recorder.js";
 import type { Informer } from "./informer.js";
 import type { KubeObject, ResourceRef } from "./kube-object.js";
@@ -176,6 +177,12 @@ export class ControllerBuilder<T extends KubeObject> {
     return controller;
   }
 }
+
+/** Whether an object's status (written by orgguard's own lifecycle) says Ready=True. */
+const isReady = (object: KubeObject): boolean => {
+  const conditions = object.status?.conditions;
+  return Array.isArray(conditions) && findCondition(conditions, "Ready")?.status === "True";
+};
 
 /** The default deadline of one reconcile (crossplane bounds a reconcile at one minute too). */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
@@ -434,6 +441,15 @@ export function managedController<T extends ManagedObject>(
   const claim = kind.claim?.bind(kind);
   if (claim) builder.claims(claim);
   builder.watchesSource(options.source);
+  const objects = runtime.informers.informer<T>(kind.ref);
+  const waiting = () =>
+    objects
+      .list()
+      .filter((o) => !isReady(o))
+      .map((o) => o.metadata.name);
+  for (const ref of kind.waitsFor ?? []) {
+    builder.watches(ref, (object) => (isReady(object) ? waiting() : []), { status: true });
+  }
   return builder.build(
     ({ claims }) =>
       new ManagedReconciler<T>(

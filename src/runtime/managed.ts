@@ -99,6 +99,12 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    */
   destructive?(object: T): string | undefined;
   /**
+   * Kinds whose objects this kind's objects may wait for: an account for the OU it goes in, a
+   * policy for the Organization to enable its type. One of them becoming Ready looks again at
+   * every object of this kind that is not Ready, at once rather than when its backoff ends.
+   */
+  waitsFor?: readonly ResourceRef[];
+  /**
    * The client for one reconcile of `object`. Every call it makes to the provider must end when
    * `context.signal` aborts (the reconcile's deadline): AWS clients bound to it do.
    */

@@ -9,7 +9,10 @@ import { AccessDeniedException, ListRootsCommand } from "@aws-sdk/client-organiz
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
+import { accountKind } from "../../src/kinds/account/index.js";
 import { accountBaselineKind } from "../../src/kinds/account-baseline/index.js";
+import { kindRef } from "../../src/kinds/kind-definition.js";
+import { organizationalUnitKind } from "../../src/kinds/organizational-unit/index.js";
 import { passwordPolicySetting } from "../../src/kinds/password-policy/index.js";
 import { managedSetting } from "../../src/kinds/setting/setting-kind.js";
 import { findCondition } from "../../src/runtime/conditions.js";
@@ -255,4 +258,97 @@ describe("a hung AWS endpoint (accepts, never answers)", () => {
     // Each attempt's connection was closed by the abort, none left hanging open on our side.
     await waitUntil(async () => sockets.length >= 2, 15_000, "a retry of the hung object");
   }, 60_000);
+});
+
+describe("an object waiting for another is looked at again when that one becomes Ready (waitsFor)", () => {
+  /** Far beyond the test: neither a retry nor a poll can make the account Ready in time, only its OU turning Ready. */
+  const BACKOFF_MS = 120_000;
+  const ous = orgguardClient(kc, "OrganizationalUnit");
+  const accounts = orgguardClient(kc, "Account");
+  const metrics = new Metrics();
+  let running: RunningControllers<Runnable>;
+
+  beforeAll(async () => {
+    await installOrgguardCrds();
+    await resetMoto(awsEndpoint());
+    await createOrganization({});
+    const aws = new AwsClients({
+      region: "us-east-1",
+      endpoint: awsEndpoint(),
+      roleArnTemplate: DEFAULT_ROLE_ARN_TEMPLATE,
+      maxAttempts: 1,
+      credentials: MANAGEMENT_CREDENTIALS,
+    });
+    await aws.ownAccountId();
+    const context = {
+      aws,
+      policies: {},
+      regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
+      discoveryIntervalMs: 10 * 60_000,
+      treeKinds: [kindRef(organizationalUnitKind.api), kindRef(accountKind.api)],
+    };
+    const managed = (kind: typeof accountKind): ManagedKind => {
+      if (kind.runtime.type !== "managed") throw new Error(`${kind.api.kind} is managed`);
+      return kind.runtime.managed(context);
+    };
+    running = await runControllers(
+      kc,
+      {
+        workers: 2,
+        pollIntervalMs: 10 * 60_000,
+        verifyAfterMs: 300,
+        backoffBaseMs: BACKOFF_MS,
+        backoffMaxMs: BACKOFF_MS,
+      },
+      (runtime) => [
+        managedController(runtime, managed(organizationalUnitKind)),
+        managedController(runtime, managed(accountKind)),
+      ],
+      { metrics },
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    for (const client of [accounts, ous]) {
+      for (const o of (await client.list()).items) {
+        if (o.metadata.finalizers?.length)
+          await client.jsonPatch(o.metadata.name, [{ op: "remove", path: "/metadata/finalizers" }]);
+        await client.delete(o.metadata.name);
+      }
+    }
+  });
+
+  it("an Account whose OU does not exist yet is Ready within seconds of the OU's object turning Ready, not after its backoff", async () => {
+    const ouName = uniqueName("later");
+    const path = `Root/${ouName}`;
+    const account = uniqueName("waits");
+    await accounts.create(
+      manifest("Account", account, { name: account, email: `${account}@example.com`, ouPath: path }),
+    );
+    await waitUntil(
+      async () =>
+        findCondition((await accounts.get(account))?.status?.conditions, "Synced")?.status === "False",
+      20_000,
+      `${account} to report that its OU is missing`,
+    );
+    const waitingSince = Date.now();
+    await ous.create(manifest("OrganizationalUnit", ouName, { path }));
+    let ready: ManagedObject | undefined;
+    await waitUntil(
+      async () => {
+        ready = await accounts.get(account);
+        return findCondition(ready?.status?.conditions, "Ready")?.status === "True";
+      },
+      20_000,
+      () => `${account} to be Ready (${JSON.stringify(ready?.status?.conditions)})`,
+    );
+    console.log(
+      `OU created -> account Ready: ${Date.now() - waitingSince} ms (its backoff: ${BACKOFF_MS} ms)`,
+    );
+    const woken = (await metrics.reconcileTriggers.get()).values.find(
+      (v) => v.labels.kind === "Account" && v.labels.trigger === "watch",
+    );
+    expect(woken?.value).toBeGreaterThan(0);
+  }, 90_000);
 });

@@ -108,6 +108,8 @@ export const accountKind: Kind = {
       validate: (object) => specProblems(accountSpec, object.spec),
       claim: claimOf,
       destructive,
+      // An account waits for the OU it goes in.
+      waitsFor: context.treeKinds ?? [],
       connect: async (_object, { signal }) =>
         new AccountClient(
           sdkAccountApi(context.aws.bind(signal).organizations()),

@@ -103,11 +103,19 @@ export const organizationKind: Kind = {
     type: "managed",
     managed: (context) => {
       const view = organizationReaderOf(context);
-      return managedOrganizationKind(
-        kindRef(organizationApi),
-        (signal) =>
-          new OrganizationClient(sdkOrganizationApi(context.aws.bind(signal).organizations()), view, signal),
-      );
+      return {
+        ...managedOrganizationKind(
+          kindRef(organizationApi),
+          (signal) =>
+            new OrganizationClient(
+              sdkOrganizationApi(context.aws.bind(signal).organizations()),
+              view,
+              signal,
+            ),
+        ),
+        // A delegated administrator named by account name waits for that account.
+        waitsFor: context.treeKinds ?? [],
+      };
     },
   },
 };

@@ -91,6 +91,8 @@ export const organizationalUnitKind: Kind = {
           object.spec.deletionPolicy === "Delete" && typeof object.spec.path === "string"
             ? `deleting ${object.metadata.name} deletes OU ${object.spec.path} once it is empty (orgguard never empties it)`
             : undefined,
+        // A nested OU waits for its parent.
+        waitsFor: context.treeKinds ?? [],
         claim: (object: OuObject) =>
           typeof object.spec.path === "string" ? `OU ${object.spec.path}` : undefined,
         connect: async (_object: OuObject, { signal }: { signal: AbortSignal }) =>
