@@ -70,6 +70,8 @@ try {
     ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
     AWS_ACCESS_KEY_ID: "testing",
     AWS_SECRET_ACCESS_KEY: "testing",
+    // A session, as a role's credentials are: orgguard refuses long-term keys.
+    AWS_SESSION_TOKEN: "testing",
   };
   step("orgguard plan examples/ (read-only: what the controller is about to do)");
   const plan = spawnSync(process.execPath, ["bin/orgguard.js", "plan", "examples/"], {

@@ -90,6 +90,7 @@ async function up(): Promise<void> {
       "# Dummy credentials: moto treats unknown keys as its management account 123456789012.",
       "export AWS_ACCESS_KEY_ID=testing",
       "export AWS_SECRET_ACCESS_KEY=testing",
+      "export AWS_SESSION_TOKEN=testing",
       "# The provisioned kubectl, and orgguard on the Node.js it is built for.",
       `export PATH=${bin}:$PATH`,
       "",

@@ -102,6 +102,14 @@ export const MANAGER_OPTIONS = {
     allowed: "a duration >= 1s",
     schema: duration("1s"),
   },
+  allowLongTermCredentials: {
+    flag: "allow-long-term-credentials",
+    description:
+      "Run on a long-term access key (AKIA..., or any key without a session token). Without it the controller refuses to start on one; with it, it warns every hour and sets orgguard_long_term_credentials to 1. The chart never sets it: give the pod a role (IRSA, EKS Pod Identity).",
+    default: "false",
+    allowed: "true or false",
+    schema: bool,
+  },
 } satisfies OptionLayer;
 
 /** How objects are reconciled: the poll, the workers, the deadline, the organization view's age. */

@@ -377,6 +377,14 @@ export class AwsClients implements AwsAccess {
     ) as ServiceClients[S];
   }
 
+  /**
+   * The controller's own credentials as the SDK's chain resolves them: to tell a long-term key
+   * from a role's session (long-term-credentials.ts), never logged.
+   */
+  async ownCredentials(): Promise<AwsCredentialIdentity> {
+    return this.sts().config.credentials();
+  }
+
   private sts(credentials = this.options.credentials): STSClient {
     return this.instrument(new STSClient(this.config("sts", this.globalRegion(), credentials)), "sts");
   }

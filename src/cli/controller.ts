@@ -6,6 +6,7 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import type { AwsClients } from "../aws/clients.js";
 import { EventsQueue, queueRegion } from "../aws/events-queue.js";
+import { longTermKeyReason, SESSION_CREDENTIALS_ADVICE } from "../aws/long-term-credentials.js";
 import { type ControllerConfig, loadConfig, OPTIONS, optionChoices, optionsHelp } from "../config.js";
 import { createManager, runUntilStopped } from "../controller-process.js";
 import { EventRouter } from "../kinds/event-routing.js";
@@ -34,7 +35,8 @@ examples:
 
 exit codes:
   0  stopped by SIGTERM or SIGINT after draining
-  1  invalid options, a port in use, or the leader-election Lease lost`;
+  1  invalid options, a port in use, a long-term access key (see
+     --allow-long-term-credentials), or the leader-election Lease lost`;
 
 /** Which flag sets the address a server failed to bind. */
 const BIND_FLAGS = { health: "--health-probe-bind-address", metrics: "--metrics-bind-address" } as const;
@@ -83,16 +85,64 @@ export async function runController(args: string[]): Promise<number> {
     logger,
     metrics,
     controllers: (runtime) => controllersOf(runtime, context),
-    prepare: (signal) => learnOwnAccount(aws, logger, signal),
+    prepare: async (signal) => {
+      await learnOwnAccount(aws, logger, signal);
+      if (!signal.aborted) await guardCredentials(aws, config, logger, metrics, signal);
+    },
     alongside: router ? [eventsQueueOf(config, aws, router, metrics, logger)] : [],
   });
   try {
     return await runUntilStopped(manager, logger, config.shutdownTimeout);
   } catch (err) {
+    if (err instanceof LongTermCredentialsRefused) {
+      logger.error("refusing to start", { reason: err.message });
+      await manager.stop();
+      console.error(`orgguard controller: ${err.message}`);
+      return 1;
+    }
     if (!(err instanceof BindError)) throw err;
     console.error(`orgguard controller: ${err.message} (${BIND_FLAGS[err.server]}): choose another address`);
     return 1;
   }
+}
+
+/** The controller's credentials are a long-term key and --allow-long-term-credentials is not given. */
+class LongTermCredentialsRefused extends Error {
+  override readonly name = "LongTermCredentialsRefused";
+}
+
+/** How often a controller allowed to run on a long-term key says so again. */
+const LONG_TERM_WARNING_INTERVAL_MS = 3_600_000;
+
+/**
+ * No long-term access key for orgguard itself (the seeds' first rule): refuses one unless
+ * --allow-long-term-credentials, and then warns now and every hour, with a metric an alert can
+ * watch. Credentials are read once (the SDK's chain caches them); the key id is never logged.
+ */
+async function guardCredentials(
+  aws: AwsClients,
+  config: ControllerConfig,
+  logger: Logger,
+  metrics: Metrics,
+  signal: AbortSignal,
+): Promise<void> {
+  const reason = longTermKeyReason(await aws.ownCredentials());
+  metrics.longTermCredentials.set(reason ? 1 : 0);
+  if (!reason) return;
+  if (!config.allowLongTermCredentials) {
+    throw new LongTermCredentialsRefused(
+      `the AWS credentials are a long-term access key: ${reason}. ${SESSION_CREDENTIALS_ADVICE}, or give --allow-long-term-credentials`,
+    );
+  }
+  const warn = () =>
+    logger.warn("running on a long-term access key (--allow-long-term-credentials)", {
+      reason,
+      advice: SESSION_CREDENTIALS_ADVICE,
+    });
+  warn();
+  const timer = setInterval(warn, LONG_TERM_WARNING_INTERVAL_MS);
+  timer.unref();
+  signal.addEventListener("abort", () => clearInterval(timer), { once: true });
 }
 
 /**

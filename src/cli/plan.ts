@@ -10,6 +10,7 @@
  */
 import { DescribeOrganizationCommand } from "@aws-sdk/client-organizations";
 import type { AwsClients } from "../aws/clients.js";
+import { longTermKeyReason, SESSION_CREDENTIALS_ADVICE } from "../aws/long-term-credentials.js";
 import { CLI_OPTIONS, type ControllerConfig, loadConfig } from "../config.js";
 import { applyOrder, findKind, managedKinds, READ_OPERATIONS } from "../kinds/index.js";
 import type { KindContext } from "../kinds/kind-definition.js";
@@ -288,6 +289,28 @@ function entryOf(object: ManagedObject, result: ReconcileResult): EntryBody {
   return { action, changes: action === "unchanged" ? [] : changes };
 }
 
+/**
+ * The caller's credentials, checked once before any object: without them every object would fail
+ * with the same error. A long-term access key works, with one warning (the controller refuses one).
+ */
+async function checkCredentials(aws: AwsClients, command: string): Promise<boolean> {
+  try {
+    await aws.ownAccountId();
+  } catch (err) {
+    console.error(
+      `orgguard ${command}: cannot use the AWS credentials (sts:GetCallerIdentity): ${errorMessage(err)}`,
+    );
+    return false;
+  }
+  const reason = longTermKeyReason(await aws.ownCredentials());
+  if (reason) {
+    console.error(
+      `orgguard ${command}: warning: the AWS credentials are a long-term access key: ${reason}; ${SESSION_CREDENTIALS_ADVICE}`,
+    );
+  }
+  return true;
+}
+
 /** The organization and the caller's account, for the plan's header (read-only calls). */
 async function planContext(aws: AwsClients): Promise<PlanContext> {
   const [account, organization] = await Promise.all([
@@ -379,6 +402,7 @@ async function run(
   if (!objects) return 1;
   // plan: a write, or any call no kind declares as a read, is refused before it is sent.
   const aws = awsClientsFor(config, apply ? {} : { readOnly: READ_OPERATIONS });
+  if (!(await checkCredentials(aws, command))) return 1;
   // On a terminal, apply shows each object as it is done (it may take minutes for a large organization).
   const progress = apply && output === "text" && process.stdout.isTTY === true;
   const context = await planContext(aws);
@@ -393,7 +417,8 @@ async function run(
     );
   } else if (output === "markdown") console.log(formatMarkdown(entries, context));
   else console.log(formatText(entries, process.stdout.isTTY === true, apply, context));
-  if (entries.some((e) => e.action === "error")) return 1;
+  // A conflict is two objects keeping one thing: the loser is never applied, so the change is not safe to merge.
+  if (entries.some((e) => e.action === "error" || e.action === "conflict")) return 1;
   if (apply) return 0;
   return entries.some((e) => e.action === "create" || e.action === "update") ? 2 : 0;
 }
@@ -410,7 +435,11 @@ export const planCommand: Command<typeof PLAN_OPTIONS> = {
   arguments: "<files or folders>...",
   options: PLAN_OPTIONS,
   examples: ["orgguard plan manifests/", "orgguard plan --output markdown manifests/ > plan.md"],
-  exitCodes: { 0: "no changes", 1: "an error (manifests, AWS, arguments)", 2: "changes to make" },
+  exitCodes: {
+    0: "no changes",
+    1: "an error (manifests, AWS, credentials, arguments) or a conflict between objects",
+    2: "changes to make",
+  },
   run: (values, positionals) => run(values, positionals, false),
 };
 
@@ -423,7 +452,10 @@ export const applyCommand: Command<typeof APPLY_OPTIONS> = {
   arguments: "<files or folders>...",
   options: APPLY_OPTIONS,
   examples: ["orgguard apply manifests/", "orgguard apply --output json manifests/ > applied.json"],
-  exitCodes: { 0: "applied (or nothing to do)", 1: "an error (manifests, AWS, arguments)" },
+  exitCodes: {
+    0: "applied (or nothing to do)",
+    1: "an error (manifests, AWS, credentials, arguments) or a conflict between objects",
+  },
   run: (values, positionals) => run(values, positionals, true),
 };
 

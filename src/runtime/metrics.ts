@@ -69,6 +69,11 @@ export class Metrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly longTermCredentials = new Gauge({
+    name: "orgguard_long_term_credentials",
+    help: "1 while the controller runs on a long-term access key (allowed by --allow-long-term-credentials), 0 on a role's session.",
+    registers: [this.registry],
+  });
   readonly eventsQueueUp = new Gauge({
     name: "orgguard_events_queue_up",
     help: "1 while the events queue answers, 0 while it cannot be read (polling still works); absent without --events-queue-url.",

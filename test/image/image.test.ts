@@ -23,7 +23,7 @@ import {
   awsEndpoint,
   createOrganization,
   EMULATOR_DEFAULT_REGIONS,
-  MANAGEMENT_CREDENTIALS,
+  MANAGEMENT_ENV,
   resetMoto,
 } from "../support/aws.js";
 import { workerEnvironment } from "../support/environment.js";
@@ -87,8 +87,7 @@ beforeAll(async () => {
       AWS_ENDPOINT_URL: awsEndpoint(),
       AWS_REGION: "us-east-1",
       ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
-      AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+      ...MANAGEMENT_ENV,
       ORGGUARD_POLL_INTERVAL: "3s",
       ORGGUARD_HEALTH_PROBE_BIND_ADDRESS: `127.0.0.1:${healthPort}`,
       ORGGUARD_METRICS_BIND_ADDRESS: `127.0.0.1:${metricsPort}`,

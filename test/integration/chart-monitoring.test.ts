@@ -88,6 +88,7 @@ describe("the chart's monitoring", () => {
       "OrgguardRepeatedDrift",
       "OrgguardAwsAccessDenied",
       "OrgguardEventsQueueUnreadable",
+      "OrgguardLongTermCredentials",
       "OrgguardPollLag",
     ]);
     const cases = (

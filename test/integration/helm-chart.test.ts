@@ -24,7 +24,7 @@ import {
   awsEndpoint,
   createOrganization,
   EMULATOR_DEFAULT_REGIONS,
-  MANAGEMENT_CREDENTIALS,
+  MANAGEMENT_ENV,
   resetMoto,
 } from "../support/aws.js";
 import { workerEnvironment } from "../support/environment.js";
@@ -197,6 +197,8 @@ describe("the Helm chart", () => {
   /** Controller options the chart does not pass as such, each with the reason. */
   const NOT_PASSED: Record<string, string> = {
     leaderElectionNamespace: "the controller defaults it to POD_NAMESPACE, which the chart sets from the pod",
+    allowLongTermCredentials:
+      "never set by the chart: a pod gets a role's session (IRSA, EKS Pod Identity), never a long-term key",
   };
   it("passes every controller option (from its values, or fixed), or says why not", async () => {
     const result = await helm(["template", RELEASE, "charts/orgguard", ...IMAGE]);
@@ -370,8 +372,7 @@ describe("the Helm chart", () => {
           AWS_ENDPOINT_URL: awsEndpoint(),
           AWS_REGION: "us-east-1",
           ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
-          AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+          ...MANAGEMENT_ENV,
         },
         stdio: ["ignore", "pipe", "pipe"],
       },

@@ -129,9 +129,12 @@ beforeAll(async () => {
     }),
   );
   await enforceIam(true);
-  controller = new ControllerProcess(["--poll-interval=3s"], {
+  // moto enforces IAM for an IAM user's key (a long-term key, AKIA...), not for sessions: the one
+  // place orgguard runs on a long-term key, allowed explicitly (and it warns, tested below).
+  controller = new ControllerProcess(["--poll-interval=3s", "--allow-long-term-credentials"], {
     AWS_ACCESS_KEY_ID: key.AccessKeyId!,
     AWS_SECRET_ACCESS_KEY: key.SecretAccessKey!,
+    AWS_SESSION_TOKEN: "",
   });
   await controller.ready();
 }, 120_000);
@@ -169,6 +172,8 @@ describe("the documented IAM policies, under moto's IAM enforcement", () => {
     await waitForReady(passwordPolicies, own);
     await waitForReady(passwordPolicies, member);
     expect(controller.lines.filter((l) => /AccessDenied/.test(l))).toEqual([]);
+    // On the IAM user's key (allowed with --allow-long-term-credentials): said once at start.
+    expect(controller.lines.filter((l) => l.includes("running on a long-term access key"))).toHaveLength(1);
   });
 
   it("are enough for the EC2 account attributes in a member account (the default VPC deleted with them)", async () => {

@@ -29,6 +29,7 @@ import {
   createOrganization,
   EMULATOR_DEFAULT_REGIONS,
   MANAGEMENT_CREDENTIALS,
+  MANAGEMENT_ENV,
   memberCredentials,
   resetMoto,
   SAMPLE_ORGANIZATION,
@@ -54,8 +55,7 @@ function cli(
           AWS_ENDPOINT_URL: awsEndpoint(),
           AWS_REGION: "us-east-1",
           ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
-          AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+          ...MANAGEMENT_ENV,
           ...env,
         },
         maxBuffer: 16 * 1024 * 1024,
@@ -327,6 +327,58 @@ describe("orgguard plan and apply", () => {
     expect(entries[1]!.error).toBe(
       `PasswordPolicy/zzz-standalone manages the same account ${sandbox} and keeps it (an object written directly beats a baseline's, then the earlier claim): this object changes nothing while it does`,
     );
+  });
+
+  it("exits 1 on a conflict: the object that loses would never be applied", async () => {
+    const sandbox = tree.accountIds.get("sandbox-1")!;
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-conflict-"));
+    await writeFile(
+      path.join(dir, "both.yaml"),
+      [
+        "apiVersion: orgguard.io/v1alpha1",
+        "kind: AccountBaseline",
+        "metadata: { name: aaa-first-by-name }",
+        `spec: { accounts: { ids: ["${sandbox}"] }, passwordPolicy: {} }`,
+        "---",
+        "apiVersion: orgguard.io/v1alpha1",
+        "kind: PasswordPolicy",
+        "metadata: { name: zzz-standalone }",
+        `spec: { accountId: "${sandbox}" }`,
+        "",
+      ].join("\n"),
+    );
+    const { code, stdout } = await cli(["plan", dir]);
+    expect(stdout).toMatch(/1 conflict\(s\), 0 error\(s\)\./);
+    expect(code).toBe(1);
+  });
+
+  it("says a credentials problem once, not once per object, and exits 1", async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), "orgguard-no-credentials-"));
+    const { code, stdout, stderr } = await cli(["plan", "examples/scp-library"], {
+      AWS_ACCESS_KEY_ID: "",
+      AWS_SECRET_ACCESS_KEY: "",
+      AWS_SESSION_TOKEN: "",
+      HOME: home,
+      AWS_EC2_METADATA_DISABLED: "true",
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr.trim().split("\n")).toEqual([
+      "orgguard plan: cannot use the AWS credentials (sts:GetCallerIdentity): Could not load credentials from any providers",
+    ]);
+  });
+
+  it("plans on a long-term key with one warning (the controller would refuse it)", async () => {
+    const { code, stderr } = await cli(["plan", "examples/scp-library"], { AWS_SESSION_TOKEN: "" });
+    expect([0, 2]).toContain(code);
+    expect(
+      stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.includes("long-term")),
+    ).toEqual([
+      "orgguard plan: warning: the AWS credentials are a long-term access key: they have no session token (a key, not a role's session); give orgguard a role's session instead: IRSA or EKS Pod Identity in a cluster, an instance profile, or AWS SSO / sts assume-role for plan and apply",
+    ]);
   });
 
   it("apply takes over its own policy after a lost CreatePolicy answer, as the controller does", async () => {

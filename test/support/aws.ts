@@ -18,9 +18,18 @@ import { workerEnvironment } from "./environment.js";
 export { resetMoto };
 
 /** Credentials moto does not know: they act as its default (management) account 123456789012. */
-export const MANAGEMENT_CREDENTIALS: AwsCredentialIdentity = {
+export const MANAGEMENT_CREDENTIALS = {
   accessKeyId: "testing",
   secretAccessKey: "testing",
+  // A session, as a role's credentials are: orgguard refuses long-term keys (no session token).
+  sessionToken: "testing",
+} satisfies AwsCredentialIdentity;
+
+/** The management credentials as the environment variables the SDKs read. */
+export const MANAGEMENT_ENV = {
+  AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+  AWS_SESSION_TOKEN: MANAGEMENT_CREDENTIALS.sessionToken,
 };
 export const MANAGEMENT_ACCOUNT_ID = "123456789012";
 

@@ -12,7 +12,7 @@ import {
   awsEndpoint,
   createOrganization,
   EMULATOR_DEFAULT_REGIONS,
-  MANAGEMENT_CREDENTIALS,
+  MANAGEMENT_ENV,
   resetMoto,
 } from "./aws.js";
 import { workerEnvironment } from "./environment.js";
@@ -66,8 +66,7 @@ export class ControllerProcess {
           AWS_ENDPOINT_URL: env.AWS_ENDPOINT_URL ?? awsEndpoint(),
           AWS_REGION: "us-east-1",
           ORGGUARD_DEFAULT_REGIONS: EMULATOR_DEFAULT_REGIONS,
-          AWS_ACCESS_KEY_ID: MANAGEMENT_CREDENTIALS.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: MANAGEMENT_CREDENTIALS.secretAccessKey,
+          ...MANAGEMENT_ENV,
           ...env,
         },
         stdio: ["ignore", "pipe", "pipe"],

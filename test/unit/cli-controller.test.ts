@@ -38,6 +38,11 @@ describe("orgguard controller", () => {
     { option: "reconcileTimeout", value: "500ms", says: /below the minimum of 1s/ },
     { option: "workers", value: "65", says: /at most 64/ },
     { option: "leaderElect", value: "yes", says: /expected one of "true"\|"false"|Invalid option/ },
+    {
+      option: "allowLongTermCredentials",
+      value: "maybe",
+      says: /expected one of "true"\|"false"|Invalid option/,
+    },
     { option: "leaderElectionId", value: "", says: /Too small|at least 1|>=1/ },
     { option: "leaseDuration", value: "0s", says: /below the minimum of 1s/ },
     { option: "renewDeadline", value: "500ms", says: /below the minimum of 1s/ },
