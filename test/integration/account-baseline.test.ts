@@ -256,6 +256,34 @@ describe("AccountBaseline", () => {
     );
   });
 
+  it("a selector naming an OU or account the organization does not have: SelectorNotFound, with one Warning", async () => {
+    await baselines.create(
+      baseline("nowhere", {
+        accounts: { organizationalUnits: [{ path: "Root/Nope" }], ids: ["999999999999", id("dev-1")] },
+        publicAccessBlock: {},
+      }),
+    );
+    const b = await waitForBaseline(
+      "nowhere",
+      (o) => findCondition(o.status?.conditions, "Ready")?.reason === "SelectorNotFound",
+      "SelectorNotFound",
+    );
+    expect(findCondition(b.status?.conditions, "Ready")?.message).toBe(
+      "selects what the organization does not have: Root/Nope, 999999999999 (no such OU, or no ACTIVE account of that id)",
+    );
+    // What it does select is still applied.
+    expect(await childAccounts(accessBlocks, "nowhere")).toEqual([id("dev-1")]);
+    await waitUntil(
+      async () => (await baselineEvents("nowhere")).some((e) => e.reason === "SelectorNotFound"),
+      10_000,
+      "the Warning",
+    );
+    // Said once: polls that find the same leave the Ready condition as it is and record nothing.
+    await sleep(2 * DISCOVERY_MS);
+    expect((await baselineEvents("nowhere")).filter((e) => e.reason === "SelectorNotFound")).toHaveLength(1);
+    await baselines.delete("nowhere");
+  });
+
   it("between two baselines the older wins", async () => {
     await baselines.create(
       baseline("prod-older", { accounts: { ids: [id("prod-1")] }, publicAccessBlock: {} }),

@@ -352,6 +352,25 @@ describe("orgguard plan and apply", () => {
     expect(code).toBe(1);
   });
 
+  it("a baseline selecting an OU or account the organization does not have is an error, as an SCP's target is", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-selector-"));
+    await writeFile(
+      path.join(dir, "baseline.yaml"),
+      [
+        "apiVersion: orgguard.io/v1alpha1",
+        "kind: AccountBaseline",
+        "metadata: { name: nowhere }",
+        'spec: { accounts: { organizationalUnits: [{ path: Root/Nope }], ids: ["999999999999"] }, publicAccessBlock: {} }',
+        "",
+      ].join("\n"),
+    );
+    const { code, stdout } = await cli(["plan", dir]);
+    expect(stdout).toContain(
+      "AccountBaseline/nowhere: error: selects what the organization does not have: Root/Nope, 999999999999 (no such OU, or no ACTIVE account of that id)",
+    );
+    expect(code).toBe(1);
+  });
+
   it("says a credentials problem once, not once per object, and exits 1", async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), "orgguard-no-credentials-"));
     const { code, stdout, stderr } = await cli(["plan", "examples/scp-library"], {

@@ -14,7 +14,7 @@ import { settingRef } from "../setting/setting-kind.js";
 import { SETTINGS } from "../settings.js";
 import { accountBaselineApi } from "./api.js";
 import { BASELINE_LABEL, type BaselineObject, childManifests, settingsOf } from "./children.js";
-import { AccountBaselineSteps, type ChildKinds } from "./reconciler.js";
+import { AccountBaselineSteps, type ChildKinds, unresolvedMessage } from "./reconciler.js";
 import { selectAccounts } from "./selection.js";
 
 /** The claim of a setting object: the account it keeps the setting of (as the setting kinds claim it). */
@@ -76,7 +76,10 @@ export const accountBaselineKind: Kind = {
     controller: baselineController,
     expand: async (baseline, context) => {
       const view = await organizationOf(context).view(60_000);
-      return childManifests(baseline, selectAccounts(view, settingsOf(baseline).accounts).accountIds);
+      const selection = selectAccounts(view, settingsOf(baseline).accounts);
+      // An error for plan and apply, as an SCP aimed at a missing OU is: the controller says the same (Ready=False/SelectorNotFound).
+      if (selection.unresolved.length > 0) throw new Error(unresolvedMessage(selection.unresolved));
+      return childManifests(baseline, selection.accountIds);
     },
   },
 };

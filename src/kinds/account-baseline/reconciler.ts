@@ -248,8 +248,15 @@ export class AccountBaselineSteps implements ReconcileSteps<BaselineObject> {
         failures,
         onlyDrift,
         drifted: drifted.size,
+        unresolved: selection.unresolved,
       }),
-      events: transitionEvents({ ...applied, allReady, readyCount, conflicts }),
+      events: transitionEvents({
+        ...applied,
+        allReady,
+        readyCount,
+        conflicts,
+        unresolved: selection.unresolved,
+      }),
       // The children's changes wake the baseline (it owns them); the poll follows the organization.
       action: { poll: true },
     };
@@ -348,6 +355,18 @@ export function childVerdict(child: ManagedObject): {
   };
 }
 
+/** The Ready reason (and Event) of a baseline whose selector names what the organization does not have. */
+export const SELECTOR_NOT_FOUND = "SelectorNotFound";
+
+/** What a selector naming nothing means, naming at most five. */
+export const unresolvedMessage = (unresolved: readonly string[]): string => {
+  const named =
+    unresolved.length <= 5
+      ? unresolved.join(", ")
+      : `${unresolved.slice(0, 5).join(", ")} and ${unresolved.length - 5} more`;
+  return `selects what the organization does not have: ${named} (no such OU, or no ACTIVE account of that id)`;
+};
+
 export function baselineConditions(tally: {
   allReady: boolean;
   readyCount: number;
@@ -357,16 +376,20 @@ export function baselineConditions(tally: {
   /** Every account not ready is only reporting drift (ObserveOnly): a settled state, not progress. */
   onlyDrift: boolean;
   drifted: number;
+  /** Selectors naming an OU or account the organization does not have. */
+  unresolved: readonly string[];
 }): ConditionUpdate[] {
-  const { allReady, readyCount, matched, conflicts, failures, onlyDrift, drifted } = tally;
+  const { allReady, readyCount, matched, conflicts, failures, onlyDrift, drifted, unresolved } = tally;
   const notReadyReason =
     conflicts.length > 0
       ? "Conflict"
-      : failures.length > 0
-        ? "ChildrenFailing"
-        : onlyDrift
-          ? "Drifted"
-          : "Progressing";
+      : unresolved.length > 0
+        ? SELECTOR_NOT_FOUND
+        : failures.length > 0
+          ? "ChildrenFailing"
+          : onlyDrift
+            ? "Drifted"
+            : "Progressing";
   return [
     allReady
       ? { type: "Ready", status: "True", reason: "Available", message: `${readyCount} account(s) ready` }
@@ -377,7 +400,10 @@ export function baselineConditions(tally: {
           message:
             notReadyReason === "Drifted"
               ? `${readyCount} of ${matched} account(s) ready; ${drifted} with ObserveOnly settings that differ from the spec (reported in the children's status, not changed)`
-              : `${readyCount} of ${matched} account(s) ready`,
+              : notReadyReason === SELECTOR_NOT_FOUND
+                ? // No counts: the message (and its Warning) changes only when what is missing does.
+                  unresolvedMessage(unresolved)
+                : `${readyCount} of ${matched} account(s) ready`,
         },
     { type: "Synced", status: "True", reason: "ReconcileSuccess", message: "" },
     conflicts.length > 0
@@ -404,8 +430,17 @@ export function transitionEvents(change: {
   allReady: boolean;
   readyCount: number;
   conflicts: Failure[];
+  unresolved: readonly string[];
 }): LifecycleEvent[] {
   const events: LifecycleEvent[] = [];
+  if (change.unresolved.length > 0) {
+    events.push({
+      type: "Warning",
+      reason: SELECTOR_NOT_FOUND,
+      message: unresolvedMessage(change.unresolved),
+      marks: "Ready",
+    });
+  }
   if (change.added.size > 0) {
     events.push({
       type: "Normal",

@@ -297,12 +297,12 @@ describe("AccountBaselineSteps.sync", () => {
       events: ["Normal/Ready"],
     },
     {
-      reason: "an account id not in the organization: a NotFound failure, never Ready",
+      reason: "an account id not in the organization: a NotFound failure, never Ready, said in a Warning",
       object: baseline("base", { accounts: { ids: [A1, "999999999999"] }, publicAccessBlock: {} }),
       existing: [childOf(base, A1)],
       writes: [],
-      ready: "False/ChildrenFailing",
-      events: [],
+      ready: "False/SelectorNotFound",
+      events: ["Warning/SelectorNotFound"],
       fields: {
         matchedAccounts: 1,
         readyAccounts: 1,
@@ -575,6 +575,7 @@ describe("baselineConditions", () => {
     failures: [],
     onlyDrift: false,
     drifted: 0,
+    unresolved: [],
   };
   const cases: Array<{
     reason: string;
@@ -600,6 +601,21 @@ describe("baselineConditions", () => {
     {
       reason: "a conflict outranks failures and drift",
       tally: { ...tally, conflicts: [failure(1)], failures: [failure(2, "AccessDenied")], onlyDrift: true },
+      ready: "False/Conflict",
+      message: /^1 of 3/,
+      conflict: "True/ManagedElsewhere",
+    },
+    {
+      reason: "a selector naming no OU or account outranks failing children: it names them",
+      tally: { ...tally, unresolved: ["Root/Nope", "111111111111"], failures: [failure(2, "AccessDenied")] },
+      ready: "False/SelectorNotFound",
+      message:
+        /^selects what the organization does not have: Root\/Nope, 111111111111 \(no such OU, or no ACTIVE account of that id\)$/,
+      conflict: "False/NoConflict",
+    },
+    {
+      reason: "a conflict outranks a selector naming nothing",
+      tally: { ...tally, unresolved: ["Root/Nope"], conflicts: [failure(1)] },
       ready: "False/Conflict",
       message: /^1 of 3/,
       conflict: "True/ManagedElsewhere",
@@ -644,6 +660,7 @@ describe("transitionEvents", () => {
     allReady: false,
     readyCount: 0,
     conflicts: [],
+    unresolved: [],
   };
   const ids = (n: number) => new Set(Array.from({ length: n }, (_, i) => String(i + 1).padStart(12, "0")));
   const cases: Array<{ reason: string; change: Parameters<typeof transitionEvents>[0]; events: string[] }> = [
@@ -664,6 +681,14 @@ describe("transitionEvents", () => {
       reason: "all ready: an event that marks Ready (recorded only when Ready turns)",
       change: { ...quiet, allReady: true, readyCount: 4 },
       events: ["Normal/Ready/Ready: all 4 account(s) ready"],
+    },
+    {
+      reason:
+        "a selector naming nothing: a warning that marks Ready (once, not every poll), naming at most five",
+      change: { ...quiet, unresolved: ["Root/A", "Root/B", "Root/C", "Root/D", "Root/E", "Root/F"] },
+      events: [
+        "Warning/SelectorNotFound/Ready: selects what the organization does not have: Root/A, Root/B, Root/C, Root/D, Root/E and 1 more (no such OU, or no ACTIVE account of that id)",
+      ],
     },
     {
       reason: "conflicts: a warning that marks Conflict, naming at most five",
