@@ -31,6 +31,8 @@ export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindC
     aws,
     policies: policyOptionsFor(config),
     regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: config.defaultRegions }),
+    // One region's reads get a quarter of the deadline: the writes of the others fit in the rest.
+    regionTimeoutMs: Math.floor(config.reconcileTimeout / 4),
     discoveryIntervalMs: config.discoveryInterval,
   };
 }

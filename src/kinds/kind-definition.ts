@@ -42,6 +42,11 @@ export interface KindContext {
   readonly policies: PolicyOptions;
   /** The regions enabled in each account (for regional settings whose spec names none). */
   readonly regions: RegionDirectory;
+  /**
+   * How long one region's reads may take before that region is reported unavailable and the
+   * others are kept (a quarter of --reconcile-timeout; 15 s when absent).
+   */
+  readonly regionTimeoutMs?: number;
   /** How old the organization view may be (--discovery-interval; default 5 minutes). */
   readonly discoveryIntervalMs?: number;
   /** AWS API call events (the events queue), when the controller reads them. */

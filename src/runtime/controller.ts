@@ -349,6 +349,8 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
     const ended = await Promise.race([work, abandoned]);
     clearTimeout(timer);
     clearTimeout(graceTimer);
+    // Whatever the reconcile left running (a region's read it gave up on) ends with it.
+    deadline.abort(new Error("the reconcile ended"));
     let result: string;
     if (ended === "abandoned") {
       result = "deadline";

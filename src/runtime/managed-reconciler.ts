@@ -9,7 +9,15 @@ import { type ClaimLookup, claimantOf } from "./claims.js";
 import { findCondition } from "./conditions.js";
 import type { LifecycleEvent, Outcome, ReconcileContext, ReconcileSteps } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
-import type { Action, Change, ExternalClient, ManagedKind, ManagedObject, Observation } from "./managed.js";
+import type {
+  Action,
+  Change,
+  ExternalClient,
+  ManagedKind,
+  ManagedObject,
+  Observation,
+  UnavailableRegion,
+} from "./managed.js";
 import type { Metrics } from "./metrics.js";
 import { AlreadyExistsError, errorMessage, TerminalError } from "./reconcile-errors.js";
 
@@ -24,7 +32,7 @@ export interface ReconcilerOptions {
 }
 
 /** The drift counters a reconcile moves (the controller's Metrics, or a throwaway one in the CLI). */
-export type DriftMetrics = Pick<Metrics, "driftDetected" | "driftRepairedOf">;
+export type DriftMetrics = Pick<Metrics, "driftDetected" | "driftRepairedOf" | "regionUnavailable">;
 
 /** Ready reasons that say the external thing existed at the last reconcile. */
 const EXISTED = new Set(["Available", "Updating"]);
@@ -46,15 +54,26 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     this.kindName = kind.ref.kind;
   }
 
-  /** Observe, then create, update, report or nothing. */
+  /** Observe, then create, update, report or nothing; regions that could not be read said last. */
   async sync(object: T, context: ReconcileContext): Promise<Outcome> {
-    const { log } = context;
     const keeper = this.claims?.keeperOf(object);
     if (keeper) return this.conflict(object, keeper);
     const problems = this.kind.validate?.(object) ?? [];
     if (problems.length > 0) throw new TerminalError("InvalidSpec", `invalid spec: ${problems.join("; ")}`);
     const external = await this.kind.connect(object, { signal: context.signal });
     const observation = await external.observe(object);
+    const outcome = await this.act(object, external, observation, context.log);
+    const unavailable = observation.unavailableRegions ?? [];
+    return unavailable.length > 0 ? this.regionsUnavailable(outcome, unavailable) : outcome;
+  }
+
+  /** Create, update, report or nothing, from what observe found. */
+  private async act(
+    object: T,
+    external: ExternalClient<T>,
+    observation: Observation,
+    log: Logger,
+  ): Promise<Outcome> {
     const observeOnly = object.spec.managementPolicy === "ObserveOnly";
     if (observation.progressing && (observation.diff ?? []).length === 0) {
       return this.reportProgressing(observation, observation.progressing);
@@ -173,6 +192,31 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     const ready = findCondition(object.status?.conditions, "Ready");
     const applied = ready?.status === "True" || ready?.reason === "Updating";
     return applied && ready?.observedGeneration === object.metadata.generation;
+  }
+
+  /**
+   * Some regions could not be read: what was done elsewhere stands (its fields and events), but
+   * the object is neither Ready nor Synced, names the regions (at most ten), and looks again at
+   * the next poll (or at the verify an update asked for).
+   */
+  private regionsUnavailable(outcome: Outcome, unavailable: readonly UnavailableRegion[]): Outcome {
+    for (const { region } of unavailable) this.metrics.regionUnavailable.inc({ kind: this.kindName, region });
+    const named = unavailable
+      .slice(0, 10)
+      .map((u) => `${u.region} (${u.reason})`)
+      .join("; ");
+    const more = unavailable.length > 10 ? ` and ${unavailable.length - 10} more` : "";
+    const message = `not read, so not kept this time: ${named}${more}; the other regions were compared and kept`;
+    const reason = "RegionUnavailable";
+    return {
+      ...outcome,
+      conditions: [
+        { type: "Ready", status: "False", reason, message },
+        { type: "Synced", status: "False", reason, message },
+      ],
+      events: [...outcome.events, { type: "Warning", reason, message, marks: "Synced" }],
+      action: "requeueAfterMs" in outcome.action ? outcome.action : POLL,
+    };
   }
 
   /** AWS is still applying an earlier change: neither drift nor a reason to write again. */

@@ -62,10 +62,23 @@ export interface Observation<O = unknown, H = unknown> {
    */
   progressing?: string;
   /**
+   * Regions of the external thing that could not be read this time (one hung or refused while the
+   * others answered): the rest is compared and written as usual, and the object then reports
+   * Ready=False and Synced=False/RegionUnavailable naming them, and looks again at the next poll.
+   * One region never blocks the others; none is ever reported as matching the spec unread.
+   */
+  unavailableRegions?: UnavailableRegion[];
+  /**
    * What create, update or delete need from this observe (ids, what was read): a client keeps
    * nothing between calls, so it travels here. Never written to status.
    */
   handoff?: H;
+}
+
+/** A region observe could not read, and why (the error's message). */
+export interface UnavailableRegion {
+  region: string;
+  reason: string;
 }
 
 /** Talks to the external system for one object. Every call is idempotent. */

@@ -69,6 +69,12 @@ export class Metrics {
     labelNames: ["outcome"],
     registers: [this.registry],
   });
+  readonly regionUnavailable = new Counter({
+    name: "orgguard_region_unavailable_total",
+    help: "Reconciles that could not read one region of an object while the others were kept, by kind and region.",
+    labelNames: ["kind", "region"],
+    registers: [this.registry],
+  });
   readonly longTermCredentials = new Gauge({
     name: "orgguard_long_term_credentials",
     help: "1 while the controller runs on a long-term access key (allowed by --allow-long-term-credentials), 0 on a role's session.",

@@ -29,6 +29,10 @@ export class WidgetWorld {
   readonly values = new Map<string, Widget>();
   readonly calls: string[] = [];
   readonly failingWrites = new Map<string, Error>();
+  /** Places whose reads fail with this error (a region refusing). */
+  readonly failingReads = new Map<string, Error>();
+  /** Places whose reads never answer (a region hanging). */
+  readonly hangingReads = new Set<string>();
   /** The AWS access each client was made with (the one the reconcile's connect bound). */
   readonly accessUsed: AwsAccess[] = [];
 
@@ -63,6 +67,9 @@ export function widgetSetting(
       return {
         read: async () => {
           world.calls.push(`read ${place}`);
+          const failure = world.failingReads.get(place);
+          if (failure) throw failure;
+          if (world.hangingReads.has(place)) await new Promise<never>(() => undefined);
           return world.values.get(place);
         },
         write: async (desired) => {
@@ -87,6 +94,7 @@ export function widgetSetting(
  */
 export function fakeSettingContext(
   regions: AccountRegions = { regions: ["us-east-1"], from: "ListRegions" },
+  regionTimeoutMs = 50,
 ) {
   const bound: AbortSignal[] = [];
   const asked: ClientTarget[] = [];
@@ -100,6 +108,7 @@ export function fakeSettingContext(
     forAccount: async () => noSdk(),
   };
   const context: SettingContext = {
+    regionTimeoutMs,
     aws: {
       bind: (signal) => {
         bound.push(signal);

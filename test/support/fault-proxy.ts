@@ -60,6 +60,11 @@ export function seededRandom(seed: number): () => number {
 
 const STS_ACTIONS = new Set(["AssumeRole", "GetCallerIdentity", "AssumeRoleWithWebIdentity"]);
 
+/** The region a SigV4 request is signed for: `Credential=AKID/20261206/eu-west-1/ec2/aws4_request`. */
+export function signingRegion(authorization: string | undefined): string | undefined {
+  return authorization ? /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1] : undefined;
+}
+
 /** Which service and operation a request is, from what each protocol puts on the wire. */
 export function identify(
   method: string,
@@ -184,6 +189,14 @@ export class FaultProxy {
   readonly scripted: FaultKind[] = [];
   /** Faults for the next requests of one operation (`service/Operation`), before any random ones. */
   readonly scriptedFor = new Map<string, FaultKind[]>();
+  /**
+   * Regions whose requests are accepted and never answered (a region's endpoint hanging), read
+   * from the request's SigV4 credential scope; the connection stays open until the client gives
+   * up or the region is removed from the set (then its requests are served again).
+   */
+  readonly hangingRegions = new Set<string>();
+  /** Requests held by hangingRegions so far. */
+  hung = 0;
 
   private constructor(
     private readonly server: http.Server,
@@ -249,6 +262,11 @@ export class FaultProxy {
     const body = Buffer.concat(chunks);
     const request = identify(req.method ?? "GET", req.url ?? "/", req.headers, body.toString("utf8"));
     this.requests += 1;
+    const region = signingRegion(req.headers.authorization);
+    if (region && this.hangingRegions.has(region)) {
+      this.hung += 1;
+      return;
+    }
     const fault = this.decide(request);
     if (fault) {
       const key = `${request.service} ${fault}`;

@@ -33,7 +33,9 @@ import type {
   ManagedKind,
   ManagedObject,
   Observation,
+  UnavailableRegion,
 } from "../../runtime/managed.js";
+import { errorMessage, RetryableError } from "../../runtime/reconcile-errors.js";
 import {
   type AwsOperation,
   type IamStatement,
@@ -101,6 +103,13 @@ function statusOf(setting: AccountSetting): z.ZodType {
       .max(1024)
       .optional()
       .describe("Where the regions came from: spec.regions, ListRegions, or --default-regions (and why)."),
+    unavailableRegions: z
+      .array(z.string())
+      .max(50)
+      .optional()
+      .describe(
+        "Regions that could not be read at the last reconcile (no answer in time, or refused): not kept then; the others were (Synced=False/RegionUnavailable says why).",
+      ),
   });
 }
 
@@ -224,7 +233,12 @@ interface SettingHandoff<D, O> {
 export interface SettingContext {
   aws: Pick<AwsClients, "bind" | "knownOwnAccountId">;
   regions: Pick<RegionDirectory, "enabledIn">;
+  /** How long one region's reads may take before it is reported unavailable and the others kept. */
+  regionTimeoutMs?: number;
 }
+
+/** A region's reads get this long by default: a quarter of the default reconcile deadline. */
+export const DEFAULT_REGION_TIMEOUT_MS = 15_000;
 
 /** The managed kind the controller drives for `setting`. */
 export function managedSetting<D, O>(
@@ -249,6 +263,7 @@ export function managedSetting<D, O>(
         setting,
         context.aws.bind(signal),
         context.regions,
+        context.regionTimeoutMs ?? DEFAULT_REGION_TIMEOUT_MS,
         fields.parse(object.spec),
         sharedFields.parse(object.spec),
         object.metadata.annotations?.[ROLE_ARN_ANNOTATION],
@@ -264,6 +279,7 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     private readonly setting: AccountSetting<z.ZodRawShape, D, O>,
     private readonly aws: AwsAccess,
     private readonly directory: SettingContext["regions"],
+    private readonly regionTimeoutMs: number,
     private readonly fields: z.output<z.ZodObject>,
     private readonly spec: SharedSettingSpec,
     private readonly roleArn: string | undefined,
@@ -273,7 +289,14 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
     const accountId = this.spec.accountId ?? (await this.aws.ownAccountId());
     const target: ClientTarget = { accountId, ...(this.roleArn ? { roleArn: this.roleArn } : {}) };
     const where = await this.places(target);
-    const readings = await Promise.all(where.regions.map((region) => this.read(target, region)));
+    const { readings, unavailable } = await this.readEvery(target, where.regions);
+    // Deleting, a region not read may still hold the setting: nothing is done until every region answers.
+    if (object.metadata.deletionTimestamp && unavailable.length > 0) {
+      throw new RetryableError(
+        "RegionUnavailable",
+        `cannot remove the setting before every region answers: ${unavailable.map((u) => `${u.region} (${u.reason})`).join("; ")}`,
+      );
+    }
     const set = readings.some((r) => this.isSet(r.observed));
     const diff = readings.flatMap((r) => r.diff);
     const pending = readings.flatMap((r) =>
@@ -292,9 +315,50 @@ class SettingExternal<D, O> implements ExternalClient<SettingObject, unknown, Se
       diff,
       ...(pending.length > 0 ? { progressing: pending.join("; ") } : {}),
       observed: this.atProvider(readings),
-      status: { accountId, ...where.status },
+      status: {
+        accountId,
+        ...where.status,
+        ...(this.setting.scope === "regional"
+          ? { unavailableRegions: unavailable.length > 0 ? unavailable.map((u) => u.region) : undefined }
+          : {}),
+      },
+      ...(unavailable.length > 0 ? { unavailableRegions: unavailable } : {}),
       handoff: { target, readings },
     };
+  }
+
+  /**
+   * Every place read side by side. With several regions, one that does not answer within its
+   * time or refuses is set aside (reported, never called in sync) while the others are kept; when
+   * none answers, the first failure is the reconcile's, with its meaning (AccessDenied stalls).
+   */
+  private async readEvery(
+    target: ClientTarget,
+    regions: Array<string | undefined>,
+  ): Promise<{ readings: Reading<D, O>[]; unavailable: UnavailableRegion[] }> {
+    if (regions.length === 1) return { readings: [await this.read(target, regions[0])], unavailable: [] };
+    const results = await Promise.allSettled(regions.map((region) => this.readWithin(target, region)));
+    const readings = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    const failed = results.flatMap((r, i) =>
+      r.status === "rejected" ? [{ region: regions[i], error: r.reason }] : [],
+    );
+    if (readings.length === 0 && failed[0]) throw failed[0].error;
+    return {
+      readings,
+      unavailable: failed.map(({ region, error }) => ({ region: region ?? "", reason: errorMessage(error) })),
+    };
+  }
+
+  /** One region's reads, given up after regionTimeoutMs (the call itself ends with the reconcile). */
+  private readWithin(target: ClientTarget, region: string | undefined): Promise<Reading<D, O>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RetryableError("Timeout", `no answer within ${this.regionTimeoutMs} ms`)),
+        this.regionTimeoutMs,
+      );
+    });
+    return Promise.race([this.read(target, region), timeout]).finally(() => clearTimeout(timer));
   }
 
   async create(object: SettingObject, observation: SettingObservation<D, O>) {

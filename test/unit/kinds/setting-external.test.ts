@@ -374,6 +374,79 @@ describe("update, create and delete: which places are written", () => {
   });
 });
 
+describe("one region that does not answer, or refuses, never blocks the others", () => {
+  const REGIONS = ["us-east-1", "eu-west-1", "ap-south-1"];
+  const at = (region: string) => `${MEMBER}/${region}`;
+  interface Case {
+    reason: string;
+    regions: string[];
+    hanging?: string[];
+    refusing?: string[];
+    deleting?: boolean;
+    unavailable?: string[];
+    unavailableReason?: RegExp;
+    writes?: string[];
+    error?: RegExp;
+  }
+  const cases: Case[] = [
+    {
+      reason: "a hung region is set aside after its time; the others are compared and written",
+      regions: REGIONS,
+      hanging: ["eu-west-1"],
+      unavailable: ["eu-west-1"],
+      unavailableReason: /^no answer within 50 ms$/,
+      writes: [`write ${at("us-east-1")} on`, `write ${at("ap-south-1")} on`],
+    },
+    {
+      reason: "a region that refuses (an SCP denying it, say) is set aside with AWS's words",
+      regions: REGIONS,
+      refusing: ["ap-south-1"],
+      unavailable: ["ap-south-1"],
+      unavailableReason: /^refused in ap-south-1$/,
+      writes: [`write ${at("us-east-1")} on`, `write ${at("eu-west-1")} on`],
+    },
+    {
+      reason: "every region failing is the reconcile's failure (its meaning kept: AccessDenied stalls)",
+      regions: ["us-east-1", "eu-west-1"],
+      refusing: ["us-east-1", "eu-west-1"],
+      error: /^refused in us-east-1$/,
+    },
+    {
+      reason: "one region only: its failure is the reconcile's, as an account-wide setting's is",
+      regions: ["eu-west-1"],
+      refusing: ["eu-west-1"],
+      error: /^refused in eu-west-1$/,
+    },
+    {
+      reason: "deleting, a region not read may still hold the setting: nothing removed until all answer",
+      regions: REGIONS,
+      hanging: ["eu-west-1"],
+      deleting: true,
+      error: /^cannot remove the setting before every region answers: eu-west-1 \(no answer within 50 ms\)$/,
+    },
+  ];
+  it.each(cases)("$reason", async (c) => {
+    const world = new WidgetWorld();
+    for (const region of c.hanging ?? []) world.hangingReads.add(at(region));
+    for (const region of c.refusing ?? [])
+      world.failingReads.set(at(region), new Error(`refused in ${region}`));
+    const target = widget({ accountId: MEMBER, regions: c.regions }, { deleting: c.deleting ?? false });
+    const observed = observe("regional", target, world);
+    if (c.error) {
+      await expect(observed).rejects.toThrow(c.error);
+      return;
+    }
+    const { client, observation } = await observed;
+    expect(observation.unavailableRegions?.map((u) => u.region)).toEqual(c.unavailable);
+    for (const u of observation.unavailableRegions ?? [])
+      expect(u.reason).toMatch(c.unavailableReason ?? /./);
+    expect(observation.status?.unavailableRegions).toEqual(c.unavailable);
+    world.calls.length = 0;
+    await client.update(target, observation);
+    expect([...world.writes].sort()).toEqual([...(c.writes ?? [])].sort());
+  });
+});
+
 describe("claim", () => {
   const cases = [
     { reason: "the account the spec names", spec: { accountId: MEMBER }, claim: `account ${MEMBER}` },

@@ -162,6 +162,9 @@ const IN_TRANSITION: Observation = {
   progressing: "eu-west-1: in-transition",
 };
 const IN_TRANSITION_ELSEWHERE_DIFFERS: Observation = { ...IN_TRANSITION, diff: DIFFERS.diff ?? [] };
+const ONE_REGION_UNREAD = [{ region: "eu-west-1", reason: "no answer within 15000 ms" }];
+const IN_SYNC_BUT_ONE_REGION_UNREAD: Observation = { ...IN_SYNC, unavailableRegions: ONE_REGION_UNREAD };
+const DIFFERS_AND_ONE_REGION_UNREAD: Observation = { ...DIFFERS, unavailableRegions: ONE_REGION_UNREAD };
 const AVAILABLE = [condition("Ready", "True", "Available"), condition("Synced", "True", "ReconcileSuccess")];
 /** As the last reconcile left it: the same drift (an event marks a change of the condition only). */
 const DRIFTED = [
@@ -305,6 +308,25 @@ const cases: Case[] = [
     ready: "True/Available",
     events: [],
     action: { poll: true },
+  },
+  {
+    reason: "the regions read are in sync but one was not read: never Ready, a Warning, poll again",
+    object: thing(ENFORCE, { conditions: AVAILABLE }),
+    script: [IN_SYNC_BUT_ONE_REGION_UNREAD],
+    calls: ["observe"],
+    ready: "False/RegionUnavailable",
+    events: ["Warning/RegionUnavailable"],
+    action: { poll: true },
+  },
+  {
+    reason:
+      "the regions read differ and one was not read: they are written, then the unread region reported; the verify stays",
+    object: thing(ENFORCE),
+    script: [DIFFERS_AND_ONE_REGION_UNREAD],
+    calls: ["observe", "update"],
+    ready: "False/RegionUnavailable",
+    events: ["Normal/Updated", "Warning/RegionUnavailable"],
+    action: { requeueAfterMs: VERIFY, trigger: "verify" },
   },
   {
     reason: "an invalid spec stalls before anything is observed, until the spec changes",
