@@ -5,6 +5,7 @@
  */
 import { structuredPatch } from "diff";
 import type { Change } from "../runtime/managed.js";
+import { patchOf } from "./plan-patch.js";
 
 export type PlanAction =
   | "create"
@@ -199,4 +200,14 @@ export function formatMarkdown(entries: PlanEntry[], context?: PlanContext): str
   }
   parts.push("", escapeMarkdown(summary(entries, false)), "");
   return parts.join("\n");
+}
+
+/**
+ * `--output json` (docs/plan-json.md): the organization and account, every entry with what
+ * differs as AWS has it (`actual`) and as wanted (`desired`) and the RFC 6902 patch from one to
+ * the other, and the summary line.
+ */
+export function formatJson(entries: PlanEntry[], context: PlanContext, applied: boolean): string {
+  const withPatches = entries.map((e) => ({ ...e, ...patchOf(e.changes) }));
+  return JSON.stringify({ ...context, entries: withPatches, summary: summary(entries, applied) }, null, 2);
 }

@@ -36,6 +36,7 @@ import {
 } from "./command.js";
 import { loadManifests, type ManifestDocument } from "./manifests.js";
 import {
+  formatJson,
   formatMarkdown,
   formatText,
   type PlanAction,
@@ -43,7 +44,6 @@ import {
   type PlanEntry,
   summary,
 } from "./plan-format.js";
-import { patchOf } from "./plan-patch.js";
 import { checkManifests, formatProblem } from "./validate.js";
 
 /** One thing to plan: a manifest's object, or a baseline's setting for one account. */
@@ -409,13 +409,8 @@ async function run(
   const entries = await reconcileObjects(objects, aws, config, apply, (entry) => {
     if (progress) process.stdout.write(`${formatText([entry], true, true).split("\n")[0]}\n`);
   });
-  if (output === "json") {
-    // Per entry, what differs as AWS has it and as wanted, and the RFC 6902 patch between them.
-    const withPatches = entries.map((e) => ({ ...e, ...patchOf(e.changes) }));
-    console.log(
-      JSON.stringify({ ...context, entries: withPatches, summary: summary(entries, apply) }, null, 2),
-    );
-  } else if (output === "markdown") console.log(formatMarkdown(entries, context));
+  if (output === "json") console.log(formatJson(entries, context, apply));
+  else if (output === "markdown") console.log(formatMarkdown(entries, context));
   else console.log(formatText(entries, process.stdout.isTTY === true, apply, context));
   // A conflict is two objects keeping one thing: the loser is never applied, so the change is not safe to merge.
   if (entries.some((e) => e.action === "error" || e.action === "conflict")) return 1;
