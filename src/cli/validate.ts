@@ -10,7 +10,7 @@ import { asAdmitted, isOrgguardManifest, validateObject } from "../api/validate.
 import { accountClaim } from "../aws/clients.js";
 import { OPTIONS } from "../config.js";
 import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
-import { API_DEFINITIONS } from "../kinds/index.js";
+import { API_DEFINITIONS, findKind } from "../kinds/index.js";
 import { SETTINGS } from "../kinds/settings.js";
 import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
 import type { ManagedObject } from "../runtime/managed.js";
@@ -99,7 +99,7 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
     result.orgguard.push(admitted);
     result.problems.push(...documentProblems(admitted, options));
   }
-  result.problems.push(...duplicateNames(result.orgguard));
+  result.problems.push(...duplicateNames(result.orgguard), ...duplicateKeeps(result.orgguard));
   // A document that does not parse may be the orgguard manifest: its problem says enough.
   const unparsed = documents.some((d) => d.parseError !== undefined);
   if (result.orgguard.length === 0 && !options.allowEmpty && !unparsed) {
@@ -165,6 +165,35 @@ function duplicateNames(documents: ManifestDocument[]): LocatedProblem[] {
       locate(doc, key, {
         path: "metadata.name",
         message: `${key} is also defined at ${earlier.file}:${earlier.line}: one object per kind and name (applying both would overwrite one with the other)`,
+      }),
+    );
+  }
+  return problems;
+}
+
+/**
+ * Two documents keeping one thing that no AWS call is needed to tell (an OU path, an account, the
+ * organization: Kind.exclusive): the controller keeps the earlier and reports Conflict on the
+ * other, which then changes nothing. Each repeat is an error at the field naming it.
+ */
+function duplicateKeeps(documents: ManifestDocument[]): LocatedProblem[] {
+  const first = new Map<string, { doc: ManifestDocument; name: string }>();
+  const problems: LocatedProblem[] = [];
+  for (const doc of documents) {
+    if (doc.parseError !== undefined || validateObject(doc.object, API_DEFINITIONS).length > 0) continue;
+    const object = doc.object as ManagedObject;
+    const kept = findKind(object.kind)?.exclusive?.(object);
+    if (!kept) continue;
+    const name = `${object.kind}/${object.metadata.name}`;
+    const earlier = first.get(kept.key);
+    if (!earlier) {
+      first.set(kept.key, { doc, name });
+      continue;
+    }
+    problems.push(
+      locate(doc, name, {
+        path: kept.field,
+        message: `${kept.key} is also kept by ${earlier.name} (${earlier.doc.file}:${earlier.doc.line}): one object each (the controller would keep the earlier and report Conflict on this one)`,
       }),
     );
   }

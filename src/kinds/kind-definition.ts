@@ -127,6 +127,13 @@ export interface Kind {
   /** How `orgguard plan` and `apply` treat the kind's objects, beyond the kinds' apply order. */
   /** Its objects create, move or remove OUs or accounts (what composites selecting accounts watch). */
   changesTree?: boolean;
+  /**
+   * What an object keeps exclusively, when no AWS call is needed to tell (an OU's path, an
+   * account's id or email, the one organization): the key its managed kind claims, and the field
+   * that names it. `orgguard validate` refuses a second manifest keeping the same key, where the
+   * controller would keep the earlier object and report Conflict on the other.
+   */
+  exclusive?(object: ManagedObject): { key: string; field: string } | undefined;
   plan?: {
     /** Within the kind, objects apply in this order (lowest first): an OU after its parent. */
     rank?(object: ManagedObject): number;

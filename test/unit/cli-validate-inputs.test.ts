@@ -116,6 +116,28 @@ describe("orgguard validate's answers to plausible mistakes", () => {
       ],
     },
     {
+      reason:
+        "two OUs of one path: AWS refuses a second OU of one name under one parent; an error at the second path",
+      text: `${manifest("  path: Root/Workloads\n", "OrganizationalUnit", "workloads")}---\n${manifest("  path: Root/Workloads\n", "OrganizationalUnit", "workloads-again")}`,
+      lines: [
+        "m.yaml:13: OrganizationalUnit/workloads-again: spec.path: OU Root/Workloads is also kept by OrganizationalUnit/workloads (m.yaml:1): one object each (the controller would keep the earlier and report Conflict on this one)",
+      ],
+    },
+    {
+      reason: "two Accounts of one email (in any case): one account, kept by one object",
+      text: `${manifest("  name: Alice\n  email: alice@example.com\n  ouPath: Root/Sandbox\n", "Account", "alice")}---\n${manifest("  name: Alice 2\n  email: Alice@Example.com\n  ouPath: Root/Sandbox\n", "Account", "alice-2")}`,
+      lines: [
+        "m.yaml:16: Account/alice-2: spec.email: account email alice@example.com is also kept by Account/alice (m.yaml:1): one object each (the controller would keep the earlier and report Conflict on this one)",
+      ],
+    },
+    {
+      reason: "two Organization objects: there is one organization",
+      text: `${manifest("  policyTypes: [scp]\n", "Organization", "organization")}---\n${manifest("  policyTypes: [tag]\n", "Organization", "organization-2")}`,
+      lines: [
+        "m.yaml:11: Organization/organization-2: metadata.name: organization is also kept by Organization/organization (m.yaml:1): one object each (the controller would keep the earlier and report Conflict on this one)",
+      ],
+    },
+    {
       reason: "the same name in two kinds is no conflict",
       text: `${manifest('  accountId: "111111111111"\n', "PublicAccessBlock", "same")}---\n${manifest('  accountId: "111111111111"\n', "PasswordPolicy", "same")}`,
       lines: [],
