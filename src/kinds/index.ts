@@ -22,6 +22,7 @@ import {
 } from "./kind-definition.js";
 import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
+import { organizationTrailKind } from "./organization-trail/index.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/setting-kind.js";
@@ -32,6 +33,8 @@ export const KINDS: readonly Kind[] = [
   organizationalUnitKind,
   accountKind,
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
+  // Organization-wide services, after the accounts they name (and the guard rails that protect them).
+  organizationTrailKind,
   ...SETTINGS.map(settingKind),
   accountBaselineKind,
 ];

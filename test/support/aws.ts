@@ -171,6 +171,17 @@ export async function createAccount(org: OrganizationsClient, name: string): Pro
   return accountId;
 }
 
+/**
+ * Creates an S3 bucket in the emulator (an organization trail's, which CloudTrail requires to
+ * exist). moto takes an unsigned path-style PUT as CreateBucket and finds a bucket from any
+ * account, as AWS does for a trail writing across accounts; in AWS the bucket lives in the log
+ * archive account with a policy letting CloudTrail write (orgguard never creates it).
+ */
+export async function createBucket(name: string, endpoint = awsEndpoint()): Promise<void> {
+  const res = await fetch(`${endpoint}/${name}`, { method: "PUT" });
+  if (!res.ok && res.status !== 409) throw new Error(`moto CreateBucket ${name}: HTTP ${res.status}`);
+}
+
 /** Credentials for a member account, through AssumeRole into its OrganizationAccountAccessRole. */
 export async function memberCredentials(
   accountId: string,
