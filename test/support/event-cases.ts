@@ -30,6 +30,12 @@ import {
   ModifyInstanceMetadataDefaultsCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  GuardDutyClient,
+  ListDetectorsCommand,
+  ListMembersCommand,
+  StopMonitoringMembersCommand,
+} from "@aws-sdk/client-guardduty";
+import {
   DeleteAccountPasswordPolicyCommand,
   GetAccountPasswordPolicyCommand,
   IAMClient,
@@ -144,6 +150,7 @@ export const EVENT_CASE_KINDS = [
   "ConfigRecorder",
   "NoDefaultVpc",
   "OrganizationTrail",
+  "GuardDutyOrganization",
 ] as const;
 
 /**
@@ -162,6 +169,12 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
   const config = () => new ConfigServiceClient({ ...awsClientConfig(member, endpoint), region: REGION });
   const cloudtrail = () =>
     new CloudTrailClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const guardduty = () => new GuardDutyClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  async function detectorId(): Promise<string> {
+    const [id] = (await guardduty().send(new ListDetectorsCommand({}))).DetectorIds ?? [];
+    if (!id) throw new Error(`no GuardDuty detector in ${account} in ${REGION}`);
+    return id;
+  }
   const managementAccount = () =>
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
@@ -488,6 +501,34 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
       },
       repaired: async () =>
         (await cloudtrail().send(new GetTrailStatusCommand({ Name: TRAIL }))).IsLogging === true,
+    },
+    {
+      // The member account administers GuardDuty; the management account is its one member. The
+      // organization configuration and members are the test environment's emulation
+      // (test/env/moto_guardduty_organization.py: moto lacks them).
+      kind: "GuardDutyOrganization",
+      spec: () => ({ administrator: { accountId: account }, regions: [REGION] }),
+      // Someone stops GuardDuty for a member account (StopMonitoringMembers, from the administrator).
+      change: async () => {
+        const id = await detectorId();
+        await guardduty().send(
+          new StopMonitoringMembersCommand({ DetectorId: id, AccountIds: [MANAGEMENT_ACCOUNT_ID] }),
+        );
+        await sendEvent(
+          call("guardduty", "StopMonitoringMembers"),
+          { detectorId: id, accountIds: [MANAGEMENT_ACCOUNT_ID] },
+          { region: REGION },
+        );
+      },
+      repaired: async () => {
+        const members = await guardduty().send(
+          new ListMembersCommand({ DetectorId: await detectorId(), OnlyAssociated: "false" }),
+        );
+        return (
+          members.Members?.find((m) => m.AccountId === MANAGEMENT_ACCOUNT_ID)?.RelationshipStatus ===
+          "Enabled"
+        );
+      },
     },
   ];
 }

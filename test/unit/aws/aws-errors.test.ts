@@ -116,7 +116,11 @@ describe("meaningOf", () => {
       expected: "blocked",
       reason: "trusted access is enabled outside the trail's spec",
     },
-    { code: "InvalidKmsKeyIdException", expected: "spec-rejected", reason: "the key ARN in the spec is wrong" },
+    {
+      code: "InvalidKmsKeyIdException",
+      expected: "spec-rejected",
+      reason: "the key ARN in the spec is wrong",
+    },
   ];
   it.each(cases)("$code -> $expected ($reason)", ({ code, expected }) => {
     expect(meaningOf(awsError(code))).toBe(expected);
