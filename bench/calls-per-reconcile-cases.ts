@@ -146,7 +146,7 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     spec: { accountId: other, regions: REGIONS_17, managementPolicy: "ObserveOnly" },
     settles: "Drifted",
   },
-  // Issue 27: the bench makes the bucket and enables CloudTrail's trusted access first (prepare).
+  // Issue 27: the bench makes the bucket and enables CloudTrail's trusted access first.
   {
     kind: "OrganizationTrail",
     spec: {
@@ -154,5 +154,12 @@ export const callCases = ({ member, other }: { member: string; other: string }):
       homeRegion: "us-east-1",
       s3Bucket: { name: BENCH_TRAIL_BUCKET },
     },
+  },
+  // Issue 27: `member` administers GuardDuty in 3 regions for the organization's other accounts;
+  // the organization configuration and members are the test environment's emulation (moto lacks them).
+  {
+    kind: "GuardDutyOrganization",
+    label: "GuardDutyOrganization (3 regions)",
+    spec: { administrator: { accountId: member }, regions: ["us-east-1", "eu-west-1", "eu-central-1"] },
   },
 ];
