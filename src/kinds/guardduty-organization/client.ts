@@ -175,9 +175,15 @@ export class GuardDutyOrganizationClient
   async update(_object: GuardDutyObject, observation: GuardDutyObservation): Promise<void> {
     const { desired, plans } = handoffOf(observation);
     const failures: Error[] = [];
+    // The accounts' emails, read once for every region that enrols members.
+    let emails: Promise<Map<string, string>> | undefined;
+    const emailsOnce = () => {
+      emails ??= awsCall("cannot list the organization's accounts", () => this.api.accountEmails());
+      return emails;
+    };
     for (const plan of plans) {
       try {
-        await this.applyRegion(desired, plan);
+        await this.applyRegion(desired, plan, emailsOnce);
       } catch (err) {
         failures.push(err instanceof Error ? err : new Error(String(err)));
       }
@@ -406,7 +412,11 @@ export class GuardDutyOrganizationClient
   }
 
   /** One region's writes: designate, the detector, the organization configuration, the members. */
-  private async applyRegion(desired: DesiredGuardDuty, plan: RegionPlan): Promise<void> {
+  private async applyRegion(
+    desired: DesiredGuardDuty,
+    plan: RegionPlan,
+    accountEmails: () => Promise<Map<string, string>>,
+  ): Promise<void> {
     const { region } = plan;
     const admin = desired.adminAccountId;
     if (plan.designate) {
@@ -440,7 +450,7 @@ export class GuardDutyOrganizationClient
     }
     const left: Unprocessed[] = [];
     if (plan.enrol.length > 0) {
-      const emails = await awsCall("cannot list the organization's accounts", () => this.api.accountEmails());
+      const emails = await accountEmails();
       const accounts = plan.enrol.map((accountId) => ({ accountId, email: emails.get(accountId) ?? "" }));
       left.push(
         ...(await awsCall(`cannot enrol GuardDuty members in ${region}`, () =>

@@ -322,6 +322,8 @@ describe("GuardDutyOrganizationClient", () => {
     const second = await reconcile(fake, gdObject({}, { designated: REGIONS }));
     expect(second.observation.diff?.map((c) => c.path)).toEqual(REGIONS.map((r) => `regions[${r}].members`));
     expect(fake.writes()).toEqual(REGIONS.map((r) => `createMembers ${r} ${MEMBERS.join(",")}`));
+    // The accounts' emails (CreateMembers takes them) are read once for the three regions.
+    expect(fake.calls.filter((c) => c === "accountEmails")).toHaveLength(1);
     const third = await clientOf(fake).observe(gdObject({}, { designated: REGIONS }));
     expect(third.upToDate).toBe(true);
     expect(third.status?.members).toBe(`${MEMBERS.length}/${MEMBERS.length}`);
