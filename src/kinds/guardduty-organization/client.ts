@@ -63,6 +63,12 @@ export interface RegionPlan {
   updateOrganization: boolean;
   enrol: string[];
   monitorAgain: string[];
+  /**
+   * The members were not readable at observe (the region is being designated or configured now):
+   * read them once the organization configuration is written, and enrol these accounts then, so
+   * one pass (orgguard apply) leaves nothing for the next.
+   */
+  membersAfterwards?: string[];
 }
 
 /** What observe hands to update and delete. */
@@ -71,6 +77,8 @@ export interface GuardDutyHandoff {
   plans: RegionPlan[];
   /** Deleting: the regions whose designation orgguard made and still stands. */
   undesignate: string[];
+  /** Why nothing can be written yet: the administrator account is not in the organization (yet). */
+  waiting?: string;
 }
 
 type GuardDutyObservation = Observation<GuardDutyAtProvider, GuardDutyHandoff>;
@@ -108,7 +116,9 @@ export class GuardDutyOrganizationClient
     if (elsewhere.length > 0)
       throw new BlockedError("AdministratorDesignatedTwice", twoPlacesMessage(elsewhere));
     const view = await this.surroundings.organization.current();
-    const desired = await this.desired(spec, view);
+    const admin = await this.resolveAdministrator(spec.administrator, view);
+    if ("missing" in admin) return this.waitingForAdministrator(spec, admin.missing);
+    const desired = desiredOf(spec, admin);
     const { regions, from } = spec.regions
       ? { regions: [...spec.regions].sort(), from: "spec.regions" }
       : await this.surroundings.regionsOf(desired.adminAccountId);
@@ -173,7 +183,8 @@ export class GuardDutyOrganizationClient
    * failures are reported together at the end.
    */
   async update(_object: GuardDutyObject, observation: GuardDutyObservation): Promise<void> {
-    const { desired, plans } = handoffOf(observation);
+    const { desired, plans, waiting } = handoffOf(observation);
+    if (waiting) throw new RetryableError("AccountNotFound", waiting);
     const failures: Error[] = [];
     // The accounts' emails, read once for every region that enrols members.
     let emails: Promise<Map<string, string>> | undefined;
@@ -242,21 +253,14 @@ export class GuardDutyOrganizationClient
     return typeof id === "string" ? id : undefined;
   }
 
-  /** The spec with the administrator resolved to an account of the organization. */
-  private async desired(spec: GuardDutyOrganizationSpec, view: OrganizationView): Promise<DesiredGuardDuty> {
-    const admin = await this.resolveAdministrator(spec.administrator, view);
-    return {
-      ...admin,
-      autoEnableMembers: spec.autoEnableMembers,
-      findingPublishingFrequency: spec.findingPublishingFrequency,
-      features: desiredFeatures(spec.protection),
-    };
-  }
-
+  /**
+   * The administrator account the spec names, in the organization view (a fresher one when it is
+   * not found: an Account object may have just made it), or why there is none yet.
+   */
   private async resolveAdministrator(
     administrator: GuardDutyOrganizationSpec["administrator"],
     current: OrganizationView,
-  ): Promise<{ adminAccountId: string; adminLabel: string }> {
+  ): Promise<{ adminAccountId: string; adminLabel: string } | { missing: string }> {
     const find = (view: OrganizationView) => {
       const named = view.accounts.filter((a) =>
         administrator.accountId ? a.id === administrator.accountId : a.name === administrator.accountName,
@@ -265,15 +269,13 @@ export class GuardDutyOrganizationClient
       return named.length > 1 ? named.filter((a) => a.status === "ACTIVE") : named;
     };
     let found = find(current);
-    // The account may be new (an Account object just made it): look in a fresher view.
     if (found.length === 0) found = find(await this.surroundings.organization.fresher());
     const [only] = found;
     const wanted = administrator.accountId ?? administrator.accountName ?? "";
     if (!only) {
-      throw new RetryableError(
-        "AccountNotFound",
-        `spec.administrator: no account of the organization is ${administrator.accountId ? "" : "named "}${wanted} (yet)`,
-      );
+      return {
+        missing: `spec.administrator: no account of the organization is ${administrator.accountId ? "" : "named "}${wanted} yet (an Account object may be creating it)`,
+      };
     }
     if (found.length > 1) {
       throw new TerminalError(
@@ -288,6 +290,30 @@ export class GuardDutyOrganizationClient
       );
     }
     return { adminAccountId: only.id, adminLabel: `${only.id} (${only.name})` };
+  }
+
+  /**
+   * The administrator account does not exist yet: the plan says what happens once it does (so
+   * `orgguard plan` shows it beside the Account object that creates it), and a write waits for it
+   * (AccountNotFound, retried with backoff).
+   */
+  private waitingForAdministrator(spec: GuardDutyOrganizationSpec, missing: string): GuardDutyObservation {
+    const wanted = spec.administrator.accountId ?? spec.administrator.accountName ?? "";
+    const where = spec.regions ? `in ${spec.regions.join(", ")}` : "in every region enabled in it";
+    const desired = desiredOf(spec, { adminAccountId: "", adminLabel: wanted });
+    return {
+      exists: true,
+      upToDate: false,
+      diff: [
+        {
+          path: "administrator",
+          from: "none",
+          to: wanted,
+          description: `once the account exists, designate ${wanted} as GuardDuty's delegated administrator ${where}, enable GuardDuty there, auto-enable it for ${spec.autoEnableMembers === "ALL" ? "every member account, existing and new" : "new member accounts"} and enrol the existing accounts`,
+        },
+      ],
+      handoff: { desired, plans: [], undesignate: [], waiting: missing },
+    };
   }
 
   /** Reads one region and plans its writes. */
@@ -370,6 +396,7 @@ export class GuardDutyOrganizationClient
         updateOrganization: !read.progressing && (!read.config || organizationDiff.length > 0),
         enrol: read.members?.enrol ?? [],
         monitorAgain: read.members?.monitorAgain ?? [],
+        ...(!read.config && !read.progressing ? { membersAfterwards: [...accounts] } : {}),
       },
       state: regionState({
         ...(mine ? { admin: mine } : {}),
@@ -448,20 +475,28 @@ export class GuardDutyOrganizationClient
         throw toReconcileError(err, `cannot update GuardDuty's organization configuration in ${region}`);
       }
     }
+    let { enrol, monitorAgain } = plan;
+    if (plan.membersAfterwards) {
+      const members = await awsCall(`cannot list GuardDuty's members in ${region}`, () =>
+        this.api.members(admin, region, id),
+      );
+      ({ enrol, monitorAgain } = memberPlan(plan.membersAfterwards, members, desired.autoEnableMembers));
+    }
     const left: Unprocessed[] = [];
-    if (plan.enrol.length > 0) {
+    if (enrol.length > 0) {
       const emails = await accountEmails();
-      const accounts = plan.enrol.map((accountId) => ({ accountId, email: emails.get(accountId) ?? "" }));
+      const accounts = enrol.map((accountId) => ({ accountId, email: emails.get(accountId) ?? "" }));
       left.push(
         ...(await awsCall(`cannot enrol GuardDuty members in ${region}`, () =>
           this.api.createMembers(admin, region, id, accounts),
         )),
       );
     }
-    if (plan.monitorAgain.length > 0) {
+    if (monitorAgain.length > 0) {
+      const accountIds = monitorAgain;
       left.push(
         ...(await awsCall(`cannot start monitoring GuardDuty members in ${region}`, () =>
-          this.api.startMonitoring(admin, region, id, plan.monitorAgain),
+          this.api.startMonitoring(admin, region, id, accountIds),
         )),
       );
     }
@@ -494,6 +529,19 @@ export class GuardDutyOrganizationClient
       return existing;
     }
   }
+}
+
+/** What the spec asks of every region, the administrator resolved. */
+function desiredOf(
+  spec: GuardDutyOrganizationSpec,
+  admin: { adminAccountId: string; adminLabel: string },
+): DesiredGuardDuty {
+  return {
+    ...admin,
+    autoEnableMembers: spec.autoEnableMembers,
+    findingPublishingFrequency: spec.findingPublishingFrequency,
+    features: desiredFeatures(spec.protection),
+  };
 }
 
 /**

@@ -305,38 +305,62 @@ describe("organizationDesignations (one place only)", () => {
 });
 
 describe("GuardDutyOrganizationClient", () => {
-  it("cold, in three regions: designates, enables and configures in the first reconcile, enrols the existing accounts in the second, then nothing", async () => {
+  it("cold, in three regions: designates, enables, configures and enrols the existing accounts in one reconcile; then nothing", async () => {
     const fake = new FakeGuardDuty();
     const first = await reconcile(fake, gdObject());
     expect(first.error).toBeUndefined();
     // Recorded before the calls: a designation whose answer is lost is still orgguard's.
     expect(first.observation.status?.managed).toEqual({ designatedRegions: REGIONS });
+    expect(first.observation.diff?.map((c) => c.path)).toEqual(
+      REGIONS.flatMap((r) => [
+        `regions[${r}].administrator`,
+        `regions[${r}].detector`,
+        `regions[${r}].autoEnableMembers`,
+      ]),
+    );
     expect(fake.writes()).toEqual(
       REGIONS.flatMap((r) => [
         `enableAdmin ${r} ${GD_ADMIN}`,
         `createDetector ${r} ${GD_ADMIN}`,
         `updateOrganizationConfiguration ${r} det-${GD_ADMIN}-${r}`,
+        // The members are read once the configuration is written: one pass leaves nothing to do.
+        `createMembers ${r} ${MEMBERS.join(",")}`,
       ]),
     );
-    fake.calls = [];
-    const second = await reconcile(fake, gdObject({}, { designated: REGIONS }));
-    expect(second.observation.diff?.map((c) => c.path)).toEqual(REGIONS.map((r) => `regions[${r}].members`));
-    expect(fake.writes()).toEqual(REGIONS.map((r) => `createMembers ${r} ${MEMBERS.join(",")}`));
     // The accounts' emails (CreateMembers takes them) are read once for the three regions.
     expect(fake.calls.filter((c) => c === "accountEmails")).toHaveLength(1);
-    const third = await clientOf(fake).observe(gdObject({}, { designated: REGIONS }));
-    expect(third.upToDate).toBe(true);
-    expect(third.status?.members).toBe(`${MEMBERS.length}/${MEMBERS.length}`);
-    expect(third.status?.compliance).toEqual([
+    const second = await clientOf(fake).observe(gdObject({}, { designated: REGIONS }));
+    expect(second.upToDate).toBe(true);
+    expect(second.status?.members).toBe(`${MEMBERS.length}/${MEMBERS.length}`);
+    expect(second.status?.compliance).toEqual([
       expect.objectContaining({ control: "GuardDuty.1", compliant: true }),
     ]);
-    expect(third.observed?.regions["eu-west-1"]).toMatchObject({
+    expect(second.observed?.regions["eu-west-1"]).toMatchObject({
       administrator: `${GD_ADMIN} (ENABLED)`,
       detectorStatus: "ENABLED",
       autoEnableMembers: "ALL",
       membersEnabled: 3,
       accounts: 3,
     });
+  });
+
+  it("enrols accounts that join later (or were removed) at the next reconcile", async () => {
+    const fake = new FakeGuardDuty();
+    await reconcile(fake, gdObject({ regions: ["us-east-1"] }));
+    const detector = fake.region("us-east-1").detectors.get(GD_ADMIN)?.id ?? "";
+    fake.region("us-east-1").members.set(
+      detector,
+      (fake.region("us-east-1").members.get(detector) ?? []).filter((m) => m.accountId !== GD_MEMBERS[1]),
+    );
+    fake.calls = [];
+    const { observation } = await reconcile(
+      fake,
+      gdObject({ regions: ["us-east-1"] }, { designated: ["us-east-1"] }),
+    );
+    expect(observation.diff?.map((c) => c.description)).toEqual([
+      `enrol 1 account(s) as GuardDuty members in us-east-1: ${GD_MEMBERS[1]}`,
+    ]);
+    expect(fake.writes()).toEqual([`createMembers us-east-1 ${GD_MEMBERS[1]}`]);
   });
 
   it("AWS refusing the new administrator for a while: the write is retried with the reason, observe says Progressing, then it goes through", async () => {
@@ -470,11 +494,17 @@ describe("GuardDutyOrganizationClient", () => {
     });
   });
 
-  it("an administrator name that matches no account is retried (it may be created)", async () => {
-    const error = await clientOf(new FakeGuardDuty())
-      .observe(gdObject({ administrator: { accountName: "Nobody" } }))
-      .catch((e: unknown) => e);
+  it("an administrator account that does not exist yet: the plan says what happens once it does, a write waits for it", async () => {
+    const fake = new FakeGuardDuty();
+    const { observation, error } = await reconcile(
+      fake,
+      gdObject({ administrator: { accountName: "Security Tooling 2" } }),
+    );
+    expect(observation.diff?.[0]?.description).toContain(
+      "once the account exists, designate Security Tooling 2 as GuardDuty's delegated administrator in eu-central-1, eu-west-1, us-east-1",
+    );
     expect((error as RetryableError).reason).toBe("AccountNotFound");
+    expect(fake.calls).toEqual([]);
   });
 
   it("a detector GuardDuty made meanwhile (designation makes one) is taken instead of failing the create", async () => {
@@ -490,7 +520,6 @@ describe("GuardDutyOrganizationClient", () => {
 
   it("accounts GuardDuty does not process: Stalled/MembersNotEnrolled with AWS's reason, the other regions done", async () => {
     const fake = new FakeGuardDuty();
-    await reconcile(fake, gdObject({ regions: ["eu-west-1", "us-east-1"] }));
     fake.accountEmails = async () => new Map([[GD_MEMBERS[0] ?? "", "a@example.com"]]);
     const { error } = await reconcile(fake, gdObject({ regions: ["eu-west-1", "us-east-1"] }));
     expect((error as BlockedError).reason).toBe("MembersNotEnrolled");
