@@ -463,7 +463,7 @@ describe("GuardDutyOrganization against moto plus SDK stubs", () => {
       condition: "Stalled",
     });
     expect(findCondition(stalled.status?.conditions, "Stalled")?.message).toMatch(
-      /designated in one place only, this object's spec.administrator .* but Organization\/org-[^ ]+ spec.delegatedAdministrators\[0\] names guardduty.amazonaws.com too/,
+      /designated in one place only, a GuardDutyOrganization's spec.administrator .* but Organization\/org-[^ ]+ spec.delegatedAdministrators\[0\] names guardduty.amazonaws.com too/,
     );
     expect(writesSoFar()).toBe(writes);
     // The entry removed: the object proceeds (checked again every poll).

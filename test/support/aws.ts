@@ -60,9 +60,12 @@ export interface OuSpec {
 
 /**
  * The sample organization `make env-up` and `make demo` create, and that `examples/` is written
- * for: a Workloads OU with Prod and Dev, a Sandbox OU and a Security OU, one account in each.
+ * for: a Workloads OU with Prod and Dev, a Sandbox OU and a Security OU, one account in each; and
+ * the bucket the organization trail example delivers to (in AWS, the log archive account's, made
+ * before the trail: orgguard never creates it).
  */
-export const SAMPLE_ORGANIZATION: { ous: OuSpec[] } = {
+export const SAMPLE_ORGANIZATION: { ous: OuSpec[]; buckets: string[] } = {
+  buckets: ["example-org-cloudtrail-logs"],
   ous: [
     {
       name: "Workloads",
@@ -86,10 +89,10 @@ export interface TestOrganization {
 
 /**
  * Creates an organization with all features and the SCP policy type enabled, then the OU tree
- * and member accounts. Call `resetMoto` first for a clean slate.
+ * and member accounts, and the buckets named. Call `resetMoto` first for a clean slate.
  */
 export async function createOrganization(
-  spec: { ous?: OuSpec[]; accounts?: string[] },
+  spec: { ous?: OuSpec[]; accounts?: string[]; buckets?: string[] },
   endpoint = awsEndpoint(),
 ): Promise<TestOrganization> {
   const org = new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
@@ -108,6 +111,7 @@ export async function createOrganization(
   };
   await createAccounts(org, rootId, spec.accounts ?? [], result, true);
   await createOus(org, rootId, "Root", spec.ous ?? [], result);
+  for (const bucket of spec.buckets ?? []) await createBucket(bucket, endpoint);
   return result;
 }
 

@@ -41,8 +41,14 @@ export function organizationDesignations(objects: readonly NamedObject[]): Other
     });
 }
 
-/** What the condition (and validate) says when an Organization names it too. */
+/** The rule, in words. */
+const ONE_PLACE = `GuardDuty's delegated administrator is designated in one place only, a GuardDutyOrganization's spec.administrator (guardduty:EnableOrganizationAdminAccount, as AWS documents it)`;
+
+/** What the GuardDutyOrganization's condition says when an Organization names it too. */
 export function twoPlacesMessage(designations: readonly OtherDesignation[]): string {
   const where = designations.map((d) => `${d.object} ${d.path}`).join(", ");
-  return `GuardDuty's delegated administrator is designated in one place only, this object's spec.administrator (guardduty:EnableOrganizationAdminAccount, as AWS documents it), but ${where} names ${GUARDDUTY_PRINCIPAL} too: remove that entry (and keep ${GUARDDUTY_PRINCIPAL} under the Organization's trustedAccess if you like; GuardDuty enables it itself). Nothing is written to GuardDuty until then`;
+  return `${ONE_PLACE}, but ${where} names ${GUARDDUTY_PRINCIPAL} too: remove that entry (${GUARDDUTY_PRINCIPAL} may stay under the Organization's trustedAccess; GuardDuty enables it itself). Nothing is written to GuardDuty until then`;
 }
+
+/** What `orgguard validate` says at the Organization's entry, when the manifests hold a GuardDutyOrganization. */
+export const ENTRY_MESSAGE = `${ONE_PLACE}, and these manifests have one: remove this entry (${GUARDDUTY_PRINCIPAL} may stay under trustedAccess)`;

@@ -8,7 +8,7 @@
  */
 import { awsCall, awsErrorCode, toReconcileError } from "../../aws/aws-errors.js";
 import type { Change, ExternalClient, ManagedObject, Observation } from "../../runtime/managed.js";
-import { BlockedError, FailureWithStatus } from "../../runtime/reconcile-errors.js";
+import { BlockedError, FailureWithStatus, RetryableError } from "../../runtime/reconcile-errors.js";
 import type { TargetView } from "../organization.js";
 import { ADOPT_ANNOTATION, ownershipTags, taggedFor } from "../ownership.js";
 import { organizationTrailSpec } from "./api.js";
@@ -62,6 +62,8 @@ export interface TrailHandoff {
   /** Ownership tags the trail lacks (an adopted trail is tagged first). */
   tagsToAdd: Record<string, string>;
   delivery: DeliveryContext;
+  /** Why a create must not be tried (trusted access for CloudTrail is off). */
+  refusal?: Error;
 }
 
 type TrailObservation = Observation<TrailAtProvider, TrailHandoff>;
@@ -77,6 +79,8 @@ export class TrailClient implements ExternalClient<TrailObject, TrailAtProvider,
     private readonly api: TrailApi,
     private readonly organization: Pick<TargetView, "current">,
     private readonly caller: TrailCaller,
+    /** The Organization objects this process knows (the cluster's, or plan's manifests). */
+    private readonly organizationObjects: () => readonly ManagedObject[] = () => [],
   ) {}
 
   async observe(object: TrailObject): Promise<TrailObservation> {
@@ -93,8 +97,8 @@ export class TrailClient implements ExternalClient<TrailObject, TrailAtProvider,
     if (!trail) {
       if (deleting) return { exists: false, upToDate: true };
       // An organization trail made through the API needs trusted access (the console enables it
-      // itself): say so before trying, rather than after CloudTrail refuses.
-      if (!observeOnly) await this.requireTrustedAccess();
+      // itself): read before the create, so a plan says so and a create refuses before any call.
+      const access = observeOnly ? { ok: true as const } : await this.trustedAccessFor();
       const where = `s3://${desired.bucket}/${desired.keyPrefix ? `${desired.keyPrefix}/` : ""}`;
       return {
         exists: false,
@@ -103,10 +107,16 @@ export class TrailClient implements ExternalClient<TrailObject, TrailAtProvider,
           {
             path: "",
             to: "created",
-            description: `create organization trail ${desired.name} in ${desired.homeRegion}: every account, every region, log file validation, logging to ${where}`,
+            description: `create organization trail ${desired.name} in ${desired.homeRegion}: every account, every region, log file validation, logging to ${where}${access.ok ? "" : ` (${access.error.message})`}`,
           },
         ],
-        handoff: { desired, changes: [], tagsToAdd: {}, delivery },
+        handoff: {
+          desired,
+          changes: [],
+          tagsToAdd: {},
+          delivery,
+          ...(access.ok ? {} : { refusal: access.error }),
+        },
       };
     }
     if (trail.homeRegion && trail.homeRegion !== desired.homeRegion) {
@@ -170,7 +180,9 @@ export class TrailClient implements ExternalClient<TrailObject, TrailAtProvider,
     object: TrailObject,
     observation: TrailObservation,
   ): Promise<{ status?: Record<string, unknown> }> {
-    const { desired, delivery } = handoffOf(observation);
+    const { desired, delivery, refusal } = handoffOf(observation);
+    // Trusted access off: nothing is sent (AWS would refuse it with CloudTrailAccessNotEnabled).
+    if (refusal) throw refusal;
     const arn = await this.call(
       `cannot create organization trail ${desired.name} in ${desired.homeRegion}`,
       () => this.api.create(desired.name, desired, ownedTagsOf(object)),
@@ -235,17 +247,35 @@ export class TrailClient implements ExternalClient<TrailObject, TrailAtProvider,
     return taggedFor(tags, object.metadata.name);
   }
 
-  /** Trusted access for CloudTrail, or a Stalled condition that says where to enable it. */
-  private async requireTrustedAccess(): Promise<void> {
+  /**
+   * Whether trusted access for CloudTrail is on; if not, the error a create must stop with:
+   * retried with backoff when an Organization object lists it (it is about to enable it), else
+   * Stalled, saying where to enable it (checked again every poll).
+   */
+  private async trustedAccessFor(): Promise<{ ok: true } | { ok: false; error: Error }> {
     const enabled = await awsCall("cannot list the services with trusted access in the organization", () =>
       this.api.trustedAccess(),
     );
-    if (!enabled.includes(CLOUDTRAIL_PRINCIPAL)) {
-      throw new BlockedError(
+    if (enabled.includes(CLOUDTRAIL_PRINCIPAL)) return { ok: true };
+    const enabling = this.organizationObjects().find(
+      (o) => Array.isArray(o.spec.trustedAccess) && o.spec.trustedAccess.includes(CLOUDTRAIL_PRINCIPAL),
+    );
+    if (enabling) {
+      return {
+        ok: false,
+        error: new RetryableError(
+          "TrustedAccessPending",
+          `trusted access for ${CLOUDTRAIL_PRINCIPAL} is off; Organization/${enabling.metadata.name} lists it under spec.trustedAccess: waiting for it to be enabled`,
+        ),
+      };
+    }
+    return {
+      ok: false,
+      error: new BlockedError(
         "TrustedAccessDisabled",
         `trusted access for ${CLOUDTRAIL_PRINCIPAL} is off: ${TRUSTED_ACCESS_ADVICE}`,
-      );
-    }
+      ),
+    };
   }
 
   /** A trail as the spec asks that cannot deliver: Stalled, naming what to fix, with what was read. */

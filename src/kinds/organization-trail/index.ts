@@ -107,10 +107,12 @@ export const organizationTrailKind: Kind = {
         const accountId = await aws.ownAccountId();
         const region = typeof object.spec.homeRegion === "string" ? object.spec.homeRegion : undefined;
         const cloudtrail = await aws.forAccount("cloudtrail", { accountId, ...(region ? { region } : {}) });
-        return new TrailClient(sdkTrailApi(cloudtrail, aws.organizations()), organizationReaderOf(context), {
-          accountId,
-          partition: partitionOf(region ?? "us-east-1"),
-        });
+        return new TrailClient(
+          sdkTrailApi(cloudtrail, aws.organizations()),
+          organizationReaderOf(context),
+          { accountId, partition: partitionOf(region ?? "us-east-1") },
+          () => context.objectsOf?.("Organization") ?? [],
+        );
       },
     }),
   },

@@ -22,7 +22,12 @@ import {
   trailSettingChanges,
 } from "../../../src/kinds/organization-trail/compare.js";
 import type { ManagedObject } from "../../../src/runtime/managed.js";
-import { BlockedError, FailureWithStatus, TerminalError } from "../../../src/runtime/reconcile-errors.js";
+import {
+  BlockedError,
+  FailureWithStatus,
+  RetryableError,
+  TerminalError,
+} from "../../../src/runtime/reconcile-errors.js";
 import { awsError } from "../../support/fake-policy-api.js";
 import {
   FakeTrailApi,
@@ -330,16 +335,38 @@ describe("TrailClient", () => {
     expect(trail?.state.isLogging).toBe(true);
   });
 
-  it("with trusted access for CloudTrail off, stalls before any write and says where to enable it", async () => {
+  it("with trusted access for CloudTrail off: planned with the reason, and the create stalls before any write, saying where to enable it", async () => {
     const fake = new FakeTrailApi();
     fake.trusted.clear();
-    const error = await clientOf(fake)
-      .observe(trailObject())
-      .catch((e: unknown) => e);
+    const client = clientOf(fake);
+    const observation = await client.observe(trailObject());
+    expect(observation.diff?.[0]?.description).toContain(
+      "trusted access for cloudtrail.amazonaws.com is off",
+    );
+    const error = await client.create(trailObject(), observation).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BlockedError);
     expect((error as BlockedError).reason).toBe("TrustedAccessDisabled");
     expect((error as Error).message).toContain("the Organization kind's spec.trustedAccess");
     expect(fake.calls.filter((c) => c.startsWith("create"))).toEqual([]);
+  });
+
+  it("with trusted access off but an Organization object listing it: the create waits (retried), not stalled", async () => {
+    const fake = new FakeTrailApi();
+    fake.trusted.clear();
+    const organization = {
+      apiVersion: "orgguard.io/v1alpha1",
+      kind: "Organization",
+      metadata: { name: "organization" },
+      spec: { trustedAccess: ["cloudtrail.amazonaws.com"] },
+    };
+    const client = new TrailClient(fake, trailOrganization, { accountId: TRAIL_ACCOUNT }, () => [
+      organization,
+    ]);
+    const observation = await client.observe(trailObject());
+    const error = await client.create(trailObject(), observation).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as RetryableError).reason).toBe("TrustedAccessPending");
+    expect((error as Error).message).toContain("Organization/organization lists it under spec.trustedAccess");
   });
 
   it("ObserveOnly reports a missing trail without asking about trusted access", async () => {
