@@ -142,7 +142,9 @@ export class GuardDutyOrganizationClient
       if (read.progressing) pending.push(read.progressing);
       // Recorded before the call (a designation whose answer is lost is still orgguard's).
       if (read.plan.designate && !observeOnly) record.add(region);
-      if (read.designatedByOthers && adopt && !record.has(region)) {
+      // Designated before this object recorded it (by hand, or by an earlier object): taken over
+      // only when the object says to adopt it.
+      if (read.alreadyDesignated && adopt && !record.has(region)) {
         record.add(region);
         adoptedRegions.push(region);
       }
@@ -326,7 +328,7 @@ export class GuardDutyOrganizationClient
     plan: RegionPlan;
     state: RegionState;
     progressing?: string;
-    designatedByOthers: boolean;
+    alreadyDesignated: boolean;
   }> {
     const admin = desired.adminAccountId;
     const admins = await awsCall(`cannot list GuardDuty's administrators in ${region}`, () =>
@@ -405,7 +407,7 @@ export class GuardDutyOrganizationClient
         ...(read.members ? { members: read.members } : {}),
       }),
       ...(read.progressing ? { progressing: read.progressing } : {}),
-      designatedByOthers: mine?.status === "ENABLED",
+      alreadyDesignated: mine?.status === "ENABLED",
     };
   }
 
