@@ -35,6 +35,9 @@ const REGIONS_17 = [
   "ap-southeast-2",
 ];
 
+/** The organization trail case's bucket (bench/calls-per-reconcile.ts creates it in moto first). */
+export const BENCH_TRAIL_BUCKET = "bench-org-cloudtrail-logs";
+
 /** Managed kinds the bench cannot measure against moto, each with the reason. */
 export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
 
@@ -142,5 +145,21 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     label: "NoDefaultVpc (17 regions, ObserveOnly: every default VPC still there)",
     spec: { accountId: other, regions: REGIONS_17, managementPolicy: "ObserveOnly" },
     settles: "Drifted",
+  },
+  // Issue 27: the bench makes the bucket and enables CloudTrail's trusted access first.
+  {
+    kind: "OrganizationTrail",
+    spec: {
+      trailName: "bench-organization-trail",
+      homeRegion: "us-east-1",
+      s3Bucket: { name: BENCH_TRAIL_BUCKET },
+    },
+  },
+  // Issue 27: `member` administers GuardDuty in 3 regions for the organization's other accounts;
+  // the organization configuration and members are the test environment's emulation (moto lacks them).
+  {
+    kind: "GuardDutyOrganization",
+    label: "GuardDutyOrganization (3 regions)",
+    spec: { administrator: { accountId: member }, regions: ["us-east-1", "eu-west-1", "eu-central-1"] },
   },
 ];

@@ -8,8 +8,10 @@
 import http from "node:http";
 import https from "node:https";
 import { AccountClient } from "@aws-sdk/client-account";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
@@ -40,6 +42,8 @@ export interface ServiceClients {
   account: AccountClient;
   config: ConfigServiceClient;
   sqs: SQSClient;
+  cloudtrail: CloudTrailClient;
+  guardduty: GuardDutyClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -77,6 +81,8 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   account: { load: async () => AccountClient, endpointVariable: "ACCOUNT", global: true },
   config: { load: async () => ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
   sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
+  cloudtrail: { load: async () => CloudTrailClient, endpointVariable: "CLOUDTRAIL", global: false },
+  guardduty: { load: async () => GuardDutyClient, endpointVariable: "GUARDDUTY", global: false },
 };
 
 /** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */

@@ -63,7 +63,11 @@ export async function reconcileObjects(
   apply: boolean,
   onEntry: (entry: PlanEntry) => void = () => undefined,
 ): Promise<PlanEntry[]> {
-  const context = kindContextFor(config, aws);
+  // Rules that span kinds (GuardDuty's administrator in one place) see the manifests planned together.
+  const context: KindContext = {
+    ...kindContextFor(config, aws),
+    objectsOf: (kind) => objects.filter((o) => o.kind === kind),
+  };
   const kinds = managedKinds(context);
   const entries: PlanEntry[] = [];
   const record = (entry: PlanEntry) => {

@@ -10,6 +10,11 @@ import { asAdmitted, isOrgguardManifest, validateObject } from "../api/validate.
 import { accountClaim } from "../aws/clients.js";
 import { OPTIONS } from "../config.js";
 import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
+import {
+  ENTRY_MESSAGE,
+  type NamedObject,
+  organizationDesignations,
+} from "../kinds/guardduty-organization/one-place.js";
 import { API_DEFINITIONS, findKind } from "../kinds/index.js";
 import { SETTINGS } from "../kinds/settings.js";
 import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
@@ -100,6 +105,7 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
     result.problems.push(...documentProblems(admitted, options));
   }
   result.problems.push(...duplicateNames(result.orgguard), ...duplicateKeeps(result.orgguard));
+  result.problems.push(...guardDutyDesignatedTwice(result.orgguard));
   // A document that does not parse may be the orgguard manifest: its problem says enough.
   const unparsed = documents.some((d) => d.parseError !== undefined);
   if (result.orgguard.length === 0 && !options.allowEmpty && !unparsed) {
@@ -143,6 +149,27 @@ function withQuotingHint(doc: ManifestDocument, p: { path: string; message: stri
   if (source === undefined) return p.message;
   const digits = /^\d+$/.test(source) && source.startsWith("0") ? ", keeping its leading zero" : "";
   return `${p.message}: write ${JSON.stringify(source)} in quotes${digits}; unquoted, YAML reads a number`;
+}
+
+/**
+ * GuardDuty's delegated administrator is designated in one place only (a GuardDutyOrganization's
+ * spec.administrator): an Organization in the same manifests that names guardduty.amazonaws.com
+ * under delegatedAdministrators is an error at that entry (the controller stalls the
+ * GuardDutyOrganization the same way).
+ */
+function guardDutyDesignatedTwice(documents: ManifestDocument[]): LocatedProblem[] {
+  const objects = documents.map((d) => d.object as NamedObject);
+  if (!objects.some((o) => o.kind === "GuardDutyOrganization")) return [];
+  return organizationDesignations(objects).flatMap((designation) => {
+    const doc = documents.find((d) => describeObject(d.object) === designation.object);
+    if (!doc) return [];
+    return [
+      locate(doc, designation.object, {
+        path: `${designation.path}.servicePrincipal`,
+        message: ENTRY_MESSAGE,
+      }),
+    ];
+  });
 }
 
 /**

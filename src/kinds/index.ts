@@ -9,10 +9,11 @@
 import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
 import { type ControllerRuntime, managedController } from "../runtime/controller.js";
-import type { ManagedKind } from "../runtime/managed.js";
+import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
+import { guardDutyOrganizationKind } from "./guardduty-organization/index.js";
 import {
   type CompositeRuntime,
   type Kind,
@@ -22,6 +23,7 @@ import {
 } from "./kind-definition.js";
 import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
+import { organizationTrailKind } from "./organization-trail/index.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/setting-kind.js";
@@ -32,6 +34,9 @@ export const KINDS: readonly Kind[] = [
   organizationalUnitKind,
   accountKind,
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
+  // Organization-wide services, after the accounts they name (and the guard rails that protect them).
+  organizationTrailKind,
+  guardDutyOrganizationKind,
   ...SETTINGS.map(settingKind),
   accountBaselineKind,
 ];
@@ -63,7 +68,15 @@ export const compositeKinds = (): Array<Kind & { runtime: CompositeRuntime }> =>
  * call events that concern their objects), the composites' own.
  */
 export function controllersOf(runtime: ControllerRuntime, given: KindContext): Runnable[] {
-  const context = { ...given, treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)) };
+  const context: KindContext = {
+    ...given,
+    treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)),
+    objectsOf: (kind) => {
+      const k = findKind(kind);
+      // Every kind has a controller, so its informer is the one already shared: no extra watch.
+      return k ? runtime.informers.informer<ManagedObject>(kindRef(k.api)).list() : [];
+    },
+  };
   return KINDS.map((k) => {
     if (isComposite(k)) return k.runtime.controller(runtime, context);
     if (isManaged(k))

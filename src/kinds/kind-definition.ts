@@ -24,6 +24,11 @@ export interface AwsOperation {
   iamAction?: string;
   /** CloudTrail's eventName for it, when it is neither `name` nor the IAM action's (see apiCallOf). */
   cloudTrailName?: string;
+  /**
+   * Made in the controller's own account only, by a kind that otherwise acts in member accounts
+   * (GuardDuty's designation, from the management account): its member role needs no such action.
+   */
+  managementOnly?: true;
 }
 
 /** One statement of an IAM policy a kind needs (merged with other kinds' statements by Sid). */
@@ -56,6 +61,13 @@ export interface KindContext {
    * selects accounts watches them, so an account created by an object is selected at once.
    */
   readonly treeKinds?: readonly ResourceRef[];
+  /**
+   * The objects of a kind as this process knows them (the controller's informer cache, or the
+   * manifests `orgguard plan` and `apply` read), for the few rules that span kinds: GuardDuty's
+   * delegated administrator is designated in one place only, not also in an Organization's
+   * delegatedAdministrators. Absent (a test's context): such rules see no other object.
+   */
+  readonly objectsOf?: (kind: string) => readonly ManagedObject[];
 }
 
 /** A kind whose objects the managed reconciler drives (one external thing per object). */
@@ -158,3 +170,6 @@ export const reads = (service: ServiceName, ...names: string[]): AwsOperation[] 
   names.map((name) => ({ service, name, access: "read" }));
 export const writes = (service: ServiceName, ...names: string[]): AwsOperation[] =>
   names.map((name) => ({ service, name, access: "write" }));
+/** `operations` marked as made in the controller's own account only. */
+export const inManagementAccount = (operations: AwsOperation[]): AwsOperation[] =>
+  operations.map((op) => ({ ...op, managementOnly: true }));

@@ -7,6 +7,7 @@ import {
   DeleteAlternateContactCommand,
   GetAlternateContactCommand,
 } from "@aws-sdk/client-account";
+import { CloudTrailClient, GetTrailStatusCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import {
   ConfigServiceClient,
   DescribeConfigurationRecorderStatusCommand,
@@ -29,6 +30,12 @@ import {
   ModifyInstanceMetadataDefaultsCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  GuardDutyClient,
+  ListDetectorsCommand,
+  ListMembersCommand,
+  StopMonitoringMembersCommand,
+} from "@aws-sdk/client-guardduty";
+import {
   DeleteAccountPasswordPolicyCommand,
   GetAccountPasswordPolicyCommand,
   IAMClient,
@@ -38,6 +45,7 @@ import {
   DescribePolicyCommand,
   DetachPolicyCommand,
   DisableAWSServiceAccessCommand,
+  EnableAWSServiceAccessCommand,
   ListAWSServiceAccessForOrganizationCommand,
   ListParentsCommand,
   MoveAccountCommand,
@@ -56,6 +64,7 @@ import type { ApiCallName } from "../../src/aws/api-call-events.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import {
   awsClientConfig,
+  createBucket,
   MANAGEMENT_ACCOUNT_ID,
   MANAGEMENT_CREDENTIALS,
   type TestOrganization,
@@ -81,6 +90,8 @@ export interface EventCaseContext {
 
 export interface EventCase {
   kind: string;
+  /** What AWS must hold before the object is created (an organization trail's bucket). */
+  prepare?: () => Promise<void>;
   spec: () => Record<string, unknown>;
   /**
    * A setting AWS applies asynchronously remembers the change it made until it reads it back
@@ -107,6 +118,9 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** The organization trail the OrganizationTrail case keeps, and its bucket (in the log archive account in AWS). */
+const TRAIL = "events-organization-trail";
+const TRAIL_BUCKET = "events-org-cloudtrail-logs";
 /** The principal the Organization case keeps trusted access for. */
 const TRUSTED = "guardduty.amazonaws.com";
 
@@ -135,6 +149,8 @@ export const EVENT_CASE_KINDS = [
   "AlternateContacts",
   "ConfigRecorder",
   "NoDefaultVpc",
+  "OrganizationTrail",
+  "GuardDutyOrganization",
 ] as const;
 
 /**
@@ -151,6 +167,14 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
   const org = () => new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
   const ec2 = () => new EC2Client({ ...awsClientConfig(member, endpoint), region: REGION });
   const config = () => new ConfigServiceClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  const cloudtrail = () =>
+    new CloudTrailClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const guardduty = () => new GuardDutyClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  async function detectorId(): Promise<string> {
+    const [id] = (await guardduty().send(new ListDetectorsCommand({}))).DetectorIds ?? [];
+    if (!id) throw new Error(`no GuardDuty detector in ${account} in ${REGION}`);
+    return id;
+  }
   const managementAccount = () =>
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
@@ -457,6 +481,54 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
           (await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] })))
             .Vpcs ?? []
         ).length === 0,
+    },
+    {
+      kind: "OrganizationTrail",
+      // The bucket is the user's (orgguard never makes it); an organization trail needs trusted access.
+      prepare: async () => {
+        await createBucket(TRAIL_BUCKET, endpoint);
+        await org().send(new EnableAWSServiceAccessCommand({ ServicePrincipal: "cloudtrail.amazonaws.com" }));
+      },
+      spec: () => ({ trailName: TRAIL, homeRegion: "us-east-1", s3Bucket: { name: TRAIL_BUCKET } }),
+      // Someone stops the organization trail (the first step of covering one's tracks).
+      change: async () => {
+        await cloudtrail().send(new StopLoggingCommand({ Name: TRAIL }));
+        await sendEvent(
+          call("cloudtrail", "StopLogging"),
+          { name: `arn:aws:cloudtrail:us-east-1:${MANAGEMENT_ACCOUNT_ID}:trail/${TRAIL}` },
+          mgmt,
+        );
+      },
+      repaired: async () =>
+        (await cloudtrail().send(new GetTrailStatusCommand({ Name: TRAIL }))).IsLogging === true,
+    },
+    {
+      // The member account administers GuardDuty; the management account is its one member. The
+      // organization configuration and members are the test environment's emulation
+      // (test/env/moto_guardduty_organization.py: moto lacks them).
+      kind: "GuardDutyOrganization",
+      spec: () => ({ administrator: { accountId: account }, regions: [REGION] }),
+      // Someone stops GuardDuty for a member account (StopMonitoringMembers, from the administrator).
+      change: async () => {
+        const id = await detectorId();
+        await guardduty().send(
+          new StopMonitoringMembersCommand({ DetectorId: id, AccountIds: [MANAGEMENT_ACCOUNT_ID] }),
+        );
+        await sendEvent(
+          call("guardduty", "StopMonitoringMembers"),
+          { detectorId: id, accountIds: [MANAGEMENT_ACCOUNT_ID] },
+          { region: REGION },
+        );
+      },
+      repaired: async () => {
+        const members = await guardduty().send(
+          new ListMembersCommand({ DetectorId: await detectorId(), OnlyAssociated: "false" }),
+        );
+        return (
+          members.Members?.find((m) => m.AccountId === MANAGEMENT_ACCOUNT_ID)?.RelationshipStatus ===
+          "Enabled"
+        );
+      },
     },
   ];
 }
