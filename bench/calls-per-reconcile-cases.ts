@@ -131,6 +131,8 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     label: "ImageBlockPublicAccess (17 regions)",
     spec: { accountId: member, regions: REGIONS_17 },
   },
+  // No IAM users in the bench's account: the report, the summary, nothing else (ObserveOnly by default).
+  { kind: "IamCredentials", spec: { accountId: member } },
   // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.
   {
     kind: "NoDefaultVpc",

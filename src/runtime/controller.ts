@@ -434,7 +434,7 @@ export function managedController<T extends ManagedObject>(
   const claim = kind.claim?.bind(kind);
   if (claim) builder.claims(claim);
   builder.watchesSource(options.source);
-  return builder.build(
+  const controller = builder.build(
     ({ claims }) =>
       new ManagedReconciler<T>(
         kind,
@@ -450,6 +450,9 @@ export function managedController<T extends ManagedObject>(
         claims satisfies ClaimLookup<T> | undefined,
       ),
   );
+  const findings = kind.findings?.bind(kind);
+  if (findings) runtime.metrics.countFindings(kind.ref.kind, () => controller.informer.list(), findings);
+  return controller;
 }
 
 export type { Trigger };

@@ -99,6 +99,11 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    */
   destructive?(object: T): string | undefined;
   /**
+   * Counts of what the object last found in the provider (from its status), exported at each
+   * scrape as `orgguard_findings{kind, name, finding}`; zero counts are left out.
+   */
+  findings?(object: T): Record<string, number> | undefined;
+  /**
    * The client for one reconcile of `object`. Every call it makes to the provider must end when
    * `context.signal` aborts (the reconcile's deadline): AWS clients bound to it do.
    */

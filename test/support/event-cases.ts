@@ -29,9 +29,13 @@ import {
   ModifyInstanceMetadataDefaultsCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
   DeleteAccountPasswordPolicyCommand,
   GetAccountPasswordPolicyCommand,
   IAMClient,
+  ListAccessKeysCommand,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import {
   DescribeOrganizationalUnitCommand,
@@ -107,6 +111,8 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** The IAM user the IamCredentials case gives a key. */
+const EVENTS_USER = "events-key-holder";
 /** The principal the Organization case keeps trusted access for. */
 const TRUSTED = "guardduty.amazonaws.com";
 
@@ -135,6 +141,7 @@ export const EVENT_CASE_KINDS = [
   "AlternateContacts",
   "ConfigRecorder",
   "NoDefaultVpc",
+  "IamCredentials",
 ] as const;
 
 /**
@@ -443,6 +450,48 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
       repaired: async () =>
         (await config().send(new DescribeConfigurationRecorderStatusCommand({})))
           .ConfigurationRecordersStatus?.[0]?.recording === true,
+    },
+    {
+      kind: "IamCredentials",
+      // Enforce with 0-day limits (moto cannot backdate a key): any active key is past them.
+      spec: () => ({
+        accountId: account,
+        managementPolicy: "Enforce",
+        maxAccessKeyAgeDays: 0,
+        maxUnusedDays: 0,
+      }),
+      // Someone gives a user a key (the first time), or activates the key orgguard deactivated.
+      // In AWS a brand-new key shows in the credential report only once IAM regenerates it (up to
+      // 4 hours): moto's report is always current, so the first change only works here.
+      change: async () => {
+        const iam = new IAMClient(awsClientConfig(member, endpoint));
+        const keys = await iam
+          .send(new ListAccessKeysCommand({ UserName: EVENTS_USER }))
+          .then((out) => out.AccessKeyMetadata ?? [])
+          .catch(() => undefined);
+        if (!keys) await iam.send(new CreateUserCommand({ UserName: EVENTS_USER }));
+        const key = keys?.[0]?.AccessKeyId;
+        if (key) {
+          await iam.send(
+            new UpdateAccessKeyCommand({ UserName: EVENTS_USER, AccessKeyId: key, Status: "Active" }),
+          );
+          await sendEvent(
+            call("iam", "UpdateAccessKey"),
+            { userName: EVENTS_USER, status: "Active" },
+            { region: "us-east-1" },
+          );
+        } else {
+          await iam.send(new CreateAccessKeyCommand({ UserName: EVENTS_USER }));
+          await sendEvent(call("iam", "CreateAccessKey"), { userName: EVENTS_USER }, { region: "us-east-1" });
+        }
+      },
+      repaired: async () => {
+        const out = await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new ListAccessKeysCommand({ UserName: EVENTS_USER }),
+        );
+        const keys = out.AccessKeyMetadata ?? [];
+        return keys.length > 0 && keys.every((k) => k.Status === "Inactive");
+      },
     },
     {
       kind: "NoDefaultVpc",
