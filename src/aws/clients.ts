@@ -281,6 +281,9 @@ export class AwsClients implements AwsAccess {
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private organizationsClient: OrganizationsClient | undefined;
   private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
+  /** The latest root session (sts:AssumeRoot) per member account, and IAM clients using them. */
+  private readonly rootSessions = new Map<string, AwsCredentialIdentity>();
+  private readonly rootClients = new Map<string, IAMClient>();
   /** Every client's connections, whichever account it acts in (see SharedRequestHandler). */
   private readonly requestHandler: SharedRequestHandler;
 
@@ -375,6 +378,27 @@ export class AwsClients implements AwsAccess {
     return cached(clients, key, () =>
       this.instrument(new make(this.config(service, region, credentials)), service),
     ) as ServiceClients[S];
+  }
+
+  /**
+   * IAM in `accountId` as its root user, with the session sts:AssumeRoot just handed out
+   * (centralized root access): one cached client per account, whose credentials are the account's
+   * latest root session, so a test's stubs on it stay in place.
+   */
+  rootIam(accountId: string, credentials: AwsCredentialIdentity): IAMClient {
+    this.rootSessions.set(accountId, credentials);
+    return cached(this.rootClients, accountId, () =>
+      this.instrument(
+        new IAMClient(
+          this.config("iam", this.globalRegion(), async () => {
+            const session = this.rootSessions.get(accountId);
+            if (!session) throw new Error(`no root session for account ${accountId}`);
+            return session;
+          }),
+        ),
+        "iam",
+      ),
+    );
   }
 
   private sts(credentials = this.options.credentials): STSClient {

@@ -13,6 +13,7 @@ import type { ManagedKind } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
+import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
 import {
   type CompositeRuntime,
   type Kind,
@@ -33,6 +34,7 @@ export const KINDS: readonly Kind[] = [
   accountKind,
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
   ...SETTINGS.map(settingKind),
+  centralizedRootAccessKind,
   accountBaselineKind,
 ];
 

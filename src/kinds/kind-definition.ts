@@ -24,6 +24,12 @@ export interface AwsOperation {
   iamAction?: string;
   /** CloudTrail's eventName for it, when it is neither `name` nor the IAM action's (see apiCallOf). */
   cloudTrailName?: string;
+  /**
+   * Made in a member account's root session (sts:AssumeRoot with one of AWS's root task policies,
+   * centralized root access): the task policy authorizes it, so what it needs of orgguard's roles is
+   * sts:AssumeRoot, and it is no change anyone else makes that an event should report.
+   */
+  rootSession?: true;
 }
 
 /** One statement of an IAM policy a kind needs (merged with other kinds' statements by Sid). */
@@ -139,7 +145,8 @@ export const kindRef = (api: Pick<ApiDefinition, "kind" | "plural">): ResourceRe
 });
 
 /** The IAM action that authorizes an operation: `<service>:<Operation>` unless the kind names another. */
-export const iamActionOf = (op: AwsOperation): string => op.iamAction ?? `${op.service}:${op.name}`;
+export const iamActionOf = (op: AwsOperation): string =>
+  op.rootSession ? "sts:AssumeRoot" : (op.iamAction ?? `${op.service}:${op.name}`);
 
 /** Shorthands for declaring operations. */
 export const reads = (service: ServiceName, ...names: string[]): AwsOperation[] =>

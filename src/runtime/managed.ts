@@ -93,9 +93,10 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    */
   claim?(object: T): string | undefined;
   /**
-   * What deleting this object would destroy in the provider, when it would (closing an account,
-   * deleting an OU or a policy): `orgguard plan` lists it on every entry of the object, so a
-   * reviewer sees it before the object ever goes.
+   * What this object destroys in the provider, when it does: on deletion (closing an account,
+   * deleting an OU or a policy) or while it exists (deleting member root credentials). `orgguard
+   * plan` lists it on every entry of the object, so a reviewer sees it before it ever happens; the
+   * message says when ("deleting x CLOSES ...", "while x has ...").
    */
   destructive?(object: T): string | undefined;
   /**

@@ -148,7 +148,10 @@ export const EVENT_CASE_KINDS = [
  * Kinds that hear API call events but have no case here, each with the reason (moto lacks the API
  * the case would change). test/unit/kind-lists.test.ts checks the two lists cover every such kind.
  */
-export const NO_EVENT_CASE: Readonly<Record<string, string>> = {};
+export const NO_EVENT_CASE: Readonly<Record<string, string>> = {
+  CentralizedRootAccess:
+    "moto has none of IAM's organization features (ListOrganizationsFeatures, EnableOrganizationsRoot*) and refuses trusted access for iam.amazonaws.com: tested with SDK stubs (test/integration/centralized-root-access-stubs.test.ts)",
+};
 
 /** One case per kind (AccountBaseline's children are these kinds' objects). */
 export function eventCases(ctx: EventCaseContext): EventCase[] {
