@@ -136,6 +136,8 @@ export const callCases = ({ member, other }: { member: string; other: string }):
   },
   // No IAM users in the bench's account: the report, the summary, nothing else (ObserveOnly by default).
   { kind: "IamCredentials", spec: { accountId: member } },
+  // The management account's Identity Center instance (moto makes one), no permission set in it.
+  { kind: "IdentityCenterSessionLength", spec: {} },
   // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.
   {
     kind: "NoDefaultVpc",

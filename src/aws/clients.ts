@@ -11,9 +11,11 @@ import { AccountClient } from "@aws-sdk/client-account";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type {
@@ -40,6 +42,8 @@ export interface ServiceClients {
   account: AccountClient;
   config: ConfigServiceClient;
   sqs: SQSClient;
+  ssoadmin: SSOAdminClient;
+  identitystore: IdentitystoreClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -77,6 +81,8 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   account: { load: async () => AccountClient, endpointVariable: "ACCOUNT", global: true },
   config: { load: async () => ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
   sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
+  ssoadmin: { load: async () => SSOAdminClient, endpointVariable: "SSO_ADMIN", global: false },
+  identitystore: { load: async () => IdentitystoreClient, endpointVariable: "IDENTITYSTORE", global: false },
 };
 
 /** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */

@@ -14,6 +14,7 @@ import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
 import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
+import { identityCenterSessionLengthKind } from "./identity-center-session-length/index.js";
 import {
   type CompositeRuntime,
   type Kind,
@@ -35,6 +36,7 @@ export const KINDS: readonly Kind[] = [
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
   ...SETTINGS.map(settingKind),
   centralizedRootAccessKind,
+  identityCenterSessionLengthKind,
   accountBaselineKind,
 ];
 

@@ -172,8 +172,9 @@ describe("orgguard plan and apply", () => {
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
     // The two IamCredentials examples find no IAM user (their first read above asked IAM for the
-    // credential report, which moto then has): unchanged.
-    expect(text.stdout).toContain("Plan: 56 to create, 8 to update, 2 unchanged, 9 drifted");
+    // credential report, which moto then has), and the IdentityCenterSessionLength example names
+    // no permission set: unchanged.
+    expect(text.stdout).toContain("Plan: 56 to create, 8 to update, 3 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
     expect(text.stdout).toMatch(
       /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
@@ -200,7 +201,7 @@ describe("orgguard plan and apply", () => {
     expect(JSON.parse(applied.stdout).summary).toContain("Applied: 74 created, 8 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 84 unchanged, 13 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 85 unchanged, 13 drifted");
     // What deleting an object would destroy is said on every plan, changes or not.
     expect(again.stdout).toContain("! destructive: deleting sandbox-bob CLOSES account Sandbox Bob");
     // Every entry's patch turns what AWS has into what the manifests want.

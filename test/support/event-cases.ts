@@ -55,6 +55,14 @@ import {
   PutPublicAccessBlockCommand,
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
+import {
+  CreatePermissionSetCommand,
+  DescribePermissionSetCommand,
+  ListInstancesCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+  UpdatePermissionSetCommand,
+} from "@aws-sdk/client-sso-admin";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { ApiCallName } from "../../src/aws/api-call-events.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
@@ -86,6 +94,8 @@ export interface EventCaseContext {
 export interface EventCase {
   kind: string;
   spec: () => Record<string, unknown>;
+  /** What AWS must hold before the object is created (something the spec names and orgguard never makes). */
+  prepare?(): Promise<void>;
   /**
    * A setting AWS applies asynchronously remembers the change it made until it reads it back
    * (src/kinds/setting/applying.ts): a change by hand before that read looks like AWS still
@@ -111,6 +121,8 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** The permission set the IdentityCenterSessionLength case keeps at 10 hours. */
+const EVENTS_PERMISSION_SET = "EventsAdmin";
 /** The IAM user the IamCredentials case gives a key. */
 const EVENTS_USER = "events-key-holder";
 /** The principal the Organization case keeps trusted access for. */
@@ -142,6 +154,7 @@ export const EVENT_CASE_KINDS = [
   "ConfigRecorder",
   "NoDefaultVpc",
   "IamCredentials",
+  "IdentityCenterSessionLength",
 ] as const;
 
 /**
@@ -165,6 +178,21 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
   const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
+  const sso = () =>
+    new SSOAdminClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  /** The management account's Identity Center instance and the events case's permission set, if made. */
+  async function eventsPermissionSet(): Promise<{ instance: string; arn: string | undefined }> {
+    const instance = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.InstanceArn ?? "";
+    const arns =
+      (await sso().send(new ListPermissionSetsCommand({ InstanceArn: instance }))).PermissionSets ?? [];
+    for (const arn of arns) {
+      const out = await sso().send(
+        new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
+      );
+      if (out.PermissionSet?.Name === EVENTS_PERMISSION_SET) return { instance, arn };
+    }
+    return { instance, arn: undefined };
+  }
   async function defaultGroupId(): Promise<string> {
     const out = await ec2().send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }),
@@ -494,6 +522,46 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
         );
         const keys = out.AccessKeyMetadata ?? [];
         return keys.length > 0 && keys.every((k) => k.Status === "Inactive");
+      },
+    },
+    {
+      kind: "IdentityCenterSessionLength",
+      spec: () => ({ permissionSets: [EVENTS_PERMISSION_SET] }),
+      // A permission set with 10 hours, made before the object names it (orgguard never makes one).
+      prepare: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        if (!arn) {
+          await sso().send(
+            new CreatePermissionSetCommand({
+              InstanceArn: instance,
+              Name: EVENTS_PERMISSION_SET,
+              SessionDuration: "PT10H",
+            }),
+          );
+        }
+      },
+      // Someone gives its sessions 12 hours.
+      change: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        await sso().send(
+          new UpdatePermissionSetCommand({
+            InstanceArn: instance,
+            PermissionSetArn: arn,
+            SessionDuration: "PT12H",
+          }),
+        );
+        await sendEvent(
+          call("sso", "UpdatePermissionSet"),
+          { instanceArn: instance, permissionSetArn: arn, sessionDuration: "PT12H" },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const out = await sso().send(
+          new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
+        );
+        return out.PermissionSet?.SessionDuration === "PT10H";
       },
     },
     {

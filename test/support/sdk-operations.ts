@@ -14,6 +14,8 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   "client-config-service": "config",
   "client-sts": "sts",
   "client-sqs": "sqs",
+  "client-sso-admin": "ssoadmin",
+  "client-identitystore": "identitystore",
 };
 
 export const filesUnder = (dir: string): string[] =>
