@@ -37,6 +37,8 @@ const REGIONS_17 = [
 
 /** Managed kinds the bench cannot measure against moto, each with the reason. */
 export const NO_CALL_CASE: Readonly<Record<string, string>> = {
+  TemporaryAccess:
+    "it names an Identity Center user and permission set that must exist first, which a case of the bench (a spec alone) cannot make: its calls are counted in test/integration/temporary-access.test.ts (README: TemporaryAccess)",
   CentralizedRootAccess:
     "moto has neither IAM's organization features nor sts:AssumeRoot: its calls per reconcile are counted against SDK stubs in test/integration/centralized-root-access-stubs.test.ts (README: CentralizedRootAccess)",
 };

@@ -32,5 +32,6 @@ export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindC
     policies: policyOptionsFor(config),
     regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: config.defaultRegions }),
     discoveryIntervalMs: config.discoveryInterval,
+    temporaryAccessMaxDurations: config.temporaryAccessMaxDurations,
   };
 }

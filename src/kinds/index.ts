@@ -28,6 +28,7 @@ import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
+import { temporaryAccessKind } from "./temporary-access/index.js";
 
 export const KINDS: readonly Kind[] = [
   organizationKind,
@@ -37,6 +38,7 @@ export const KINDS: readonly Kind[] = [
   ...SETTINGS.map(settingKind),
   centralizedRootAccessKind,
   identityCenterSessionLengthKind,
+  temporaryAccessKind,
   accountBaselineKind,
 ];
 

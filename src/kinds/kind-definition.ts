@@ -48,6 +48,8 @@ export interface KindContext {
   readonly policies: PolicyOptions;
   /** The regions enabled in each account (for regional settings whose spec names none). */
   readonly regions: RegionDirectory;
+  /** The longest TemporaryAccess grant by permission set (--temporary-access-max-durations). */
+  readonly temporaryAccessMaxDurations?: ReadonlyMap<string, number>;
   /** How old the organization view may be (--discovery-interval; default 5 minutes). */
   readonly discoveryIntervalMs?: number;
   /** AWS API call events (the events queue), when the controller reads them. */

@@ -408,7 +408,12 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
   }
 
   private schedule(key: string, action: Action): void {
-    if ("poll" in action) this.queue.addAfter(key, this.pollDelay(), "poll");
+    if ("poll" in action)
+      this.queue.addAfter(
+        key,
+        Math.min(this.pollDelay(), action.notLaterThanMs ?? Number.POSITIVE_INFINITY),
+        "poll",
+      );
     else if ("requeueAfterMs" in action)
       this.queue.addAfter(key, action.requeueAfterMs, action.trigger ?? "verify");
   }

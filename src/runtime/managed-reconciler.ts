@@ -33,6 +33,12 @@ const SYNCED = { type: "Synced", status: "True", reason: "ReconcileSuccess", mes
 
 const POLL: Action = { poll: true };
 
+/** The poll, bounded by when the kind says what it keeps changes by itself (an expiry). */
+const pollFor = (observation: Observation): Action =>
+  observation.recheckAfterMs === undefined
+    ? POLL
+    : { poll: true, notLaterThanMs: Math.max(0, observation.recheckAfterMs) };
+
 export class ManagedReconciler<T extends ManagedObject> implements ReconcileSteps<T> {
   private readonly kindName: string;
 
@@ -153,6 +159,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
       action: { requeueAfterMs: this.verifyAfter(), trigger: "verify" },
       events: [
         ...this.adoptedEvent(object, observation),
+        ...(observation.events ?? []),
         repaired
           ? {
               type: "Normal",
@@ -205,7 +212,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         },
         SYNCED,
       ],
-      action: POLL,
+      action: pollFor(observation),
       events: [],
     };
   }
@@ -218,7 +225,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     return {
       fields: { ...observation.status, atProvider: observation.observed, plannedChanges: planned },
       conditions: [{ type: "Ready", status: "False", reason: "Drifted", message }, SYNCED],
-      action: POLL,
+      action: pollFor(observation),
       events: [
         {
           type: "Warning",
@@ -234,7 +241,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     return {
       fields: { ...observation.status, atProvider: observation.observed, plannedChanges: [] },
       conditions: [{ type: "Ready", status: "True", reason: "Available", message: "" }, SYNCED],
-      action: POLL,
+      action: pollFor(observation),
       events: this.adoptedEvent(object, observation),
     };
   }

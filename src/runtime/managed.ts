@@ -62,6 +62,16 @@ export interface Observation<O = unknown, H = unknown> {
    */
   progressing?: string;
   /**
+   * When what the object keeps changes by itself at a known time (a temporary grant's expiry): the
+   * reconciler looks again no later than this, even before the next poll.
+   */
+  recheckAfterMs?: number;
+  /**
+   * Events the kind wants recorded once the diff is applied (Enforce), beside the reconciler's own
+   * Updated: what the change means ("Granted", "Revoked").
+   */
+  events?: Array<{ type: "Normal" | "Warning"; reason: string; message: string }>;
+  /**
    * What create, update or delete need from this observe (ids, what was read): a client keeps
    * nothing between calls, so it travels here. Never written to status.
    */
@@ -122,8 +132,12 @@ export interface ConnectContext {
  * is still applying one), or wait for the object to change. `stalled` marks a reconcile that ended
  * Stalled (for metrics).
  */
+/*
+ * `notLaterThanMs` on a poll: look again at the next poll or after this long, whichever comes first
+ * (something the kind keeps changes at a known time: a temporary grant expires).
+ */
 export type Action =
-  | { poll: true; stalled?: boolean }
+  | { poll: true; stalled?: boolean; notLaterThanMs?: number }
   | { requeueAfterMs: number; trigger?: Extract<Trigger, "verify" | "poll">; stalled?: boolean }
   | { awaitChange: true; stalled?: boolean };
 

@@ -38,6 +38,11 @@ import {
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import {
+  CreateUserCommand as CreateIdentityStoreUserCommand,
+  GetUserIdCommand,
+  IdentitystoreClient,
+} from "@aws-sdk/client-identitystore";
+import {
   DescribeOrganizationalUnitCommand,
   DescribePolicyCommand,
   DetachPolicyCommand,
@@ -57,7 +62,9 @@ import {
 } from "@aws-sdk/client-s3-control";
 import {
   CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
   DescribePermissionSetCommand,
+  ListAccountAssignmentsCommand,
   ListInstancesCommand,
   ListPermissionSetsCommand,
   SSOAdminClient,
@@ -155,6 +162,7 @@ export const EVENT_CASE_KINDS = [
   "NoDefaultVpc",
   "IamCredentials",
   "IdentityCenterSessionLength",
+  "TemporaryAccess",
 ] as const;
 
 /**
@@ -180,6 +188,25 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
   const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
   const sso = () =>
     new SSOAdminClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const identityStore = () =>
+    new IdentitystoreClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  /** The events case's Identity Center user, if made. */
+  async function eventsUserId(): Promise<string | undefined> {
+    const store = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.IdentityStoreId;
+    return identityStore()
+      .send(
+        new GetUserIdCommand({
+          IdentityStoreId: store,
+          AlternateIdentifier: {
+            UniqueAttribute: { AttributePath: "userName", AttributeValue: EVENTS_USER },
+          },
+        }),
+      )
+      .then(
+        (out) => out.UserId,
+        () => undefined,
+      );
+  }
   /** The management account's Identity Center instance and the events case's permission set, if made. */
   async function eventsPermissionSet(): Promise<{ instance: string; arn: string | undefined }> {
     const instance = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.InstanceArn ?? "";
@@ -562,6 +589,70 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
           new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
         );
         return out.PermissionSet?.SessionDuration === "PT10H";
+      },
+    },
+    {
+      kind: "TemporaryAccess",
+      // A day of the events case's permission set for a user (made before the object names them).
+      spec: () => ({
+        permissionSet: EVENTS_PERMISSION_SET,
+        principal: { userName: EVENTS_USER },
+        accounts: [account],
+        expiresAt: new Date(Date.now() + 24 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+        reason: "events case",
+      }),
+      prepare: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        if (!arn) {
+          await sso().send(
+            new CreatePermissionSetCommand({
+              InstanceArn: instance,
+              Name: EVENTS_PERMISSION_SET,
+              SessionDuration: "PT10H",
+            }),
+          );
+        }
+        if (!(await eventsUserId())) {
+          const store = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.IdentityStoreId;
+          await identityStore().send(
+            new CreateIdentityStoreUserCommand({
+              IdentityStoreId: store,
+              UserName: EVENTS_USER,
+              DisplayName: EVENTS_USER,
+              Name: { GivenName: "E", FamilyName: "U" },
+            }),
+          );
+        }
+      },
+      // Someone removes the assignment before its time.
+      change: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const target = {
+          InstanceArn: instance,
+          PermissionSetArn: arn,
+          PrincipalType: "USER" as const,
+          PrincipalId: await eventsUserId(),
+          TargetType: "AWS_ACCOUNT" as const,
+          TargetId: account,
+        };
+        await sso().send(new DeleteAccountAssignmentCommand(target));
+        await sendEvent(
+          call("sso", "DeleteAccountAssignment"),
+          { instanceArn: instance, permissionSetArn: arn, targetId: account, targetType: "AWS_ACCOUNT" },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const out = await sso().send(
+          new ListAccountAssignmentsCommand({
+            InstanceArn: instance,
+            AccountId: account,
+            PermissionSetArn: arn,
+          }),
+        );
+        const user = await eventsUserId();
+        return (out.AccountAssignments ?? []).some((a) => a.PrincipalId === user);
       },
     },
     {
