@@ -138,6 +138,15 @@ export const callCases = ({ member, other }: { member: string; other: string }):
   },
   // No IAM users in the bench's account: the report, the summary, nothing else (ObserveOnly by default).
   { kind: "IamCredentials", spec: { accountId: member } },
+  // Cold: the support and audit roles made, their policies attached; steady: 2 reads per role.
+  {
+    kind: "IncidentRoles",
+    spec: {
+      accountId: member,
+      trustedPrincipal: "arn:aws:iam::123456789012:role/IncidentResponders",
+      auditRole: true,
+    },
+  },
   // The management account's Identity Center instance (moto makes one), no permission set in it.
   { kind: "IdentityCenterSessionLength", spec: {} },
   // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.

@@ -8,6 +8,7 @@ import { defaultSecurityGroupsSetting } from "./default-security-groups/index.js
 import { ebsEncryptionByDefaultSetting } from "./ebs-encryption-by-default/index.js";
 import { iamCredentialsSetting } from "./iam-credentials/index.js";
 import { imageBlockPublicAccessSetting } from "./image-block-public-access/index.js";
+import { incidentRolesSetting } from "./incident-roles/index.js";
 import { instanceMetadataDefaultsSetting } from "./instance-metadata-defaults/index.js";
 import { noDefaultVpcSetting } from "./no-default-vpc/index.js";
 import { passwordPolicySetting } from "./password-policy/index.js";
@@ -27,4 +28,5 @@ export const SETTINGS: readonly AccountSetting[] = [
   alternateContactsSetting,
   configRecorderSetting,
   iamCredentialsSetting,
+  incidentRolesSetting,
 ];

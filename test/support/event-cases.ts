@@ -32,9 +32,11 @@ import {
   CreateAccessKeyCommand,
   CreateUserCommand,
   DeleteAccountPasswordPolicyCommand,
+  DetachRolePolicyCommand,
   GetAccountPasswordPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
   UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
 import {
@@ -128,6 +130,8 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** What the IncidentRoles case's support role keeps attached. */
+const SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess";
 /** The permission set the IdentityCenterSessionLength case keeps at 10 hours. */
 const EVENTS_PERMISSION_SET = "EventsAdmin";
 /** The IAM user the IamCredentials case gives a key. */
@@ -163,6 +167,7 @@ export const EVENT_CASE_KINDS = [
   "IamCredentials",
   "IdentityCenterSessionLength",
   "TemporaryAccess",
+  "IncidentRoles",
 ] as const;
 
 /**
@@ -654,6 +659,32 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
         const user = await eventsUserId();
         return (out.AccountAssignments ?? []).some((a) => a.PrincipalId === user);
       },
+    },
+    {
+      kind: "IncidentRoles",
+      spec: () => ({
+        accountId: account,
+        trustedPrincipal: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/IncidentResponders`,
+      }),
+      // Someone detaches AWSSupportAccess from the support role.
+      change: async () => {
+        await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new DetachRolePolicyCommand({ RoleName: "incident-support", PolicyArn: SUPPORT_POLICY }),
+        );
+        await sendEvent(
+          call("iam", "DetachRolePolicy"),
+          { roleName: "incident-support", policyArn: SUPPORT_POLICY },
+          { region: "us-east-1" },
+        );
+      },
+      repaired: async () =>
+        (
+          (
+            await new IAMClient(awsClientConfig(member, endpoint)).send(
+              new ListAttachedRolePoliciesCommand({ RoleName: "incident-support" }),
+            )
+          ).AttachedPolicies ?? []
+        ).some((p) => p.PolicyArn === SUPPORT_POLICY),
     },
     {
       kind: "NoDefaultVpc",
