@@ -30,7 +30,8 @@ const baseSeed = Number(process.env.ORGGUARD_AGREEMENT_SEED ?? Math.floor(Math.r
 const replay = process.env.ORGGUARD_AGREEMENT_REPLAY?.split(":");
 
 let admission: AdmissionClient;
-const examples = await loadManifests(["examples"]);
+// docs/examples holds the examples moto cannot run (make demo applies examples/ against it).
+const examples = await loadManifests(["examples", "docs/examples"]);
 
 beforeAll(async () => {
   await installOrgguardCrds();

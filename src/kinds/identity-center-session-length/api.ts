@@ -29,7 +29,7 @@ export const instanceArn = z
   .min(10)
   .max(1224)
   .regex(
-    /^arn:(aws|aws-cn|aws-us-gov):sso:::instance\/(sso)?ins-[a-zA-Z0-9-.]{16}$/,
+    /^arn:(aws|aws-cn|aws-us-gov):sso:::instance\/(sso)?ins-[a-zA-Z0-9.-]{16}$/,
     "must be an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)",
   )
   .describe("The Identity Center instance (arn:aws:sso:::instance/ssoins-...).");
