@@ -43,6 +43,11 @@ function yaml11Reading(source: string): string | undefined {
   if (/^0b[01_]+$/.test(digits))
     return String(sign * Number.parseInt(digits.slice(2).replaceAll("_", ""), 2));
   if (/^[0-9][0-9_]*_[0-9_]*$/.test(digits)) return String(sign * Number(digits.replaceAll("_", "")));
+  // The Go library drops every underscore of a plain scalar before it tries it as a number, so
+  // `-.0_` or `_1.5` are numbers to it and strings to YAML 1.2 (which allows none in a float).
+  const plain = source.replaceAll("_", "");
+  if (source.includes("_") && /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(plain))
+    return String(Number(plain));
   return undefined;
 }
 
