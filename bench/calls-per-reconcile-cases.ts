@@ -39,7 +39,12 @@ const REGIONS_17 = [
 export const BENCH_TRAIL_BUCKET = "bench-org-cloudtrail-logs";
 
 /** Managed kinds the bench cannot measure against moto, each with the reason. */
-export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
+export const NO_CALL_CASE: Readonly<Record<string, string>> = {
+  TemporaryAccess:
+    "it names an Identity Center user and permission set that must exist first, which a case of the bench (a spec alone) cannot make: its calls are counted in test/integration/temporary-access.test.ts (README: TemporaryAccess)",
+  CentralizedRootAccess:
+    "moto has neither IAM's organization features nor sts:AssumeRoot: its calls per reconcile are counted against SDK stubs in test/integration/centralized-root-access-stubs.test.ts (README: CentralizedRootAccess)",
+};
 
 /** The cases, in `member` (and `other`, a second member account) of the bench's organization. */
 export const callCases = ({ member, other }: { member: string; other: string }): CallCase[] => [
@@ -134,6 +139,19 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     label: "ImageBlockPublicAccess (17 regions)",
     spec: { accountId: member, regions: REGIONS_17 },
   },
+  // No IAM users in the bench's account: the report, the summary, nothing else (ObserveOnly by default).
+  { kind: "IamCredentials", spec: { accountId: member } },
+  // Cold: the support and audit roles made, their policies attached; steady: 2 reads per role.
+  {
+    kind: "IncidentRoles",
+    spec: {
+      accountId: member,
+      trustedPrincipal: "arn:aws:iam::123456789012:role/IncidentResponders",
+      auditRole: true,
+    },
+  },
+  // The management account's Identity Center instance (moto makes one), no permission set in it.
+  { kind: "IdentityCenterSessionLength", spec: {} },
   // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.
   {
     kind: "NoDefaultVpc",

@@ -165,6 +165,13 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   ServiceUnavailableException: "transient",
   InternalFailure: "transient",
   InternalError: "transient",
+  // IAM's organization features (centralized root access): the caller is not the management
+  // account or IAM's delegated administrator, the organization is gone or lacks all features (listed above), or
+  // trusted access for iam.amazonaws.com is off. Each is fixed outside the spec.
+  AccountNotManagementOrDelegatedAdministratorException: "blocked",
+  CallerIsNotManagementAccountException: "blocked",
+  OrganizationNotFoundException: "blocked",
+  ServiceAccessNotEnabledException: "blocked",
   // Throttling, as each protocol spells it (Organizations answers HTTP 400 TooManyRequests).
   TooManyRequestsException: "throttled",
   Throttling: "throttled",

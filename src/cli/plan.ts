@@ -100,7 +100,7 @@ export async function reconcileObjects(
       if (ou) organizationOf(context).expectOu(ou);
     }
   };
-  const { direct, composites } = ordered(objects);
+  const { direct, composites } = ordered(objects.map(withPolicyDefault));
   const units: Unit[] = [];
   for (const object of direct) {
     const kind = kinds.find((k) => k.ref.kind === object.kind);
@@ -121,6 +121,24 @@ export async function reconcileObjects(
 }
 
 const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name}`;
+
+/**
+ * A manifest as the apiserver would store it, as far as the reconciler reads it: without
+ * managementPolicy, the kind's default (Enforce, or ObserveOnly for a setting whose writes are seen
+ * first), never "not ObserveOnly" by omission.
+ */
+function withPolicyDefault(object: ManagedObject): ManagedObject {
+  if (object.spec.managementPolicy !== undefined) return object;
+  const parsed = findKind(object.kind)?.api.spec.safeParse(object.spec);
+  const spec: unknown = parsed?.success ? parsed.data : undefined;
+  const policy =
+    typeof spec === "object" && spec !== null && "managementPolicy" in spec
+      ? spec.managementPolicy
+      : undefined;
+  return policy === "ObserveOnly" || policy === "Enforce"
+    ? { ...object, spec: { ...object.spec, managementPolicy: policy } }
+    : object;
+}
 
 /**
  * The objects in the controller's order (the order of the kinds: the organization and its tree,

@@ -13,7 +13,9 @@ import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
+import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
 import { guardDutyOrganizationKind } from "./guardduty-organization/index.js";
+import { identityCenterSessionLengthKind } from "./identity-center-session-length/index.js";
 import {
   type CompositeRuntime,
   type Kind,
@@ -28,6 +30,7 @@ import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
 import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
+import { temporaryAccessKind } from "./temporary-access/index.js";
 
 export const KINDS: readonly Kind[] = [
   organizationKind,
@@ -38,6 +41,9 @@ export const KINDS: readonly Kind[] = [
   organizationTrailKind,
   guardDutyOrganizationKind,
   ...SETTINGS.map(settingKind),
+  centralizedRootAccessKind,
+  identityCenterSessionLengthKind,
+  temporaryAccessKind,
   accountBaselineKind,
 ];
 

@@ -29,6 +29,12 @@ export interface AwsOperation {
    * (GuardDuty's designation, from the management account): its member role needs no such action.
    */
   managementOnly?: true;
+  /**
+   * Made in a member account's root session (sts:AssumeRoot with one of AWS's root task policies,
+   * centralized root access): the task policy authorizes it, so what it needs of orgguard's roles is
+   * sts:AssumeRoot, and it is no change anyone else makes that an event should report.
+   */
+  rootSession?: true;
 }
 
 /** One statement of an IAM policy a kind needs (merged with other kinds' statements by Sid). */
@@ -52,6 +58,8 @@ export interface KindContext {
    * others are kept (a quarter of --reconcile-timeout; 15 s when absent).
    */
   readonly regionTimeoutMs?: number;
+  /** The longest TemporaryAccess grant by permission set (--temporary-access-max-durations). */
+  readonly temporaryAccessMaxDurations?: ReadonlyMap<string, number>;
   /** How old the organization view may be (--discovery-interval; default 5 minutes). */
   readonly discoveryIntervalMs?: number;
   /** AWS API call events (the events queue), when the controller reads them. */
@@ -163,7 +171,8 @@ export const kindRef = (api: Pick<ApiDefinition, "kind" | "plural">): ResourceRe
 });
 
 /** The IAM action that authorizes an operation: `<service>:<Operation>` unless the kind names another. */
-export const iamActionOf = (op: AwsOperation): string => op.iamAction ?? `${op.service}:${op.name}`;
+export const iamActionOf = (op: AwsOperation): string =>
+  op.rootSession ? "sts:AssumeRoot" : (op.iamAction ?? `${op.service}:${op.name}`);
 
 /** Shorthands for declaring operations. */
 export const reads = (service: ServiceName, ...names: string[]): AwsOperation[] =>

@@ -36,10 +36,21 @@ import {
   StopMonitoringMembersCommand,
 } from "@aws-sdk/client-guardduty";
 import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
   DeleteAccountPasswordPolicyCommand,
+  DetachRolePolicyCommand,
   GetAccountPasswordPolicyCommand,
   IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
+import {
+  CreateUserCommand as CreateIdentityStoreUserCommand,
+  GetUserIdCommand,
+  IdentitystoreClient,
+} from "@aws-sdk/client-identitystore";
 import {
   DescribeOrganizationalUnitCommand,
   DescribePolicyCommand,
@@ -59,6 +70,16 @@ import {
   PutPublicAccessBlockCommand,
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
+import {
+  CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
+  DescribePermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListInstancesCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+  UpdatePermissionSetCommand,
+} from "@aws-sdk/client-sso-admin";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { ApiCallName } from "../../src/aws/api-call-events.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
@@ -90,9 +111,12 @@ export interface EventCaseContext {
 
 export interface EventCase {
   kind: string;
-  /** What AWS must hold before the object is created (an organization trail's bucket). */
-  prepare?: () => Promise<void>;
   spec: () => Record<string, unknown>;
+  /**
+   * What AWS must hold before the object is created: something the spec names and orgguard never
+   * makes (an organization trail's bucket, an IAM user with a key).
+   */
+  prepare?(): Promise<void>;
   /**
    * A setting AWS applies asynchronously remembers the change it made until it reads it back
    * (src/kinds/setting/applying.ts): a change by hand before that read looks like AWS still
@@ -121,6 +145,12 @@ const policyId = (o: ManagedObject) => o.status?.policyId as string;
 /** The organization trail the OrganizationTrail case keeps, and its bucket (in the log archive account in AWS). */
 const TRAIL = "events-organization-trail";
 const TRAIL_BUCKET = "events-org-cloudtrail-logs";
+/** What the IncidentRoles case's support role keeps attached. */
+const SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess";
+/** The permission set the IdentityCenterSessionLength case keeps at 10 hours. */
+const EVENTS_PERMISSION_SET = "EventsAdmin";
+/** The IAM user the IamCredentials case gives a key. */
+const EVENTS_USER = "events-key-holder";
 /** The principal the Organization case keeps trusted access for. */
 const TRUSTED = "guardduty.amazonaws.com";
 
@@ -151,13 +181,20 @@ export const EVENT_CASE_KINDS = [
   "NoDefaultVpc",
   "OrganizationTrail",
   "GuardDutyOrganization",
+  "IamCredentials",
+  "IdentityCenterSessionLength",
+  "TemporaryAccess",
+  "IncidentRoles",
 ] as const;
 
 /**
  * Kinds that hear API call events but have no case here, each with the reason (moto lacks the API
  * the case would change). test/unit/kind-lists.test.ts checks the two lists cover every such kind.
  */
-export const NO_EVENT_CASE: Readonly<Record<string, string>> = {};
+export const NO_EVENT_CASE: Readonly<Record<string, string>> = {
+  CentralizedRootAccess:
+    "moto has none of IAM's organization features (ListOrganizationsFeatures, EnableOrganizationsRoot*) and refuses trusted access for iam.amazonaws.com: tested with SDK stubs (test/integration/centralized-root-access-stubs.test.ts)",
+};
 
 /** One case per kind (AccountBaseline's children are these kinds' objects). */
 export function eventCases(ctx: EventCaseContext): EventCase[] {
@@ -179,6 +216,40 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
   const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
+  const sso = () =>
+    new SSOAdminClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const identityStore = () =>
+    new IdentitystoreClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  /** The events case's Identity Center user, if made. */
+  async function eventsUserId(): Promise<string | undefined> {
+    const store = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.IdentityStoreId;
+    return identityStore()
+      .send(
+        new GetUserIdCommand({
+          IdentityStoreId: store,
+          AlternateIdentifier: {
+            UniqueAttribute: { AttributePath: "userName", AttributeValue: EVENTS_USER },
+          },
+        }),
+      )
+      .then(
+        (out) => out.UserId,
+        () => undefined,
+      );
+  }
+  /** The management account's Identity Center instance and the events case's permission set, if made. */
+  async function eventsPermissionSet(): Promise<{ instance: string; arn: string | undefined }> {
+    const instance = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.InstanceArn ?? "";
+    const arns =
+      (await sso().send(new ListPermissionSetsCommand({ InstanceArn: instance }))).PermissionSets ?? [];
+    for (const arn of arns) {
+      const out = await sso().send(
+        new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
+      );
+      if (out.PermissionSet?.Name === EVENTS_PERMISSION_SET) return { instance, arn };
+    }
+    return { instance, arn: undefined };
+  }
   async function defaultGroupId(): Promise<string> {
     const out = await ec2().send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }),
@@ -467,6 +538,178 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
       repaired: async () =>
         (await config().send(new DescribeConfigurationRecorderStatusCommand({})))
           .ConfigurationRecordersStatus?.[0]?.recording === true,
+    },
+    {
+      kind: "IamCredentials",
+      // Enforce with 0-day limits (moto cannot backdate a key): any active key is past them.
+      spec: () => ({
+        accountId: account,
+        managementPolicy: "Enforce",
+        maxAccessKeyAgeDays: 0,
+        maxUnusedDays: 0,
+      }),
+      // Someone gives a user a key (the first time), or activates the key orgguard deactivated.
+      // In AWS a brand-new key shows in the credential report only once IAM regenerates it (up to
+      // 4 hours): moto's report is always current, so the first change only works here.
+      change: async () => {
+        const iam = new IAMClient(awsClientConfig(member, endpoint));
+        const keys = await iam
+          .send(new ListAccessKeysCommand({ UserName: EVENTS_USER }))
+          .then((out) => out.AccessKeyMetadata ?? [])
+          .catch(() => undefined);
+        if (!keys) await iam.send(new CreateUserCommand({ UserName: EVENTS_USER }));
+        const key = keys?.[0]?.AccessKeyId;
+        if (key) {
+          await iam.send(
+            new UpdateAccessKeyCommand({ UserName: EVENTS_USER, AccessKeyId: key, Status: "Active" }),
+          );
+          await sendEvent(
+            call("iam", "UpdateAccessKey"),
+            { userName: EVENTS_USER, status: "Active" },
+            { region: "us-east-1" },
+          );
+        } else {
+          await iam.send(new CreateAccessKeyCommand({ UserName: EVENTS_USER }));
+          await sendEvent(call("iam", "CreateAccessKey"), { userName: EVENTS_USER }, { region: "us-east-1" });
+        }
+      },
+      repaired: async () => {
+        const out = await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new ListAccessKeysCommand({ UserName: EVENTS_USER }),
+        );
+        const keys = out.AccessKeyMetadata ?? [];
+        return keys.length > 0 && keys.every((k) => k.Status === "Inactive");
+      },
+    },
+    {
+      kind: "IdentityCenterSessionLength",
+      spec: () => ({ permissionSets: [EVENTS_PERMISSION_SET] }),
+      // A permission set with 10 hours, made before the object names it (orgguard never makes one).
+      prepare: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        if (!arn) {
+          await sso().send(
+            new CreatePermissionSetCommand({
+              InstanceArn: instance,
+              Name: EVENTS_PERMISSION_SET,
+              SessionDuration: "PT10H",
+            }),
+          );
+        }
+      },
+      // Someone gives its sessions 12 hours.
+      change: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        await sso().send(
+          new UpdatePermissionSetCommand({
+            InstanceArn: instance,
+            PermissionSetArn: arn,
+            SessionDuration: "PT12H",
+          }),
+        );
+        await sendEvent(
+          call("sso", "UpdatePermissionSet"),
+          { instanceArn: instance, permissionSetArn: arn, sessionDuration: "PT12H" },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const out = await sso().send(
+          new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
+        );
+        return out.PermissionSet?.SessionDuration === "PT10H";
+      },
+    },
+    {
+      kind: "TemporaryAccess",
+      // A day of the events case's permission set for a user (made before the object names them).
+      spec: () => ({
+        permissionSet: EVENTS_PERMISSION_SET,
+        principal: { userName: EVENTS_USER },
+        accounts: [account],
+        expiresAt: new Date(Date.now() + 24 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+        reason: "events case",
+      }),
+      prepare: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        if (!arn) {
+          await sso().send(
+            new CreatePermissionSetCommand({
+              InstanceArn: instance,
+              Name: EVENTS_PERMISSION_SET,
+              SessionDuration: "PT10H",
+            }),
+          );
+        }
+        if (!(await eventsUserId())) {
+          const store = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.IdentityStoreId;
+          await identityStore().send(
+            new CreateIdentityStoreUserCommand({
+              IdentityStoreId: store,
+              UserName: EVENTS_USER,
+              DisplayName: EVENTS_USER,
+              Name: { GivenName: "E", FamilyName: "U" },
+            }),
+          );
+        }
+      },
+      // Someone removes the assignment before its time.
+      change: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const target = {
+          InstanceArn: instance,
+          PermissionSetArn: arn,
+          PrincipalType: "USER" as const,
+          PrincipalId: await eventsUserId(),
+          TargetType: "AWS_ACCOUNT" as const,
+          TargetId: account,
+        };
+        await sso().send(new DeleteAccountAssignmentCommand(target));
+        await sendEvent(
+          call("sso", "DeleteAccountAssignment"),
+          { instanceArn: instance, permissionSetArn: arn, targetId: account, targetType: "AWS_ACCOUNT" },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const out = await sso().send(
+          new ListAccountAssignmentsCommand({
+            InstanceArn: instance,
+            AccountId: account,
+            PermissionSetArn: arn,
+          }),
+        );
+        const user = await eventsUserId();
+        return (out.AccountAssignments ?? []).some((a) => a.PrincipalId === user);
+      },
+    },
+    {
+      kind: "IncidentRoles",
+      spec: () => ({
+        accountId: account,
+        trustedPrincipal: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/IncidentResponders`,
+      }),
+      // Someone detaches AWSSupportAccess from the support role.
+      change: async () => {
+        await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new DetachRolePolicyCommand({ RoleName: "incident-support", PolicyArn: SUPPORT_POLICY }),
+        );
+        await sendEvent(
+          call("iam", "DetachRolePolicy"),
+          { roleName: "incident-support", policyArn: SUPPORT_POLICY },
+          { region: "us-east-1" },
+        );
+      },
+      repaired: async () =>
+        (
+          (
+            await new IAMClient(awsClientConfig(member, endpoint)).send(
+              new ListAttachedRolePoliciesCommand({ RoleName: "incident-support" }),
+            )
+          ).AttachedPolicies ?? []
+        ).some((p) => p.PolicyArn === SUPPORT_POLICY),
     },
     {
       kind: "NoDefaultVpc",

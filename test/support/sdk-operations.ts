@@ -16,6 +16,8 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   "client-sqs": "sqs",
   "client-cloudtrail": "cloudtrail",
   "client-guardduty": "guardduty",
+  "client-sso-admin": "ssoadmin",
+  "client-identitystore": "identitystore",
 };
 
 export const filesUnder = (dir: string): string[] =>

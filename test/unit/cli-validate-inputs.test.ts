@@ -109,6 +109,14 @@ describe("orgguard validate's answers to plausible mistakes", () => {
       ],
     },
     {
+      reason:
+        "an underscore anywhere in a number: the Go library drops it (-.0_ is -0 to kubectl), YAML 1.2 keeps a string",
+      text: manifest("  exceptions:\n    - userName: -.0_\n      reason: appliance\n", "IamCredentials"),
+      lines: [
+        'm.yaml:7: IamCredentials/m: spec.exceptions[0].userName: this value is written "-.0_", which YAML 1.1 (kubectl, the kube-apiserver) reads as 0 and YAML 1.2 as another value: write 0 or "-.0_" in quotes',
+      ],
+    },
+    {
       reason: "two objects of one kind and name: an error at the second name (apply would overwrite one)",
       text: `${manifest('  accountId: "111111111111"\n', "PublicAccessBlock", "same")}---\n${manifest('  accountId: "222222222222"\n', "PublicAccessBlock", "same")}`,
       lines: [
