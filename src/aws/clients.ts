@@ -13,6 +13,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -40,6 +41,7 @@ export interface ServiceClients {
   account: AccountClient;
   config: ConfigServiceClient;
   sqs: SQSClient;
+  securityhub: SecurityHubClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -77,6 +79,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   account: { load: async () => AccountClient, endpointVariable: "ACCOUNT", global: true },
   config: { load: async () => ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
   sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
+  securityhub: { load: async () => SecurityHubClient, endpointVariable: "SECURITYHUB", global: false },
 };
 
 /** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */

@@ -14,6 +14,7 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   "client-config-service": "config",
   "client-sts": "sts",
   "client-sqs": "sqs",
+  "client-securityhub": "securityhub",
 };
 
 export const filesUnder = (dir: string): string[] =>
