@@ -13,6 +13,7 @@ import type { ManagedKind } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
+import { configAggregatorKind } from "./config-aggregator/index.js";
 import {
   type CompositeRuntime,
   type Kind,
@@ -24,6 +25,7 @@ import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
+import { securityHubOrganizationKind } from "./security-hub-organization/index.js";
 import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
 
@@ -34,6 +36,8 @@ export const KINDS: readonly Kind[] = [
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
   ...SETTINGS.map(settingKind),
   accountBaselineKind,
+  securityHubOrganizationKind,
+  configAggregatorKind,
 ];
 
 /** Every kind's API definition, in the list's order. */

@@ -40,6 +40,8 @@ function sourcesOf(kind: Kind): string[] {
     ...(/organization(Reader)?Of\(/.test(joined) ? ["src/aws/organization-view.ts"] : []),
     // A regional setting reads the account's regions (the setting engine does it for it).
     ...(text.includes('scope: "regional"') ? ["src/aws/regions.ts"] : []),
+    // An organization-wide service checks its trusted access and delegated administrators.
+    ...(/sdkServiceIntegration\(/.test(joined) ? ["src/aws/service-integration.ts"] : []),
   ];
 }
 

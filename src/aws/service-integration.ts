@@ -1,0 +1,67 @@
+/**
+ * What an organization-wide service needs from AWS Organizations before it can work across
+ * accounts: trusted access for its service principal, and (for services administered from a
+ * member account) that account registered as its delegated administrator. The kinds that build
+ * on them (SecurityHubOrganization, ConfigAggregator) read both themselves and report what is
+ * missing as a Stalled condition naming where to enable it; they never write through the
+ * Organization kind's fields (trusted access and registrations are that kind's, never exclusive).
+ */
+import {
+  type OrganizationsClient,
+  paginateListAWSServiceAccessForOrganization,
+  paginateListDelegatedAdministrators,
+} from "@aws-sdk/client-organizations";
+import { BlockedError } from "../runtime/reconcile-errors.js";
+import { awsCall, required } from "./aws-errors.js";
+
+/** The Organizations reads of a service integration, as a narrow interface (faked in unit tests). */
+export interface ServiceIntegration {
+  /** Whether `principal` has trusted access (ListAWSServiceAccessForOrganization). */
+  trustedAccess(principal: string): Promise<boolean>;
+  /** The accounts registered as delegated administrators of `principal` (ListDelegatedAdministrators). */
+  delegatedAdministrators(principal: string): Promise<string[]>;
+}
+
+/** The ServiceIntegration of an Organizations SDK client (bound to a reconcile's deadline by its caller). */
+export function sdkServiceIntegration(org: OrganizationsClient): ServiceIntegration {
+  return {
+    async trustedAccess(principal) {
+      for await (const page of paginateListAWSServiceAccessForOrganization({ client: org }, {})) {
+        if ((page.EnabledServicePrincipals ?? []).some((p) => p.ServicePrincipal === principal)) return true;
+      }
+      return false;
+    },
+    async delegatedAdministrators(principal) {
+      const accounts: string[] = [];
+      for await (const page of paginateListDelegatedAdministrators(
+        { client: org },
+        { ServicePrincipal: principal },
+      )) {
+        for (const a of page.DelegatedAdministrators ?? []) {
+          accounts.push(required(a.Id, `a delegated administrator's account id of ${principal}`));
+        }
+      }
+      return accounts;
+    },
+  };
+}
+
+/**
+ * Fails with a Stalled condition (TrustedAccessDisabled, rechecked every poll) unless `principal`
+ * has trusted access: the message names where to enable it.
+ */
+export async function requireTrustedAccess(
+  integration: ServiceIntegration,
+  principal: string,
+  purpose: string,
+): Promise<void> {
+  const enabled = await awsCall(`cannot read which services have trusted access (for ${principal})`, () =>
+    integration.trustedAccess(principal),
+  );
+  if (!enabled) {
+    throw new BlockedError(
+      "TrustedAccessDisabled",
+      `${purpose} needs trusted access for ${principal} in the organization: list ${principal} under the Organization object's spec.trustedAccess (or, from the management account: aws organizations enable-aws-service-access --service-principal ${principal}); checked again every poll`,
+    );
+  }
+}
