@@ -268,7 +268,9 @@ function policyChanges(
 function centralPlan(desired: DesiredSecurityHub, observed: ObservedSecurityHub, progress: Progress) {
   const content = desiredPolicyContent(desired);
   const meta = desired.policy;
-  if (!content || !meta) return { associate: [] };
+  // Policies are made by the administrator in the home region, once it can act there.
+  const home = observed.regions.find((r) => r.region === desired.homeRegion);
+  if (!content || !meta || !home?.administrator?.hubEnabled) return { associate: [] };
   const current = observed.home.policy;
   const reasons = new Map(desired.disabledControls.map((d) => [d.control, d.reason]));
   const changes = policyChanges(current, content, meta, reasons);
@@ -321,7 +323,7 @@ function localRegionPlan(
           standardsArn: s.arn,
           control: a.control,
           status: "ENABLED",
-          why: "disabled outside the spec",
+          why: "disabled outside orgguard, and spec.disabledControls does not list it",
         });
       }
     }
@@ -461,9 +463,7 @@ export function plannedChanges(plan: SecurityHubPlan, desired: DesiredSecurityHu
         from: u.status === "DISABLED" ? "enabled" : "disabled",
         to: u.status === "DISABLED" ? "disabled" : "enabled",
         description:
-          u.status === "DISABLED"
-            ? `disable ${u.control}: ${u.why}`
-            : `enable ${u.control} again: ${u.why}, not in the spec`,
+          u.status === "DISABLED" ? `disable ${u.control}: ${u.why}` : `enable ${u.control} again: ${u.why}`,
       })),
     ),
     ...plan.createMembers.map(({ region, accountIds }) => ({
