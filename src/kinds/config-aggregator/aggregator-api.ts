@@ -19,6 +19,7 @@ import {
   GetRoleCommand,
   type IAMClient,
   paginateListAttachedRolePolicies,
+  TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { awsErrorCode, required } from "../../aws/aws-errors.js";
@@ -62,6 +63,7 @@ export interface RoleApi {
   role(name: string): Promise<RoleRecord | undefined>;
   attachedPolicies(name: string): Promise<string[]>;
   create(name: string, tags: Record<string, string>): Promise<string>;
+  tag(name: string, tags: Record<string, string>): Promise<void>;
   trustConfig(name: string): Promise<void>;
   attach(name: string, policyArn: string): Promise<void>;
   detach(name: string, policyArn: string): Promise<void>;
@@ -193,6 +195,9 @@ export function sdkRoleApi(iam: IAMClient): RoleApi {
         }),
       );
       return required(out.Role?.Arn, `the ARN of the new role ${name}`, "IAM");
+    },
+    async tag(name, tags) {
+      await iam.send(new TagRoleCommand({ RoleName: name, Tags: tagList(tags) }));
     },
     async trustConfig(name) {
       await iam.send(

@@ -159,6 +159,9 @@ export class ConfigAggregatorClient
       const iam = await this.access.roles(desired.accountId);
       const where = `role ${role.name} in ${desired.accountId}`;
       if (plan.createRole) await awsCall(`cannot create ${where}`, () => iam.create(role.name, role.tags));
+      if (Object.keys(plan.tagRole).length > 0) {
+        await awsCall(`cannot tag ${where}`, () => iam.tag(role.name, plan.tagRole));
+      }
       if (plan.trustConfig)
         await awsCall(`cannot update the trust policy of ${where}`, () => iam.trustConfig(role.name));
       if (plan.attachPolicy) {

@@ -27,6 +27,8 @@ export interface ObservedAggregator {
 
 export interface AggregatorPlan {
   createRole: boolean;
+  /** Tags to set on the role (an adopted role gets orgguard's ownership tags). */
+  tagRole: Record<string, string>;
   trustConfig: boolean;
   attachPolicy: boolean;
   /** PutConfigurationAggregator: create it, or give it the spec's source. */
@@ -58,8 +60,13 @@ export function aggregatorPlan(desired: DesiredAggregator, observed: ObservedAgg
   const tag = observed.aggregator
     ? Object.fromEntries(Object.entries(desired.tags).filter(([k, v]) => observed.aggregatorTags[k] !== v))
     : {};
+  const tagRole =
+    role && observed.role
+      ? Object.fromEntries(Object.entries(role.tags).filter(([k, v]) => observed.role?.tags[k] !== v))
+      : {};
   return {
     createRole,
+    tagRole,
     trustConfig: role !== undefined && observed.role !== undefined && !observed.role.trustsConfig,
     attachPolicy: role !== undefined && (createRole || !observed.attachedPolicies.includes(role.policyArn)),
     put,
@@ -69,6 +76,7 @@ export function aggregatorPlan(desired: DesiredAggregator, observed: ObservedAgg
 
 export const writesNothing = (plan: AggregatorPlan): boolean =>
   !plan.createRole &&
+  Object.keys(plan.tagRole).length === 0 &&
   !plan.trustConfig &&
   !plan.attachPolicy &&
   !plan.put &&
@@ -87,6 +95,13 @@ export function plannedChanges(
       path: `role[${role.name}]`,
       to: "created",
       description: `+ create role ${role.name} in ${desired.accountId}: AWS Config may assume it, with ${role.policyArn}`,
+    });
+  }
+  for (const [key, value] of Object.entries(plan.tagRole)) {
+    changes.push({
+      path: `role[${role?.name}].tags[${key}]`,
+      ...(observed.role?.tags[key] !== undefined ? { from: observed.role.tags[key] } : {}),
+      to: value,
     });
   }
   if (plan.trustConfig && role) {

@@ -37,6 +37,7 @@ const ROLE_READS = reads("iam", "GetRole", "ListAttachedRolePolicies");
 const ROLE_WRITES = writes(
   "iam",
   "CreateRole",
+  "TagRole",
   "UpdateAssumeRolePolicy",
   "AttachRolePolicy",
   "DetachRolePolicy",
