@@ -10,16 +10,37 @@ import {
   type OrganizationsClient,
   paginateListAWSServiceAccessForOrganization,
   paginateListDelegatedAdministrators,
+  paginateListDelegatedServicesForAccount,
 } from "@aws-sdk/client-organizations";
 import { BlockedError } from "../runtime/reconcile-errors.js";
-import { awsCall, required } from "./aws-errors.js";
+import { awsCall, awsErrorCode, required } from "./aws-errors.js";
 
 /** The Organizations reads of a service integration, as a narrow interface (faked in unit tests). */
 export interface ServiceIntegration {
   /** Whether `principal` has trusted access (ListAWSServiceAccessForOrganization). */
   trustedAccess(principal: string): Promise<boolean>;
-  /** The accounts registered as delegated administrators of `principal` (ListDelegatedAdministrators). */
+  /**
+   * The accounts registered as delegated administrators of `principal` (ListDelegatedAdministrators,
+   * and ListDelegatedServicesForAccount of each).
+   */
   delegatedAdministrators(principal: string): Promise<string[]>;
+}
+
+/** The services `accountId` is a delegated administrator of (none once it was deregistered meanwhile). */
+async function servicesOf(org: OrganizationsClient, accountId: string): Promise<string[]> {
+  const services: string[] = [];
+  try {
+    for await (const page of paginateListDelegatedServicesForAccount(
+      { client: org },
+      { AccountId: accountId },
+    )) {
+      for (const s of page.DelegatedServices ?? []) if (s.ServicePrincipal) services.push(s.ServicePrincipal);
+    }
+  } catch (err) {
+    if (awsErrorCode(err) === "AccountNotRegisteredException") return [];
+    throw err;
+  }
+  return services;
 }
 
 /** The ServiceIntegration of an Organizations SDK client (bound to a reconcile's deadline by its caller). */
@@ -32,16 +53,20 @@ export function sdkServiceIntegration(org: OrganizationsClient): ServiceIntegrat
       return false;
     },
     async delegatedAdministrators(principal) {
+      // Every delegated administrator, then the services of each: ListDelegatedAdministrators'
+      // ServicePrincipal filter would be one call, but emulators refuse principals they do not know
+      // (moto knows six), and organizations have a handful of administrator accounts.
       const accounts: string[] = [];
-      for await (const page of paginateListDelegatedAdministrators(
-        { client: org },
-        { ServicePrincipal: principal },
-      )) {
+      for await (const page of paginateListDelegatedAdministrators({ client: org }, {})) {
         for (const a of page.DelegatedAdministrators ?? []) {
-          accounts.push(required(a.Id, `a delegated administrator's account id of ${principal}`));
+          accounts.push(required(a.Id, "a delegated administrator's account id"));
         }
       }
-      return accounts;
+      const administrators: string[] = [];
+      for (const accountId of accounts) {
+        if ((await servicesOf(org, accountId)).includes(principal)) administrators.push(accountId);
+      }
+      return administrators;
     },
   };
 }

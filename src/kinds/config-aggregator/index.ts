@@ -25,6 +25,7 @@ const ORGANIZATIONS_READS = reads(
   ...ORGANIZATION_VIEW_OPERATIONS,
   "ListAWSServiceAccessForOrganization",
   "ListDelegatedAdministrators",
+  "ListDelegatedServicesForAccount",
 );
 const CONFIG_READS = reads("config", "DescribeConfigurationAggregators", "ListTagsForResource");
 const CONFIG_WRITES = writes(

@@ -18,7 +18,10 @@ import {
 } from "../../api/common.js";
 import type { ManagedSpec } from "../../runtime/managed.js";
 import { administratorAccount } from "../administrator-account.js";
-import { regionName } from "../setting/regions.js";
+import { regionName as anyRegion } from "../setting/regions.js";
+
+/** A region name, bounded (the apiserver's CEL cost estimate needs a length). */
+const regionName = anyRegion.max(32);
 
 /** Security Hub's service principal in AWS Organizations. */
 export const SECURITY_HUB_PRINCIPAL = "securityhub.amazonaws.com";
@@ -149,6 +152,12 @@ export const securityHubOrganizationSpec = withRules(
       standards: z
         .array(standard)
         .max(MAX_STANDARDS)
+        // A map list keyed by name and version: the apiserver refuses a standard listed twice.
+        .refine(
+          (list) => new Set(list.map((x) => `${x.name}/${x.version}`)).size === list.length,
+          "each standard (name and version) at most once",
+        )
+        .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name", "version"] })
         .default([])
         .describe(
           "The standards enabled, by name and version. CENTRAL: exactly these, in every account the policy reaches. LOCAL: these are enabled in the administrator account; others already enabled there are left as they are.",
@@ -156,6 +165,12 @@ export const securityHubOrganizationSpec = withRules(
       disabledControls: z
         .array(disabledControl)
         .max(MAX_DISABLED_CONTROLS)
+        // A map list keyed by control: the apiserver refuses a control listed twice.
+        .refine(
+          (list) => new Set(list.map((x) => x.control)).size === list.length,
+          "each disabled control at most once",
+        )
+        .meta({ "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["control"] })
         .default([])
         .describe(
           "Controls disabled, each with its reason. A control re-enabled by hand is disabled again; a control of these standards disabled by hand and not listed here is enabled again (ObserveOnly: reported). An id in none of the standards is refused before any write.",
@@ -186,18 +201,6 @@ export const securityHubOrganizationSpec = withRules(
       fieldPath: ".configuration",
       holds: (s) =>
         (!isSet(s.policyTargets) && !isSet(s.configurationPolicyName)) || s.configuration === "CENTRAL",
-    },
-    {
-      cel: "self.standards.all(x, self.standards.filter(y, y.name == x.name && y.version == x.version).size() == 1)",
-      message: "each standard (name and version) at most once",
-      fieldPath: ".standards",
-      holds: (s) => new Set(s.standards.map((x) => `${x.name}/${x.version}`)).size === s.standards.length,
-    },
-    {
-      cel: "self.disabledControls.all(x, self.disabledControls.filter(y, y.control == x.control).size() == 1)",
-      message: "each disabled control at most once",
-      fieldPath: ".disabledControls",
-      holds: (s) => new Set(s.disabledControls.map((x) => x.control)).size === s.disabledControls.length,
     },
   ],
 );

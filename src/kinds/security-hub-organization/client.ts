@@ -605,7 +605,10 @@ async function readCatalogue(
   }
   const resolved = resolveStandards(spec.standards, standards, region);
   const controlsOf = new Map<string, Set<string>>();
-  if ("resolved" in resolved && spec.disabledControls.length + (spec.configuration === "LOCAL" ? 1 : 0) > 0) {
+  // The controls are checked in the home region; LOCAL also reads every control's association.
+  const needsControls =
+    spec.configuration === "LOCAL" || (region === spec.homeRegion && spec.disabledControls.length > 0);
+  if ("resolved" in resolved && needsControls) {
     for (const s of resolved.resolved) {
       const ids = await awsCall(`cannot list the controls of ${standardLabel(s)} in ${region}`, () =>
         hub.controlDefinitions(s.arn),
@@ -858,7 +861,7 @@ class PlanRun {
   }
 
   private async associate(plan: SecurityHubPlan, created: string | undefined): Promise<void> {
-    const policyId = created ?? plan.policy?.id;
+    const policyId = created ?? plan.policyId;
     if (!policyId)
       throw new RetryableError(
         "PolicyNotFound",

@@ -106,6 +106,8 @@ export interface SecurityHubPlan {
   policy?: { id?: string; content: PolicyContent; name: string; description: string; changes: Change[] };
   /** CENTRAL: targets to associate with the policy. */
   associate: ResolvedTarget[];
+  /** CENTRAL: the id of orgguard's policy when it exists already (what the targets are associated with). */
+  policyId?: string;
   /** LOCAL: standards to enable, per region. */
   enableStandards: Array<{ region: string; standards: ResolvedStandard[] }>;
   /** LOCAL: control associations to write, per region. */
@@ -292,7 +294,7 @@ function centralPlan(desired: DesiredSecurityHub, observed: ObservedSecurityHub,
       progress.push(`the configuration policy is being applied to ${t.label}`);
     return false;
   });
-  return { ...(policy ? { policy } : {}), associate };
+  return { ...(policy ? { policy } : {}), associate, ...(current ? { policyId: current.id } : {}) };
 }
 
 /** LOCAL, one region: standards to enable, controls to disable or enable again, members to add. */

@@ -27,6 +27,7 @@ const ORGANIZATIONS_READS = reads(
   ...ORGANIZATION_VIEW_OPERATIONS,
   "ListAWSServiceAccessForOrganization",
   "ListDelegatedAdministrators",
+  "ListDelegatedServicesForAccount",
 );
 
 /** Made with the management account's credentials (the controller's own). */

@@ -352,6 +352,18 @@ describe("securityHubPlan: central configuration", () => {
     ]);
   });
 
+  it("associates a target with the policy that exists already (its id), when nothing else changes", () => {
+    const { plan } = securityHubPlan(
+      desired("CENTRAL"),
+      observed("CENTRAL", (o) => {
+        o.home.associations = new Map();
+      }),
+    );
+    expect(plan.policy).toBeUndefined();
+    expect(plan.policyId).toBe("p-1");
+    expect(plan.associate.map((t) => t.id)).toEqual(["r-ab12"]);
+  });
+
   it("links no region when the home region is the only one", () => {
     const d = desired("CENTRAL", { regions: [HOME] });
     const { plan } = securityHubPlan(
