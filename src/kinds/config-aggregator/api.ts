@@ -127,7 +127,14 @@ const atProvider = z
   })
   .describe("The aggregator as AWS Config reports it.");
 
-export const configAggregatorStatus = statusSchema(atProvider, {});
+export const configAggregatorStatus = statusSchema(atProvider, {
+  aggregatorArn: z
+    .string()
+    .optional()
+    .describe(
+      "The ARN of the aggregator orgguard created or adopted: with the ownership tags, what makes it this object's (a put by hand may drop its tags).",
+    ),
+});
 
 export const configAggregatorApi: ApiDefinition = {
   kind: "ConfigAggregator",

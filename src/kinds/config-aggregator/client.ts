@@ -112,7 +112,10 @@ export class ConfigAggregatorClient
       ? await awsCall(`cannot read the tags of the aggregator ${where}`, () => config.tagsOf(aggregator.arn))
       : {};
     let adopted: string | undefined;
-    if (aggregator && !taggedFor(aggregatorTags, object.metadata.name)) {
+    const recorded = object.status?.aggregatorArn;
+    const ours =
+      aggregator && (taggedFor(aggregatorTags, object.metadata.name) || recorded === aggregator.arn);
+    if (aggregator && !ours) {
       if (!adopting(object) || spec.managementPolicy === "ObserveOnly") {
         throw new BlockedError(
           "NameTaken",
@@ -120,7 +123,12 @@ export class ConfigAggregatorClient
         );
       }
       adopted = `adopted aggregator ${where}`;
-    } else if (aggregator && aggregatorTags[TAG_UID] !== object.metadata.uid && object.metadata.uid) {
+    } else if (
+      aggregator &&
+      taggedFor(aggregatorTags, object.metadata.name) &&
+      aggregatorTags[TAG_UID] !== object.metadata.uid &&
+      object.metadata.uid
+    ) {
       adopted = `took over aggregator ${where}, made for an earlier object of this name`;
     }
     const observed: ObservedAggregator = {
@@ -134,6 +142,9 @@ export class ConfigAggregatorClient
       upToDate: writesNothing(plan),
       diff: plannedChanges(plan, desired, observed),
       observed: atProviderOf(desired, observed),
+      ...(aggregator && spec.managementPolicy !== "ObserveOnly"
+        ? { status: { aggregatorArn: aggregator.arn } }
+        : {}),
       ...(adopted ? { adopted } : {}),
       handoff: { desired, plan },
     };
@@ -147,11 +158,16 @@ export class ConfigAggregatorClient
         `spec.administrator: ${handoff.missingAccount} (an Account object may be creating it): retried`,
       );
     }
-    await this.update(object, observation);
-    return {};
+    const arn = await this.apply(observation);
+    return arn ? { status: { aggregatorArn: arn } } : {};
   }
 
   async update(_object: ConfigAggregatorObject, observation: AggregatorObservation): Promise<void> {
+    await this.apply(observation);
+  }
+
+  /** The plan's writes: the role, then the aggregator; the aggregator's ARN when it was put. */
+  private async apply(observation: AggregatorObservation): Promise<string | undefined> {
     const { desired, plan } = observation.handoff ?? {};
     if (!desired || !plan) throw new Error("an aggregator observation without its plan");
     const role = desired.role;
@@ -172,11 +188,12 @@ export class ConfigAggregatorClient
     }
     const config = await this.access.aggregators(desired.accountId, desired.region);
     const where = `aggregator ${desired.name} in ${desired.accountId} (${desired.region})`;
-    if (plan.put) await this.put(config, desired, plan, where);
+    const put = plan.put ? await this.put(config, desired, plan, where) : undefined;
     if (Object.keys(plan.tag).length > 0) {
-      const arn = (await awsCall(`cannot read ${where}`, () => config.aggregator(desired.name)))?.arn;
+      const arn = put ?? (await awsCall(`cannot read ${where}`, () => config.aggregator(desired.name)))?.arn;
       if (arn) await awsCall(`cannot tag ${where}`, () => config.tag(arn, plan.tag));
     }
+    return put;
   }
 
   async delete(_object: ConfigAggregatorObject, observation: AggregatorObservation): Promise<void> {
@@ -203,9 +220,14 @@ export class ConfigAggregatorClient
   }
 
   /** PutConfigurationAggregator; a role just created may not be usable by AWS Config for a few seconds. */
-  private async put(config: AggregatorApi, desired: DesiredAggregator, plan: AggregatorPlan, where: string) {
+  private async put(
+    config: AggregatorApi,
+    desired: DesiredAggregator,
+    plan: AggregatorPlan,
+    where: string,
+  ): Promise<string> {
     try {
-      await config.put(desired.name, desired.source, desired.tags);
+      return await config.put(desired.name, desired.source, desired.tags);
     } catch (err) {
       if (plan.createRole && awsErrorCode(err) === "InvalidRoleException") {
         throw new RetryableError(

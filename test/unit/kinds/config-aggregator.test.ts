@@ -414,6 +414,24 @@ describe("ConfigAggregatorClient", () => {
     expect(account.writes).toEqual([]);
   });
 
+  it("knows its aggregator by the ARN it recorded when a put by hand dropped its tags, and tags it again", async () => {
+    const o = object({});
+    const created = await client.create(o, await client.observe(o));
+    o.status = { ...created.status };
+    const a = account.aggregators.get("organization");
+    if (a) a.tags = {};
+    const observation = await client.observe(o);
+    expect(observation.diff?.map((c) => c.path)).toEqual([
+      "tags[orgguard.io/managed-by]",
+      "tags[orgguard.io/name]",
+      "tags[orgguard.io/uid]",
+    ]);
+    expect(observation.adopted).toBeUndefined();
+    // Without the record, the same aggregator is someone else's.
+    o.status = {};
+    expect(((await thrown(client.observe(o))) as BlockedError).reason).toBe("NameTaken");
+  });
+
   it("takes over an aggregator and a role of its names when told to adopt", async () => {
     account.aggregators.set("organization", { name: "organization", arn: "arn:theirs", tags: {} });
     account.roles.set("orgguard-config-aggregator", {
