@@ -150,7 +150,7 @@ export class ConfigAggregatorClient
     };
   }
 
-  async create(object: ConfigAggregatorObject, observation: AggregatorObservation) {
+  async create(_object: ConfigAggregatorObject, observation: AggregatorObservation) {
     const handoff = observation.handoff;
     if (handoff?.missingAccount !== undefined) {
       throw new RetryableError(
