@@ -117,8 +117,19 @@ def describe_standards(self):
 
 
 def _policy_standards(self):
-    """Standards a configuration policy associated with the root gives this account in this region."""
+    """
+    Standards a configuration policy associated with the root gives this account in this region,
+    applied as AWS applies them: the standard's controls, the policy's disabled ones DISABLED.
+    """
     arns = []
+    try:
+        central = self.securityhub_backend._get_org_config()["configuration"].get("ConfigurationType") == "CENTRAL"
+    except Exception:  # not in an organization
+        central = False
+    if not central:  # policies apply under central configuration only
+        return arns
+    own = _state(self.securityhub_backend)
+    catalogue = {arn: controls for arn, _, controls in _catalogue(self.region)}
     for region, backend in securityhub_backends[self.current_account].items():
         state = _state(backend)
         aggregator = state["aggregator"]
@@ -126,9 +137,14 @@ def _policy_standards(self):
             continue
         for target, policy_id in state["targets"].items():
             policy = state["policies"].get(policy_id)
-            if policy and target.startswith("r-"):
-                hub = policy["ConfigurationPolicy"].get("SecurityHub", {})
-                arns += [_in_region(a, self.region) for a in hub.get("EnabledStandardIdentifiers", [])]
+            if not policy or not target.startswith("r-"):
+                continue
+            hub = policy["ConfigurationPolicy"].get("SecurityHub", {})
+            disabled = set(hub.get("SecurityControlsConfiguration", {}).get("DisabledSecurityControlIdentifiers", []))
+            for arn in [_in_region(a, self.region) for a in hub.get("EnabledStandardIdentifiers", [])]:
+                arns.append(arn)
+                for control in catalogue.get(arn, []):
+                    own["associations"][(arn, control)] = {"status": "DISABLED" if control in disabled else "ENABLED"}
     return arns
 
 

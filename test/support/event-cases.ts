@@ -9,7 +9,9 @@ import {
 } from "@aws-sdk/client-account";
 import {
   ConfigServiceClient,
+  DescribeConfigurationAggregatorsCommand,
   DescribeConfigurationRecorderStatusCommand,
+  PutConfigurationAggregatorCommand,
   StopConfigurationRecorderCommand,
 } from "@aws-sdk/client-config-service";
 import {
@@ -38,6 +40,7 @@ import {
   DescribePolicyCommand,
   DetachPolicyCommand,
   DisableAWSServiceAccessCommand,
+  EnableAWSServiceAccessCommand,
   ListAWSServiceAccessForOrganizationCommand,
   ListParentsCommand,
   MoveAccountCommand,
@@ -51,6 +54,11 @@ import {
   PutPublicAccessBlockCommand,
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
+import {
+  GetConfigurationPolicyCommand,
+  SecurityHubClient,
+  UpdateConfigurationPolicyCommand,
+} from "@aws-sdk/client-securityhub";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { ApiCallName } from "../../src/aws/api-call-events.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
@@ -81,6 +89,8 @@ export interface EventCaseContext {
 
 export interface EventCase {
   kind: string;
+  /** What the organization needs before the object can be Ready (trusted access for its service). */
+  prepare?: () => Promise<void>;
   spec: () => Record<string, unknown>;
   /**
    * A setting AWS applies asynchronously remembers the change it made until it reads it back
@@ -135,6 +145,9 @@ export const EVENT_CASE_KINDS = [
   "AlternateContacts",
   "ConfigRecorder",
   "NoDefaultVpc",
+  // Against the test environment's emulation of what moto lacks (test/env/moto_security_hub.py).
+  "SecurityHubOrganization",
+  "ConfigAggregator",
 ] as const;
 
 /**
@@ -154,6 +167,12 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
   const managementAccount = () =>
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
+  const securityHub = () => new SecurityHubClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  const managementConfig = () =>
+    new ConfigServiceClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const trustedAccessFor = async (principal: string) => {
+    await org().send(new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }));
+  };
   const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
   async function defaultGroupId(): Promise<string> {
     const out = await ec2().send(
@@ -457,6 +476,81 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
           (await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] })))
             .Vpcs ?? []
         ).length === 0,
+    },
+    {
+      kind: "SecurityHubOrganization",
+      prepare: () => trustedAccessFor("securityhub.amazonaws.com"),
+      spec: () => ({
+        administrator: { accountId: account },
+        regions: [REGION],
+        homeRegion: REGION,
+        standards: [{ name: "cis-aws-foundations-benchmark", version: "5.0.0" }],
+        disabledControls: [
+          { control: "IAM.18", reason: "support cases are opened from the management account" },
+        ],
+      }),
+      // The administrator enables IAM.18 again in orgguard's configuration policy.
+      change: async (o) => {
+        const id = o.status?.configurationPolicyId as string;
+        const hub = securityHub();
+        const policy = await hub.send(new GetConfigurationPolicyCommand({ Identifier: id }));
+        await hub.send(
+          new UpdateConfigurationPolicyCommand({
+            Identifier: id,
+            Name: policy.Name,
+            ConfigurationPolicy: {
+              SecurityHub: {
+                ...policy.ConfigurationPolicy?.SecurityHub,
+                SecurityControlsConfiguration: { DisabledSecurityControlIdentifiers: [] },
+              },
+            },
+          }),
+        );
+        await sendEvent(
+          call("securityhub", "UpdateConfigurationPolicy"),
+          { identifier: id },
+          { region: REGION },
+        );
+      },
+      repaired: async (o) => {
+        const id = o.status?.configurationPolicyId as string;
+        const policy = await securityHub().send(new GetConfigurationPolicyCommand({ Identifier: id }));
+        return (
+          policy.ConfigurationPolicy?.SecurityHub?.SecurityControlsConfiguration
+            ?.DisabledSecurityControlIdentifiers ?? []
+        ).includes("IAM.18");
+      },
+    },
+    {
+      kind: "ConfigAggregator",
+      prepare: () => trustedAccessFor("config.amazonaws.com"),
+      spec: () => ({
+        region: "us-east-1",
+        roleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/events-config-aggregator`,
+      }),
+      // Someone narrows the management account's aggregator to one region.
+      change: async (o) => {
+        await managementConfig().send(
+          new PutConfigurationAggregatorCommand({
+            ConfigurationAggregatorName: o.metadata.name,
+            OrganizationAggregationSource: {
+              RoleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/events-config-aggregator`,
+              AwsRegions: ["eu-west-1"],
+            },
+          }),
+        );
+        await sendEvent(
+          call("config", "PutConfigurationAggregator"),
+          { configurationAggregatorName: o.metadata.name },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async (o) =>
+        (
+          await managementConfig().send(
+            new DescribeConfigurationAggregatorsCommand({ ConfigurationAggregatorNames: [o.metadata.name] }),
+          )
+        ).ConfigurationAggregators?.[0]?.OrganizationAggregationSource?.AllAwsRegions === true,
     },
   ];
 }
