@@ -72,21 +72,34 @@ export function sdkServiceIntegration(org: OrganizationsClient): ServiceIntegrat
 }
 
 /**
- * Fails with a Stalled condition (TrustedAccessDisabled, rechecked every poll) unless `principal`
- * has trusted access: the message names where to enable it.
+ * Something the organization must have before a kind can write (trusted access, a delegated
+ * administrator): a planned change that names where to fix it, and the Stalled condition
+ * (rechecked every poll) a write meets until it is fixed. As a planned change rather than a failed
+ * read, `orgguard plan` shows it beside the Organization object whose apply comes first.
  */
-export async function requireTrustedAccess(
+export interface Prerequisite {
+  path: string;
+  description: string;
+  error: BlockedError;
+}
+
+/** The prerequisite that `principal` has trusted access, when it has not. */
+export async function trustedAccessPrerequisite(
   integration: ServiceIntegration,
   principal: string,
   purpose: string,
-): Promise<void> {
+): Promise<Prerequisite | undefined> {
   const enabled = await awsCall(`cannot read which services have trusted access (for ${principal})`, () =>
     integration.trustedAccess(principal),
   );
-  if (!enabled) {
-    throw new BlockedError(
+  if (enabled) return undefined;
+  const fix = `list ${principal} under the Organization object's spec.trustedAccess (or, from the management account: aws organizations enable-aws-service-access --service-principal ${principal})`;
+  return {
+    path: `organization.trustedAccess[${principal}]`,
+    description: `needs trusted access for ${principal}, which is off: ${fix}`,
+    error: new BlockedError(
       "TrustedAccessDisabled",
-      `${purpose} needs trusted access for ${principal} in the organization: list ${principal} under the Organization object's spec.trustedAccess (or, from the management account: aws organizations enable-aws-service-access --service-principal ${principal}); checked again every poll`,
-    );
-  }
+      `${purpose} needs trusted access for ${principal} in the organization: ${fix}; checked again every poll`,
+    ),
+  };
 }

@@ -7,7 +7,11 @@
  */
 import { awsCall, awsErrorCode, toReconcileError } from "../../aws/aws-errors.js";
 import { partitionOf } from "../../aws/clients.js";
-import { requireTrustedAccess, type ServiceIntegration } from "../../aws/service-integration.js";
+import {
+  type Prerequisite,
+  type ServiceIntegration,
+  trustedAccessPrerequisite,
+} from "../../aws/service-integration.js";
 import type { ExternalClient, ManagedObject, Observation } from "../../runtime/managed.js";
 import { BlockedError, RetryableError } from "../../runtime/reconcile-errors.js";
 import { type ResolvedAccount, resolveAdministrator, specLabel } from "../administrator-account.js";
@@ -56,6 +60,8 @@ export interface AggregatorHandoff {
   desired?: DesiredAggregator;
   plan?: AggregatorPlan;
   missingAccount?: string;
+  /** What the organization lacks before anything can be written (a write stalls with it). */
+  blocked?: Error;
   /** Deleting: what orgguard created and removes. */
   removal?: { accountId: string; region: string; aggregator?: string; role?: string };
 }
@@ -75,14 +81,17 @@ export class ConfigAggregatorClient
   async observe(object: ConfigAggregatorObject): Promise<AggregatorObservation> {
     if (object.metadata.deletionTimestamp) return this.observeDeletion(object);
     const spec = parseConfigAggregatorSpec(object.spec);
-    await requireTrustedAccess(
-      this.access.integration,
-      CONFIG_PRINCIPAL,
-      "An organization aggregator of AWS Config",
-    );
     const account = await this.account(spec);
-    if ("missing" in account) return waitingForAccount(spec, account.missing);
-    await this.checkDelegation(account);
+    if ("missing" in account) return plannedBeforeReading(object, spec, { missing: account.missing });
+    const prerequisites = [
+      await trustedAccessPrerequisite(
+        this.access.integration,
+        CONFIG_PRINCIPAL,
+        "An organization aggregator of AWS Config",
+      ),
+      await this.delegationPrerequisite(account),
+    ].filter((p): p is Prerequisite => p !== undefined);
+    if (prerequisites.length > 0) return plannedBeforeReading(object, spec, { prerequisites });
     const name = spec.aggregatorName ?? object.metadata.name;
     const tags = { ...spec.tags, ...ownershipTags(object.metadata.name, object.metadata.uid) };
     const roleName = spec.roleArn ? undefined : (spec.roleName ?? DEFAULT_ROLE_NAME);
@@ -151,13 +160,6 @@ export class ConfigAggregatorClient
   }
 
   async create(_object: ConfigAggregatorObject, observation: AggregatorObservation) {
-    const handoff = observation.handoff;
-    if (handoff?.missingAccount !== undefined) {
-      throw new RetryableError(
-        "AccountNotFound",
-        `spec.administrator: ${handoff.missingAccount} (an Account object may be creating it): retried`,
-      );
-    }
     const arn = await this.apply(observation);
     return arn ? { status: { aggregatorArn: arn } } : {};
   }
@@ -168,7 +170,14 @@ export class ConfigAggregatorClient
 
   /** The plan's writes: the role, then the aggregator; the aggregator's ARN when it was put. */
   private async apply(observation: AggregatorObservation): Promise<string | undefined> {
-    const { desired, plan } = observation.handoff ?? {};
+    const { desired, plan, blocked, missingAccount } = observation.handoff ?? {};
+    if (blocked) throw blocked;
+    if (missingAccount !== undefined) {
+      throw new RetryableError(
+        "AccountNotFound",
+        `spec.administrator: ${missingAccount} (an Account object may be creating it): retried`,
+      );
+    }
     if (!desired || !plan) throw new Error("an aggregator observation without its plan");
     const role = desired.role;
     if (role) {
@@ -250,18 +259,22 @@ export class ConfigAggregatorClient
   }
 
   /** A member account keeps an organization aggregator only as Config's delegated administrator. */
-  private async checkDelegation(account: ResolvedAccount): Promise<void> {
+  private async delegationPrerequisite(account: ResolvedAccount): Promise<Prerequisite | undefined> {
     const view = await this.view.current();
-    if (account.id === view.managementAccountId) return;
+    if (account.id === view.managementAccountId) return undefined;
     const registered = await awsCall(`cannot list the delegated administrators of ${CONFIG_PRINCIPAL}`, () =>
       this.access.integration.delegatedAdministrators(CONFIG_PRINCIPAL),
     );
-    if (!registered.includes(account.id)) {
-      throw new BlockedError(
+    if (registered.includes(account.id)) return undefined;
+    const fix = `list { servicePrincipal: ${CONFIG_PRINCIPAL}, accountId: "${account.id}" } under the Organization object's spec.delegatedAdministrators (or, from the management account: aws organizations register-delegated-administrator --service-principal ${CONFIG_PRINCIPAL} --account-id ${account.id})`;
+    return {
+      path: `organization.delegatedAdministrators[${CONFIG_PRINCIPAL}/${account.id}]`,
+      description: `needs ${account.label} registered as delegated administrator of ${CONFIG_PRINCIPAL}, which it is not: ${fix}`,
+      error: new BlockedError(
         "NotDelegatedAdministrator",
-        `${account.label} is not a delegated administrator of ${CONFIG_PRINCIPAL}, which an organization aggregator outside the management account needs: list { servicePrincipal: ${CONFIG_PRINCIPAL}, accountId: "${account.id}" } under the Organization object's spec.delegatedAdministrators (or, from the management account: aws organizations register-delegated-administrator --service-principal ${CONFIG_PRINCIPAL} --account-id ${account.id}); checked again every poll`,
-      );
-    }
+        `${account.label} is not a delegated administrator of ${CONFIG_PRINCIPAL}, which an organization aggregator outside the management account needs: ${fix}; checked again every poll`,
+      ),
+    };
   }
 
   /** The role orgguard keeps: a role of that name orgguard did not create is used only when adopted. */
@@ -321,20 +334,45 @@ export class ConfigAggregatorClient
   }
 }
 
-/** The account cannot be found yet: the aggregator is planned, nothing can be written. */
-function waitingForAccount(spec: ConfigAggregatorSpec, missing: string): AggregatorObservation {
+/**
+ * The aggregator as planned changes, before AWS can be read for it: its account does not exist yet
+ * (a write is retried: an Account object may be creating it), or the organization lacks trusted
+ * access or the delegation (a write stalls, rechecked every poll). `orgguard plan` shows it after
+ * the Organization and Account objects whose apply comes first.
+ */
+function plannedBeforeReading(
+  object: ConfigAggregatorObject,
+  spec: ConfigAggregatorSpec,
+  why: { missing: string } | { prerequisites: Prerequisite[] },
+): AggregatorObservation {
   const where = spec.administrator ? specLabel(spec.administrator) : "the controller's own account";
+  const note = "missing" in why ? ` (${why.missing} yet)` : "";
+  const prerequisites = "prerequisites" in why ? why.prerequisites : [];
+  const [first] = prerequisites;
   return {
-    exists: false,
+    // Once created, a missing prerequisite is drift of what exists, not a create.
+    exists: typeof object.status?.aggregatorArn === "string",
     upToDate: false,
     diff: [
+      ...prerequisites.map((p) => ({ path: p.path, description: p.description })),
       {
         path: "aggregator",
         to: spec.regions ? spec.regions.join(", ") : "all regions",
-        description: `+ create the organization aggregator in ${where} (${spec.region}) (${missing} yet)`,
+        description: `+ the organization aggregator in ${where} (${spec.region})${note}`,
       },
     ],
-    handoff: { missingAccount: missing },
+    handoff:
+      "missing" in why
+        ? { missingAccount: why.missing }
+        : {
+            blocked:
+              prerequisites.length === 1 && first
+                ? first.error
+                : new BlockedError(
+                    first?.error.reason ?? "PrerequisitesMissing",
+                    prerequisites.map((p) => p.error.message).join("; "),
+                  ),
+          },
   };
 }
 

@@ -14,7 +14,11 @@
  */
 import { awsCall, awsErrorCode, toReconcileError } from "../../aws/aws-errors.js";
 import type { OrganizationView } from "../../aws/organization-view.js";
-import { requireTrustedAccess, type ServiceIntegration } from "../../aws/service-integration.js";
+import {
+  type Prerequisite,
+  type ServiceIntegration,
+  trustedAccessPrerequisite,
+} from "../../aws/service-integration.js";
 import type { Change, ExternalClient, ManagedObject, Observation } from "../../runtime/managed.js";
 import {
   BlockedError,
@@ -94,13 +98,18 @@ export interface SecurityHubAtProvider {
 export interface SecurityHubHandoff {
   desired?: DesiredSecurityHub;
   plan?: SecurityHubPlan;
-  /** Why the spec's administrator cannot be resolved yet (create waits for it). */
+  /** Why the spec's administrator cannot be resolved yet (a write waits for it). */
   missingAdministrator?: string;
+  /** What the organization lacks before anything can be written (a write stalls with it). */
+  blocked?: Error;
   /** Deleting: orgguard's configuration policy and where it is associated. */
   removal?: { administrator: string; homeRegion: string; policyId: string; targets: ResolvedTarget[] };
 }
 
 type SecurityHubObservation = Observation<SecurityHubAtProvider, SecurityHubHandoff>;
+
+/** How many rounds of writes one reconcile makes at most (designation, hub, the rest). */
+const MAX_ROUNDS = 4;
 
 /** The one claim every SecurityHubOrganization object makes: one organization's Security Hub. */
 export const SECURITY_HUB_CLAIM = "Security Hub of the organization";
@@ -131,13 +140,14 @@ export class SecurityHubClient
   async observe(object: SecurityHubObject): Promise<SecurityHubObservation> {
     if (object.metadata.deletionTimestamp) return this.observeDeletion(object);
     const spec = parseSecurityHubSpec(object.spec);
-    await requireTrustedAccess(
+    const prerequisite = await trustedAccessPrerequisite(
       this.access.integration,
       SECURITY_HUB_PRINCIPAL,
       "Security Hub for the organization",
     );
+    if (prerequisite) return plannedBeforeReading(object, spec, { prerequisite });
     const resolved = await resolveAdministrator(this.view, spec.administrator);
-    if ("missing" in resolved) return this.waitingForAdministrator(spec, resolved.missing);
+    if ("missing" in resolved) return plannedBeforeReading(object, spec, { missing: resolved.missing });
     const view = await this.view.current();
     if (resolved.id === view.managementAccountId) {
       throw new TerminalError(
@@ -171,23 +181,36 @@ export class SecurityHubClient
   }
 
   async create(object: SecurityHubObject, observation: SecurityHubObservation) {
-    const handoff = handoffOf(observation);
-    if (handoff.missingAdministrator !== undefined) {
-      throw new RetryableError(
-        "AccountNotFound",
-        `spec.administrator: ${handoff.missingAdministrator} (an Account object may be creating it): retried`,
-      );
-    }
     await this.update(object, observation);
     return {};
   }
 
+  /**
+   * Makes the plan's writes. A designation, a hub enabled or a standard enabled lets more be read
+   * (the administrator's configuration, the controls of a ready standard): the organization is
+   * observed again and the rest made in the same reconcile, as far as AWS allows (it reports
+   * progress while the administrator is not usable yet), at most a few rounds.
+   */
   async update(object: SecurityHubObject, observation: SecurityHubObservation): Promise<void> {
-    const { desired, plan } = handoffOf(observation);
-    if (!desired || !plan) throw new Error("a Security Hub observation without its plan");
-    await new PlanRun(this.access, desired, ownershipTags(object.metadata.name, object.metadata.uid)).run(
-      plan,
-    );
+    let current = observation;
+    for (let round = 1; ; round++) {
+      const { desired, plan, blocked, missingAdministrator } = handoffOf(current);
+      if (blocked) throw blocked;
+      if (missingAdministrator !== undefined) {
+        throw new RetryableError(
+          "AccountNotFound",
+          `spec.administrator: ${missingAdministrator} (an Account object may be creating it): retried`,
+        );
+      }
+      if (!desired || !plan) throw new Error("a Security Hub observation without its plan");
+      await new PlanRun(this.access, desired, ownershipTags(object.metadata.name, object.metadata.uid)).run(
+        plan,
+      );
+      const unlocks = plan.designate.length + plan.enableHub.length + plan.enableStandards.length > 0;
+      if (!unlocks || round >= MAX_ROUNDS) return;
+      current = await this.observe(object);
+      if (current.upToDate || (current.progressing && (current.diff ?? []).length === 0)) return;
+    }
   }
 
   async delete(_object: SecurityHubObject, observation: SecurityHubObservation): Promise<void> {
@@ -239,33 +262,6 @@ export class SecurityHubClient
           targets: applied,
         },
       },
-    };
-  }
-
-  /** The administrator's account cannot be found yet: everything is planned, nothing can be written. */
-  private waitingForAdministrator(
-    spec: SecurityHubOrganizationSpec,
-    missing: string,
-  ): SecurityHubObservation {
-    const diff: Change[] = [
-      ...spec.regions.map((region) => ({
-        path: `regions[${region}].administrator`,
-        to: specLabel(spec.administrator),
-        description: `designate ${specLabel(spec.administrator)} as Security Hub administrator (${missing} yet)`,
-      })),
-      ...spec.standards.map((s) => ({ path: `standards[${standardLabel(s)}]`, to: "enabled" })),
-      ...spec.disabledControls.map((d) => ({
-        path: `disabledControls[${d.control}]`,
-        to: "disabled",
-        description: `disable ${d.control}: ${d.reason}`,
-      })),
-    ];
-    return {
-      exists: false,
-      upToDate: false,
-      diff,
-      observed: { regions: [] },
-      handoff: { missingAdministrator: missing },
     };
   }
 
@@ -666,6 +662,51 @@ function appliedFailure(observed: ObservedSecurityHub, desired: DesiredSecurityH
     }
   }
   return undefined;
+}
+
+/**
+ * The spec as planned changes, before AWS can be read for it: trusted access is off (a write
+ * stalls, rechecked every poll), or the administrator's account does not exist yet (a write is
+ * retried: an Account object may be creating it). `orgguard plan` shows it as a change of its own
+ * after the Organization and Account objects whose apply comes first.
+ */
+function plannedBeforeReading(
+  object: SecurityHubObject,
+  spec: SecurityHubOrganizationSpec,
+  why: { prerequisite: Prerequisite } | { missing: string },
+): SecurityHubObservation {
+  const admin = specLabel(spec.administrator);
+  const note = "missing" in why ? ` (${why.missing} yet)` : "";
+  const diff: Change[] = [
+    ...("prerequisite" in why
+      ? [{ path: why.prerequisite.path, description: why.prerequisite.description }]
+      : []),
+    ...spec.regions.map((region) => ({
+      path: `regions[${region}].administrator`,
+      to: spec.administrator.accountId ?? spec.administrator.accountName,
+      description: `designate ${admin} as Security Hub administrator${note}`,
+    })),
+    ...spec.standards.map((s) => ({ path: `standards[${standardLabel(s)}]`, to: "enabled" })),
+    ...spec.disabledControls.map((d) => ({
+      path: `disabledControls[${d.control}]`,
+      to: "disabled",
+      description: `disable ${d.control}: ${d.reason}`,
+    })),
+  ];
+  // Once set up, a missing prerequisite is drift of what exists, not a create.
+  const atProvider = object.status?.atProvider;
+  const applied =
+    typeof atProvider === "object" && atProvider !== null && "administratorAccountId" in atProvider
+      ? atProvider.administratorAccountId
+      : undefined;
+  return {
+    exists: typeof applied === "string",
+    upToDate: false,
+    diff,
+    observed: { ...(typeof applied === "string" ? { administratorAccountId: applied } : {}), regions: [] },
+    handoff:
+      "prerequisite" in why ? { blocked: why.prerequisite.error } : { missingAdministrator: why.missing },
+  };
 }
 
 /** status.atProvider from what was observed. */

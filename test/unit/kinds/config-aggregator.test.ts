@@ -370,20 +370,6 @@ describe("ConfigAggregatorClient", () => {
 
   const blocked = [
     {
-      reason: "trusted access for AWS Config is off",
-      setup: () => integration.trusted.clear(),
-      condition: "TrustedAccessDisabled",
-      says: "list config.amazonaws.com under the Organization object's spec.trustedAccess",
-    },
-    {
-      reason: "the member account is not Config's delegated administrator",
-      setup: () => {
-        integration.delegated = [];
-      },
-      condition: "NotDelegatedAdministrator",
-      says: `list { servicePrincipal: config.amazonaws.com, accountId: "${AUDIT}" } under the Organization object's spec.delegatedAdministrators`,
-    },
-    {
       reason: "an aggregator of that name orgguard did not create",
       setup: () => {
         account.aggregators.set("organization", { name: "organization", arn: "arn:theirs", tags: {} });
@@ -431,6 +417,39 @@ describe("ConfigAggregatorClient", () => {
     o.status = {};
     expect(((await thrown(client.observe(o))) as BlockedError).reason).toBe("NameTaken");
   });
+
+  const prerequisites = [
+    {
+      reason: "trusted access for AWS Config is off",
+      setup: () => integration.trusted.clear(),
+      path: "organization.trustedAccess[config.amazonaws.com]",
+      condition: "TrustedAccessDisabled",
+      says: "list config.amazonaws.com under the Organization object's spec.trustedAccess",
+    },
+    {
+      reason: "the member account is not Config's delegated administrator",
+      setup: () => {
+        integration.delegated = [];
+      },
+      path: `organization.delegatedAdministrators[config.amazonaws.com/${AUDIT}]`,
+      condition: "NotDelegatedAdministrator",
+      says: `list { servicePrincipal: config.amazonaws.com, accountId: "${AUDIT}" } under the Organization object's spec.delegatedAdministrators`,
+    },
+  ];
+  it.each(prerequisites)(
+    "plans the aggregator when $reason, and stalls on a write",
+    async ({ setup, path, condition, says }) => {
+      setup();
+      const o = object({});
+      const observation = await client.observe(o);
+      expect(observation.diff?.map((c) => c.path)).toEqual([path, "aggregator"]);
+      const err = await thrown(client.create(o, observation));
+      expect(err).toBeInstanceOf(BlockedError);
+      expect((err as BlockedError).reason).toBe(condition);
+      expect(err.message).toContain(says);
+      expect(account.writes).toEqual([]);
+    },
+  );
 
   it("takes over an aggregator and a role of its names when told to adopt", async () => {
     account.aggregators.set("organization", { name: "organization", arn: "arn:theirs", tags: {} });

@@ -290,12 +290,6 @@ describe("central configuration (the default)", () => {
 
   const blocked = [
     {
-      reason: "trusted access for Security Hub is off: the Organization kind's field is named",
-      setup: () => integration.trusted.clear(),
-      condition: "TrustedAccessDisabled",
-      says: "list securityhub.amazonaws.com under the Organization object's spec.trustedAccess",
-    },
-    {
       reason:
         "another account is registered in Organizations for Security Hub (the Organization kind names it)",
       setup: () => integration.delegated.set(HUB, [LOG]),
@@ -316,6 +310,27 @@ describe("central configuration (the default)", () => {
     expect((err as BlockedError).reason).toBe(condition);
     expect(err.message).toContain(says);
     expect(writes()).toEqual([]);
+  });
+
+  it("plans everything while trusted access is off, naming the Organization kind's field, and stalls on a write", async () => {
+    integration.trusted.clear();
+    const o = object(SEEDS_SPEC);
+    const observation = await client.observe(o);
+    expect(observation.exists).toBe(false);
+    expect(observation.diff?.[0]).toEqual({
+      path: "organization.trustedAccess[securityhub.amazonaws.com]",
+      description:
+        "needs trusted access for securityhub.amazonaws.com, which is off: list securityhub.amazonaws.com under the Organization object's spec.trustedAccess (or, from the management account: aws organizations enable-aws-service-access --service-principal securityhub.amazonaws.com)",
+    });
+    const err = await thrown(client.create(o, observation));
+    expect((err as BlockedError).reason).toBe("TrustedAccessDisabled");
+    expect(writes()).toEqual([]);
+  });
+
+  it("takes an empty organization to the spec in one reconcile when AWS lets it (rounds after the designation)", async () => {
+    const o = object(SEEDS_SPEC);
+    await reconcile(o);
+    expect((await client.observe(o)).upToDate).toBe(true);
   });
 
   it("accepts the same account registered in Organizations (Security Hub registers it itself)", async () => {
