@@ -118,8 +118,10 @@ describe("orgguard plan and apply", () => {
     // account (the security account's are ObserveOnly), IMDS defaults and snapshot and AMI block
     // public access in both; of the four baselines, one member account each, every setting but
     // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8; the
-    // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22 + 2 + 4);
+    // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts; Security
+    // Hub for the organization and the Config aggregator (planned before the Organization enables
+    // their trusted access and the Account creates Security Tooling).
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22 + 2 + 4 + 2);
     // The organization exists (it is never created): trusted access and delegated administrators
     // to add are an update. The seeds' layout adopts the sample organization's five OUs (it tags
     // them as orgguard's): updates, after the organization, parents before children. moto's
@@ -152,11 +154,13 @@ describe("orgguard plan and apply", () => {
         to: "enabled",
         description: "+ enable trusted access",
       })),
-      ...["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"].map((p) => ({
-        path: `delegatedAdministrators[${p}/${audit}]`,
-        to: "registered",
-        description: `+ register ${audit} (audit-1) as delegated administrator`,
-      })),
+      ...["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com", "config.amazonaws.com"].map(
+        (p) => ({
+          path: `delegatedAdministrators[${p}/${audit}]`,
+          to: "registered",
+          description: `+ register ${audit} (audit-1) as delegated administrator`,
+        }),
+      ),
     ]);
     expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual(DRIFT_IGNORED);
     // A regional setting plans each region (moto has no ListRegions: --default-regions).
@@ -171,7 +175,7 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 56 to create, 8 to update, 0 unchanged, 9 drifted");
+    expect(text.stdout).toContain("Plan: 58 to create, 8 to update, 0 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
     expect(text.stdout).toMatch(
       /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
@@ -194,11 +198,11 @@ describe("orgguard plan and apply", () => {
     // Baselines are expanded after the accounts the run creates: the sandbox baseline (Root/Sandbox)
     // gets the two new sandbox accounts (8 enforced settings each; their default security groups
     // and VPCs observed: 4 more drifted), the minimal one (Root/Security) the log archive and
-    // security tooling accounts (1 each): 56 + 16 + 2 created. One apply leaves nothing to do.
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 74 created, 8 updated");
+    // security tooling accounts (1 each): 58 + 16 + 2 created. One apply leaves nothing to do.
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 76 created, 8 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 82 unchanged, 13 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 84 unchanged, 13 drifted");
     // What deleting an object would destroy is said on every plan, changes or not.
     expect(again.stdout).toContain(
       "! destructive on deletion: deleting sandbox-bob CLOSES account Sandbox Bob",
