@@ -12,7 +12,7 @@ import {
   paginateListDelegatedAdministrators,
   paginateListDelegatedServicesForAccount,
 } from "@aws-sdk/client-organizations";
-import { BlockedError } from "../runtime/reconcile-errors.js";
+import { RetryableError } from "../runtime/reconcile-errors.js";
 import { awsCall, awsErrorCode, required } from "./aws-errors.js";
 
 /** The Organizations reads of a service integration, as a narrow interface (faked in unit tests). */
@@ -73,14 +73,16 @@ export function sdkServiceIntegration(org: OrganizationsClient): ServiceIntegrat
 
 /**
  * Something the organization must have before a kind can write (trusted access, a delegated
- * administrator): a planned change that names where to fix it, and the Stalled condition
- * (rechecked every poll) a write meets until it is fixed. As a planned change rather than a failed
- * read, `orgguard plan` shows it beside the Organization object whose apply comes first.
+ * administrator): a planned change that names where to fix it, and the error a write meets until
+ * it is fixed. As a planned change rather than a failed read, `orgguard plan` shows it beside the
+ * Organization object whose apply comes first. The error is retried with backoff (Synced=False
+ * with the reason, 1 s to 5 min apart), not Stalled until the next poll: the Organization object of
+ * the same commit usually enables it seconds later, as a policy type an Organization enables.
  */
 export interface Prerequisite {
   path: string;
   description: string;
-  error: BlockedError;
+  error: RetryableError;
 }
 
 /** The prerequisite that `principal` has trusted access, when it has not. */
@@ -97,9 +99,9 @@ export async function trustedAccessPrerequisite(
   return {
     path: `organization.trustedAccess[${principal}]`,
     description: `needs trusted access for ${principal}, which is off: ${fix}`,
-    error: new BlockedError(
+    error: new RetryableError(
       "TrustedAccessDisabled",
-      `${purpose} needs trusted access for ${principal} in the organization: ${fix}; checked again every poll`,
+      `${purpose} needs trusted access for ${principal} in the organization: ${fix}; retried with backoff`,
     ),
   };
 }

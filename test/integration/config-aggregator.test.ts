@@ -263,17 +263,26 @@ describe("ConfigAggregator against moto", () => {
     });
   });
 
-  it("stalls, writing nothing, for a member account that is not Config's delegated administrator", async () => {
+  it("waits, writing nothing, for a member account to be registered as Config's delegated administrator, then creates it", async () => {
     const name = uniqueName("agg");
+    const log = tree.accountIds.get("log-1")!;
     const writes = writesSoFar();
     await aggregators.create(
       manifest("ConfigAggregator", name, { administrator: { accountName: "log-1" }, region: REGION }),
     );
-    const stalled = await waitForStalled(name, "NotDelegatedAdministrator");
-    expect(findCondition(stalled.status?.conditions, "Stalled")?.message).toContain(
-      "under the Organization object's spec.delegatedAdministrators",
+    const waiting = await waitForReadyReason(aggregators, name, "NotDelegatedAdministrator", {
+      condition: "Synced",
+    });
+    expect(findCondition(waiting.status?.conditions, "Synced")?.message).toContain(
+      `list { servicePrincipal: config.amazonaws.com, accountId: "${log}" } under the Organization object's spec.delegatedAdministrators`,
     );
+    expect(findCondition(waiting.status?.conditions, "Stalled")?.status).not.toBe("True");
     expect(writesSoFar()).toBe(writes);
+    // The Organization object registers it (here, by hand): the retry creates the aggregator.
+    await new OrganizationsClient(awsClientConfig()).send(
+      new RegisterDelegatedAdministratorCommand({ AccountId: log, ServicePrincipal: CONFIG }),
+    );
+    await waitForReadyReason(aggregators, name, "Available", { timeoutMs: 20_000 });
   });
 
   it("stub: AWS Config's OrganizationAccessDenied is a Stalled condition, rechecked every poll", async () => {

@@ -19,7 +19,7 @@ describe("make demo", () => {
     });
     expect(code, output.slice(-3000)).toBe(0);
     expect(output).toMatch(
-      /Plan: 50 to create, 2 to update, 0 unchanged, 9 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
+      /Plan: 58 to create, 8 to update, 0 unchanged, 9 drifted \(ObserveOnly\), 0 conflict\(s\), 0 error\(s\)\./,
     );
     expect(output).toMatch(/polling every 5m \(the default\) and reading API call events from http/);
     expect(output).toMatch(/all Ready [\d.]+ s after apply/);

@@ -270,9 +270,9 @@ export class ConfigAggregatorClient
     return {
       path: `organization.delegatedAdministrators[${CONFIG_PRINCIPAL}/${account.id}]`,
       description: `needs ${account.label} registered as delegated administrator of ${CONFIG_PRINCIPAL}, which it is not: ${fix}`,
-      error: new BlockedError(
+      error: new RetryableError(
         "NotDelegatedAdministrator",
-        `${account.label} is not a delegated administrator of ${CONFIG_PRINCIPAL}, which an organization aggregator outside the management account needs: ${fix}; checked again every poll`,
+        `${account.label} is not a delegated administrator of ${CONFIG_PRINCIPAL}, which an organization aggregator outside the management account needs: ${fix}; retried with backoff`,
       ),
     };
   }
@@ -368,7 +368,7 @@ function plannedBeforeReading(
             blocked:
               prerequisites.length === 1 && first
                 ? first.error
-                : new BlockedError(
+                : new RetryableError(
                     first?.error.reason ?? "PrerequisitesMissing",
                     prerequisites.map((p) => p.error.message).join("; "),
                   ),

@@ -28,7 +28,7 @@ import {
 } from "../../../src/kinds/config-aggregator/compare.js";
 import type { ViewReader } from "../../../src/kinds/organization.js";
 import type { ManagedObject, Observation } from "../../../src/runtime/managed.js";
-import { BlockedError, type RetryableError } from "../../../src/runtime/reconcile-errors.js";
+import { BlockedError, RetryableError } from "../../../src/runtime/reconcile-errors.js";
 
 const MANAGEMENT = "111111111111";
 const AUDIT = "222222222222";
@@ -437,15 +437,15 @@ describe("ConfigAggregatorClient", () => {
     },
   ];
   it.each(prerequisites)(
-    "plans the aggregator when $reason, and stalls on a write",
+    "plans the aggregator when $reason, and a write waits for it (retried with backoff)",
     async ({ setup, path, condition, says }) => {
       setup();
       const o = object({});
       const observation = await client.observe(o);
       expect(observation.diff?.map((c) => c.path)).toEqual([path, "aggregator"]);
       const err = await thrown(client.create(o, observation));
-      expect(err).toBeInstanceOf(BlockedError);
-      expect((err as BlockedError).reason).toBe(condition);
+      expect(err).toBeInstanceOf(RetryableError);
+      expect((err as RetryableError).reason).toBe(condition);
       expect(err.message).toContain(says);
       expect(account.writes).toEqual([]);
     },

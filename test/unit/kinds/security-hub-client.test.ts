@@ -20,7 +20,7 @@ import {
 } from "../../../src/kinds/security-hub-organization/client.js";
 import { sdkSecurityHubApi } from "../../../src/kinds/security-hub-organization/security-hub-api.js";
 import type { Observation } from "../../../src/runtime/managed.js";
-import { BlockedError, type RetryableError, TerminalError } from "../../../src/runtime/reconcile-errors.js";
+import { BlockedError, RetryableError, TerminalError } from "../../../src/runtime/reconcile-errors.js";
 import { SecurityHubModel, standardArn, stubbedSecurityHubClient } from "../../support/security-hub-stub.js";
 
 const MANAGEMENT = "111111111111";
@@ -312,7 +312,7 @@ describe("central configuration (the default)", () => {
     expect(writes()).toEqual([]);
   });
 
-  it("plans everything while trusted access is off, naming the Organization kind's field, and stalls on a write", async () => {
+  it("plans everything while trusted access is off, naming the Organization kind's field; a write waits for it", async () => {
     integration.trusted.clear();
     const o = object(SEEDS_SPEC);
     const observation = await client.observe(o);
@@ -323,7 +323,8 @@ describe("central configuration (the default)", () => {
         "needs trusted access for securityhub.amazonaws.com, which is off: list securityhub.amazonaws.com under the Organization object's spec.trustedAccess (or, from the management account: aws organizations enable-aws-service-access --service-principal securityhub.amazonaws.com)",
     });
     const err = await thrown(client.create(o, observation));
-    expect((err as BlockedError).reason).toBe("TrustedAccessDisabled");
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).reason).toBe("TrustedAccessDisabled");
     expect(writes()).toEqual([]);
   });
 
