@@ -127,7 +127,10 @@ try {
     };
     let last: ManagedObject | undefined;
     await waitUntil(
-      async () => settled((last = await client.get("bench"))),
+      async () => {
+        last = await client.get("bench");
+        return settled(last);
+      },
       120_000,
       () => `${label} Ready (conditions: ${JSON.stringify(last?.status?.conditions)})`,
     );
