@@ -12,6 +12,8 @@ export interface CallCase {
   label?: string;
   /** The Ready reason the object settles on (ObserveOnly drift: Drifted); Ready=True otherwise. */
   settles?: string;
+  /** Service principals given trusted access in the organization before the object is created. */
+  trustedAccess?: string[];
 }
 
 /** The regions enabled by default in an account created today. */
@@ -180,4 +182,28 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     label: "GuardDutyOrganization (3 regions)",
     spec: { administrator: { accountId: member }, regions: ["us-east-1", "eu-west-1", "eu-central-1"] },
   },
+  // Issue 28, against the test environment's emulation of what moto lacks (test/env/moto_security_hub.py):
+  // the seeds' setup (CIS v5.0, PCI DSS v4.0.1, three disabled controls) in two regions.
+  ...(["CENTRAL", "LOCAL"] as const).map((configuration) => ({
+    kind: "SecurityHubOrganization",
+    label: `SecurityHubOrganization (${configuration}, 2 regions, 2 standards, 3 disabled controls)`,
+    trustedAccess: ["securityhub.amazonaws.com"],
+    spec: {
+      administrator: { accountId: member },
+      regions: ["us-east-1", "eu-west-1"],
+      homeRegion: "us-east-1",
+      configuration,
+      standards: [
+        { name: "cis-aws-foundations-benchmark", version: "5.0.0" },
+        { name: "pci-dss", version: "4.0.1" },
+      ],
+      disabledControls: [
+        { control: "IAM.18", reason: "support cases are opened from the management account" },
+        { control: "IAM.28", reason: "one organization analyzer runs in the security tooling account" },
+        { control: "S3.5", reason: "TLS is required by an SCP and an RCP" },
+      ],
+    },
+  })),
+  // In the management account, with the role orgguard creates.
+  { kind: "ConfigAggregator", trustedAccess: ["config.amazonaws.com"], spec: { region: "us-east-1" } },
 ];

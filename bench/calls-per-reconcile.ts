@@ -114,6 +114,11 @@ try {
     const client = new ResourceClient<ManagedObject>(kc, c.kind.ref);
     const kindName = c.kind.ref.kind;
     const label = c.label ?? kindName;
+    for (const principal of c.trustedAccess ?? []) {
+      await new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint)).send(
+        new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }),
+      );
+    }
     const before = snapshot();
     const reconcilesAtStart = await reconciles(kindName);
     const started = Date.now();
@@ -127,7 +132,15 @@ try {
       const ready = findCondition(o?.status?.conditions, "Ready");
       return c.settles ? ready?.reason === c.settles : ready?.status === "True";
     };
-    await waitUntil(async () => settled(await client.get("bench")), 120_000, `${label} Ready`);
+    let last: ManagedObject | undefined;
+    await waitUntil(
+      async () => {
+        last = await client.get("bench");
+        return settled(last);
+      },
+      120_000,
+      () => `${label} Ready (conditions: ${JSON.stringify(last?.status?.conditions)})`,
+    );
     const coldMs = Date.now() - started;
     const cold = delta(before);
     const coldReconciles = (await reconciles(kindName)) - reconcilesAtStart;

@@ -172,6 +172,22 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   CallerIsNotManagementAccountException: "blocked",
   OrganizationNotFoundException: "blocked",
   ServiceAccessNotEnabledException: "blocked",
+  // AWS Security Hub: an account not subscribed to Security Hub, or not (yet) the organization's
+  // administrator (right after EnableOrganizationAdminAccount the kind reads it as a wait first).
+  InvalidAccessException: "blocked",
+  // Security Hub: EnableSecurityHub of an account already subscribed; CreateFindingAggregator when
+  // one exists (the next observe compares it). An earlier attempt's answer was lost: the goal holds.
+  ResourceConflictException: "goal-reached",
+  // AWS Config aggregators: none of that name (a read of none, a delete of none).
+  NoSuchConfigurationAggregatorException: "not-found",
+  // AWS Config refusing an organization aggregator: the caller is neither the management account
+  // nor a registered delegated administrator, the organization lacks all features or is not
+  // there. Each is fixed in the organization, not in the spec.
+  OrganizationAccessDeniedException: "blocked",
+  OrganizationAllFeaturesNotEnabledException: "blocked",
+  NoAvailableOrganizationException: "blocked",
+  // AWS Config: a parameter it refuses (a region it does not know, a name too long).
+  InvalidParameterValueException: "spec-rejected",
   // Throttling, as each protocol spells it (Organizations answers HTTP 400 TooManyRequests).
   TooManyRequestsException: "throttled",
   Throttling: "throttled",

@@ -16,6 +16,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -48,6 +49,7 @@ export interface ServiceClients {
   guardduty: GuardDutyClient;
   ssoadmin: SSOAdminClient;
   identitystore: IdentitystoreClient;
+  securityhub: SecurityHubClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -89,6 +91,7 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   guardduty: { load: async () => GuardDutyClient, endpointVariable: "GUARDDUTY", global: false },
   ssoadmin: { load: async () => SSOAdminClient, endpointVariable: "SSO_ADMIN", global: false },
   identitystore: { load: async () => IdentitystoreClient, endpointVariable: "IDENTITYSTORE", global: false },
+  securityhub: { load: async () => SecurityHubClient, endpointVariable: "SECURITYHUB", global: false },
 };
 
 /** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */

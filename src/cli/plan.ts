@@ -42,7 +42,6 @@ import {
   type PlanAction,
   type PlanContext,
   type PlanEntry,
-  summary,
 } from "./plan-format.js";
 import { checkManifests, formatProblem } from "./validate.js";
 

@@ -14,6 +14,7 @@ import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
 import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
+import { configAggregatorKind } from "./config-aggregator/index.js";
 import { guardDutyOrganizationKind } from "./guardduty-organization/index.js";
 import { identityCenterSessionLengthKind } from "./identity-center-session-length/index.js";
 import {
@@ -28,6 +29,7 @@ import { policyKind } from "./organization-policy/policy-kind.js";
 import { organizationTrailKind } from "./organization-trail/index.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
+import { securityHubOrganizationKind } from "./security-hub-organization/index.js";
 import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
 import { temporaryAccessKind } from "./temporary-access/index.js";
@@ -45,6 +47,8 @@ export const KINDS: readonly Kind[] = [
   identityCenterSessionLengthKind,
   temporaryAccessKind,
   accountBaselineKind,
+  securityHubOrganizationKind,
+  configAggregatorKind,
 ];
 
 /** Every kind's API definition, in the list's order. */

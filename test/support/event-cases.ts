@@ -10,7 +10,9 @@ import {
 import { CloudTrailClient, GetTrailStatusCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import {
   ConfigServiceClient,
+  DescribeConfigurationAggregatorsCommand,
   DescribeConfigurationRecorderStatusCommand,
+  PutConfigurationAggregatorCommand,
   StopConfigurationRecorderCommand,
 } from "@aws-sdk/client-config-service";
 import {
@@ -71,6 +73,11 @@ import {
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
 import {
+  GetConfigurationPolicyCommand,
+  SecurityHubClient,
+  UpdateConfigurationPolicyCommand,
+} from "@aws-sdk/client-securityhub";
+import {
   CreatePermissionSetCommand,
   DeleteAccountAssignmentCommand,
   DescribePermissionSetCommand,
@@ -114,7 +121,7 @@ export interface EventCase {
   spec: () => Record<string, unknown>;
   /**
    * What AWS must hold before the object is created: something the spec names and orgguard never
-   * makes (an organization trail's bucket, an IAM user with a key).
+   * makes (an organization trail's bucket, an IAM user with a key, trusted access for its service).
    */
   prepare?(): Promise<void>;
   /**
@@ -185,6 +192,9 @@ export const EVENT_CASE_KINDS = [
   "IdentityCenterSessionLength",
   "TemporaryAccess",
   "IncidentRoles",
+  // Against the test environment's emulation of what moto lacks (test/env/moto_security_hub.py).
+  "SecurityHubOrganization",
+  "ConfigAggregator",
 ] as const;
 
 /**
@@ -215,6 +225,12 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
   const managementAccount = () =>
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
+  const securityHub = () => new SecurityHubClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  const managementConfig = () =>
+    new ConfigServiceClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const trustedAccessFor = async (principal: string) => {
+    await org().send(new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }));
+  };
   const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
   const sso = () =>
     new SSOAdminClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
@@ -772,6 +788,81 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
           "Enabled"
         );
       },
+    },
+    {
+      kind: "SecurityHubOrganization",
+      prepare: () => trustedAccessFor("securityhub.amazonaws.com"),
+      spec: () => ({
+        administrator: { accountId: account },
+        regions: [REGION],
+        homeRegion: REGION,
+        standards: [{ name: "cis-aws-foundations-benchmark", version: "5.0.0" }],
+        disabledControls: [
+          { control: "IAM.18", reason: "support cases are opened from the management account" },
+        ],
+      }),
+      // The administrator enables IAM.18 again in orgguard's configuration policy.
+      change: async (o) => {
+        const id = o.status?.configurationPolicyId as string;
+        const hub = securityHub();
+        const policy = await hub.send(new GetConfigurationPolicyCommand({ Identifier: id }));
+        await hub.send(
+          new UpdateConfigurationPolicyCommand({
+            Identifier: id,
+            Name: policy.Name,
+            ConfigurationPolicy: {
+              SecurityHub: {
+                ...policy.ConfigurationPolicy?.SecurityHub,
+                SecurityControlsConfiguration: { DisabledSecurityControlIdentifiers: [] },
+              },
+            },
+          }),
+        );
+        await sendEvent(
+          call("securityhub", "UpdateConfigurationPolicy"),
+          { identifier: id },
+          { region: REGION },
+        );
+      },
+      repaired: async (o) => {
+        const id = o.status?.configurationPolicyId as string;
+        const policy = await securityHub().send(new GetConfigurationPolicyCommand({ Identifier: id }));
+        return (
+          policy.ConfigurationPolicy?.SecurityHub?.SecurityControlsConfiguration
+            ?.DisabledSecurityControlIdentifiers ?? []
+        ).includes("IAM.18");
+      },
+    },
+    {
+      kind: "ConfigAggregator",
+      prepare: () => trustedAccessFor("config.amazonaws.com"),
+      spec: () => ({
+        region: "us-east-1",
+        roleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/events-config-aggregator`,
+      }),
+      // Someone narrows the management account's aggregator to one region.
+      change: async (o) => {
+        await managementConfig().send(
+          new PutConfigurationAggregatorCommand({
+            ConfigurationAggregatorName: o.metadata.name,
+            OrganizationAggregationSource: {
+              RoleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/events-config-aggregator`,
+              AwsRegions: ["eu-west-1"],
+            },
+          }),
+        );
+        await sendEvent(
+          call("config", "PutConfigurationAggregator"),
+          { configurationAggregatorName: o.metadata.name },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async (o) =>
+        (
+          await managementConfig().send(
+            new DescribeConfigurationAggregatorsCommand({ ConfigurationAggregatorNames: [o.metadata.name] }),
+          )
+        ).ConfigurationAggregators?.[0]?.OrganizationAggregationSource?.AllAwsRegions === true,
     },
   ];
 }

@@ -18,6 +18,7 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   "client-guardduty": "guardduty",
   "client-sso-admin": "ssoadmin",
   "client-identitystore": "identitystore",
+  "client-securityhub": "securityhub",
 };
 
 export const filesUnder = (dir: string): string[] =>

@@ -43,6 +43,8 @@ function sourcesOf(kind: Kind): string[] {
     ...(text.includes('scope: "regional"') || /regions\.enabledIn\(/.test(text)
       ? ["src/aws/regions.ts"]
       : []),
+    // An organization-wide service checks its trusted access and delegated administrators.
+    ...(/sdkServiceIntegration\(/.test(joined) ? ["src/aws/service-integration.ts"] : []),
   ];
 }
 

@@ -66,6 +66,26 @@ describe("meaningOf", () => {
       reason: "deregister: not (any more) the delegated administrator",
     },
     {
+      code: "InvalidAccessException",
+      expected: "blocked",
+      reason: "Security Hub: not subscribed, or not the administrator; fixed outside the spec",
+    },
+    {
+      code: "ResourceConflictException",
+      expected: "goal-reached",
+      reason: "Security Hub: already subscribed (an earlier answer was lost)",
+    },
+    {
+      code: "NoSuchConfigurationAggregatorException",
+      expected: "not-found",
+      reason: "AWS Config: no aggregator of that name",
+    },
+    {
+      code: "OrganizationAccessDeniedException",
+      expected: "blocked",
+      reason: "AWS Config: not the management account nor a delegated administrator",
+    },
+    {
       code: "PolicyTypeAlreadyEnabledException",
       expected: "goal-reached",
       reason: "enable a policy type: it is on already",
