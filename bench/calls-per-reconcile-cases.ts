@@ -57,7 +57,10 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     kind: "Organization",
     spec: {
       trustedAccess: ["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"],
-      delegatedAdministrators: [{ servicePrincipal: "guardduty.amazonaws.com", accountId: member }],
+      // Not GuardDuty's or Security Hub's: their own kinds designate those (one place only).
+      delegatedAdministrators: [
+        { servicePrincipal: "config-multiaccountsetup.amazonaws.com", accountId: member },
+      ],
     },
   },
   {
@@ -166,9 +169,10 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     spec: { accountId: other, regions: REGIONS_17, managementPolicy: "ObserveOnly" },
     settles: "Drifted",
   },
-  // Issue 27: the bench makes the bucket and enables CloudTrail's trusted access first.
+  // Issue 27: the bench makes the bucket (the user's in AWS) first.
   {
     kind: "OrganizationTrail",
+    trustedAccess: ["cloudtrail.amazonaws.com"],
     spec: {
       trailName: "bench-organization-trail",
       homeRegion: "us-east-1",

@@ -61,12 +61,8 @@ try {
   const member = org.accountIds.get("dev-1")!;
   /** A second member, whose default VPCs stay (the ObserveOnly case reads them at every poll). */
   const other = org.accountIds.get("dev-2")!;
-  // What the organization trail needs before it: its bucket (the user's in AWS) and CloudTrail's
-  // trusted access (the Organization kind's in AWS).
+  // What the organization trail needs before it: its bucket (the user's in AWS).
   await createBucket(BENCH_TRAIL_BUCKET, endpoint);
-  await new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint)).send(
-    new EnableAWSServiceAccessCommand({ ServicePrincipal: "cloudtrail.amazonaws.com" }),
-  );
 
   const calls = new Map<string, number>();
   const aws = new AwsClients({

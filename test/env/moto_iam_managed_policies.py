@@ -16,6 +16,11 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 ATTACHED_BY_ORGGUARD = ("AWSSupportAccess", "SecurityAudit", "AWSConfigRoleForOrganizations")
 
 
+# Their documents, read once: moto's copy of all of AWS's is several MB of JSON, and an IAM
+# backend is made for every account the tests create.
+DOCUMENTS = {name: json.loads(aws_managed_policies_data)[name] for name in ATTACHED_BY_ORGGUARD}
+
+
 def install() -> None:
     original = models.IAMBackend._init_aws_policies
 
@@ -23,10 +28,9 @@ def install() -> None:
         policies = original(self)
         if policies:
             return policies
-        data = json.loads(aws_managed_policies_data)
         return [
-            models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, data[name])
-            for name in ATTACHED_BY_ORGGUARD
+            models.AWSManagedPolicy.from_data(name, self.account_id, self.region_name, document)
+            for name, document in DOCUMENTS.items()
         ]
 
     models.IAMBackend._init_aws_policies = init_aws_policies

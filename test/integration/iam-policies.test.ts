@@ -4,7 +4,9 @@
  * iam/member-account-policy.json. What moto does not evaluate (iam/README.md): ARNs in Resource
  * (every Organizations request is checked against "*", so those statements are widened to "*"
  * here, their actions unchanged), and identity-policy conditions (test/unit/iam-policies.test.ts
- * checks them); PublicAccessBlock stays out (moto uses other S3 action names than AWS).
+ * checks them); PublicAccessBlock stays out (moto uses other S3 action names than AWS). moto also
+ * refuses to store a policy naming `arn:aws:iam::*:root`, the resource AWS documents for
+ * sts:AssumeRoot (moto has no AssumeRoot): that statement is widened to "*" as well.
  */
 import { readFile } from "node:fs/promises";
 import {
@@ -70,7 +72,8 @@ async function managementPolicyForMoto(without: string[] = []): Promise<string> 
   doc.Statement = doc.Statement.map((s) => {
     const actions = list(s.Action).filter((a) => !without.includes(a));
     const organizations = actions.every((a) => a.startsWith("organizations:"));
-    return { ...s, Action: actions, ...(organizations ? { Resource: "*" } : {}) };
+    const rootSessions = list(s.Resource).includes("arn:aws:iam::*:root");
+    return { ...s, Action: actions, ...(organizations || rootSessions ? { Resource: "*" } : {}) };
   }).filter((s) => list(s.Action).length > 0);
   return JSON.stringify(doc);
 }

@@ -13,9 +13,10 @@ import {
   GetAlternateContactCommand,
   PutAlternateContactCommand,
 } from "@aws-sdk/client-account";
+import { EnableAWSServiceAccessCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callCases } from "../../bench/calls-per-reconcile-cases.js";
+import { BENCH_TRAIL_BUCKET, callCases } from "../../bench/calls-per-reconcile-cases.js";
 import { KINDS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
@@ -24,6 +25,7 @@ import { apiCallMessage } from "../support/api-call-events.js";
 import {
   awsClientConfig,
   awsEndpoint,
+  createBucket,
   createOrganization,
   MANAGEMENT_ACCOUNT_ID,
   resetMoto,
@@ -67,9 +69,17 @@ const canaryContact = {
   phoneNumber: SECRETS["a contact's phone"],
 };
 
+/**
+ * The calls bench's cases, one per managed kind (a kind measured twice there, one object at a time,
+ * would conflict with itself here), with what the organization needs before them.
+ */
+const casesByKind = (other: string) => [
+  ...new Map(callCases({ member, other }).map((c) => [c.kind, c] as const)).values(),
+];
+
 /** One object of every managed kind, with the canary contact, and a baseline over the OU. */
 function objects(other: string): ManagedObject[] {
-  const cases = callCases({ member, other }).map((c, i) => {
+  const cases = casesByKind(other).map((c, i) => {
     const spec: Record<string, unknown> = { ...c.spec };
     if (Array.isArray(spec.regions)) spec.regions = REGIONS;
     if (c.kind === "AlternateContacts") spec.security = canaryContact;
@@ -108,6 +118,13 @@ beforeAll(async () => {
     },
   );
   await controller.ready();
+  // What the cases need first, as bench/calls-per-reconcile.ts gives it: the trail's bucket, and
+  // trusted access for the organization-wide services.
+  await createBucket(BENCH_TRAIL_BUCKET, awsEndpoint());
+  const org = new OrganizationsClient(awsClientConfig());
+  for (const principal of new Set(casesByKind(member).flatMap((c) => c.trustedAccess ?? []))) {
+    await org.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }));
+  }
   for (const o of objects(tree.accountIds.get("canary-2")!)) await orgguardClient(kc, o.kind).create(o);
 }, 120_000);
 
@@ -136,16 +153,21 @@ async function everythingSaid(): Promise<{ logs: string; events: string; status:
 describe("no secret leaves orgguard", () => {
   it("no canary in any log line (debug), Event, status or metric, while each was used", async () => {
     // Every object settles (Ready, or ObserveOnly reporting drift).
+    let unsettled: string[] = [];
     await waitUntil(
       async () => {
+        unsettled = [];
         for (const kind of KINDS) {
-          const items = (await orgguardClient(kc, kind.api.kind).list()).items;
-          if (!items.every(settled)) return false;
+          for (const o of (await orgguardClient(kc, kind.api.kind).list()).items) {
+            const ready = findCondition(o.status?.conditions, "Ready");
+            if (!settled(o))
+              unsettled.push(`${o.kind}/${o.metadata.name}: ${ready?.reason}: ${ready?.message}`);
+          }
         }
-        return true;
+        return unsettled.length === 0;
       },
       120_000,
-      () => `every object settled (controller: ${controller.tail()})`,
+      () => `every object settled (not yet: ${unsettled.join("; ")}; controller: ${controller.tail()})`,
     );
     // Control: orgguard wrote the canary contact to AWS.
     const written = await accounts().send(

@@ -132,7 +132,7 @@ export class ControllerProcess {
   }
 
   tail(): string {
-    return this.lines.slice(-5).join(" | ");
+    return this.lines.slice(-(Number(process.env.ORGGUARD_TAIL) || 5)).join(" | ");
   }
 }
 

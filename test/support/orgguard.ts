@@ -98,10 +98,17 @@ export async function deleteEveryObject(
 ): Promise<void> {
   for (const client of clients) {
     for (const o of (await client.list()).items) await client.delete(o.metadata.name);
+    let left: ManagedObject[] = [];
     await waitUntil(
-      async () => (await client.list()).items.length === 0,
-      30_000,
-      () => `${client.ref.plural} to be deleted ${context()}`,
+      async () => {
+        left = (await client.list()).items;
+        return left.length === 0;
+      },
+      // Generous: an object whose deletion met a failure is retried with the work queue's backoff,
+      // and what is left here would make every later file on this worker's cluster conflict with it.
+      90_000,
+      () =>
+        `${client.ref.plural} to be deleted (left: ${left.map((o) => `${o.metadata.name} ${JSON.stringify(o.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}: ${c.message}`))}`).join("; ")}) ${context()}`,
     );
   }
 }
