@@ -37,6 +37,18 @@ export interface FaultProxyOptions {
   /** Share of requests to fail, 0 to 1. */
   rate: number;
   maxConsecutive?: number;
+  /** Called for every request as it arrives (a counting proxy: benches and pacing tests). */
+  onRequest?: (request: SeenRequest) => void;
+}
+
+/** A request as the proxy saw it arrive. */
+export interface SeenRequest extends AwsRequest {
+  /** When it arrived (Date.now()). */
+  at: number;
+  /** The access key that signed it (SigV4), which tells one account's session from another's. */
+  accessKeyId?: string;
+  /** The fault the proxy answered it with, if any. */
+  fault?: FaultKind;
 }
 
 /** The service and operation of an AWS request, and the protocol its errors are spelled in. */
@@ -63,6 +75,11 @@ const STS_ACTIONS = new Set(["AssumeRole", "GetCallerIdentity", "AssumeRoleWithW
 /** The region a SigV4 request is signed for: `Credential=AKID/20261206/eu-west-1/ec2/aws4_request`. */
 export function signingRegion(authorization: string | undefined): string | undefined {
   return authorization ? /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1] : undefined;
+}
+
+/** The access key of a SigV4 request: `Credential=AKID/20261206/...`. */
+export function signingAccessKey(authorization: string | undefined): string | undefined {
+  return authorization ? /Credential=([^/]+)\//.exec(authorization)?.[1] : undefined;
 }
 
 /** Which service and operation a request is, from what each protocol puts on the wire. */
@@ -185,6 +202,7 @@ export class FaultProxy {
   private readonly inARow = new Map<string, number>();
   private readonly target: URL;
   private readonly maxConsecutive: number;
+  private readonly onRequest: ((request: SeenRequest) => void) | undefined;
   /** Faults to inject next, in order, before any random ones (for tests of the proxy itself). */
   readonly scripted: FaultKind[] = [];
   /** Faults for the next requests of one operation (`service/Operation`), before any random ones. */
@@ -206,6 +224,7 @@ export class FaultProxy {
     this.random = seededRandom(options.seed);
     this.target = new URL(options.target);
     this.maxConsecutive = options.maxConsecutive ?? 4;
+    this.onRequest = options.onRequest;
   }
 
   /** Starts the proxy on a free loopback port. */
@@ -272,6 +291,12 @@ export class FaultProxy {
       const key = `${request.service} ${fault}`;
       this.injected.set(key, (this.injected.get(key) ?? 0) + 1);
     }
+    this.onRequest?.({
+      ...request,
+      at: Date.now(),
+      accessKeyId: signingAccessKey(req.headers.authorization),
+      ...(fault ? { fault } : {}),
+    });
     if (fault === "reset") {
       req.socket.destroy();
       return;
