@@ -42,8 +42,8 @@ import {
   type PlanAction,
   type PlanContext,
   type PlanEntry,
-  summary,
 } from "./plan-format.js";
+import { InOrder, type Placement, runScheduled } from "./unit-schedule.js";
 import { checkManifests, formatProblem } from "./validate.js";
 
 /** One thing to plan: a manifest's object, or a baseline's setting for one account. */
@@ -55,20 +55,51 @@ interface Unit {
   via?: string;
 }
 
-/** Plans (or applies) every object; errors are per entry, never thrown. */
+/**
+ * How many objects plan and apply work on at once by default (--parallelism). Each object makes
+ * one to a few calls in turn, mostly to a different account's endpoint; 16 keeps the calls in
+ * flight well under the connection pool's 50 per endpoint host, while at 100 accounts the run is
+ * already bound by the AWS answers, not by waiting for one another (see README, Performance).
+ */
+export const DEFAULT_PARALLELISM = 16;
+/** The most --parallelism allows: beyond it, one endpoint's sockets (SOCKETS_PER_HOST) are the limit. */
+export const MAX_PARALLELISM = 64;
+
+/** --parallelism as a number, or a usage error naming what is allowed. */
+export function parseParallelism(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PARALLELISM;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PARALLELISM) {
+    throw new UsageError(`--parallelism must be a whole number from 1 to ${MAX_PARALLELISM}, not '${value}'`);
+  }
+  return n;
+}
+
+/** How reconcileObjects runs. */
+export interface ReconcileOptions {
+  /** Each entry, in the apply order, as soon as it and every one before it are done. */
+  onEntry?: (entry: PlanEntry) => void;
+  /** Objects worked on at once (within what the apply order allows): DEFAULT_PARALLELISM. */
+  parallelism?: number;
+}
+
+/**
+ * Plans (or applies) every object; errors are per entry, never thrown. Entries come in the apply
+ * order whatever order the work finished in (see unit-schedule.ts for what runs at once).
+ */
 export async function reconcileObjects(
   objects: ManagedObject[],
   aws: AwsClients,
   config: ControllerConfig,
   apply: boolean,
-  onEntry: (entry: PlanEntry) => void = () => undefined,
+  options: ReconcileOptions = {},
 ): Promise<PlanEntry[]> {
   const context = kindContextFor(config, aws);
   const kinds = managedKinds(context);
   const entries: PlanEntry[] = [];
   const record = (entry: PlanEntry) => {
     entries.push(entry);
-    onEntry(entry);
+    options.onEntry?.(entry);
   };
   // Settings without an accountId mean the caller's own account: learn it before comparing claims.
   await aws.ownAccountId().catch(() => undefined);
@@ -79,22 +110,29 @@ export async function reconcileObjects(
     // setting keeps an account a baseline's child, reconciled after it, also names).
     seen.push(...units);
     const claims = claimIndexes(seen);
-    for (const unit of units) {
-      const destructive = unit.kind.destructive?.(unit.object);
-      const base = {
-        object: unit.name,
-        ...(unit.via ? { via: unit.via } : {}),
-        ...(destructive ? { destructive } : {}),
-      };
-      const entry = await reconcileUnit(unit, claims.get(unit.kind.ref.kind), metrics, apply);
-      record({ ...base, ...entry });
-      // A planned OU: what comes after (its children, accounts in it, policies on it) resolves it.
-      const ou =
-        entry.action === "create" && !apply
-          ? findKind(unit.object.kind)?.plan?.createsOu?.(unit.object)
-          : undefined;
-      if (ou) organizationOf(context).expectOu(ou);
-    }
+    const inOrder = new InOrder(record);
+    await runScheduled(
+      units.map((u) => placementOf(u.object, u.kind.claim?.(u.object))),
+      options.parallelism ?? DEFAULT_PARALLELISM,
+      async (index) => {
+        const unit = units[index];
+        if (!unit) return;
+        const destructive = unit.kind.destructive?.(unit.object);
+        const base = {
+          object: unit.name,
+          ...(unit.via ? { via: unit.via } : {}),
+          ...(destructive ? { destructive } : {}),
+        };
+        const entry = await reconcileUnit(unit, claims.get(unit.kind.ref.kind), metrics, apply);
+        // A planned OU: what comes after (its children, accounts in it, policies on it) resolves it.
+        const ou =
+          entry.action === "create" && !apply
+            ? findKind(unit.object.kind)?.plan?.createsOu?.(unit.object)
+            : undefined;
+        if (ou) organizationOf(context).expectOu(ou);
+        inOrder.done(index, { ...base, ...entry });
+      },
+    );
   };
   const { direct, composites } = ordered(objects);
   const units: Unit[] = [];
@@ -116,6 +154,18 @@ export async function reconcileObjects(
   return entries;
 }
 
+/**
+ * Where a unit runs (unit-schedule.ts): its kind's parallel group at its rank, in the lane of
+ * what it claims (one account's settings in order); a kind without a group one object at a time.
+ */
+export function placementOf(object: ManagedObject, claim: string | undefined): Placement {
+  const plan = findKind(object.kind)?.plan;
+  const rank = plan?.rank?.(object) ?? 0;
+  const group = plan?.parallelGroup;
+  if (!group) return { stage: `${object.kind}#${rank}`, lane: "one at a time" };
+  return { stage: `${group}#${rank}`, ...(claim ? { lane: claim } : {}) };
+}
+
 const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name}`;
 
 /**
@@ -123,7 +173,7 @@ const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name
  * policies, account settings; within a kind by its rank: an OU after its parent), the composites
  * (baselines) apart.
  */
-function ordered(objects: ManagedObject[]): { direct: ManagedObject[]; composites: ManagedObject[] } {
+export function ordered(objects: ManagedObject[]): { direct: ManagedObject[]; composites: ManagedObject[] } {
   const rank = (o: ManagedObject) => findKind(o.kind)?.plan?.rank?.(o) ?? 0;
   const sorted = [...objects].sort((a, b) => applyOrder(a.kind) - applyOrder(b.kind) || rank(a) - rank(b));
   const isComposite = (o: ManagedObject) => findKind(o.kind)?.runtime.type === "composite";
@@ -340,6 +390,12 @@ const PLAN_OPTIONS = {
     description: "treat documents of other kinds as errors instead of skipping them",
   },
   "allow-empty": { type: "boolean", description: "succeed when no orgguard manifest is found" },
+  parallelism: {
+    type: "string",
+    valueName: "N",
+    description: `objects worked on at once, 1 to ${MAX_PARALLELISM} (accounts in parallel; the apply order between kinds, and one account's settings in order, are kept)`,
+    default: String(DEFAULT_PARALLELISM),
+  },
   ...layerFlags(CLI_OPTIONS),
 } satisfies Record<string, CommandOption>;
 
@@ -388,6 +444,7 @@ async function run(
       `--output must be text${apply ? " or json" : ", json or markdown"}, not '${output}'`,
     );
   }
+  const parallelism = parseParallelism(values.parallelism);
   let config: ControllerConfig;
   try {
     config = loadConfig(layerArgs(CLI_OPTIONS, values), process.env);
@@ -406,8 +463,11 @@ async function run(
   // On a terminal, apply shows each object as it is done (it may take minutes for a large organization).
   const progress = apply && output === "text" && process.stdout.isTTY === true;
   const context = await planContext(aws);
-  const entries = await reconcileObjects(objects, aws, config, apply, (entry) => {
-    if (progress) process.stdout.write(`${formatText([entry], true, true).split("\n")[0]}\n`);
+  const entries = await reconcileObjects(objects, aws, config, apply, {
+    parallelism,
+    onEntry: (entry) => {
+      if (progress) process.stdout.write(`${formatText([entry], true, true).split("\n")[0]}\n`);
+    },
   });
   if (output === "json") console.log(formatJson(entries, context, apply));
   else if (output === "markdown") console.log(formatMarkdown(entries, context));

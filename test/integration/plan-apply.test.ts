@@ -170,6 +170,9 @@ describe("orgguard plan and apply", () => {
 
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
+    // Objects in parallel (the default, 16 at once) print exactly what one at a time prints.
+    const oneAtATime = await cli(["plan", "--parallelism", "1", ...MANIFESTS]);
+    expect(oneAtATime.stdout).toBe(text.stdout);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
     expect(text.stdout).toContain("Plan: 56 to create, 8 to update, 0 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
