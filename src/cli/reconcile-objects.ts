@@ -78,14 +78,15 @@ export async function reconcileObjects(
   apply: boolean,
   options: ReconcileOptions = {},
 ): Promise<PlanEntry[]> {
-  const pass = await Pass.start(aws, config, options, !apply);
+  const manifests = objects.map(withPolicyDefault);
+  const pass = await Pass.start(manifests, aws, config, options, !apply);
   const step: Step = apply
     ? (unit, claims) => applyUnit(new UnitRun(unit, claims, pass.metrics))
     : (unit, claims) => planUnit(new UnitRun(unit, claims, pass.metrics));
-  await pass.run(pass.unitsOf(objects), step);
+  await pass.run(pass.unitsOf(manifests), step);
   // Composites last, and expanded only now: the accounts they select are those the objects above
   // created or moved (apply), so one apply leaves nothing for a second one to do.
-  await pass.run(await pass.childrenOf(objects), step);
+  await pass.run(await pass.childrenOf(manifests), step);
   return pass.entries;
 }
 
@@ -112,7 +113,8 @@ export async function applyPlan(
   context: PlanContext,
   options: ReconcileOptions = {},
 ): Promise<PlannedApply> {
-  const check = await Pass.start(aws, config, {}, true);
+  const manifests = objects.map(withPolicyDefault);
+  const check = await Pass.start(manifests, aws, config, {}, true);
   const checked = new Map<Unit, { run: UnitRun; entry: EntryBody }>();
   const checkStep: Step = async (unit, claims) => {
     const run = new UnitRun(unit, claims, check.metrics);
@@ -120,14 +122,14 @@ export async function applyPlan(
     checked.set(unit, { run, entry });
     return entry;
   };
-  const direct = check.unitsOf(objects);
+  const direct = check.unitsOf(manifests);
   await check.run(direct, checkStep);
-  const children = await check.childrenOf(objects);
+  const children = await check.childrenOf(manifests);
   await check.run(children, checkStep);
   const differences = planDifferences(plan, context, check.entries);
   if (differences.length > 0) return { entries: check.entries, differences };
 
-  const write = await Pass.start(aws, config, options, false);
+  const write = await Pass.start(manifests, aws, config, options, false);
   const writeStep: Step = async (unit, claims) => {
     const was = checked.get(unit);
     if (!was) return { action: "error", changes: [], error: "not checked against the plan" };
@@ -156,12 +158,17 @@ class Pass {
   ) {}
 
   static async start(
+    objects: ManagedObject[],
     aws: AwsClients,
     config: ControllerConfig,
     options: ReconcileOptions,
     planning: boolean,
   ): Promise<Pass> {
-    const context = kindContextFor(config, aws);
+    // Rules that span kinds (GuardDuty's administrator in one place) see the manifests planned together.
+    const context: KindContext = {
+      ...kindContextFor(config, aws),
+      objectsOf: (kind) => objects.filter((o) => o.kind === kind),
+    };
     // Settings without an accountId mean the caller's own account: learn it before comparing claims.
     await aws.ownAccountId().catch(() => undefined);
     return new Pass(context, managedKinds(context), options, planning);
@@ -259,6 +266,24 @@ export function placementOf(object: ManagedObject, claim: string | undefined): P
 }
 
 const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name}`;
+
+/**
+ * A manifest as the apiserver would store it, as far as the reconciler reads it: without
+ * managementPolicy, the kind's default (Enforce, or ObserveOnly for a setting whose writes are seen
+ * first), never "not ObserveOnly" by omission.
+ */
+function withPolicyDefault(object: ManagedObject): ManagedObject {
+  if (object.spec.managementPolicy !== undefined) return object;
+  const parsed = findKind(object.kind)?.api.spec.safeParse(object.spec);
+  const spec: unknown = parsed?.success ? parsed.data : undefined;
+  const policy =
+    typeof spec === "object" && spec !== null && "managementPolicy" in spec
+      ? spec.managementPolicy
+      : undefined;
+  return policy === "ObserveOnly" || policy === "Enforce"
+    ? { ...object, spec: { ...object.spec, managementPolicy: policy } }
+    : object;
+}
 
 /**
  * The objects in the controller's order (the order of the kinds: the organization and its tree,
