@@ -215,6 +215,11 @@ export class FaultProxy {
   readonly hangingRegions = new Set<string>();
   /** Requests held by hangingRegions so far. */
   hung = 0;
+  /**
+   * Answers the proxy gives itself, by `service/Operation`, for an API moto lacks (each as AWS
+   * documents it): the request is counted but never reaches moto.
+   */
+  readonly stubbed = new Map<string, { status: number; headers: Record<string, string>; body: string }>();
 
   private constructor(
     private readonly server: http.Server,
@@ -297,6 +302,11 @@ export class FaultProxy {
       accessKeyId: signingAccessKey(req.headers.authorization),
       ...(fault ? { fault } : {}),
     });
+    const stub = this.stubbed.get(`${request.service}/${request.operation}`);
+    if (stub) {
+      res.writeHead(stub.status, stub.headers).end(stub.body);
+      return;
+    }
     if (fault === "reset") {
       req.socket.destroy();
       return;
