@@ -25,7 +25,8 @@
  *
  * Usage: npx tsx bench/peers.ts [N...]   (default 10 100 1000; after `make build provision`)
  * PEERS=orgguard,custodian,org-formation selects tools; ORGGUARD_BIN=path/to/bin/orgguard.js
- * measures another build of orgguard (an older commit, for a before/after).
+ * measures another build of orgguard instead, ORGGUARD_BEFORE_BIN adds one as `orgguard-before`
+ * (an older commit, for a before/after in one table).
  * The machine's load is printed beside every figure: the lead re-runs this on a quiet machine.
  */
 import { spawn } from "node:child_process";
@@ -54,13 +55,17 @@ import {
 import { FaultProxy, type SeenRequest } from "../test/support/fault-proxy.js";
 import { custodian } from "./peers/custodian.js";
 import { orgFormation } from "./peers/org-formation.js";
-import { orgguard } from "./peers/orgguard.js";
+import { orgguard, orgguardAt } from "./peers/orgguard.js";
 import { type BenchOrganization, PASSWORD_POLICY, type PeerTool, PHASES, type Phase } from "./peers/tool.js";
 
 const SIZES = process.argv.slice(2).map(Number);
-const TOOLS: PeerTool[] = [orgguard, custodian, orgFormation].filter(
-  (t) => !process.env.PEERS || process.env.PEERS.split(",").includes(t.name),
-);
+const BEFORE = process.env.ORGGUARD_BEFORE_BIN;
+const TOOLS: PeerTool[] = [
+  orgguard,
+  ...(BEFORE ? [orgguardAt("orgguard-before", BEFORE)] : []),
+  custodian,
+  orgFormation,
+].filter((t) => !process.env.PEERS || process.env.PEERS.split(",").includes(t.name));
 
 /** One run of one tool, as printed. */
 interface RunFigures {
@@ -192,12 +197,29 @@ async function buildOrganization(endpoint: string, accounts: number): Promise<Be
       new MoveAccountCommand({ AccountId: id, SourceParentId: tree.rootId, DestinationParentId: workloads }),
     );
   }
+  await warmUp(endpoint, ids);
   return {
     rootId: tree.rootId,
     workloadsOuId: workloads,
     accountIds: ids,
     managementAccountId: tree.managementAccountId,
   };
+}
+
+/**
+ * Touches every account's IAM once, straight to moto (not counted): moto builds an account's IAM
+ * on its first IAM call (about 0.3 s each, one at a time), a cost AWS does not have. Unwarmed, it
+ * fell on whichever tool came first to an account: orgguard's and Cloud Custodian's converge
+ * runs, but org-formation's `init` (not measured).
+ */
+async function warmUp(endpoint: string, accountIds: string[]): Promise<void> {
+  let next = 0;
+  const touch = async () => {
+    for (let i = next++; i < accountIds.length; i = next++) {
+      await passwordLength(endpoint, accountIds[i] ?? "");
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, touch));
 }
 
 /** What one account's password policy is now (straight from moto). */

@@ -1,14 +1,13 @@
 /**
  * orgguard in bench/peers.ts: `orgguard apply` of one AccountBaseline (the password policy and S3
  * Block Public Access in every account of Root/Workloads) and two ServiceControlPolicy objects on
- * Root/Workloads, as a pipeline would run it. ORGGUARD_BIN measures another build.
+ * Root/Workloads, as a pipeline would run it. ORGGUARD_BIN measures another build instead;
+ * ORGGUARD_BEFORE_BIN adds one as `orgguard-before` (a before/after in one table).
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
 import { AWS_ENV, PASSWORD_POLICY, type PeerTool, SCPS } from "./tool.js";
-
-const BIN = process.env.ORGGUARD_BIN ?? "bin/orgguard.js";
 
 /** The IAM API's PasswordPolicy fields as the AccountBaseline spells them. */
 const passwordPolicy = {
@@ -23,8 +22,9 @@ const passwordPolicy = {
   hardExpiry: PASSWORD_POLICY.HardExpiry,
 };
 
-export const orgguard: PeerTool = {
-  name: "orgguard",
+/** orgguard as built at `bin` (this worktree's build by default), named `name` in the table. */
+export const orgguardAt = (name: string, bin: string): PeerTool => ({
+  name,
   limits: [],
   install: async () => undefined,
   prepare: async ({ dir, endpoint }) => {
@@ -56,7 +56,7 @@ export const orgguard: PeerTool = {
     await writeFile(path.join(manifests, "baseline.yaml"), documents.map((d) => stringify(d)).join("---\n"));
     return {
       command: process.execPath,
-      args: () => [path.resolve(BIN), "apply", "--output", "json", manifests],
+      args: () => [path.resolve(bin), "apply", "--output", "json", manifests],
       env: { ...process.env, ...AWS_ENV, AWS_ENDPOINT_URL: endpoint },
       // apply's JSON names the baseline's setting it changed, and its account.
       foundDrift: (stdout, _stderr, accountId) => {
@@ -66,4 +66,7 @@ export const orgguard: PeerTool = {
       cannot: [],
     };
   },
-};
+});
+
+/** This build, or ORGGUARD_BIN's. */
+export const orgguard = orgguardAt("orgguard", process.env.ORGGUARD_BIN ?? "bin/orgguard.js");
