@@ -44,7 +44,7 @@ import {
   OrganizationsClient,
   paginateListAccounts,
 } from "@aws-sdk/client-organizations";
-import { resetMoto, startMoto } from "../test/env/moto.js";
+import { startMoto } from "../test/env/moto.js";
 import { provision } from "../test/env/provision.js";
 import {
   awsClientConfig,
@@ -247,14 +247,9 @@ async function driftOne(endpoint: string, accountId: string): Promise<void> {
 const load = (): number => Number(os.loadavg()[0]!.toFixed(2));
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-async function main() {
-  const sizes = SIZES.length > 0 ? SIZES : [10, 100, 1000];
-  const cache = process.env.ORGGUARD_CACHE_DIR ?? path.join(os.homedir(), ".cache", "orgguard");
-  const work = await mkdtemp(path.join(os.tmpdir(), "orgguard-peers-"));
-  const { motoServer } = await provision(["moto"]);
-  if (!motoServer) throw new Error("no moto_server: run `make provision`");
-  const moto = await startMoto(motoServer, work, "moto", { indexedKeys: true });
-  const seen: SeenRequest[] = [];
+/** A new moto and the counting proxy in front of it, which records every request into `seen`. */
+async function freshAws(motoServer: string, work: string, name: string, seen: SeenRequest[]) {
+  const moto = await startMoto(motoServer, work, name, { indexedKeys: true });
   const proxy = await FaultProxy.start({
     target: moto.endpoint,
     seed: 1,
@@ -262,6 +257,16 @@ async function main() {
     onRequest: (r) => seen.push(r),
   });
   proxy.stubbed.set("awssupport_20130415/DescribeSeverityLevels", SUPPORT_ON_BASIC_PLAN);
+  return { moto, proxy };
+}
+
+async function main() {
+  const sizes = SIZES.length > 0 ? SIZES : [10, 100, 1000];
+  const cache = process.env.ORGGUARD_CACHE_DIR ?? path.join(os.homedir(), ".cache", "orgguard");
+  const work = await mkdtemp(path.join(os.tmpdir(), "orgguard-peers-"));
+  const { motoServer } = await provision(["moto"]);
+  if (!motoServer) throw new Error("no moto_server: run `make provision`");
+  const seen: SeenRequest[] = [];
   const ready = new Map<string, string | undefined>();
   for (const tool of TOOLS) {
     try {
@@ -277,52 +282,59 @@ async function main() {
     for (const n of sizes) {
       for (const tool of TOOLS) {
         if (ready.get(tool.name) !== undefined) continue;
-        await resetMoto(moto.endpoint);
-        const built = Date.now();
-        const org = await buildOrganization(moto.endpoint, n);
-        console.log(
-          `\n${tool.name}, N = ${n}: built ${org.accountIds.length} accounts in ${((Date.now() - built) / 1000).toFixed(0)} s`,
-        );
-        const dir = await mkdtemp(path.join(work, `${tool.name}-${n}-`));
-        const context = await tool.prepare({ dir, org, endpoint: proxy.endpoint, cache });
-        const drifted = org.accountIds[0]!;
-        for (const phase of PHASES) {
-          if (phase === "drift") await driftOne(moto.endpoint, drifted);
-          seen.length = 0;
-          const loadBefore = load();
-          const run = await runMeasured(context.command, context.args(phase), { env: context.env, cwd: dir });
-          const figures: RunFigures = {
-            seconds: run.ms / 1000,
-            calls: seen.length,
-            writes: seen.filter(isWrite).length,
-            byOperation: countBy(seen),
-            peakRssMb: run.peakKb / 1024,
-            load: [loadBefore, load()],
-            exitCode: run.code,
-          };
-          if (phase === "drift") {
-            figures.found = context.foundDrift(run.stdout, run.stderr, drifted);
-            figures.repaired =
-              (await passwordLength(moto.endpoint, drifted)) === PASSWORD_POLICY.MinimumPasswordLength;
+        // A fresh moto per tool: moto's reset of an organization of hundreds of accounts took minutes.
+        const { moto, proxy } = await freshAws(motoServer, work, `moto-${tool.name}-${n}`, seen);
+        try {
+          const built = Date.now();
+          const org = await buildOrganization(moto.endpoint, n);
+          console.log(
+            `\n${tool.name}, N = ${n}: built ${org.accountIds.length} accounts in ${((Date.now() - built) / 1000).toFixed(0)} s`,
+          );
+          const dir = await mkdtemp(path.join(work, `${tool.name}-${n}-`));
+          const context = await tool.prepare({ dir, org, endpoint: proxy.endpoint, cache });
+          const drifted = org.accountIds[0]!;
+          for (const phase of PHASES) {
+            if (phase === "drift") await driftOne(moto.endpoint, drifted);
+            seen.length = 0;
+            const loadBefore = load();
+            const run = await runMeasured(context.command, context.args(phase), {
+              env: context.env,
+              cwd: dir,
+            });
+            const figures: RunFigures = {
+              seconds: run.ms / 1000,
+              calls: seen.length,
+              writes: seen.filter(isWrite).length,
+              byOperation: countBy(seen),
+              peakRssMb: run.peakKb / 1024,
+              load: [loadBefore, load()],
+              exitCode: run.code,
+            };
+            if (phase === "drift") {
+              figures.found = context.foundDrift(run.stdout, run.stderr, drifted);
+              figures.repaired =
+                (await passwordLength(moto.endpoint, drifted)) === PASSWORD_POLICY.MinimumPasswordLength;
+            }
+            const line = row(tool.name, n, phase, figures, context.cannot);
+            rows.push(line);
+            console.log(line);
+            if (run.code !== 0 && !context.acceptsExit?.(run.code, phase)) {
+              console.log(
+                `  exit ${run.code}: ${(run.stderr || run.stdout).trim().split("\n").slice(-8).join("\n  ")}`,
+              );
+            }
+            if (phase === "converge") {
+              for (const [op, count] of [...figures.byOperation].sort())
+                console.log(`    ${op.padEnd(44)} ${count}`);
+            }
           }
-          const line = row(tool.name, n, phase, figures, context.cannot);
-          rows.push(line);
-          console.log(line);
-          if (run.code !== 0 && !context.acceptsExit?.(run.code, phase)) {
-            console.log(
-              `  exit ${run.code}: ${(run.stderr || run.stdout).trim().split("\n").slice(-8).join("\n  ")}`,
-            );
-          }
-          if (phase === "converge") {
-            for (const [op, count] of [...figures.byOperation].sort())
-              console.log(`    ${op.padEnd(44)} ${count}`);
-          }
+        } finally {
+          await proxy.stop();
+          await moto.process.stop();
         }
       }
     }
   } finally {
-    await proxy.stop();
-    await moto.process.stop();
     await rm(work, { recursive: true, force: true });
   }
   console.log(`\n${HEADER}\n${rows.join("\n")}`);
