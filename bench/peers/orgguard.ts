@@ -2,7 +2,8 @@
  * orgguard in bench/peers.ts: `orgguard apply` of one AccountBaseline (the password policy and S3
  * Block Public Access in every account of Root/Workloads) and two ServiceControlPolicy objects on
  * Root/Workloads, as a pipeline would run it. ORGGUARD_BIN measures another build instead;
- * ORGGUARD_BEFORE_BIN adds one as `orgguard-before` (a before/after in one table).
+ * ORGGUARD_BEFORE_BIN adds one as `orgguard-before` (a before/after in one table); ORGGUARD_ARGS
+ * adds options to apply (`--parallelism 4`).
  */
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -21,6 +22,9 @@ const passwordPolicy = {
   passwordReusePrevention: PASSWORD_POLICY.PasswordReusePrevention,
   hardExpiry: PASSWORD_POLICY.HardExpiry,
 };
+
+/** More options for `orgguard apply` (ORGGUARD_ARGS, e.g. `--parallelism 4`), for every orgguard build. */
+const EXTRA_ARGS = (process.env.ORGGUARD_ARGS ?? "").split(" ").filter((a) => a !== "");
 
 /** orgguard as built at `bin` (this worktree's build by default), named `name` in the table. */
 export const orgguardAt = (name: string, bin: string): PeerTool => ({
@@ -56,7 +60,7 @@ export const orgguardAt = (name: string, bin: string): PeerTool => ({
     await writeFile(path.join(manifests, "baseline.yaml"), documents.map((d) => stringify(d)).join("---\n"));
     return {
       command: process.execPath,
-      args: () => [path.resolve(bin), "apply", "--output", "json", manifests],
+      args: () => [path.resolve(bin), "apply", "--output", "json", ...EXTRA_ARGS, manifests],
       env: { ...process.env, ...AWS_ENV, AWS_ENDPOINT_URL: endpoint },
       // apply's JSON names the baseline's setting it changed, and its account.
       foundDrift: (stdout, _stderr, accountId) => {
