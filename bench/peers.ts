@@ -26,7 +26,8 @@
  * Usage: npx tsx bench/peers.ts [N...]   (default 10 100 1000; after `make build provision`)
  * PEERS=orgguard,custodian,org-formation selects tools; ORGGUARD_BIN=path/to/bin/orgguard.js
  * measures another build of orgguard instead, ORGGUARD_BEFORE_BIN adds one as `orgguard-before`
- * (an older commit, for a before/after in one table).
+ * (an older commit, for a before/after in one table). PEERS_LATENCY_MS=50 delays every answer, as
+ * the network to AWS would (moto on loopback answers in milliseconds).
  * The machine's load is printed beside every figure: the lead re-runs this on a quiet machine.
  */
 import { spawn } from "node:child_process";
@@ -60,6 +61,8 @@ import { type BenchOrganization, PASSWORD_POLICY, type PeerTool, PHASES, type Ph
 
 const SIZES = process.argv.slice(2).map(Number);
 const BEFORE = process.env.ORGGUARD_BEFORE_BIN;
+/** A round trip added to every answer (PEERS_LATENCY_MS): AWS's, which moto on loopback lacks. */
+const LATENCY_MS = Number(process.env.PEERS_LATENCY_MS ?? 0);
 const TOOLS: PeerTool[] = [
   orgguard,
   ...(BEFORE ? [orgguardAt("orgguard-before", BEFORE)] : []),
@@ -255,6 +258,7 @@ async function freshAws(motoServer: string, work: string, name: string, seen: Se
     seed: 1,
     rate: 0,
     onRequest: (r) => seen.push(r),
+    latencyMs: LATENCY_MS,
   });
   proxy.stubbed.set("awssupport_20130415/DescribeSeverityLevels", SUPPORT_ON_BASIC_PLAN);
   return { moto, proxy };
@@ -337,6 +341,7 @@ async function main() {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+  if (LATENCY_MS > 0) console.log(`\nevery answer delayed ${LATENCY_MS} ms (PEERS_LATENCY_MS)`);
   console.log(`\n${HEADER}\n${rows.join("\n")}`);
   for (const tool of TOOLS) {
     const why = ready.get(tool.name);
