@@ -36,9 +36,11 @@ import { InOrder, type Placement, runScheduled } from "./unit-schedule.js";
 
 /**
  * How many objects plan and apply work on at once by default (--parallelism). Each object makes
- * one to a few calls in turn, mostly to a different account's endpoint; 16 keeps the calls in
- * flight well under the connection pool's 50 per endpoint host, and at 100 accounts more did not
- * make apply faster (README, Performance).
+ * one to a few calls in turn, each a round trip to AWS; at 100 accounts with 50 ms added to every
+ * answer, apply converged in 47 s one at a time, 23 s with 4, 9 s with 16 and 6 s with 64
+ * (README, Performance). 16 keeps the calls in flight well under the connection pool's 50 per
+ * endpoint host (IAM and STS are one host for every account) and leaves the accounts' allowance
+ * to other tools; --parallelism raises it.
  */
 export const DEFAULT_PARALLELISM = 16;
 /** The most --parallelism allows: past about 50, one endpoint's connections (50 per host) are the limit. */
