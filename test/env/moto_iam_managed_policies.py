@@ -3,8 +3,9 @@
 moto knows AWS's managed policies only when MOTO_IAM_LOAD_MANAGED_POLICIES is on, and then builds
 all of them (about 1,300) for every account's IAM backend: far too slow for the organizations of
 hundreds of accounts the tests and benches make. IncidentRoles attaches two of them
-(AWSSupportAccess, SecurityAudit), which AWS has in every account: this loads those two, from moto's
-own copy of AWS's documents, whatever the setting.
+(AWSSupportAccess, SecurityAudit) and the ConfigAggregator's role one (AWSConfigRoleForOrganizations),
+which AWS has in every account: this loads those three, from moto's own copy of AWS's documents,
+whatever the setting. (One module patches moto's loader: two patches of it would undo each other.)
 """
 
 import json
@@ -12,7 +13,7 @@ import json
 from moto.iam import models
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-ATTACHED_BY_ORGGUARD = ("AWSSupportAccess", "SecurityAudit")
+ATTACHED_BY_ORGGUARD = ("AWSSupportAccess", "SecurityAudit", "AWSConfigRoleForOrganizations")
 
 
 def install() -> None:

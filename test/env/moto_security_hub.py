@@ -21,9 +21,8 @@ backend (moto's reset clears it):
   unprocessed INVALID_INPUT, as AWS answers.
 - One finding aggregator per account; configuration policies with their tags; associations by
   target (the policy applies at once: SUCCESS).
-- moto's IAM has AWS's managed policies only when MOTO_IAM_LOAD_MANAGED_POLICIES is set (a
-  thousand policies in every account: too slow for the scale bench); the aggregator's role needs
-  one of them, AWSConfigRoleForOrganizations, which every account gets here.
+- The aggregator's role attaches AWS's managed AWSConfigRoleForOrganizations, which moto's IAM
+  lacks unless told to load all of them: moto_iam_managed_policies.py gives every account that one.
 
 This is orgguard's own emulation, not moto's: a green run against it says the controller calls
 these operations as the API reference describes them, nothing more. The behaviour is tested with
@@ -35,8 +34,6 @@ import uuid
 from urllib.parse import unquote
 
 import moto.securityhub.urls as securityhub_urls
-from moto.iam.aws_managed_policies import aws_managed_policies_data
-from moto.iam.models import AWSManagedPolicy, IAMBackend
 from moto.organizations.models import FakeDelegatedAdministrator
 from moto.securityhub.exceptions import SecurityHubClientError
 from moto.securityhub.models import SecurityHubBackend, securityhub_backends
@@ -417,19 +414,6 @@ URL_PATHS = [
 ]
 
 _update_organization_configuration = SecurityHubBackend.update_organization_configuration
-_init_aws_policies = IAMBackend._init_aws_policies
-# The one AWS managed policy the ConfigAggregator example's role attaches (read once).
-AGGREGATOR_POLICY = "AWSConfigRoleForOrganizations"
-_AGGREGATOR_POLICY_DATA = json.loads(aws_managed_policies_data)[AGGREGATOR_POLICY]
-
-
-def init_aws_policies(self):
-    policies = _init_aws_policies(self)
-    if any(p.name == AGGREGATOR_POLICY for p in policies):
-        return policies
-    return [*policies, AWSManagedPolicy.from_data(AGGREGATOR_POLICY, self.account_id, self.region_name, _AGGREGATOR_POLICY_DATA)]
-
-
 def update_organization_configuration(self, auto_enable, auto_enable_standards=None, organization_configuration=None):
     """AWS reports OrganizationConfiguration.Status and does not ask for it; moto refuses a request without it."""
     if organization_configuration and "Status" not in organization_configuration:
@@ -446,6 +430,5 @@ def install():
     for path in URL_PATHS:
         securityhub_urls.url_paths.setdefault(path, SecurityHubResponse.dispatch)
     SecurityHubBackend.update_organization_configuration = update_organization_configuration
-    IAMBackend._init_aws_policies = init_aws_policies
     if "config.amazonaws.com" not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
         FakeDelegatedAdministrator.SUPPORTED_SERVICES.append("config.amazonaws.com")

@@ -119,8 +119,10 @@ describe("orgguard plan and apply", () => {
     // public access in both; of the four baselines, one member account each, every setting but
     // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8; the
     // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts; the
-    // organization trail. Besides: the two IncidentRoles examples (their roles do not exist yet).
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(12 + 3 + 14 + 22 + 2 + 4 + 1 + 2);
+    // organization trail, Security Hub for the organization and the Config aggregator (planned
+    // before the Organization enables their trusted access). Besides: the two IncidentRoles examples
+    // (their roles do not exist yet).
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(12 + 3 + 14 + 22 + 2 + 4 + 1 + 2 + 2);
     // The organization exists (it is never created): trusted access and delegated administrators
     // to add are an update. The seeds' layout adopts the sample organization's five OUs (it tags
     // them as orgguard's): updates, after the organization, parents before children. moto's
@@ -155,12 +157,12 @@ describe("orgguard plan and apply", () => {
         to: "enabled",
         description: "+ enable trusted access",
       })),
-      // GuardDuty's administrator is not here: the GuardDutyOrganization designates it.
-      {
-        path: `delegatedAdministrators[config-multiaccountsetup.amazonaws.com/${audit}]`,
+      // GuardDuty's and Security Hub's administrators are not here: their own kinds designate them.
+      ...["config-multiaccountsetup.amazonaws.com", "config.amazonaws.com"].map((p) => ({
+        path: `delegatedAdministrators[${p}/${audit}]`,
         to: "registered",
         description: `+ register ${audit} (audit-1) as delegated administrator`,
-      },
+      })),
     ]);
     expect(entries.find((e) => e.object === "GuardDutyOrganization/guardduty")?.changes).toEqual([
       {
@@ -196,7 +198,7 @@ describe("orgguard plan and apply", () => {
     // The two IamCredentials examples find no IAM user (their first read above asked IAM for the
     // credential report, which moto then has), and the IdentityCenterSessionLength example names
     // no permission set: unchanged.
-    expect(text.stdout).toContain("Plan: 59 to create, 8 to update, 3 unchanged, 9 drifted");
+    expect(text.stdout).toContain("Plan: 62 to create, 9 to update, 3 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
     expect(text.stdout).toMatch(
       /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
@@ -221,11 +223,11 @@ describe("orgguard plan and apply", () => {
     // Baselines are expanded after the accounts the run creates: the sandbox baseline (Root/Sandbox)
     // gets the two new sandbox accounts (8 enforced settings each; their default security groups
     // and VPCs observed: 4 more drifted), the minimal one (Root/Security) the log archive and
-    // security tooling accounts (1 each): 56 + 16 + 2 created. One apply leaves nothing to do.
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 77 created, 8 updated");
+    // security tooling accounts (1 each): 62 + 16 + 2 created. One apply leaves nothing to do.
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 80 created, 9 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 88 unchanged, 13 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 92 unchanged, 13 drifted");
     // What deleting an object would destroy is said on every plan, changes or not.
     expect(again.stdout).toContain("! destructive: deleting sandbox-bob CLOSES account Sandbox Bob");
     // Every entry's patch turns what AWS has into what the manifests want.
