@@ -213,15 +213,15 @@ export const AWS_OPTIONS = {
   organizationsRate: {
     flag: "organizations-rate",
     description:
-      "AWS Organizations calls per second, process-wide (AWS publishes no limit and throttles large organizations).",
-    default: "5",
+      "The most AWS Organizations calls per second, process-wide (retries included). Below it the pace follows AWS: full speed until Organizations throttles, then the AWS SDK's adaptive rate (orgguard_aws_throttled_total counts throttling answers). AWS publishes no Organizations rate; this bounds orgguard's share of the organization's allowance.",
+    default: "20",
     allowed: ">= 1",
     schema: wholeNumber(1),
   },
   organizationsBurst: {
     flag: "organizations-burst",
-    description: "AWS Organizations calls allowed in a burst above the rate.",
-    default: "10",
+    description: "AWS Organizations calls allowed at once above --organizations-rate.",
+    default: "40",
     allowed: ">= 1",
     schema: wholeNumber(1),
   },

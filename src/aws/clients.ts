@@ -1,7 +1,8 @@
 /**
  * The one place AWS SDK clients are made: region, endpoint overrides (for emulators), small SDK
- * retry counts (the work queue owns long backoff), credentials per account (the controller's own
- * account directly, member accounts through AssumeRole), and a hook that counts every call.
+ * retry counts (the work queue owns long backoff) paced by the SDK's adaptive mode (pacing.ts),
+ * credentials per account (the controller's own account directly, member accounts through
+ * AssumeRole), and hooks that count every call and every throttling answer.
  * Clients are made per (service, account, region) from one table of SDK constructors.
  */
 
@@ -28,9 +29,11 @@ import type {
   InitializeHandler,
   InitializeHandlerOptions,
   MetadataBearer,
+  RetryStrategyV2,
 } from "@smithy/types";
 import { TokenBucket } from "./limiter.js";
 import { localhostAwareLookup } from "./localhost-resolution.js";
+import { adaptiveRetryStrategy } from "./pacing.js";
 
 /** Called once per AWS API call with its outcome ("success" or the error code). */
 export type AwsCallObserver = (service: string, operation: string, outcome: string) => void;
@@ -60,6 +63,8 @@ interface SharedClientConfig {
   endpoint?: string;
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   requestHandler: SharedRequestHandler;
+  /** Attempts and pace: the SDK's adaptive mode, one limiter per client (pacing.ts). */
+  retryStrategy: RetryStrategyV2;
 }
 
 interface ServiceSpec<C> {
@@ -131,7 +136,12 @@ export interface AwsOptions {
   /** The controller's own credentials; the SDK's default chain (IRSA, Pod Identity...) when absent. */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   observeCall?: AwsCallObserver;
-  /** Process-wide pace for Organizations calls. */
+  /** Called for every throttling answer (each attempt the SDK retries, and a last one). */
+  observeThrottle?: (service: ServiceName) => void;
+  /**
+   * The most Organizations attempts per second, process-wide, whatever the adaptive pace allows
+   * (an operator's bound: AWS publishes no rate, and other tools share the organization's).
+   */
   organizationsRate?: { perSecond: number; burst: number };
   /**
    * Refuse, before it is sent, every call but these `service:Operation`s (the reads the kinds
@@ -264,8 +274,8 @@ interface Stackable {
   };
 }
 
-const addMiddleware = (client: Stackable, middleware: CommandMiddleware, name: string, priority?: "high") =>
-  client.middlewareStack.add(middleware, { step: "initialize", name, ...(priority ? { priority } : {}) });
+const addMiddleware = (client: Stackable, middleware: CommandMiddleware, name: string) =>
+  client.middlewareStack.add(middleware, { step: "initialize", name });
 
 /** `ListRootsCommand` -> `ListRoots`. */
 const operationOf = (context: HandlerExecutionContext): string =>
@@ -295,6 +305,10 @@ export class AwsClients implements AwsAccess {
   private readonly sessions = new Map<string, CachedCredentials>();
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private organizationsClient: OrganizationsClient | undefined;
+  /** The upper bound of Organizations attempts (AwsOptions.organizationsRate). */
+  private readonly organizationsCeiling: TokenBucket | undefined;
+  /** STS with the controller's own credentials: one client, so one pace, for every AssumeRole. */
+  private ownStsClient: STSClient | undefined;
   private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
   /** The latest root session (sts:AssumeRoot) per member account, and IAM clients using them. */
   private readonly rootSessions = new Map<string, AwsCredentialIdentity>();
@@ -304,6 +318,8 @@ export class AwsClients implements AwsAccess {
 
   constructor(readonly options: AwsOptions) {
     this.requestHandler = new SharedRequestHandler(options);
+    const rate = options.organizationsRate;
+    this.organizationsCeiling = rate ? new TokenBucket(rate.perSecond, rate.burst) : undefined;
   }
 
   /**
@@ -346,26 +362,10 @@ export class AwsClients implements AwsAccess {
 
   /** Organizations, with the controller's own credentials (the management or delegated admin account). */
   organizations(): OrganizationsClient {
-    if (!this.organizationsClient) {
-      const client = this.instrument(
-        new OrganizationsClient(this.config("organizations", this.globalRegion(), this.options.credentials)),
-        "organizations",
-      );
-      const rate = this.options.organizationsRate;
-      if (rate) {
-        const bucket = new TokenBucket(rate.perSecond, rate.burst);
-        addMiddleware(
-          client,
-          (next) => async (args) => {
-            await bucket.take();
-            return next(args);
-          },
-          "orgguardOrganizationsRate",
-          "high",
-        );
-      }
-      this.organizationsClient = client;
-    }
+    this.organizationsClient ??= this.instrument(
+      new OrganizationsClient(this.config("organizations", this.globalRegion(), this.options.credentials)),
+      "organizations",
+    );
     return this.organizationsClient;
   }
 
@@ -424,8 +424,12 @@ export class AwsClients implements AwsAccess {
     );
   }
 
-  private sts(credentials = this.options.credentials): STSClient {
-    return this.instrument(new STSClient(this.config("sts", this.globalRegion(), credentials)), "sts");
+  private sts(): STSClient {
+    this.ownStsClient ??= this.instrument(
+      new STSClient(this.config("sts", this.globalRegion(), this.options.credentials)),
+      "sts",
+    );
+    return this.ownStsClient;
   }
 
   /**
@@ -498,12 +502,18 @@ export class AwsClients implements AwsAccess {
     credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
   ): SharedClientConfig {
     const endpoint = this.options.serviceEndpoints?.[service] ?? this.options.endpoint;
+    const observeThrottle = this.options.observeThrottle;
+    const ceiling = service === "organizations" ? this.organizationsCeiling : undefined;
     return {
       region,
       maxAttempts: this.options.maxAttempts,
       ...(endpoint ? { endpoint } : {}),
       ...(credentials ? { credentials } : {}),
       requestHandler: this.requestHandler,
+      retryStrategy: adaptiveRetryStrategy(this.options.maxAttempts, {
+        ...(ceiling ? { ceiling } : {}),
+        ...(observeThrottle ? { onThrottled: () => observeThrottle(service) } : {}),
+      }),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
- * Organizations publishes no rate limit and throttles at a few hundred accounts; orgguard keeps
- * one process-wide token bucket for every Organizations call, and serializes writes per target
- * (attaching two policies to one OU at once risks ConcurrentModificationException).
+ * Fixed paces: a token bucket (the operator's upper bound on Organizations attempts, under the
+ * adaptive pace of pacing.ts: Organizations publishes no rate limit), and a lock that serializes
+ * writes per target (attaching two policies to one OU at once risks ConcurrentModificationException).
  */
 
 export class TokenBucket {

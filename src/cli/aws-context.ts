@@ -2,7 +2,7 @@
  * What the controller and the CLI's plan and apply build from the configuration alike: the AWS
  * clients, and the context the kinds run with.
  */
-import { type AwsCallObserver, AwsClients, endpointsFromEnvironment } from "../aws/clients.js";
+import { AwsClients, type AwsOptions, endpointsFromEnvironment } from "../aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../aws/regions.js";
 import { type ControllerConfig, policyOptionsFor } from "../config.js";
 import type { KindContext } from "../kinds/kind-definition.js";
@@ -10,7 +10,7 @@ import type { KindContext } from "../kinds/kind-definition.js";
 /** AWS clients as configured (endpoints from the environment, as the SDKs document them). */
 export function awsClientsFor(
   config: ControllerConfig,
-  extra: { observeCall?: AwsCallObserver; readOnly?: ReadonlySet<string> } = {},
+  extra: Pick<AwsOptions, "observeCall" | "observeThrottle" | "readOnly"> = {},
 ): AwsClients {
   return new AwsClients({
     region: config.awsRegion,

@@ -74,6 +74,7 @@ export async function runController(args: string[]): Promise<number> {
   const metrics = new Metrics();
   const aws = awsClientsFor(config, {
     observeCall: (service, operation, outcome) => metrics.awsCalls.inc({ service, operation, outcome }),
+    observeThrottle: (service) => metrics.awsThrottled.inc({ service }),
   });
   // API call events reach the objects they concern through the router, one more watch source of
   // every managed kind's controller; the queue reader feeds it.

@@ -157,6 +157,22 @@ export interface Kind {
   plan?: {
     /** Within the kind, objects apply in this order (lowest first): an OU after its parent. */
     rank?(object: ManagedObject): number;
+    /**
+     * Kinds of one group (adjacent in the kinds' list) apply at once, up to `--parallelism`
+     * objects at a time: their objects do not depend on one another's. Objects that claim the
+     * same thing (one account's settings) still apply one after the other, in the apply order. A
+     * kind without a group applies its objects one at a time.
+     */
+    parallelGroup?: string;
+    /**
+     * The kind keeps something inside one account that no other object of an apply changes (the
+     * account settings). So `apply` takes a write AWS accepted as done, without observing again
+     * (a setting whose service is eventually consistent reads its write back itself, as
+     * PublicAccessBlock does), and `apply --plan` writes from the very reading it compared with
+     * the plan: one read and one write per changed setting. Other kinds are observed again after
+     * a write, and again before it.
+     */
+    accountLocal?: boolean;
     /** The OU a create of this object adds to the tree, which later objects then resolve (plan). */
     createsOu?(object: ManagedObject): string | undefined;
   };

@@ -51,6 +51,12 @@ export class Metrics {
     labelNames: ["service", "operation", "outcome"],
     registers: [this.registry],
   });
+  readonly awsThrottled = new Counter({
+    name: "orgguard_aws_throttled_total",
+    help: "Throttling answers from AWS, by service: each slowed that client's pace, and the SDK retried the call; only a call throttled on every attempt fails (Synced=False/Throttled, retried with backoff).",
+    labelNames: ["service"],
+    registers: [this.registry],
+  });
   readonly driftDetected = new Counter({
     name: "orgguard_drift_detected_total",
     help: "Reconciles that found AWS different from a spec that had not changed, by kind.",

@@ -191,6 +191,9 @@ describe("orgguard plan and apply", () => {
 
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
+    // Objects in parallel (the default, 16 at once) print exactly what one at a time prints.
+    const oneAtATime = await cli(["plan", "--parallelism", "1", ...MANIFESTS]);
+    expect(oneAtATime.stdout).toBe(text.stdout);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
     // The two IamCredentials examples find no IAM user (their first read above asked IAM for the
     // credential report, which moto then has), and the IdentityCenterSessionLength example names

@@ -37,6 +37,20 @@ export interface FaultProxyOptions {
   /** Share of requests to fail, 0 to 1. */
   rate: number;
   maxConsecutive?: number;
+  /** Called for every request as it arrives (a counting proxy: benches and pacing tests). */
+  onRequest?: (request: SeenRequest) => void;
+  /** Added before each answer: the round trip to AWS that a local moto does not have (benches). */
+  latencyMs?: number;
+}
+
+/** A request as the proxy saw it arrive. */
+export interface SeenRequest extends AwsRequest {
+  /** When it arrived (Date.now()). */
+  at: number;
+  /** The access key that signed it (SigV4), which tells one account's session from another's. */
+  accessKeyId?: string;
+  /** The fault the proxy answered it with, if any. */
+  fault?: FaultKind;
 }
 
 /** The service and operation of an AWS request, and the protocol its errors are spelled in. */
@@ -63,6 +77,11 @@ const STS_ACTIONS = new Set(["AssumeRole", "GetCallerIdentity", "AssumeRoleWithW
 /** The region a SigV4 request is signed for: `Credential=AKID/20261206/eu-west-1/ec2/aws4_request`. */
 export function signingRegion(authorization: string | undefined): string | undefined {
   return authorization ? /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(authorization)?.[1] : undefined;
+}
+
+/** The access key of a SigV4 request: `Credential=AKID/20261206/...`. */
+export function signingAccessKey(authorization: string | undefined): string | undefined {
+  return authorization ? /Credential=([^/]+)\//.exec(authorization)?.[1] : undefined;
 }
 
 /** Which service and operation a request is, from what each protocol puts on the wire. */
@@ -185,6 +204,8 @@ export class FaultProxy {
   private readonly inARow = new Map<string, number>();
   private readonly target: URL;
   private readonly maxConsecutive: number;
+  private readonly onRequest: ((request: SeenRequest) => void) | undefined;
+  private readonly latencyMs: number;
   /** Faults to inject next, in order, before any random ones (for tests of the proxy itself). */
   readonly scripted: FaultKind[] = [];
   /** Faults for the next requests of one operation (`service/Operation`), before any random ones. */
@@ -197,6 +218,11 @@ export class FaultProxy {
   readonly hangingRegions = new Set<string>();
   /** Requests held by hangingRegions so far. */
   hung = 0;
+  /**
+   * Answers the proxy gives itself, by `service/Operation`, for an API moto lacks (each as AWS
+   * documents it): the request is counted but never reaches moto.
+   */
+  readonly stubbed = new Map<string, { status: number; headers: Record<string, string>; body: string }>();
 
   private constructor(
     private readonly server: http.Server,
@@ -206,6 +232,8 @@ export class FaultProxy {
     this.random = seededRandom(options.seed);
     this.target = new URL(options.target);
     this.maxConsecutive = options.maxConsecutive ?? 4;
+    this.onRequest = options.onRequest;
+    this.latencyMs = options.latencyMs ?? 0;
   }
 
   /** Starts the proxy on a free loopback port. */
@@ -271,6 +299,18 @@ export class FaultProxy {
     if (fault) {
       const key = `${request.service} ${fault}`;
       this.injected.set(key, (this.injected.get(key) ?? 0) + 1);
+    }
+    this.onRequest?.({
+      ...request,
+      at: Date.now(),
+      accessKeyId: signingAccessKey(req.headers.authorization),
+      ...(fault ? { fault } : {}),
+    });
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+    const stub = this.stubbed.get(`${request.service}/${request.operation}`);
+    if (stub) {
+      res.writeHead(stub.status, stub.headers).end(stub.body);
+      return;
     }
     if (fault === "reset") {
       req.socket.destroy();

@@ -130,6 +130,8 @@ export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): K
       ),
     ],
     iam: { management: policyIam(allTypes), member: [] },
+    // Policies are independent of one another: attachments to one target are serialized by its lock.
+    plan: { parallelGroup: "Organizations policies" },
     events: {
       alsoChangedBy: ["organizations:DisablePolicyType"],
       concerns: (event, object) => policyConcerns(type, event, object),

@@ -204,6 +204,8 @@ export function settingKind(setting: AccountSetting): Kind {
     },
     operations: operationsOf(setting),
     iam: iamOf(setting),
+    // Settings of different accounts are independent; one account's run in the settings' order.
+    plan: { parallelGroup: "account settings", accountLocal: true },
     runtime: { type: "managed", managed: (context) => managedSetting(setting, context) },
     events: {
       ...(setting.alsoChangedBy ? { alsoChangedBy: setting.alsoChangedBy } : {}),
