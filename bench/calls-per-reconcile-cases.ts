@@ -12,6 +12,8 @@ export interface CallCase {
   label?: string;
   /** The Ready reason the object settles on (ObserveOnly drift: Drifted); Ready=True otherwise. */
   settles?: string;
+  /** Service principals given trusted access in the organization before the object is created. */
+  trustedAccess?: string[];
 }
 
 /** The regions enabled by default in an account created today. */
@@ -35,8 +37,16 @@ const REGIONS_17 = [
   "ap-southeast-2",
 ];
 
+/** The organization trail case's bucket (bench/calls-per-reconcile.ts creates it in moto first). */
+export const BENCH_TRAIL_BUCKET = "bench-org-cloudtrail-logs";
+
 /** Managed kinds the bench cannot measure against moto, each with the reason. */
-export const NO_CALL_CASE: Readonly<Record<string, string>> = {};
+export const NO_CALL_CASE: Readonly<Record<string, string>> = {
+  TemporaryAccess:
+    "it names an Identity Center user and permission set that must exist first, which a case of the bench (a spec alone) cannot make: its calls are counted in test/integration/temporary-access.test.ts (README: TemporaryAccess)",
+  CentralizedRootAccess:
+    "moto has neither IAM's organization features nor sts:AssumeRoot: its calls per reconcile are counted against SDK stubs in test/integration/centralized-root-access-stubs.test.ts (README: CentralizedRootAccess)",
+};
 
 /** The cases, in `member` (and `other`, a second member account) of the bench's organization. */
 export const callCases = ({ member, other }: { member: string; other: string }): CallCase[] => [
@@ -131,6 +141,19 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     label: "ImageBlockPublicAccess (17 regions)",
     spec: { accountId: member, regions: REGIONS_17 },
   },
+  // No IAM users in the bench's account: the report, the summary, nothing else (ObserveOnly by default).
+  { kind: "IamCredentials", spec: { accountId: member } },
+  // Cold: the support and audit roles made, their policies attached; steady: 2 reads per role.
+  {
+    kind: "IncidentRoles",
+    spec: {
+      accountId: member,
+      trustedPrincipal: "arn:aws:iam::123456789012:role/IncidentResponders",
+      auditRole: true,
+    },
+  },
+  // The management account's Identity Center instance (moto makes one), no permission set in it.
+  { kind: "IdentityCenterSessionLength", spec: {} },
   // moto gives every region a default VPC with one subnet per zone: cold deletes all 17.
   {
     kind: "NoDefaultVpc",
@@ -143,4 +166,44 @@ export const callCases = ({ member, other }: { member: string; other: string }):
     spec: { accountId: other, regions: REGIONS_17, managementPolicy: "ObserveOnly" },
     settles: "Drifted",
   },
+  // Issue 27: the bench makes the bucket and enables CloudTrail's trusted access first.
+  {
+    kind: "OrganizationTrail",
+    spec: {
+      trailName: "bench-organization-trail",
+      homeRegion: "us-east-1",
+      s3Bucket: { name: BENCH_TRAIL_BUCKET },
+    },
+  },
+  // Issue 27: `member` administers GuardDuty in 3 regions for the organization's other accounts;
+  // the organization configuration and members are the test environment's emulation (moto lacks them).
+  {
+    kind: "GuardDutyOrganization",
+    label: "GuardDutyOrganization (3 regions)",
+    spec: { administrator: { accountId: member }, regions: ["us-east-1", "eu-west-1", "eu-central-1"] },
+  },
+  // Issue 28, against the test environment's emulation of what moto lacks (test/env/moto_security_hub.py):
+  // the seeds' setup (CIS v5.0, PCI DSS v4.0.1, three disabled controls) in two regions.
+  ...(["CENTRAL", "LOCAL"] as const).map((configuration) => ({
+    kind: "SecurityHubOrganization",
+    label: `SecurityHubOrganization (${configuration}, 2 regions, 2 standards, 3 disabled controls)`,
+    trustedAccess: ["securityhub.amazonaws.com"],
+    spec: {
+      administrator: { accountId: member },
+      regions: ["us-east-1", "eu-west-1"],
+      homeRegion: "us-east-1",
+      configuration,
+      standards: [
+        { name: "cis-aws-foundations-benchmark", version: "5.0.0" },
+        { name: "pci-dss", version: "4.0.1" },
+      ],
+      disabledControls: [
+        { control: "IAM.18", reason: "support cases are opened from the management account" },
+        { control: "IAM.28", reason: "one organization analyzer runs in the security tooling account" },
+        { control: "S3.5", reason: "TLS is required by an SCP and an RCP" },
+      ],
+    },
+  })),
+  // In the management account, with the role orgguard creates.
+  { kind: "ConfigAggregator", trustedAccess: ["config.amazonaws.com"], spec: { region: "us-east-1" } },
 ];

@@ -11,6 +11,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { EnableAWSServiceAccessCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { KubeConfig } from "@kubernetes/client-node";
 import { API_GROUP, API_VERSION } from "../src/api/common.js";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../src/aws/clients.js";
@@ -26,9 +27,15 @@ import { ResourceClient } from "../src/runtime/resource-client.js";
 import { startEnvironment } from "../test/env/environment.js";
 import { sleep, waitUntil } from "../test/env/process.js";
 import { provision } from "../test/env/provision.js";
-import { awsEndpoint, createOrganization, MANAGEMENT_CREDENTIALS } from "../test/support/aws.js";
+import {
+  awsClientConfig,
+  awsEndpoint,
+  createBucket,
+  createOrganization,
+  MANAGEMENT_CREDENTIALS,
+} from "../test/support/aws.js";
 import { runControllers } from "../test/support/controllers.js";
-import { callCases } from "./calls-per-reconcile-cases.js";
+import { BENCH_TRAIL_BUCKET, callCases } from "./calls-per-reconcile-cases.js";
 
 const POLL_MS = 2000;
 const STEADY_POLLS = 5;
@@ -54,6 +61,12 @@ try {
   const member = org.accountIds.get("dev-1")!;
   /** A second member, whose default VPCs stay (the ObserveOnly case reads them at every poll). */
   const other = org.accountIds.get("dev-2")!;
+  // What the organization trail needs before it: its bucket (the user's in AWS) and CloudTrail's
+  // trusted access (the Organization kind's in AWS).
+  await createBucket(BENCH_TRAIL_BUCKET, endpoint);
+  await new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint)).send(
+    new EnableAWSServiceAccessCommand({ ServicePrincipal: "cloudtrail.amazonaws.com" }),
+  );
 
   const calls = new Map<string, number>();
   const aws = new AwsClients({
@@ -101,6 +114,11 @@ try {
     const client = new ResourceClient<ManagedObject>(kc, c.kind.ref);
     const kindName = c.kind.ref.kind;
     const label = c.label ?? kindName;
+    for (const principal of c.trustedAccess ?? []) {
+      await new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint)).send(
+        new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }),
+      );
+    }
     const before = snapshot();
     const reconcilesAtStart = await reconciles(kindName);
     const started = Date.now();
@@ -114,7 +132,15 @@ try {
       const ready = findCondition(o?.status?.conditions, "Ready");
       return c.settles ? ready?.reason === c.settles : ready?.status === "True";
     };
-    await waitUntil(async () => settled(await client.get("bench")), 120_000, `${label} Ready`);
+    let last: ManagedObject | undefined;
+    await waitUntil(
+      async () => {
+        last = await client.get("bench");
+        return settled(last);
+      },
+      120_000,
+      () => `${label} Ready (conditions: ${JSON.stringify(last?.status?.conditions)})`,
+    );
     const coldMs = Date.now() - started;
     const cold = delta(before);
     const coldReconciles = (await reconciles(kindName)) - reconcilesAtStart;

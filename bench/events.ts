@@ -108,6 +108,7 @@ try {
     const def = KINDS.find((k) => k.api.kind === kind)!;
     const client = new ResourceClient<ManagedObject>(kc, kindRef(def.api));
     const name = `bench-${kind.toLowerCase()}`;
+    await c.prepare?.();
     await client.create({
       apiVersion: `${API_GROUP}/${API_VERSION}`,
       kind,

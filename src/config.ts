@@ -9,6 +9,7 @@ import { DEFAULT_ROLE_ARN_TEMPLATE } from "./aws/clients.js";
 import { POLICY_TYPE_OPTIONS, policyOptionsOf } from "./kinds/organization-policy/policy-options.js";
 import type { PolicyOptions } from "./kinds/organization-policy/policy-type.js";
 import { regionName } from "./kinds/setting/regions.js";
+import { TEMPORARY_ACCESS_OPTIONS } from "./kinds/temporary-access/options.js";
 import {
   bool,
   duration,
@@ -242,13 +243,14 @@ export const EVENTS_OPTIONS = {
 } satisfies OptionLayer;
 
 /** The options the kinds contribute. */
-export const KIND_OPTIONS = { ...POLICY_TYPE_OPTIONS } satisfies OptionLayer;
+export const KIND_OPTIONS = { ...POLICY_TYPE_OPTIONS, ...TEMPORARY_ACCESS_OPTIONS } satisfies OptionLayer;
 
 /** Every option, by layer, in the order the docs list them. */
 export const OPTION_LAYERS = [
   { title: "Reconcile", options: RECONCILE_OPTIONS },
   { title: "AWS", options: AWS_OPTIONS },
-  { title: "Organizations policy types", options: KIND_OPTIONS },
+  { title: "Organizations policy types", options: POLICY_TYPE_OPTIONS },
+  { title: "Temporary access", options: TEMPORARY_ACCESS_OPTIONS },
   { title: "Events", options: EVENTS_OPTIONS },
   { title: "Manager", options: MANAGER_OPTIONS },
 ] as const;

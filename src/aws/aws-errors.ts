@@ -93,6 +93,41 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   InsufficientPermissionsException: "blocked",
   InvalidRoleException: "blocked",
   InvalidS3KeyPrefixException: "spec-rejected",
+  // CloudTrail: no trail of that name in the region (a read of none, a delete of one gone).
+  TrailNotFoundException: "not-found",
+  // CreateTrail: the name is taken in the region, possibly by orgguard's own create whose answer
+  // was lost: observe again, and let the trail's ownership tags decide.
+  TrailAlreadyExistsException: "already-exists",
+  // CloudTrail refusing the bucket, the key or the log group the spec names: each is the user's to
+  // create or fix (the condition names the policy statement that is missing), not the spec's.
+  S3BucketDoesNotExistException: "blocked",
+  InsufficientS3BucketPolicyException: "blocked",
+  InsufficientEncryptionPolicyException: "blocked",
+  KmsKeyNotFoundException: "blocked",
+  KmsException: "blocked",
+  InvalidCloudWatchLogsLogGroupArnException: "blocked",
+  InvalidCloudWatchLogsRoleArnException: "blocked",
+  // An organization trail needs trusted access for CloudTrail, all features, the caller to be the
+  // management account (or CloudTrail's delegated administrator) and the permissions CloudTrail
+  // checks on it: all set up outside the spec.
+  CloudTrailAccessNotEnabledException: "blocked",
+  InsufficientDependencyServiceAccessPermissionException: "blocked",
+  NotOrganizationMasterAccountException: "blocked",
+  NoManagementAccountSLRExistsException: "blocked",
+  OrganizationNotInAllFeaturesModeException: "blocked",
+  OrganizationsNotInUseException: "blocked",
+  MaximumNumberOfTrailsExceededException: "blocked",
+  // A multi-region trail is changed only from its home region (orgguard calls it there; a trail
+  // of the name homed elsewhere is reported before any write).
+  InvalidHomeRegionException: "blocked",
+  // What the spec says that CloudTrail refuses: only a spec change helps.
+  InvalidKmsKeyIdException: "spec-rejected",
+  InvalidS3BucketNameException: "spec-rejected",
+  InvalidS3PrefixException: "spec-rejected",
+  InvalidTrailNameException: "spec-rejected",
+  InvalidEventSelectorsException: "spec-rejected",
+  // CloudTrail could not reach CloudWatch Logs this time.
+  CloudWatchLogsDeliveryUnavailableException: "transient",
   // CreatePolicy: the name is taken, possibly by our own create whose answer was lost. Was
   // "terminal", which stalled an SCP for good after one lost answer (orgguard's own policy then
   // sat in AWS attached to nothing). Observe decides by the ownership tags.
@@ -130,6 +165,29 @@ const MEANINGS: Record<string, AwsErrorMeaning> = {
   ServiceUnavailableException: "transient",
   InternalFailure: "transient",
   InternalError: "transient",
+  // IAM's organization features (centralized root access): the caller is not the management
+  // account or IAM's delegated administrator, the organization is gone or lacks all features (listed above), or
+  // trusted access for iam.amazonaws.com is off. Each is fixed outside the spec.
+  AccountNotManagementOrDelegatedAdministratorException: "blocked",
+  CallerIsNotManagementAccountException: "blocked",
+  OrganizationNotFoundException: "blocked",
+  ServiceAccessNotEnabledException: "blocked",
+  // AWS Security Hub: an account not subscribed to Security Hub, or not (yet) the organization's
+  // administrator (right after EnableOrganizationAdminAccount the kind reads it as a wait first).
+  InvalidAccessException: "blocked",
+  // Security Hub: EnableSecurityHub of an account already subscribed; CreateFindingAggregator when
+  // one exists (the next observe compares it). An earlier attempt's answer was lost: the goal holds.
+  ResourceConflictException: "goal-reached",
+  // AWS Config aggregators: none of that name (a read of none, a delete of none).
+  NoSuchConfigurationAggregatorException: "not-found",
+  // AWS Config refusing an organization aggregator: the caller is neither the management account
+  // nor a registered delegated administrator, the organization lacks all features or is not
+  // there. Each is fixed in the organization, not in the spec.
+  OrganizationAccessDeniedException: "blocked",
+  OrganizationAllFeaturesNotEnabledException: "blocked",
+  NoAvailableOrganizationException: "blocked",
+  // AWS Config: a parameter it refuses (a region it does not know, a name too long).
+  InvalidParameterValueException: "spec-rejected",
   // Throttling, as each protocol spells it (Organizations answers HTTP 400 TooManyRequests).
   TooManyRequestsException: "throttled",
   Throttling: "throttled",

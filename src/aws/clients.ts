@@ -8,12 +8,17 @@
 import http from "node:http";
 import https from "node:https";
 import { AccountClient } from "@aws-sdk/client-account";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type {
@@ -40,6 +45,11 @@ export interface ServiceClients {
   account: AccountClient;
   config: ConfigServiceClient;
   sqs: SQSClient;
+  cloudtrail: CloudTrailClient;
+  guardduty: GuardDutyClient;
+  ssoadmin: SSOAdminClient;
+  identitystore: IdentitystoreClient;
+  securityhub: SecurityHubClient;
 }
 export type ServiceName = keyof ServiceClients;
 
@@ -77,6 +87,11 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   account: { load: async () => AccountClient, endpointVariable: "ACCOUNT", global: true },
   config: { load: async () => ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
   sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
+  cloudtrail: { load: async () => CloudTrailClient, endpointVariable: "CLOUDTRAIL", global: false },
+  guardduty: { load: async () => GuardDutyClient, endpointVariable: "GUARDDUTY", global: false },
+  ssoadmin: { load: async () => SSOAdminClient, endpointVariable: "SSO_ADMIN", global: false },
+  identitystore: { load: async () => IdentitystoreClient, endpointVariable: "IDENTITYSTORE", global: false },
+  securityhub: { load: async () => SecurityHubClient, endpointVariable: "SECURITYHUB", global: false },
 };
 
 /** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */
@@ -281,6 +296,9 @@ export class AwsClients implements AwsAccess {
   private readonly inFlight = new Map<string, Promise<AwsCredentialIdentity>>();
   private organizationsClient: OrganizationsClient | undefined;
   private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
+  /** The latest root session (sts:AssumeRoot) per member account, and IAM clients using them. */
+  private readonly rootSessions = new Map<string, AwsCredentialIdentity>();
+  private readonly rootClients = new Map<string, IAMClient>();
   /** Every client's connections, whichever account it acts in (see SharedRequestHandler). */
   private readonly requestHandler: SharedRequestHandler;
 
@@ -383,6 +401,27 @@ export class AwsClients implements AwsAccess {
    */
   async ownCredentials(): Promise<AwsCredentialIdentity> {
     return this.sts().config.credentials();
+  }
+
+  /**
+   * IAM in `accountId` as its root user, with the session sts:AssumeRoot just handed out
+   * (centralized root access): one cached client per account, whose credentials are the account's
+   * latest root session, so a test's stubs on it stay in place.
+   */
+  rootIam(accountId: string, credentials: AwsCredentialIdentity): IAMClient {
+    this.rootSessions.set(accountId, credentials);
+    return cached(this.rootClients, accountId, () =>
+      this.instrument(
+        new IAMClient(
+          this.config("iam", this.globalRegion(), async () => {
+            const session = this.rootSessions.get(accountId);
+            if (!session) throw new Error(`no root session for account ${accountId}`);
+            return session;
+          }),
+        ),
+        "iam",
+      ),
+    );
   }
 
   private sts(credentials = this.options.credentials): STSClient {

@@ -34,5 +34,6 @@ export function kindContextFor(config: ControllerConfig, aws: AwsClients): KindC
     // One region's reads get a quarter of the deadline: the writes of the others fit in the rest.
     regionTimeoutMs: Math.floor(config.reconcileTimeout / 4),
     discoveryIntervalMs: config.discoveryInterval,
+    temporaryAccessMaxDurations: config.temporaryAccessMaxDurations,
   };
 }

@@ -24,7 +24,10 @@ export interface PlanEntry {
   action: PlanAction;
   changes: Change[];
   error?: string;
-  /** What deleting the object would destroy in AWS (closing an account), said before it ever happens. */
+  /**
+   * What the object destroys in AWS, said before it ever happens: on deletion (closing an account),
+   * or while it exists (deleting member root credentials); the kind's words say which.
+   */
   destructive?: string;
 }
 
@@ -105,7 +108,7 @@ export function changeLines(entry: PlanEntry): string[] {
     for (const t of targets)
       lines.push(t.description ?? `${t.to === undefined ? "-" : "+"} ${t.path.slice(8, -1)}`);
   }
-  if (entry.destructive) lines.push(`! destructive on deletion: ${entry.destructive}`);
+  if (entry.destructive) lines.push(`! destructive: ${entry.destructive}`);
   return lines;
 }
 
@@ -183,7 +186,7 @@ export function formatMarkdown(entries: PlanEntry[], context?: PlanContext): str
         e.error ??
         [
           ...e.changes.map((c) => c.description ?? (c.path || "(whole resource)")),
-          ...(e.destructive ? [`DESTRUCTIVE on deletion: ${e.destructive}`] : []),
+          ...(e.destructive ? [`DESTRUCTIVE: ${e.destructive}`] : []),
         ].join(", ");
       parts.push(
         `| ${SYMBOL[e.action]} ${escapeMarkdown(VERB[e.action])} | ${inlineCode(e.object)}${e.via ? ` (${escapeMarkdown(e.via)})` : ""} | ${escapeMarkdown(about)} |`,

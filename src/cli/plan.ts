@@ -42,7 +42,6 @@ import {
   type PlanAction,
   type PlanContext,
   type PlanEntry,
-  summary,
 } from "./plan-format.js";
 import { checkManifests, formatProblem } from "./validate.js";
 
@@ -63,7 +62,11 @@ export async function reconcileObjects(
   apply: boolean,
   onEntry: (entry: PlanEntry) => void = () => undefined,
 ): Promise<PlanEntry[]> {
-  const context = kindContextFor(config, aws);
+  // Rules that span kinds (GuardDuty's administrator in one place) see the manifests planned together.
+  const context: KindContext = {
+    ...kindContextFor(config, aws),
+    objectsOf: (kind) => objects.filter((o) => o.kind === kind),
+  };
   const kinds = managedKinds(context);
   const entries: PlanEntry[] = [];
   const record = (entry: PlanEntry) => {
@@ -96,7 +99,7 @@ export async function reconcileObjects(
       if (ou) organizationOf(context).expectOu(ou);
     }
   };
-  const { direct, composites } = ordered(objects);
+  const { direct, composites } = ordered(objects.map(withPolicyDefault));
   const units: Unit[] = [];
   for (const object of direct) {
     const kind = kinds.find((k) => k.ref.kind === object.kind);
@@ -117,6 +120,24 @@ export async function reconcileObjects(
 }
 
 const nameOf = (object: ManagedObject) => `${object.kind}/${object.metadata.name}`;
+
+/**
+ * A manifest as the apiserver would store it, as far as the reconciler reads it: without
+ * managementPolicy, the kind's default (Enforce, or ObserveOnly for a setting whose writes are seen
+ * first), never "not ObserveOnly" by omission.
+ */
+function withPolicyDefault(object: ManagedObject): ManagedObject {
+  if (object.spec.managementPolicy !== undefined) return object;
+  const parsed = findKind(object.kind)?.api.spec.safeParse(object.spec);
+  const spec: unknown = parsed?.success ? parsed.data : undefined;
+  const policy =
+    typeof spec === "object" && spec !== null && "managementPolicy" in spec
+      ? spec.managementPolicy
+      : undefined;
+  return policy === "ObserveOnly" || policy === "Enforce"
+    ? { ...object, spec: { ...object.spec, managementPolicy: policy } }
+    : object;
+}
 
 /**
  * The objects in the controller's order (the order of the kinds: the organization and its tree,

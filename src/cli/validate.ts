@@ -10,7 +10,12 @@ import { asAdmitted, isOrgguardManifest, validateObject } from "../api/validate.
 import { accountClaim } from "../aws/clients.js";
 import { OPTIONS } from "../config.js";
 import { childManifest, settingsOf } from "../kinds/account-baseline/children.js";
-import { API_DEFINITIONS } from "../kinds/index.js";
+import {
+  ENTRY_MESSAGE,
+  type NamedObject,
+  organizationDesignations,
+} from "../kinds/guardduty-organization/one-place.js";
+import { API_DEFINITIONS, findKind } from "../kinds/index.js";
 import { SETTINGS } from "../kinds/settings.js";
 import { type Claimant, claimantOf, winningRival } from "../runtime/claims.js";
 import type { ManagedObject } from "../runtime/managed.js";
@@ -99,7 +104,8 @@ export function checkManifests(documents: ManifestDocument[], options: ManifestC
     result.orgguard.push(admitted);
     result.problems.push(...documentProblems(admitted, options));
   }
-  result.problems.push(...duplicateNames(result.orgguard));
+  result.problems.push(...duplicateNames(result.orgguard), ...duplicateKeeps(result.orgguard));
+  result.problems.push(...guardDutyDesignatedTwice(result.orgguard));
   // A document that does not parse may be the orgguard manifest: its problem says enough.
   const unparsed = documents.some((d) => d.parseError !== undefined);
   if (result.orgguard.length === 0 && !options.allowEmpty && !unparsed) {
@@ -146,6 +152,27 @@ function withQuotingHint(doc: ManifestDocument, p: { path: string; message: stri
 }
 
 /**
+ * GuardDuty's delegated administrator is designated in one place only (a GuardDutyOrganization's
+ * spec.administrator): an Organization in the same manifests that names guardduty.amazonaws.com
+ * under delegatedAdministrators is an error at that entry (the controller stalls the
+ * GuardDutyOrganization the same way).
+ */
+function guardDutyDesignatedTwice(documents: ManifestDocument[]): LocatedProblem[] {
+  const objects = documents.map((d) => d.object as NamedObject);
+  if (!objects.some((o) => o.kind === "GuardDutyOrganization")) return [];
+  return organizationDesignations(objects).flatMap((designation) => {
+    const doc = documents.find((d) => describeObject(d.object) === designation.object);
+    if (!doc) return [];
+    return [
+      locate(doc, designation.object, {
+        path: `${designation.path}.servicePrincipal`,
+        message: ENTRY_MESSAGE,
+      }),
+    ];
+  });
+}
+
+/**
  * Two documents of one kind and name: kubectl apply, Argo CD and orgguard apply would keep one
  * and silently lose the other (an SCP's attachments, say). Each repeat is an error at its name.
  */
@@ -165,6 +192,35 @@ function duplicateNames(documents: ManifestDocument[]): LocatedProblem[] {
       locate(doc, key, {
         path: "metadata.name",
         message: `${key} is also defined at ${earlier.file}:${earlier.line}: one object per kind and name (applying both would overwrite one with the other)`,
+      }),
+    );
+  }
+  return problems;
+}
+
+/**
+ * Two documents keeping one thing that no AWS call is needed to tell (an OU path, an account, the
+ * organization: Kind.exclusive): the controller keeps the earlier and reports Conflict on the
+ * other, which then changes nothing. Each repeat is an error at the field naming it.
+ */
+function duplicateKeeps(documents: ManifestDocument[]): LocatedProblem[] {
+  const first = new Map<string, { doc: ManifestDocument; name: string }>();
+  const problems: LocatedProblem[] = [];
+  for (const doc of documents) {
+    if (doc.parseError !== undefined || validateObject(doc.object, API_DEFINITIONS).length > 0) continue;
+    const object = doc.object as ManagedObject;
+    const kept = findKind(object.kind)?.exclusive?.(object);
+    if (!kept) continue;
+    const name = `${object.kind}/${object.metadata.name}`;
+    const earlier = first.get(kept.key);
+    if (!earlier) {
+      first.set(kept.key, { doc, name });
+      continue;
+    }
+    problems.push(
+      locate(doc, name, {
+        path: kept.field,
+        message: `${kept.key} is also kept by ${earlier.name} (${earlier.doc.file}:${earlier.doc.line}): one object each (the controller would keep the earlier and report Conflict on this one)`,
       }),
     );
   }

@@ -26,7 +26,7 @@ export function changedBy(kind: Kind): ApiCallName[] {
   if (!kind.events) return [];
   const calls = [
     ...kind.operations
-      .filter((op) => op.access === "write")
+      .filter((op) => op.access === "write" && !op.rootSession)
       .map((op) => apiCallOf(iamActionOf(op), op.cloudTrailName)),
     ...(kind.events.alsoChangedBy ?? []).map((action) => apiCallOf(action)),
   ];

@@ -9,10 +9,14 @@
 import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
 import { type ControllerRuntime, managedController } from "../runtime/controller.js";
-import type { ManagedKind } from "../runtime/managed.js";
+import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
+import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
+import { configAggregatorKind } from "./config-aggregator/index.js";
+import { guardDutyOrganizationKind } from "./guardduty-organization/index.js";
+import { identityCenterSessionLengthKind } from "./identity-center-session-length/index.js";
 import {
   type CompositeRuntime,
   type Kind,
@@ -22,18 +26,29 @@ import {
 } from "./kind-definition.js";
 import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
+import { organizationTrailKind } from "./organization-trail/index.js";
 import { organizationalUnitKind } from "./organizational-unit/index.js";
 import { POLICY_TYPES } from "./policy-types.js";
+import { securityHubOrganizationKind } from "./security-hub-organization/index.js";
 import { settingKind } from "./setting/setting-kind.js";
 import { SETTINGS } from "./settings.js";
+import { temporaryAccessKind } from "./temporary-access/index.js";
 
 export const KINDS: readonly Kind[] = [
   organizationKind,
   organizationalUnitKind,
   accountKind,
   ...POLICY_TYPES.map((type) => policyKind(type, POLICY_TYPES)),
+  // Organization-wide services, after the accounts they name (and the guard rails that protect them).
+  organizationTrailKind,
+  guardDutyOrganizationKind,
   ...SETTINGS.map(settingKind),
+  centralizedRootAccessKind,
+  identityCenterSessionLengthKind,
+  temporaryAccessKind,
   accountBaselineKind,
+  securityHubOrganizationKind,
+  configAggregatorKind,
 ];
 
 /** Every kind's API definition, in the list's order. */
@@ -63,7 +78,15 @@ export const compositeKinds = (): Array<Kind & { runtime: CompositeRuntime }> =>
  * call events that concern their objects), the composites' own.
  */
 export function controllersOf(runtime: ControllerRuntime, given: KindContext): Runnable[] {
-  const context = { ...given, treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)) };
+  const context: KindContext = {
+    ...given,
+    treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)),
+    objectsOf: (kind) => {
+      const k = findKind(kind);
+      // Every kind has a controller, so its informer is the one already shared: no extra watch.
+      return k ? runtime.informers.informer<ManagedObject>(kindRef(k.api)).list() : [];
+    },
+  };
   return KINDS.map((k) => {
     if (isComposite(k)) return k.runtime.controller(runtime, context);
     if (isManaged(k))

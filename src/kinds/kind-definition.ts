@@ -24,6 +24,17 @@ export interface AwsOperation {
   iamAction?: string;
   /** CloudTrail's eventName for it, when it is neither `name` nor the IAM action's (see apiCallOf). */
   cloudTrailName?: string;
+  /**
+   * Made in the controller's own account only, by a kind that otherwise acts in member accounts
+   * (GuardDuty's designation, from the management account): its member role needs no such action.
+   */
+  managementOnly?: true;
+  /**
+   * Made in a member account's root session (sts:AssumeRoot with one of AWS's root task policies,
+   * centralized root access): the task policy authorizes it, so what it needs of orgguard's roles is
+   * sts:AssumeRoot, and it is no change anyone else makes that an event should report.
+   */
+  rootSession?: true;
 }
 
 /** One statement of an IAM policy a kind needs (merged with other kinds' statements by Sid). */
@@ -47,6 +58,8 @@ export interface KindContext {
    * others are kept (a quarter of --reconcile-timeout; 15 s when absent).
    */
   readonly regionTimeoutMs?: number;
+  /** The longest TemporaryAccess grant by permission set (--temporary-access-max-durations). */
+  readonly temporaryAccessMaxDurations?: ReadonlyMap<string, number>;
   /** How old the organization view may be (--discovery-interval; default 5 minutes). */
   readonly discoveryIntervalMs?: number;
   /** AWS API call events (the events queue), when the controller reads them. */
@@ -56,6 +69,13 @@ export interface KindContext {
    * selects accounts watches them, so an account created by an object is selected at once.
    */
   readonly treeKinds?: readonly ResourceRef[];
+  /**
+   * The objects of a kind as this process knows them (the controller's informer cache, or the
+   * manifests `orgguard plan` and `apply` read), for the few rules that span kinds: GuardDuty's
+   * delegated administrator is designated in one place only, not also in an Organization's
+   * delegatedAdministrators. Absent (a test's context): such rules see no other object.
+   */
+  readonly objectsOf?: (kind: string) => readonly ManagedObject[];
 }
 
 /** A kind whose objects the managed reconciler drives (one external thing per object). */
@@ -127,6 +147,13 @@ export interface Kind {
   /** How `orgguard plan` and `apply` treat the kind's objects, beyond the kinds' apply order. */
   /** Its objects create, move or remove OUs or accounts (what composites selecting accounts watch). */
   changesTree?: boolean;
+  /**
+   * What an object keeps exclusively, when no AWS call is needed to tell (an OU's path, an
+   * account's id or email, the one organization): the key its managed kind claims, and the field
+   * that names it. `orgguard validate` refuses a second manifest keeping the same key, where the
+   * controller would keep the earlier object and report Conflict on the other.
+   */
+  exclusive?(object: ManagedObject): { key: string; field: string } | undefined;
   plan?: {
     /** Within the kind, objects apply in this order (lowest first): an OU after its parent. */
     rank?(object: ManagedObject): number;
@@ -144,10 +171,14 @@ export const kindRef = (api: Pick<ApiDefinition, "kind" | "plural">): ResourceRe
 });
 
 /** The IAM action that authorizes an operation: `<service>:<Operation>` unless the kind names another. */
-export const iamActionOf = (op: AwsOperation): string => op.iamAction ?? `${op.service}:${op.name}`;
+export const iamActionOf = (op: AwsOperation): string =>
+  op.rootSession ? "sts:AssumeRoot" : (op.iamAction ?? `${op.service}:${op.name}`);
 
 /** Shorthands for declaring operations. */
 export const reads = (service: ServiceName, ...names: string[]): AwsOperation[] =>
   names.map((name) => ({ service, name, access: "read" }));
 export const writes = (service: ServiceName, ...names: string[]): AwsOperation[] =>
   names.map((name) => ({ service, name, access: "write" }));
+/** `operations` marked as made in the controller's own account only. */
+export const inManagementAccount = (operations: AwsOperation[]): AwsOperation[] =>
+  operations.map((op) => ({ ...op, managementOnly: true }));

@@ -6,7 +6,9 @@ import { alternateContactsSetting } from "./alternate-contacts/index.js";
 import { configRecorderSetting } from "./config-recorder/index.js";
 import { defaultSecurityGroupsSetting } from "./default-security-groups/index.js";
 import { ebsEncryptionByDefaultSetting } from "./ebs-encryption-by-default/index.js";
+import { iamCredentialsSetting } from "./iam-credentials/index.js";
 import { imageBlockPublicAccessSetting } from "./image-block-public-access/index.js";
+import { incidentRolesSetting } from "./incident-roles/index.js";
 import { instanceMetadataDefaultsSetting } from "./instance-metadata-defaults/index.js";
 import { noDefaultVpcSetting } from "./no-default-vpc/index.js";
 import { passwordPolicySetting } from "./password-policy/index.js";
@@ -25,4 +27,6 @@ export const SETTINGS: readonly AccountSetting[] = [
   noDefaultVpcSetting,
   alternateContactsSetting,
   configRecorderSetting,
+  iamCredentialsSetting,
+  incidentRolesSetting,
 ];

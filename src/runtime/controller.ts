@@ -417,7 +417,12 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
   }
 
   private schedule(key: string, action: Action): void {
-    if ("poll" in action) this.queue.addAfter(key, this.pollDelay(), "poll");
+    if ("poll" in action)
+      this.queue.addAfter(
+        key,
+        Math.min(this.pollDelay(), action.notLaterThanMs ?? Number.POSITIVE_INFINITY),
+        "poll",
+      );
     else if ("requeueAfterMs" in action)
       this.queue.addAfter(key, action.requeueAfterMs, action.trigger ?? "verify");
   }
@@ -452,7 +457,7 @@ export function managedController<T extends ManagedObject>(
   for (const ref of kind.waitsFor ?? []) {
     builder.watches(ref, (object) => (isReady(object) ? waiting() : []), { status: true });
   }
-  return builder.build(
+  const controller = builder.build(
     ({ claims }) =>
       new ManagedReconciler<T>(
         kind,
@@ -468,6 +473,9 @@ export function managedController<T extends ManagedObject>(
         claims satisfies ClaimLookup<T> | undefined,
       ),
   );
+  const findings = kind.findings?.bind(kind);
+  if (findings) runtime.metrics.countFindings(kind.ref.kind, () => controller.informer.list(), findings);
+  return controller;
 }
 
 export type { Trigger };

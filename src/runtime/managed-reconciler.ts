@@ -41,6 +41,12 @@ const SYNCED = { type: "Synced", status: "True", reason: "ReconcileSuccess", mes
 
 const POLL: Action = { poll: true };
 
+/** The poll, bounded by when the kind says what it keeps changes by itself (an expiry). */
+const pollFor = (observation: Observation): Action =>
+  observation.recheckAfterMs === undefined
+    ? POLL
+    : { poll: true, notLaterThanMs: Math.max(0, observation.recheckAfterMs) };
+
 export class ManagedReconciler<T extends ManagedObject> implements ReconcileSteps<T> {
   private readonly kindName: string;
 
@@ -172,6 +178,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
       action: { requeueAfterMs: this.verifyAfter(), trigger: "verify" },
       events: [
         ...this.adoptedEvent(object, observation),
+        ...(observation.events ?? []),
         repaired
           ? {
               type: "Normal",
@@ -215,7 +222,8 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         { type: "Synced", status: "False", reason, message },
       ],
       events: [...outcome.events, { type: "Warning", reason, message, marks: "Synced" }],
-      action: "requeueAfterMs" in outcome.action ? outcome.action : POLL,
+      // Whatever comes next stands (a verify, a poll, a recheck); a poll reads the region again.
+      action: outcome.action,
     };
   }
 
@@ -249,7 +257,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
         },
         SYNCED,
       ],
-      action: POLL,
+      action: pollFor(observation),
       events: [],
     };
   }
@@ -262,7 +270,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     return {
       fields: { ...observation.status, atProvider: observation.observed, plannedChanges: planned },
       conditions: [{ type: "Ready", status: "False", reason: "Drifted", message }, SYNCED],
-      action: POLL,
+      action: pollFor(observation),
       events: [
         {
           type: "Warning",
@@ -278,7 +286,7 @@ export class ManagedReconciler<T extends ManagedObject> implements ReconcileStep
     return {
       fields: { ...observation.status, atProvider: observation.observed, plannedChanges: [] },
       conditions: [{ type: "Ready", status: "True", reason: "Available", message: "" }, SYNCED],
-      action: POLL,
+      action: pollFor(observation),
       events: this.adoptedEvent(object, observation),
     };
   }

@@ -69,6 +69,16 @@ export interface Observation<O = unknown, H = unknown> {
    */
   unavailableRegions?: UnavailableRegion[];
   /**
+   * When what the object keeps changes by itself at a known time (a temporary grant's expiry): the
+   * reconciler looks again no later than this, even before the next poll.
+   */
+  recheckAfterMs?: number;
+  /**
+   * Events the kind wants recorded once the diff is applied (Enforce), beside the reconciler's own
+   * Updated: what the change means ("Granted", "Revoked").
+   */
+  events?: Array<{ type: "Normal" | "Warning"; reason: string; message: string }>;
+  /**
    * What create, update or delete need from this observe (ids, what was read): a client keeps
    * nothing between calls, so it travels here. Never written to status.
    */
@@ -106,9 +116,10 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    */
   claim?(object: T): string | undefined;
   /**
-   * What deleting this object would destroy in the provider, when it would (closing an account,
-   * deleting an OU or a policy): `orgguard plan` lists it on every entry of the object, so a
-   * reviewer sees it before the object ever goes.
+   * What this object destroys in the provider, when it does: on deletion (closing an account,
+   * deleting an OU or a policy) or while it exists (deleting member root credentials). `orgguard
+   * plan` lists it on every entry of the object, so a reviewer sees it before it ever happens; the
+   * message says when ("deleting x CLOSES ...", "while x has ...").
    */
   destructive?(object: T): string | undefined;
   /**
@@ -117,6 +128,11 @@ export interface ManagedKind<T extends ManagedObject = ManagedObject, O = unknow
    * every object of this kind that is not Ready, at once rather than when its backoff ends.
    */
   waitsFor?: readonly ResourceRef[];
+  /**
+   * Counts of what the object last found in the provider (from its status), exported at each
+   * scrape as `orgguard_findings{kind, name, finding}`; zero counts are left out.
+   */
+  findings?(object: T): Record<string, number> | undefined;
   /**
    * The client for one reconcile of `object`. Every call it makes to the provider must end when
    * `context.signal` aborts (the reconcile's deadline): AWS clients bound to it do.
@@ -135,8 +151,12 @@ export interface ConnectContext {
  * is still applying one), or wait for the object to change. `stalled` marks a reconcile that ended
  * Stalled (for metrics).
  */
+/*
+ * `notLaterThanMs` on a poll: look again at the next poll or after this long, whichever comes first
+ * (something the kind keeps changes at a known time: a temporary grant expires).
+ */
 export type Action =
-  | { poll: true; stalled?: boolean }
+  | { poll: true; stalled?: boolean; notLaterThanMs?: number }
   | { requeueAfterMs: number; trigger?: Extract<Trigger, "verify" | "poll">; stalled?: boolean }
   | { awaitChange: true; stalled?: boolean };
 

@@ -143,6 +143,27 @@ export class Metrics {
       }
     },
   });
+  /** Each kind's objects and how to read their findings (for orgguard_findings). */
+  private readonly findingLists = new Map<
+    string,
+    () => Array<{ name: string; findings: Record<string, number> | undefined }>
+  >();
+  readonly findings = new Gauge({
+    name: "orgguard_findings",
+    help: "What each object last found in the provider, by kind, object and finding (for example IAM access keys past the limits, console users without MFA), read from the controller's caches at each scrape; zero counts are left out. Names are in the object's status, never in labels.",
+    labelNames: ["kind", "name", "finding"],
+    registers: [this.registry],
+    collect: () => {
+      this.findings.reset();
+      for (const [kind, objects] of this.findingLists) {
+        for (const { name, findings } of objects()) {
+          for (const [finding, count] of Object.entries(findings ?? {})) {
+            if (count > 0) this.findings.set({ kind, name, finding }, count);
+          }
+        }
+      }
+    },
+  });
   /** When each object's drift was repaired within the window, by kind and name. */
   private readonly repairs = new Map<string, Map<string, number[]>>();
   readonly objectDriftRepairs = new Gauge({
@@ -198,6 +219,15 @@ export class Metrics {
   /** Counts the objects `list` gives (the informer's cache of `kind`) at each scrape, by condition. */
   countObjects(kind: string, list: () => readonly KubeObject[]): void {
     this.objectLists.set(kind, list);
+  }
+
+  /** Exports the findings `findings` reads from the objects `list` gives (a kind's cache) at each scrape. */
+  countFindings<T extends KubeObject>(
+    kind: string,
+    list: () => readonly T[],
+    findings: (object: T) => Record<string, number> | undefined,
+  ): void {
+    this.findingLists.set(kind, () => list().map((o) => ({ name: o.metadata.name, findings: findings(o) })));
   }
 
   /** Records a drift repair of `name` of `kind` (orgguard_drift_repaired_total and the per-object count). */

@@ -9,7 +9,8 @@ and answers from that record; answers are those of the scan: a recorded key stil
 account gives that account, a key this server never issued gives the default account (the scan
 finds nothing either), and anything else (a key deleted, or state reset) falls back to the scan.
 Only bench/scale.ts uses it; the tests run moto-server.py. Both add the EC2 account attributes moto
-lacks (moto_ec2_account_attributes.py).
+lacks (moto_ec2_account_attributes.py), GuardDuty's organization calls (moto_guardduty_organization.py)
+and the AWS managed policies orgguard attaches (moto_iam_managed_policies.py).
 Usage: <moto venv>/bin/python moto-indexed-keys.py [moto_server arguments]
 """
 
@@ -17,6 +18,8 @@ import sys
 
 import moto.iam.models as iam
 import moto_ec2_account_attributes
+import moto_guardduty_organization
+import moto_iam_managed_policies
 from moto.server import main
 from moto.utilities.utils import PARTITION_NAMES
 
@@ -51,6 +54,8 @@ def indexed_account_id_from(access_key: str) -> str:
 # is enough.
 iam.get_account_id_from = indexed_account_id_from
 moto_ec2_account_attributes.install()
+moto_guardduty_organization.install()
+moto_iam_managed_policies.install()
 
 if __name__ == "__main__":
     sys.argv[0] = "moto_server"

@@ -10,7 +10,9 @@ export interface MotoServer {
 
 /**
  * moto_server with the EC2 account attributes moto lacks, answered as the EC2 API reference says
- * (moto_ec2_account_attributes.py: IMDS defaults, snapshot and AMI block public access).
+ * (moto_ec2_account_attributes.py: IMDS defaults, snapshot and AMI block public access),
+ * GuardDuty's organization configuration and members (moto_guardduty_organization.py), and the two
+ * AWS managed policies IncidentRoles attaches in every account (moto_iam_managed_policies.py).
  */
 const LAUNCHER = fileURLToPath(new URL("./moto-server.py", import.meta.url));
 /** The same, with an index of the access keys moto issued (see the file's docstring). */

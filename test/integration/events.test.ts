@@ -122,6 +122,7 @@ describe("events queue", () => {
       const c = caseOf(kind);
       const client = orgguardClient(kc, kind);
       const name = uniqueName(`events-${kind.toLowerCase()}`);
+      await c.prepare?.();
       await client.create(manifest(kind, name, c.spec()));
       const ready = await waitForReadyReason(client, name, "Available", { context: () => controller.tail() });
       converged.set(kind, ready);

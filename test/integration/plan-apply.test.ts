@@ -113,18 +113,20 @@ describe("orgguard plan and apply", () => {
     const { entries, calls } = await countedPlan();
     expect(entries.filter((e) => e.action === "error")).toEqual([]);
     expect(entries.filter((e) => e.action === "conflict")).toEqual([]);
-    // 11 SCPs and the RCP, tag policy and AI services opt-out of examples/organization-policies; standalone: a password policy, alternate contacts and AWS Config in the management
+    // 12 SCPs and the RCP, tag policy and AI services opt-out of examples/organization-policies; standalone: a password policy, alternate contacts and AWS Config in the management
     // and in the security account, a public access block and EBS encryption in the management
     // account (the security account's are ObserveOnly), IMDS defaults and snapshot and AMI block
     // public access in both; of the four baselines, one member account each, every setting but
     // the default security groups and the default VPCs (ObserveOnly): 5 + 1 + 8 + 8; the
-    // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts.
-    expect(entries.filter((e) => e.action === "create")).toHaveLength(11 + 3 + 14 + 22 + 2 + 4);
+    // organization's structure: 2 OUs (Root/Sandbox/Labs and Experiments) and 4 accounts; the
+    // organization trail. Besides: the two IncidentRoles examples (their roles do not exist yet).
+    expect(entries.filter((e) => e.action === "create")).toHaveLength(12 + 3 + 14 + 22 + 2 + 4 + 1 + 2);
     // The organization exists (it is never created): trusted access and delegated administrators
     // to add are an update. The seeds' layout adopts the sample organization's five OUs (it tags
     // them as orgguard's): updates, after the organization, parents before children. moto's
     // default groups allow all traffic out and every region has a default VPC: the security
-    // account's (Enforce) are updates.
+    // account's (Enforce) are updates. GuardDuty is never created either: its administrator
+    // (Security Tooling, which the seeds' layout creates) is designated once it exists.
     expect(entries.filter((e) => e.action === "update").map((e) => e.object)).toEqual([
       "Organization/organization",
       "OrganizationalUnit/security",
@@ -132,6 +134,7 @@ describe("orgguard plan and apply", () => {
       "OrganizationalUnit/sandbox",
       "OrganizationalUnit/workloads-prod",
       "OrganizationalUnit/workloads-dev",
+      "GuardDutyOrganization/guardduty",
       "DefaultSecurityGroups/security-account",
       "NoDefaultVpc/security-account",
     ]);
@@ -152,12 +155,28 @@ describe("orgguard plan and apply", () => {
         to: "enabled",
         description: "+ enable trusted access",
       })),
-      ...["guardduty.amazonaws.com", "config-multiaccountsetup.amazonaws.com"].map((p) => ({
-        path: `delegatedAdministrators[${p}/${audit}]`,
+      // GuardDuty's administrator is not here: the GuardDutyOrganization designates it.
+      {
+        path: `delegatedAdministrators[config-multiaccountsetup.amazonaws.com/${audit}]`,
         to: "registered",
         description: `+ register ${audit} (audit-1) as delegated administrator`,
-      })),
+      },
     ]);
+    expect(entries.find((e) => e.object === "GuardDutyOrganization/guardduty")?.changes).toEqual([
+      {
+        path: "administrator",
+        from: "none",
+        to: "Security Tooling",
+        description:
+          "once the account exists, designate Security Tooling as GuardDuty's delegated administrator in every region enabled in it, enable GuardDuty there, auto-enable it for every member account, existing and new and enrol the existing accounts",
+      },
+    ]);
+    // The trail: created once trusted access for CloudTrail is on (the Organization enables it first).
+    expect(
+      entries.find((e) => e.object === "OrganizationTrail/organization-trail")?.changes?.[0]?.description,
+    ).toBe(
+      "create organization trail organization-trail in us-east-1: every account, every region, log file validation, logging to s3://example-org-cloudtrail-logs/cloudtrail/ (trusted access for cloudtrail.amazonaws.com is off; Organization/organization lists it under spec.trustedAccess: waiting for it to be enabled)",
+    );
     expect(entries.filter((e) => e.action === "drift-ignored").map((e) => e.object)).toEqual(DRIFT_IGNORED);
     // A regional setting plans each region (moto has no ListRegions: --default-regions).
     expect(entries.find((e) => e.object === "EbsEncryptionByDefault/own-account")?.changes).toEqual([
@@ -171,12 +190,17 @@ describe("orgguard plan and apply", () => {
     const text = await cli(["plan", ...MANIFESTS]);
     expect(text.code, text.stderr).toBe(2);
     expect(text.stdout).toContain("+ ServiceControlPolicy/deny-leave-organization: create");
-    expect(text.stdout).toContain("Plan: 56 to create, 8 to update, 0 unchanged, 9 drifted");
+    // The two IamCredentials examples find no IAM user (their first read above asked IAM for the
+    // credential report, which moto then has), and the IdentityCenterSessionLength example names
+    // no permission set: unchanged.
+    expect(text.stdout).toContain("Plan: 59 to create, 8 to update, 3 unchanged, 9 drifted");
     // Each default VPC, and what Enforce does with it.
     expect(text.stdout).toMatch(
       /regions\[us-east-1\]\.defaultVpc\[vpc-[0-9a-f]+\]: delete the default VPC vpc-[0-9a-f]+ \(172\.31\.0\.0\/16\) with its 6 subnet\(s\) and its default security group/,
     );
-    expect(text.stdout).toContain(`delegatedAdministrators[guardduty.amazonaws.com/${audit}]: + register`);
+    expect(text.stdout).toContain(
+      `delegatedAdministrators[config-multiaccountsetup.amazonaws.com/${audit}]: + register`,
+    );
     // What Enforce would revoke, by rule; and contacts without a single detail of theirs.
     expect(text.stdout).toMatch(
       /groups\[sg-[0-9a-f]+\]\.rules: revoke 1 rule\(s\) of the default group of vpc-/,
@@ -195,14 +219,12 @@ describe("orgguard plan and apply", () => {
     // gets the two new sandbox accounts (8 enforced settings each; their default security groups
     // and VPCs observed: 4 more drifted), the minimal one (Root/Security) the log archive and
     // security tooling accounts (1 each): 56 + 16 + 2 created. One apply leaves nothing to do.
-    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 74 created, 8 updated");
+    expect(JSON.parse(applied.stdout).summary).toContain("Applied: 77 created, 8 updated");
     const again = await cli(["plan", ...MANIFESTS]);
     expect(again.code, again.stdout).toBe(0);
-    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 82 unchanged, 13 drifted");
+    expect(again.stdout).toContain("Plan: 0 to create, 0 to update, 88 unchanged, 13 drifted");
     // What deleting an object would destroy is said on every plan, changes or not.
-    expect(again.stdout).toContain(
-      "! destructive on deletion: deleting sandbox-bob CLOSES account Sandbox Bob",
-    );
+    expect(again.stdout).toContain("! destructive: deleting sandbox-bob CLOSES account Sandbox Bob");
     // Every entry's patch turns what AWS has into what the manifests want.
     const json = JSON.parse((await cli(["plan", "--output", "json", ...MANIFESTS])).stdout) as {
       entries: Array<{ actual: object; desired: object; patch: Operation[] }>;

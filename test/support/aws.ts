@@ -69,9 +69,12 @@ export interface OuSpec {
 
 /**
  * The sample organization `make env-up` and `make demo` create, and that `examples/` is written
- * for: a Workloads OU with Prod and Dev, a Sandbox OU and a Security OU, one account in each.
+ * for: a Workloads OU with Prod and Dev, a Sandbox OU and a Security OU, one account in each; and
+ * the bucket the organization trail example delivers to (in AWS, the log archive account's, made
+ * before the trail: orgguard never creates it).
  */
-export const SAMPLE_ORGANIZATION: { ous: OuSpec[] } = {
+export const SAMPLE_ORGANIZATION: { ous: OuSpec[]; buckets: string[] } = {
+  buckets: ["example-org-cloudtrail-logs"],
   ous: [
     {
       name: "Workloads",
@@ -95,10 +98,10 @@ export interface TestOrganization {
 
 /**
  * Creates an organization with all features and the SCP policy type enabled, then the OU tree
- * and member accounts. Call `resetMoto` first for a clean slate.
+ * and member accounts, and the buckets named. Call `resetMoto` first for a clean slate.
  */
 export async function createOrganization(
-  spec: { ous?: OuSpec[]; accounts?: string[] },
+  spec: { ous?: OuSpec[]; accounts?: string[]; buckets?: string[] },
   endpoint = awsEndpoint(),
 ): Promise<TestOrganization> {
   const org = new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
@@ -117,6 +120,7 @@ export async function createOrganization(
   };
   await createAccounts(org, rootId, spec.accounts ?? [], result, true);
   await createOus(org, rootId, "Root", spec.ous ?? [], result);
+  for (const bucket of spec.buckets ?? []) await createBucket(bucket, endpoint);
   return result;
 }
 
@@ -178,6 +182,17 @@ export async function createAccount(org: OrganizationsClient, name: string): Pro
     throw new Error(`account ${name} was not created: ${JSON.stringify(status.CreateAccountStatus)}`);
   }
   return accountId;
+}
+
+/**
+ * Creates an S3 bucket in the emulator (an organization trail's, which CloudTrail requires to
+ * exist). moto takes an unsigned path-style PUT as CreateBucket and finds a bucket from any
+ * account, as AWS does for a trail writing across accounts; in AWS the bucket lives in the log
+ * archive account with a policy letting CloudTrail write (orgguard never creates it).
+ */
+export async function createBucket(name: string, endpoint = awsEndpoint()): Promise<void> {
+  const res = await fetch(`${endpoint}/${name}`, { method: "PUT" });
+  if (!res.ok && res.status !== 409) throw new Error(`moto CreateBucket ${name}: HTTP ${res.status}`);
 }
 
 /** Credentials for a member account, through AssumeRole into its OrganizationAccountAccessRole. */

@@ -7,9 +7,12 @@ import {
   DeleteAlternateContactCommand,
   GetAlternateContactCommand,
 } from "@aws-sdk/client-account";
+import { CloudTrailClient, GetTrailStatusCommand, StopLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import {
   ConfigServiceClient,
+  DescribeConfigurationAggregatorsCommand,
   DescribeConfigurationRecorderStatusCommand,
+  PutConfigurationAggregatorCommand,
   StopConfigurationRecorderCommand,
 } from "@aws-sdk/client-config-service";
 import {
@@ -29,15 +32,33 @@ import {
   ModifyInstanceMetadataDefaultsCommand,
 } from "@aws-sdk/client-ec2";
 import {
+  GuardDutyClient,
+  ListDetectorsCommand,
+  ListMembersCommand,
+  StopMonitoringMembersCommand,
+} from "@aws-sdk/client-guardduty";
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
   DeleteAccountPasswordPolicyCommand,
+  DetachRolePolicyCommand,
   GetAccountPasswordPolicyCommand,
   IAMClient,
+  ListAccessKeysCommand,
+  ListAttachedRolePoliciesCommand,
+  UpdateAccessKeyCommand,
 } from "@aws-sdk/client-iam";
+import {
+  CreateUserCommand as CreateIdentityStoreUserCommand,
+  GetUserIdCommand,
+  IdentitystoreClient,
+} from "@aws-sdk/client-identitystore";
 import {
   DescribeOrganizationalUnitCommand,
   DescribePolicyCommand,
   DetachPolicyCommand,
   DisableAWSServiceAccessCommand,
+  EnableAWSServiceAccessCommand,
   ListAWSServiceAccessForOrganizationCommand,
   ListParentsCommand,
   MoveAccountCommand,
@@ -51,11 +72,27 @@ import {
   PutPublicAccessBlockCommand,
   S3ControlClient,
 } from "@aws-sdk/client-s3-control";
+import {
+  GetConfigurationPolicyCommand,
+  SecurityHubClient,
+  UpdateConfigurationPolicyCommand,
+} from "@aws-sdk/client-securityhub";
+import {
+  CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
+  DescribePermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListInstancesCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+  UpdatePermissionSetCommand,
+} from "@aws-sdk/client-sso-admin";
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { ApiCallName } from "../../src/aws/api-call-events.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import {
   awsClientConfig,
+  createBucket,
   MANAGEMENT_ACCOUNT_ID,
   MANAGEMENT_CREDENTIALS,
   type TestOrganization,
@@ -83,6 +120,11 @@ export interface EventCase {
   kind: string;
   spec: () => Record<string, unknown>;
   /**
+   * What AWS must hold before the object is created: something the spec names and orgguard never
+   * makes (an organization trail's bucket, an IAM user with a key, trusted access for its service).
+   */
+  prepare?(): Promise<void>;
+  /**
    * A setting AWS applies asynchronously remembers the change it made until it reads it back
    * (src/kinds/setting/applying.ts): a change by hand before that read looks like AWS still
    * applying orgguard's. Repeated changes (bench/events.ts) wait for the object's confirming read.
@@ -107,6 +149,15 @@ const rcp = (action: string) => ({
   Statement: [{ Effect: "Deny", Principal: "*", Action: action, Resource: "*" }],
 });
 const policyId = (o: ManagedObject) => o.status?.policyId as string;
+/** The organization trail the OrganizationTrail case keeps, and its bucket (in the log archive account in AWS). */
+const TRAIL = "events-organization-trail";
+const TRAIL_BUCKET = "events-org-cloudtrail-logs";
+/** What the IncidentRoles case's support role keeps attached. */
+const SUPPORT_POLICY = "arn:aws:iam::aws:policy/AWSSupportAccess";
+/** The permission set the IdentityCenterSessionLength case keeps at 10 hours. */
+const EVENTS_PERMISSION_SET = "EventsAdmin";
+/** The IAM user the IamCredentials case gives a key. */
+const EVENTS_USER = "events-key-holder";
 /** The principal the Organization case keeps trusted access for. */
 const TRUSTED = "guardduty.amazonaws.com";
 
@@ -135,13 +186,25 @@ export const EVENT_CASE_KINDS = [
   "AlternateContacts",
   "ConfigRecorder",
   "NoDefaultVpc",
+  "OrganizationTrail",
+  "GuardDutyOrganization",
+  "IamCredentials",
+  "IdentityCenterSessionLength",
+  "TemporaryAccess",
+  "IncidentRoles",
+  // Against the test environment's emulation of what moto lacks (test/env/moto_security_hub.py).
+  "SecurityHubOrganization",
+  "ConfigAggregator",
 ] as const;
 
 /**
  * Kinds that hear API call events but have no case here, each with the reason (moto lacks the API
  * the case would change). test/unit/kind-lists.test.ts checks the two lists cover every such kind.
  */
-export const NO_EVENT_CASE: Readonly<Record<string, string>> = {};
+export const NO_EVENT_CASE: Readonly<Record<string, string>> = {
+  CentralizedRootAccess:
+    "moto has none of IAM's organization features (ListOrganizationsFeatures, EnableOrganizationsRoot*) and refuses trusted access for iam.amazonaws.com: tested with SDK stubs (test/integration/centralized-root-access-stubs.test.ts)",
+};
 
 /** One case per kind (AccountBaseline's children are these kinds' objects). */
 export function eventCases(ctx: EventCaseContext): EventCase[] {
@@ -151,10 +214,58 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
   const org = () => new OrganizationsClient(awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint));
   const ec2 = () => new EC2Client({ ...awsClientConfig(member, endpoint), region: REGION });
   const config = () => new ConfigServiceClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  const cloudtrail = () =>
+    new CloudTrailClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const guardduty = () => new GuardDutyClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  async function detectorId(): Promise<string> {
+    const [id] = (await guardduty().send(new ListDetectorsCommand({}))).DetectorIds ?? [];
+    if (!id) throw new Error(`no GuardDuty detector in ${account} in ${REGION}`);
+    return id;
+  }
   const managementAccount = () =>
     new AccountClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
   const workloads = () => ctx.tree.ouIds.get("Root/Workloads")!;
+  const securityHub = () => new SecurityHubClient({ ...awsClientConfig(member, endpoint), region: REGION });
+  const managementConfig = () =>
+    new ConfigServiceClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const trustedAccessFor = async (principal: string) => {
+    await org().send(new EnableAWSServiceAccessCommand({ ServicePrincipal: principal }));
+  };
   const mgmt = { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" };
+  const sso = () =>
+    new SSOAdminClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  const identityStore = () =>
+    new IdentitystoreClient({ ...awsClientConfig(MANAGEMENT_CREDENTIALS, endpoint), region: "us-east-1" });
+  /** The events case's Identity Center user, if made. */
+  async function eventsUserId(): Promise<string | undefined> {
+    const store = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.IdentityStoreId;
+    return identityStore()
+      .send(
+        new GetUserIdCommand({
+          IdentityStoreId: store,
+          AlternateIdentifier: {
+            UniqueAttribute: { AttributePath: "userName", AttributeValue: EVENTS_USER },
+          },
+        }),
+      )
+      .then(
+        (out) => out.UserId,
+        () => undefined,
+      );
+  }
+  /** The management account's Identity Center instance and the events case's permission set, if made. */
+  async function eventsPermissionSet(): Promise<{ instance: string; arn: string | undefined }> {
+    const instance = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.InstanceArn ?? "";
+    const arns =
+      (await sso().send(new ListPermissionSetsCommand({ InstanceArn: instance }))).PermissionSets ?? [];
+    for (const arn of arns) {
+      const out = await sso().send(
+        new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
+      );
+      if (out.PermissionSet?.Name === EVENTS_PERMISSION_SET) return { instance, arn };
+    }
+    return { instance, arn: undefined };
+  }
   async function defaultGroupId(): Promise<string> {
     const out = await ec2().send(
       new DescribeSecurityGroupsCommand({ Filters: [{ Name: "group-name", Values: ["default"] }] }),
@@ -445,6 +556,178 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
           .ConfigurationRecordersStatus?.[0]?.recording === true,
     },
     {
+      kind: "IamCredentials",
+      // Enforce with 0-day limits (moto cannot backdate a key): any active key is past them.
+      spec: () => ({
+        accountId: account,
+        managementPolicy: "Enforce",
+        maxAccessKeyAgeDays: 0,
+        maxUnusedDays: 0,
+      }),
+      // Someone gives a user a key (the first time), or activates the key orgguard deactivated.
+      // In AWS a brand-new key shows in the credential report only once IAM regenerates it (up to
+      // 4 hours): moto's report is always current, so the first change only works here.
+      change: async () => {
+        const iam = new IAMClient(awsClientConfig(member, endpoint));
+        const keys = await iam
+          .send(new ListAccessKeysCommand({ UserName: EVENTS_USER }))
+          .then((out) => out.AccessKeyMetadata ?? [])
+          .catch(() => undefined);
+        if (!keys) await iam.send(new CreateUserCommand({ UserName: EVENTS_USER }));
+        const key = keys?.[0]?.AccessKeyId;
+        if (key) {
+          await iam.send(
+            new UpdateAccessKeyCommand({ UserName: EVENTS_USER, AccessKeyId: key, Status: "Active" }),
+          );
+          await sendEvent(
+            call("iam", "UpdateAccessKey"),
+            { userName: EVENTS_USER, status: "Active" },
+            { region: "us-east-1" },
+          );
+        } else {
+          await iam.send(new CreateAccessKeyCommand({ UserName: EVENTS_USER }));
+          await sendEvent(call("iam", "CreateAccessKey"), { userName: EVENTS_USER }, { region: "us-east-1" });
+        }
+      },
+      repaired: async () => {
+        const out = await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new ListAccessKeysCommand({ UserName: EVENTS_USER }),
+        );
+        const keys = out.AccessKeyMetadata ?? [];
+        return keys.length > 0 && keys.every((k) => k.Status === "Inactive");
+      },
+    },
+    {
+      kind: "IdentityCenterSessionLength",
+      spec: () => ({ permissionSets: [EVENTS_PERMISSION_SET] }),
+      // A permission set with 10 hours, made before the object names it (orgguard never makes one).
+      prepare: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        if (!arn) {
+          await sso().send(
+            new CreatePermissionSetCommand({
+              InstanceArn: instance,
+              Name: EVENTS_PERMISSION_SET,
+              SessionDuration: "PT10H",
+            }),
+          );
+        }
+      },
+      // Someone gives its sessions 12 hours.
+      change: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        await sso().send(
+          new UpdatePermissionSetCommand({
+            InstanceArn: instance,
+            PermissionSetArn: arn,
+            SessionDuration: "PT12H",
+          }),
+        );
+        await sendEvent(
+          call("sso", "UpdatePermissionSet"),
+          { instanceArn: instance, permissionSetArn: arn, sessionDuration: "PT12H" },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const out = await sso().send(
+          new DescribePermissionSetCommand({ InstanceArn: instance, PermissionSetArn: arn }),
+        );
+        return out.PermissionSet?.SessionDuration === "PT10H";
+      },
+    },
+    {
+      kind: "TemporaryAccess",
+      // A day of the events case's permission set for a user (made before the object names them).
+      spec: () => ({
+        permissionSet: EVENTS_PERMISSION_SET,
+        principal: { userName: EVENTS_USER },
+        accounts: [account],
+        expiresAt: new Date(Date.now() + 24 * 3_600_000).toISOString().replace(/\.\d+Z$/, "Z"),
+        reason: "events case",
+      }),
+      prepare: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        if (!arn) {
+          await sso().send(
+            new CreatePermissionSetCommand({
+              InstanceArn: instance,
+              Name: EVENTS_PERMISSION_SET,
+              SessionDuration: "PT10H",
+            }),
+          );
+        }
+        if (!(await eventsUserId())) {
+          const store = (await sso().send(new ListInstancesCommand({}))).Instances?.[0]?.IdentityStoreId;
+          await identityStore().send(
+            new CreateIdentityStoreUserCommand({
+              IdentityStoreId: store,
+              UserName: EVENTS_USER,
+              DisplayName: EVENTS_USER,
+              Name: { GivenName: "E", FamilyName: "U" },
+            }),
+          );
+        }
+      },
+      // Someone removes the assignment before its time.
+      change: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const target = {
+          InstanceArn: instance,
+          PermissionSetArn: arn,
+          PrincipalType: "USER" as const,
+          PrincipalId: await eventsUserId(),
+          TargetType: "AWS_ACCOUNT" as const,
+          TargetId: account,
+        };
+        await sso().send(new DeleteAccountAssignmentCommand(target));
+        await sendEvent(
+          call("sso", "DeleteAccountAssignment"),
+          { instanceArn: instance, permissionSetArn: arn, targetId: account, targetType: "AWS_ACCOUNT" },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async () => {
+        const { instance, arn } = await eventsPermissionSet();
+        const out = await sso().send(
+          new ListAccountAssignmentsCommand({
+            InstanceArn: instance,
+            AccountId: account,
+            PermissionSetArn: arn,
+          }),
+        );
+        const user = await eventsUserId();
+        return (out.AccountAssignments ?? []).some((a) => a.PrincipalId === user);
+      },
+    },
+    {
+      kind: "IncidentRoles",
+      spec: () => ({
+        accountId: account,
+        trustedPrincipal: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/IncidentResponders`,
+      }),
+      // Someone detaches AWSSupportAccess from the support role.
+      change: async () => {
+        await new IAMClient(awsClientConfig(member, endpoint)).send(
+          new DetachRolePolicyCommand({ RoleName: "incident-support", PolicyArn: SUPPORT_POLICY }),
+        );
+        await sendEvent(
+          call("iam", "DetachRolePolicy"),
+          { roleName: "incident-support", policyArn: SUPPORT_POLICY },
+          { region: "us-east-1" },
+        );
+      },
+      repaired: async () =>
+        (
+          (
+            await new IAMClient(awsClientConfig(member, endpoint)).send(
+              new ListAttachedRolePoliciesCommand({ RoleName: "incident-support" }),
+            )
+          ).AttachedPolicies ?? []
+        ).some((p) => p.PolicyArn === SUPPORT_POLICY),
+    },
+    {
       kind: "NoDefaultVpc",
       spec: () => ({ accountId: account, regions: [REGION] }),
       // Someone re-creates the region's default VPC (the converged object deleted moto's).
@@ -457,6 +740,129 @@ export function eventCases(ctx: EventCaseContext): EventCase[] {
           (await ec2().send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] })))
             .Vpcs ?? []
         ).length === 0,
+    },
+    {
+      kind: "OrganizationTrail",
+      // The bucket is the user's (orgguard never makes it); an organization trail needs trusted access.
+      prepare: async () => {
+        await createBucket(TRAIL_BUCKET, endpoint);
+        await org().send(new EnableAWSServiceAccessCommand({ ServicePrincipal: "cloudtrail.amazonaws.com" }));
+      },
+      spec: () => ({ trailName: TRAIL, homeRegion: "us-east-1", s3Bucket: { name: TRAIL_BUCKET } }),
+      // Someone stops the organization trail (the first step of covering one's tracks).
+      change: async () => {
+        await cloudtrail().send(new StopLoggingCommand({ Name: TRAIL }));
+        await sendEvent(
+          call("cloudtrail", "StopLogging"),
+          { name: `arn:aws:cloudtrail:us-east-1:${MANAGEMENT_ACCOUNT_ID}:trail/${TRAIL}` },
+          mgmt,
+        );
+      },
+      repaired: async () =>
+        (await cloudtrail().send(new GetTrailStatusCommand({ Name: TRAIL }))).IsLogging === true,
+    },
+    {
+      // The member account administers GuardDuty; the management account is its one member. The
+      // organization configuration and members are the test environment's emulation
+      // (test/env/moto_guardduty_organization.py: moto lacks them).
+      kind: "GuardDutyOrganization",
+      spec: () => ({ administrator: { accountId: account }, regions: [REGION] }),
+      // Someone stops GuardDuty for a member account (StopMonitoringMembers, from the administrator).
+      change: async () => {
+        const id = await detectorId();
+        await guardduty().send(
+          new StopMonitoringMembersCommand({ DetectorId: id, AccountIds: [MANAGEMENT_ACCOUNT_ID] }),
+        );
+        await sendEvent(
+          call("guardduty", "StopMonitoringMembers"),
+          { detectorId: id, accountIds: [MANAGEMENT_ACCOUNT_ID] },
+          { region: REGION },
+        );
+      },
+      repaired: async () => {
+        const members = await guardduty().send(
+          new ListMembersCommand({ DetectorId: await detectorId(), OnlyAssociated: "false" }),
+        );
+        return (
+          members.Members?.find((m) => m.AccountId === MANAGEMENT_ACCOUNT_ID)?.RelationshipStatus ===
+          "Enabled"
+        );
+      },
+    },
+    {
+      kind: "SecurityHubOrganization",
+      prepare: () => trustedAccessFor("securityhub.amazonaws.com"),
+      spec: () => ({
+        administrator: { accountId: account },
+        regions: [REGION],
+        homeRegion: REGION,
+        standards: [{ name: "cis-aws-foundations-benchmark", version: "5.0.0" }],
+        disabledControls: [
+          { control: "IAM.18", reason: "support cases are opened from the management account" },
+        ],
+      }),
+      // The administrator enables IAM.18 again in orgguard's configuration policy.
+      change: async (o) => {
+        const id = o.status?.configurationPolicyId as string;
+        const hub = securityHub();
+        const policy = await hub.send(new GetConfigurationPolicyCommand({ Identifier: id }));
+        await hub.send(
+          new UpdateConfigurationPolicyCommand({
+            Identifier: id,
+            Name: policy.Name,
+            ConfigurationPolicy: {
+              SecurityHub: {
+                ...policy.ConfigurationPolicy?.SecurityHub,
+                SecurityControlsConfiguration: { DisabledSecurityControlIdentifiers: [] },
+              },
+            },
+          }),
+        );
+        await sendEvent(
+          call("securityhub", "UpdateConfigurationPolicy"),
+          { identifier: id },
+          { region: REGION },
+        );
+      },
+      repaired: async (o) => {
+        const id = o.status?.configurationPolicyId as string;
+        const policy = await securityHub().send(new GetConfigurationPolicyCommand({ Identifier: id }));
+        return (
+          policy.ConfigurationPolicy?.SecurityHub?.SecurityControlsConfiguration
+            ?.DisabledSecurityControlIdentifiers ?? []
+        ).includes("IAM.18");
+      },
+    },
+    {
+      kind: "ConfigAggregator",
+      prepare: () => trustedAccessFor("config.amazonaws.com"),
+      spec: () => ({
+        region: "us-east-1",
+        roleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/events-config-aggregator`,
+      }),
+      // Someone narrows the management account's aggregator to one region.
+      change: async (o) => {
+        await managementConfig().send(
+          new PutConfigurationAggregatorCommand({
+            ConfigurationAggregatorName: o.metadata.name,
+            OrganizationAggregationSource: {
+              RoleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/events-config-aggregator`,
+              AwsRegions: ["eu-west-1"],
+            },
+          }),
+        );
+        await sendEvent(
+          call("config", "PutConfigurationAggregator"),
+          { configurationAggregatorName: o.metadata.name },
+          { inAccount: MANAGEMENT_ACCOUNT_ID, region: "us-east-1" },
+        );
+      },
+      repaired: async (o) =>
+        (
+          await managementConfig().send(
+            new DescribeConfigurationAggregatorsCommand({ ConfigurationAggregatorNames: [o.metadata.name] }),
+          )
+        ).ConfigurationAggregators?.[0]?.OrganizationAggregationSource?.AllAwsRegions === true,
     },
   ];
 }

@@ -14,6 +14,11 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   "client-config-service": "config",
   "client-sts": "sts",
   "client-sqs": "sqs",
+  "client-cloudtrail": "cloudtrail",
+  "client-guardduty": "guardduty",
+  "client-sso-admin": "ssoadmin",
+  "client-identitystore": "identitystore",
+  "client-securityhub": "securityhub",
 };
 
 export const filesUnder = (dir: string): string[] =>

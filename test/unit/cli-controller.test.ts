@@ -63,6 +63,7 @@ describe("orgguard controller", () => {
     { option: "policySizeLimits", value: "scp=big", says: /whole number/ },
     { option: "policySizeLimits", value: "guardduty=100", says: /'guardduty' is not a policy type/ },
     { option: "eventsQueueUrl", value: "orgguard-events", says: /must be an SQS queue URL/ },
+    { option: "temporaryAccessMaxDurations", value: "AdministratorAccess=4", says: /needs a unit/ },
     { option: "organizationsRate", value: "0", says: /at least 1/ },
     { option: "organizationsBurst", value: "-1", says: /whole number/ },
     { option: "shutdownTimeout", value: "100ms", says: /below the minimum of 1s/ },

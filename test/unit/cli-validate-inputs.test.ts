@@ -109,10 +109,40 @@ describe("orgguard validate's answers to plausible mistakes", () => {
       ],
     },
     {
+      reason:
+        "an underscore anywhere in a number: the Go library drops it (-.0_ is -0 to kubectl), YAML 1.2 keeps a string",
+      text: manifest("  exceptions:\n    - userName: -.0_\n      reason: appliance\n", "IamCredentials"),
+      lines: [
+        'm.yaml:7: IamCredentials/m: spec.exceptions[0].userName: this value is written "-.0_", which YAML 1.1 (kubectl, the kube-apiserver) reads as 0 and YAML 1.2 as another value: write 0 or "-.0_" in quotes',
+      ],
+    },
+    {
       reason: "two objects of one kind and name: an error at the second name (apply would overwrite one)",
       text: `${manifest('  accountId: "111111111111"\n', "PublicAccessBlock", "same")}---\n${manifest('  accountId: "222222222222"\n', "PublicAccessBlock", "same")}`,
       lines: [
         "m.yaml:11: PublicAccessBlock/same: metadata.name: PublicAccessBlock/same is also defined at m.yaml:1: one object per kind and name (applying both would overwrite one with the other)",
+      ],
+    },
+    {
+      reason:
+        "two OUs of one path: AWS refuses a second OU of one name under one parent; an error at the second path",
+      text: `${manifest("  path: Root/Workloads\n", "OrganizationalUnit", "workloads")}---\n${manifest("  path: Root/Workloads\n", "OrganizationalUnit", "workloads-again")}`,
+      lines: [
+        "m.yaml:13: OrganizationalUnit/workloads-again: spec.path: OU Root/Workloads is also kept by OrganizationalUnit/workloads (m.yaml:1): one object each (the controller would keep the earlier and report Conflict on this one)",
+      ],
+    },
+    {
+      reason: "two Accounts of one email (in any case): one account, kept by one object",
+      text: `${manifest("  name: Alice\n  email: alice@example.com\n  ouPath: Root/Sandbox\n", "Account", "alice")}---\n${manifest("  name: Alice 2\n  email: Alice@Example.com\n  ouPath: Root/Sandbox\n", "Account", "alice-2")}`,
+      lines: [
+        "m.yaml:16: Account/alice-2: spec.email: account email alice@example.com is also kept by Account/alice (m.yaml:1): one object each (the controller would keep the earlier and report Conflict on this one)",
+      ],
+    },
+    {
+      reason: "two Organization objects: there is one organization",
+      text: `${manifest("  policyTypes: [scp]\n", "Organization", "organization")}---\n${manifest("  policyTypes: [tag]\n", "Organization", "organization-2")}`,
+      lines: [
+        "m.yaml:11: Organization/organization-2: metadata.name: organization is also kept by Organization/organization (m.yaml:1): one object each (the controller would keep the earlier and report Conflict on this one)",
       ],
     },
     {

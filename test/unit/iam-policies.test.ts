@@ -107,9 +107,37 @@ describe("iam/management-account-policy.json", () => {
       "organizations:RegisterDelegatedAdministrator",
       "organizations:DeregisterDelegatedAdministrator",
     ]) {
-      expect(statementsWith(action).map((s) => s.Resource)).toEqual([
-        "arn:aws:organizations::*:account/o-*/*",
-      ]);
+      // The Organization kind's, and GuardDuty's own registration of its administrator.
+      const statements = statementsWith(action);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) expect(s.Resource).toBe("arn:aws:organizations::*:account/o-*/*");
+    }
+  });
+
+  it("lets GuardDuty enable its own trusted access and register its own administrator, and no other service's", () => {
+    for (const action of [
+      "organizations:EnableAWSServiceAccess",
+      "organizations:RegisterDelegatedAdministrator",
+    ]) {
+      const guardDuty = statementsWith(action).filter((s) => s.Sid.startsWith("GuardDuty"));
+      expect(guardDuty).toHaveLength(1);
+      expect(guardDuty[0]?.Condition).toEqual({
+        StringEquals: { "organizations:ServicePrincipal": "guardduty.amazonaws.com" },
+      });
+    }
+  });
+
+  it("changes only trails tagged as orgguard's, and creates or tags trails only as orgguard's", () => {
+    for (const action of [
+      "cloudtrail:UpdateTrail",
+      "cloudtrail:StartLogging",
+      "cloudtrail:PutEventSelectors",
+      "cloudtrail:DeleteTrail",
+    ]) {
+      expect(statementsWith(action).map((s) => s.Condition?.StringEquals)).toEqual([OWNED]);
+    }
+    for (const action of ["cloudtrail:CreateTrail", "cloudtrail:AddTags"]) {
+      expect(statementsWith(action).map((s) => s.Condition?.StringEquals)).toEqual([TAGGED_REQUEST]);
     }
   });
 });

@@ -38,8 +38,13 @@ function sourcesOf(kind: Kind): string[] {
     ...all,
     // Shared readers, used through a kind's or an engine's import.
     ...(/organization(Reader)?Of\(/.test(joined) ? ["src/aws/organization-view.ts"] : []),
-    // A regional setting reads the account's regions (the setting engine does it for it).
-    ...(text.includes('scope: "regional"') ? ["src/aws/regions.ts"] : []),
+    // A regional setting reads the account's regions (the setting engine does it for it), as does
+    // a kind that asks the region directory itself.
+    ...(text.includes('scope: "regional"') || /regions\.enabledIn\(/.test(text)
+      ? ["src/aws/regions.ts"]
+      : []),
+    // An organization-wide service checks its trusted access and delegated administrators.
+    ...(/sdkServiceIntegration\(/.test(joined) ? ["src/aws/service-integration.ts"] : []),
   ];
 }
 

@@ -211,7 +211,8 @@ export const accountBaselineApi: ApiDefinition = {
       const fields = z.object(setting.fields).safeParse(field);
       if (!fields.success || !setting.lint || field === undefined) return [];
       return setting.lint(fields.data, `spec.${setting.names.field}`, {
-        managementPolicy: fieldPolicy(field) ?? common.data.managementPolicy,
+        managementPolicy:
+          fieldPolicy(field) ?? setting.defaultManagementPolicy ?? common.data.managementPolicy,
         in: "baseline",
       });
     });

@@ -76,7 +76,9 @@ export function childManifest(
     spec: {
       ...template.fields,
       accountId,
-      managementPolicy: fieldPolicy(template.fields) ?? settings.managementPolicy,
+      // A setting whose writes are seen first (IamCredentials) is ObserveOnly unless its field says otherwise.
+      managementPolicy:
+        fieldPolicy(template.fields) ?? template.setting.defaultManagementPolicy ?? settings.managementPolicy,
       deletionPolicy: settings.deletionPolicy,
     },
   };

@@ -8,7 +8,7 @@
 import { specProblems } from "../../api/problems.js";
 import { requestParameter } from "../../aws/api-call-events.js";
 import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
-import type { ManagedKind } from "../../runtime/managed.js";
+import type { ManagedKind, ManagedObject } from "../../runtime/managed.js";
 import { iamActionOf, type Kind, kindRef, reads, writes } from "../kind-definition.js";
 import { organizationReaderOf } from "../organization.js";
 import { sdkAccountApi } from "./account-api.js";
@@ -42,12 +42,14 @@ const CONTAINER_ARNS = ["arn:aws:organizations::*:root/o-*/r-*", "arn:aws:organi
 const OWNED = { StringEquals: { "aws:ResourceTag/orgguard.io/managed-by": "orgguard" } };
 
 /** The claim of an Account object: the account it stands for, by id or by email. */
-function claimOf(object: AccountObject): string | undefined {
+function exclusiveAccount(object: ManagedObject): { key: string; field: string } | undefined {
   const { accountId, email } = object.spec;
-  if (typeof accountId === "string") return `account ${accountId}`;
-  if (typeof email === "string") return `account email ${email.toLowerCase()}`;
+  if (typeof accountId === "string") return { key: `account ${accountId}`, field: "spec.accountId" };
+  if (typeof email === "string") return { key: `account email ${email.toLowerCase()}`, field: "spec.email" };
   return undefined;
 }
+
+const claimOf = (object: AccountObject): string | undefined => exclusiveAccount(object)?.key;
 
 /** What deleting an Account object destroys in AWS: nothing, unless it closes the account. */
 function destructive(object: AccountObject): string | undefined {
@@ -60,6 +62,7 @@ function destructive(object: AccountObject): string | undefined {
 export const accountKind: Kind = {
   api: accountApi,
   posture: { scope: "organization" },
+  exclusive: exclusiveAccount,
   operations: OPERATIONS,
   iam: {
     management: [

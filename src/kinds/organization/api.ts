@@ -18,6 +18,7 @@ import {
 import type { Problem } from "../../api/problems.js";
 import type { ManagedSpec } from "../../runtime/managed.js";
 import { POLICY_TYPES } from "../policy-types.js";
+import { selfDesignatedProblems } from "../self-designating-services.js";
 
 /** At most this many entries per list in the spec (AWS integrates about 70 services). */
 export const MAX_SPEC_ENTRIES = 100;
@@ -211,6 +212,10 @@ export const organizationStatus = statusSchema(observedOrganization, { managed: 
  */
 export function organizationLint(spec: OrganizationSpec): Problem[] {
   const trusted = new Set(spec.trustedAccess);
+  return [...withoutTrustedAccess(spec, trusted), ...selfDesignatedProblems(spec.delegatedAdministrators)];
+}
+
+function withoutTrustedAccess(spec: OrganizationSpec, trusted: ReadonlySet<string>): Problem[] {
   return spec.delegatedAdministrators.flatMap((d, i) =>
     trusted.has(d.servicePrincipal)
       ? []

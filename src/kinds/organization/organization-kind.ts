@@ -12,7 +12,12 @@ import { organizationReaderOf } from "../organization.js";
 import { enablePolicyTypesIam } from "../organization-policy/policy-kind.js";
 import { POLICY_TYPES } from "../policy-types.js";
 import { organizationApi } from "./api.js";
-import { managedOrganizationKind, managedRecordOf, OrganizationClient } from "./client.js";
+import {
+  managedOrganizationKind,
+  managedRecordOf,
+  ORGANIZATION_CLAIM,
+  OrganizationClient,
+} from "./client.js";
 import { sdkOrganizationApi } from "./organization-api.js";
 
 /** What the kind reads: the organization view (accounts by name), the root, trusted access, delegations. */
@@ -71,6 +76,7 @@ function organizationConcerns(event: ApiCallEvent, object: ManagedObject): boole
 export const organizationKind: Kind = {
   api: organizationApi,
   posture: { scope: "organization" },
+  exclusive: () => ({ key: ORGANIZATION_CLAIM, field: "metadata.name" }),
   operations: [
     ...ORGANIZATION_READS,
     ...writes("organizations", "EnablePolicyType"),

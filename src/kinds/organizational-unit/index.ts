@@ -6,7 +6,7 @@
 import { specProblems } from "../../api/problems.js";
 import { requestParameter } from "../../aws/api-call-events.js";
 import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
-import type { ManagedKind } from "../../runtime/managed.js";
+import type { ManagedKind, ManagedObject } from "../../runtime/managed.js";
 import { iamActionOf, type Kind, kindRef, reads, writes } from "../kind-definition.js";
 import { organizationReaderOf } from "../organization.js";
 import { organizationalUnitApi, ouSpec } from "./api.js";
@@ -38,9 +38,14 @@ const OWNED = { StringEquals: { "aws:ResourceTag/orgguard.io/managed-by": "orggu
 const ouIdOf = (event: Parameters<NonNullable<Kind["events"]>["concerns"]>[0]) =>
   requestParameter(event, "organizationalUnitId") ?? requestParameter(event, "resourceId");
 
+/** One object per OU path (AWS refuses two OUs of one name under one parent). */
+const exclusiveOu = (object: ManagedObject) =>
+  typeof object.spec.path === "string" ? { key: `OU ${object.spec.path}`, field: "spec.path" } : undefined;
+
 export const organizationalUnitKind: Kind = {
   api: organizationalUnitApi,
   posture: { scope: "organization" },
+  exclusive: exclusiveOu,
   operations: OPERATIONS,
   iam: {
     management: [
@@ -93,8 +98,7 @@ export const organizationalUnitKind: Kind = {
             : undefined,
         // A nested OU waits for its parent.
         waitsFor: context.treeKinds ?? [],
-        claim: (object: OuObject) =>
-          typeof object.spec.path === "string" ? `OU ${object.spec.path}` : undefined,
+        claim: (object: OuObject) => exclusiveOu(object)?.key,
         connect: async (_object: OuObject, { signal }: { signal: AbortSignal }) =>
           new OuClient(sdkOuApi(context.aws.bind(signal).organizations()), organizationReaderOf(context)),
       }) satisfies ManagedKind,

@@ -48,6 +48,21 @@ import { objectMeets } from "./cis.js";
 import { regionList } from "./regions.js";
 import type { AccountSetting } from "./setting.js";
 
+/**
+ * The managementPolicy field of a setting that is ObserveOnly unless told otherwise (its writes
+ * should be seen first: IamCredentials deactivates keys).
+ */
+const observeOnlyByDefault = z
+  .enum(["Enforce", "ObserveOnly"])
+  .default("ObserveOnly")
+  .describe(
+    "ObserveOnly (the default here) reports what Enforce would change in status.plannedChanges and a Ready=False/Drifted condition, and writes nothing. Enforce makes the changes.",
+  );
+
+/** The spec's managementPolicy field of `setting`, with its default. */
+const policyField = (setting: AccountSetting) =>
+  setting.defaultManagementPolicy === "ObserveOnly" ? observeOnlyByDefault : managementPolicy;
+
 /** The fields every setting kind has besides the setting's own. */
 const sharedFields = z.object({
   accountId: accountId.optional(),
@@ -71,7 +86,11 @@ export function settingFieldsSchema(setting: AccountSetting, description: string
   const shape: z.ZodRawShape = {
     ...(setting.scope === "regional" ? { regions: regionList.optional() } : {}),
     ...setting.fields,
-    managementPolicy: managementPolicyOverride,
+    managementPolicy: setting.defaultManagementPolicy
+      ? managementPolicyOverride.describe(
+          `This setting's managementPolicy in every selected account. Absent: ${setting.defaultManagementPolicy}, whatever the baseline's (its writes are seen before they are made).`,
+        )
+      : managementPolicyOverride,
   };
   return withRules(z.strictObject(shape).describe(description), [...(setting.rules ?? [])]);
 }
@@ -84,7 +103,7 @@ function specSchema(setting: AccountSetting): z.ZodObject {
       .describe(`The account whose ${setting.noun} this is. Absent means the controller's own account.`),
     ...(setting.scope === "regional" ? { regions: regionList.optional() } : {}),
     ...setting.fields,
-    managementPolicy,
+    managementPolicy: policyField(setting),
     deletionPolicy,
   };
   return withRules(z.strictObject(shape).describe(setting.specDescription), [...(setting.rules ?? [])]);
@@ -129,7 +148,7 @@ function apiDefinition(setting: AccountSetting): ApiDefinition {
     ],
     lint: (spec) => {
       const parsed = z.object(setting.fields).safeParse(spec);
-      const policy = sharedFields.safeParse(spec);
+      const policy = sharedFields.extend({ managementPolicy: policyField(setting) }).safeParse(spec);
       return parsed.success && policy.success && setting.lint
         ? setting.lint(parsed.data, "spec", {
             managementPolicy: policy.data.managementPolicy,
@@ -258,6 +277,7 @@ export function managedSetting<D, O>(
         context.aws.knownOwnAccountId(),
       );
     },
+    ...(setting.findings ? { findings: (object: SettingObject) => findingsOf(setting, object) } : {}),
     connect: async (object, { signal }) =>
       new SettingExternal(
         setting,
@@ -269,6 +289,30 @@ export function managedSetting<D, O>(
         object.metadata.annotations?.[ROLE_ARN_ANNOTATION],
       ),
   };
+}
+
+/**
+ * What an object's last reading counts (the setting's findings), from status.atProvider: the
+ * account's, or each region's summed.
+ */
+function findingsOf(setting: AccountSetting, object: SettingObject): Record<string, number> | undefined {
+  const atProvider = object.status?.atProvider;
+  if (!setting.findings || atProvider === undefined) return undefined;
+  const readings: unknown[] =
+    setting.scope === "account"
+      ? [atProvider]
+      : typeof atProvider === "object" && atProvider !== null
+        ? Object.values(atProvider)
+        : [];
+  const total: Record<string, number> = {};
+  for (const reading of readings) {
+    const parsed = setting.observed.safeParse(reading);
+    if (!parsed.success) continue;
+    for (const [finding, count] of Object.entries(setting.findings(parsed.data))) {
+      total[finding] = (total[finding] ?? 0) + count;
+    }
+  }
+  return total;
 }
 
 type SettingObservation<D, O> = Observation<unknown, SettingHandoff<D, O>>;

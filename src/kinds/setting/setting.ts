@@ -72,6 +72,12 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
   reach?: "member" | "management";
   /** How messages name it: "the password policy". */
   noun: string;
+  /**
+   * The managementPolicy when a spec says none: Enforce, unless the setting's writes should be seen
+   * before they are made (IamCredentials deactivates access keys: ObserveOnly). In a baseline, a
+   * field without its own managementPolicy gets this, not the baseline's.
+   */
+  defaultManagementPolicy?: "ObserveOnly";
   /** What `kubectl explain <kind>` prints at the top. */
   description: string;
   /** The description of the standalone kind's spec. */
@@ -120,6 +126,11 @@ export interface AccountSetting<F extends z.ZodRawShape = z.ZodRawShape, D = unk
   irreversible?: true;
   /** A client acting in one account (and region). */
   client(aws: AwsAccess, target: ClientTarget): SettingClient<D, O>;
+  /**
+   * Counts a reading holds (keys past the limits, users without MFA...), exported per object as
+   * `orgguard_findings{kind, name, finding}`: names stay in status, never in labels.
+   */
+  findings?(observed: O): Record<string, number>;
   /** The CIS recommendations this setting covers (AccountBaseline reports compliance with each). */
   controls?: readonly CisControl<O>[];
   /** IAM statements beyond its calls' actions (in the management account and each member's role alike). */

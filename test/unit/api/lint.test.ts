@@ -68,7 +68,23 @@ describe("lintObject", () => {
           ],
         },
       },
-      paths: ["spec.delegatedAdministrators[1].servicePrincipal"],
+      // And Security Hub's administrator is a SecurityHubOrganization's to designate.
+      paths: ["spec.delegatedAdministrators[1].servicePrincipal", "spec.delegatedAdministrators[1]"],
+    },
+    {
+      reason:
+        "Security Hub's administrator under delegatedAdministrators: a SecurityHubOrganization designates it (and registers it here itself)",
+      object: {
+        kind: "Organization",
+        metadata: { name: "o" },
+        spec: {
+          trustedAccess: ["securityhub.amazonaws.com"],
+          delegatedAdministrators: [
+            { servicePrincipal: "securityhub.amazonaws.com", accountId: "222222222222" },
+          ],
+        },
+      },
+      paths: ["spec.delegatedAdministrators[0]"],
     },
     {
       reason: "a password policy below CIS on both counts",

@@ -66,6 +66,26 @@ describe("meaningOf", () => {
       reason: "deregister: not (any more) the delegated administrator",
     },
     {
+      code: "InvalidAccessException",
+      expected: "blocked",
+      reason: "Security Hub: not subscribed, or not the administrator; fixed outside the spec",
+    },
+    {
+      code: "ResourceConflictException",
+      expected: "goal-reached",
+      reason: "Security Hub: already subscribed (an earlier answer was lost)",
+    },
+    {
+      code: "NoSuchConfigurationAggregatorException",
+      expected: "not-found",
+      reason: "AWS Config: no aggregator of that name",
+    },
+    {
+      code: "OrganizationAccessDeniedException",
+      expected: "blocked",
+      reason: "AWS Config: not the management account nor a delegated administrator",
+    },
+    {
       code: "PolicyTypeAlreadyEnabledException",
       expected: "goal-reached",
       reason: "enable a policy type: it is on already",
@@ -90,6 +110,37 @@ describe("meaningOf", () => {
     { code: "ConcurrentModificationException", expected: "transient", reason: "someone else is writing" },
     { code: "ServiceException", expected: "transient", reason: "a server-side failure" },
     { code: "SomethingNewException", expected: "transient", reason: "unknown codes are retried" },
+    { code: "TrailNotFoundException", expected: "not-found", reason: "CloudTrail: no trail of that name" },
+    {
+      code: "TrailAlreadyExistsException",
+      expected: "already-exists",
+      reason: "CreateTrail: possibly our own lost create; the trail's tags decide",
+    },
+    {
+      code: "S3BucketDoesNotExistException",
+      expected: "blocked",
+      reason: "the trail's bucket is the user's to create: checked again every poll",
+    },
+    {
+      code: "InsufficientS3BucketPolicyException",
+      expected: "blocked",
+      reason: "the bucket policy is the user's to fix",
+    },
+    {
+      code: "InsufficientEncryptionPolicyException",
+      expected: "blocked",
+      reason: "the key policy is the user's to fix",
+    },
+    {
+      code: "CloudTrailAccessNotEnabledException",
+      expected: "blocked",
+      reason: "trusted access is enabled outside the trail's spec",
+    },
+    {
+      code: "InvalidKmsKeyIdException",
+      expected: "spec-rejected",
+      reason: "the key ARN in the spec is wrong",
+    },
   ];
   it.each(cases)("$code -> $expected ($reason)", ({ code, expected }) => {
     expect(meaningOf(awsError(code))).toBe(expected);

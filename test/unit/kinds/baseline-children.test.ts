@@ -1,6 +1,6 @@
 /** Whether a baseline's child needs its spec rewritten: by value, whatever order the apiserver keeps keys in. */
 import { describe, expect, it } from "vitest";
-import { childUpToDate } from "../../../src/kinds/account-baseline/children.js";
+import { childManifests, childUpToDate } from "../../../src/kinds/account-baseline/children.js";
 import type { ManagedObject } from "../../../src/runtime/managed.js";
 
 const object = (spec: Record<string, unknown>): ManagedObject => ({
@@ -47,4 +47,38 @@ describe("childUpToDate", () => {
   it.each(cases)("$reason", ({ have, want, upToDate }) =>
     expect(childUpToDate(object(have), object(want))).toBe(upToDate),
   );
+});
+
+describe("the managementPolicy a child gets", () => {
+  const baseline = (spec: Record<string, unknown>): ManagedObject => ({
+    apiVersion: "orgguard.io/v1alpha1",
+    kind: "AccountBaseline",
+    metadata: { name: "b", uid: "u-1" },
+    spec: { accounts: { ids: ["111111111111"] }, ...spec },
+  });
+  const cases = [
+    {
+      reason: "a setting without a default of its own takes the baseline's",
+      spec: { managementPolicy: "Enforce", passwordPolicy: {} },
+      kind: "PasswordPolicy",
+      policy: "Enforce",
+    },
+    {
+      reason:
+        "IamCredentials is ObserveOnly when its field says nothing, whatever the baseline's (its writes deactivate keys)",
+      spec: { managementPolicy: "Enforce", iamCredentials: {} },
+      kind: "IamCredentials",
+      policy: "ObserveOnly",
+    },
+    {
+      reason: "IamCredentials enforces when its field says so",
+      spec: { iamCredentials: { managementPolicy: "Enforce" } },
+      kind: "IamCredentials",
+      policy: "Enforce",
+    },
+  ];
+  it.each(cases)("$reason", ({ spec, kind, policy }) => {
+    const child = childManifests(baseline(spec), ["111111111111"]).find((c) => c.kind === kind);
+    expect(child?.spec.managementPolicy).toBe(policy);
+  });
 });
