@@ -26,6 +26,11 @@
  * (bench/cpu-profile.ts); profiling costs CPU itself, so take the CPU figures from a run without it.
  * Every CPU figure is printed beside the machine's load average (1, 5 and 15 minutes): the
  * controller shares its cores with moto, the kube-apiserver and whatever else runs.
+ * REGIONS=K (1 to 17) adds a regional setting to the baseline: InstanceMetadataDefaults (IMDSv2
+ * required) in the first K of the 17 regions an account has enabled by default, one object per
+ * account whose every poll reads each of its K regions (N more objects, K x N more reads a poll).
+ * moto builds an EC2 backend per account and region when first called (about 4 MiB and 0.2 s of
+ * its CPU each here), so 17 regions suit a few dozen accounts, not thousands.
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
@@ -55,6 +60,7 @@ import {
   MANAGEMENT_CREDENTIALS,
 } from "../test/support/aws.js";
 import { ControllerProcess } from "../test/support/controller-process.js";
+import { REGIONS_17 } from "./calls-per-reconcile-cases.js";
 import { formatProfileSummary, inspectorUrlOf, type Profiling, startProfiling } from "./cpu-profile.js";
 import { heapSummaryOf } from "./heap-summary.js";
 
@@ -65,6 +71,7 @@ const HEAP_MIB = Number(process.env.HEAP_MIB ?? 192);
 const HEAP_SNAPSHOT = process.env.HEAP_SNAPSHOT;
 const CPU_PROFILE = process.env.CPU_PROFILE;
 const POLL_MS = parseDuration(POLL);
+const REGIONS = REGIONS_17.slice(0, Number(process.env.REGIONS ?? 0));
 const SCP_LIBRARY = "examples/scp-library";
 
 /**
@@ -86,6 +93,14 @@ const MINIMUM_READS: Record<string, { operations: string[]; minimum: number }> =
     ],
     minimum: 4,
   },
+  ...(REGIONS.length > 0
+    ? {
+        InstanceMetadataDefaults: {
+          operations: ["ec2/GetInstanceMetadataDefaults"],
+          minimum: REGIONS.length,
+        },
+      }
+    : {}),
 };
 
 /** The node flags and GLIBC_TUNABLES the image runs the controller with, read from the Dockerfile. */
@@ -281,9 +296,11 @@ try {
       accounts: { organizationalUnits: [{ path: "Root/Workloads" }] },
       passwordPolicy: {},
       publicAccessBlock: {},
+      ...(REGIONS.length > 0 ? { instanceMetadataDefaults: { regions: REGIONS } } : {}),
     } as ManagedObject["spec"],
   });
-  const objects = 2 * ids.length + scps;
+  const settings = REGIONS.length > 0 ? 3 : 2;
+  const objects = settings * ids.length + scps;
   const scpClient = client("ServiceControlPolicy", "servicecontrolpolicies");
   await waitUntil(
     async () => {
@@ -300,7 +317,7 @@ try {
   const converged = await processMemory(pid);
   const convergeCpu = (await cpuSeconds(pid)) - idleCpu;
   console.log(
-    `converged: ${objects} objects (${ids.length} accounts x 2 settings + ${scps} SCPs) Ready in ${(convergedMs / 1000).toFixed(0)} s (${loadAverage()})`,
+    `converged: ${objects} objects (${ids.length} accounts x ${settings} settings${REGIONS.length > 0 ? `, InstanceMetadataDefaults in ${REGIONS.length} regions` : ""} + ${scps} SCPs) Ready in ${(convergedMs / 1000).toFixed(0)} s (${loadAverage()})`,
   );
   // Let the verifications after create run out, then measure one poll interval.
   await sleep(Math.min(POLL_MS, 30_000));
@@ -353,6 +370,7 @@ try {
     PasswordPolicy: ids.length,
     PublicAccessBlock: ids.length,
     ServiceControlPolicy: scps,
+    InstanceMetadataDefaults: ids.length,
   };
 
   console.log(`steady window: ${windowMinutes.toFixed(1)} min at a ${POLL} poll (${polls.toFixed(2)} polls)`);
@@ -391,6 +409,10 @@ try {
     `controller CPU: ${convergeCpu.toFixed(0)} s to converge (${((100 * convergeCpu) / (convergedMs / 1000)).toFixed(0)} % of a core), ${windowCpu.toFixed(1)} s in the steady window (${((100 * windowCpu) / (windowMinutes * 60)).toFixed(1)} % of a core)`,
   );
   const steadyReconciles = reconciles(afterMetrics) - reconciles(beforeMetrics);
+  const windowCalls = [...calls.values()].reduce((s, n) => s + n, 0);
+  console.log(
+    `controller CPU per AWS call in the window: ${((1e6 * windowCpu) / Math.max(windowCalls, 1)).toFixed(0)} us (${windowCalls} calls, ${(windowCalls / Math.max(steadyReconciles, 1)).toFixed(2)} per reconcile)`,
+  );
   console.log(
     `controller CPU per steady reconcile: ${((1e6 * windowCpu) / Math.max(steadyReconciles, 1)).toFixed(0)} us, of which ${((1e6 * windowSystem) / Math.max(steadyReconciles, 1)).toFixed(0)} us in the kernel (${steadyReconciles} reconciles in the window; ${profile ? "profiled, so higher than without; " : ""}${loadAtStart} at the start of the window, ${loadAtEnd} at its end)`,
   );
