@@ -17,7 +17,7 @@ export interface CallCase {
 }
 
 /** The regions enabled by default in an account created today. */
-const REGIONS_17 = [
+export const REGIONS_17 = [
   "us-east-1",
   "us-east-2",
   "us-west-1",

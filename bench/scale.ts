@@ -11,7 +11,9 @@
  *   Lease renewals are not counted, leader election is off);
  * - controller RSS idle / converged / steady (last, and the most in the window) / peak;
  * - poll lag: the time a due key waited in the work queue, p50 and p99 and the share under 10 %
- *   of the interval.
+ *   of the interval;
+ * - controller CPU per steady reconcile: its CPU time in the window (user + system, every thread)
+ *   divided by the reconciles in the window.
  * The controller runs as the image runs it (the node flags of the Dockerfile's ENTRYPOINT and its
  * GLIBC_TUNABLES) with the chart's heap limit (HEAP_MIB=192; 0 for node's default).
  * moto runs with an index of its access keys (test/env/moto-indexed-keys.py): its own lookup scans
@@ -19,11 +21,21 @@
  * CONTROLLER_NODE_FLAGS adds node flags to the image's (to try V8 flags).
  * HEAP_SNAPSHOT=DIR writes the controller's heap snapshot at the end of the window into DIR and
  * prints what it holds (bench/heap-summary.ts).
+ * CPU_PROFILE=DIR samples the controller's main thread over the steady window through its
+ * inspector (`--inspect=127.0.0.1:0`), writes the profile into DIR and prints where the time went
+ * (bench/cpu-profile.ts); profiling costs CPU itself, so take the CPU figures from a run without it.
+ * Every CPU figure is printed beside the machine's load average (1, 5 and 15 minutes): the
+ * controller shares its cores with moto, the kube-apiserver and whatever else runs.
+ * REGIONS=K (1 to 17) adds a regional setting to the baseline: InstanceMetadataDefaults (IMDSv2
+ * required) in the first K of the 17 regions an account has enabled by default, one object per
+ * account whose every poll reads each of its K regions (N more objects, K x N more reads a poll).
+ * moto builds an EC2 backend per account and region when first called (about 4 MiB and 0.2 s of
+ * its CPU each here), so 17 regions suit a few dozen accounts, not thousands.
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -48,6 +60,8 @@ import {
   MANAGEMENT_CREDENTIALS,
 } from "../test/support/aws.js";
 import { ControllerProcess } from "../test/support/controller-process.js";
+import { REGIONS_17 } from "./calls-per-reconcile-cases.js";
+import { formatProfileSummary, inspectorUrlOf, type Profiling, startProfiling } from "./cpu-profile.js";
 import { heapSummaryOf } from "./heap-summary.js";
 
 const ACCOUNTS = Number(process.argv[2] ?? 5000);
@@ -55,7 +69,9 @@ const POLL = process.argv[3] ?? "5m";
 /** The controller's heap limit, as the chart sets it (3/4 of its 256Mi memory request). */
 const HEAP_MIB = Number(process.env.HEAP_MIB ?? 192);
 const HEAP_SNAPSHOT = process.env.HEAP_SNAPSHOT;
+const CPU_PROFILE = process.env.CPU_PROFILE;
 const POLL_MS = parseDuration(POLL);
+const REGIONS = REGIONS_17.slice(0, Number(process.env.REGIONS ?? 0));
 const SCP_LIBRARY = "examples/scp-library";
 
 /**
@@ -77,6 +93,14 @@ const MINIMUM_READS: Record<string, { operations: string[]; minimum: number }> =
     ],
     minimum: 4,
   },
+  ...(REGIONS.length > 0
+    ? {
+        InstanceMetadataDefaults: {
+          operations: ["ec2/GetInstanceMetadataDefaults"],
+          minimum: REGIONS.length,
+        },
+      }
+    : {}),
 };
 
 /** The node flags and GLIBC_TUNABLES the image runs the controller with, read from the Dockerfile. */
@@ -92,6 +116,13 @@ function imageRuntime(): { nodeFlags: string[]; glibcTunables?: string } {
 }
 
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
+
+/** The machine's load average, to print beside every CPU and time figure. */
+const loadAverage = () =>
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
 
 async function processMemory(pid: number): Promise<{ rssKb: number; peakKb: number }> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
@@ -131,11 +162,17 @@ async function rssByMapping(pid: number): Promise<string> {
     .join(", ");
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
-async function cpuSeconds(pid: number): Promise<number> {
+/** CPU seconds a process has used in user and kernel mode, from /proc/PID/stat. */
+async function cpuTimes(pid: number): Promise<{ user: number; system: number }> {
   const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).replace(/^.*\) /, "").split(" ");
   // After the command: state is field 3, utime 14 and stime 15 (1-based, proc(5)).
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return { user: Number(fields[11]) / CLOCK_TICKS, system: Number(fields[12]) / CLOCK_TICKS };
+}
+
+/** CPU seconds (user + system) a process has used. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const { user, system } = await cpuTimes(pid);
+  return user + system;
 }
 const CLOCK_TICKS = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
 
@@ -230,7 +267,11 @@ try {
           : []),
       ].join(" "),
     },
-    [...image.nodeFlags, ...(process.env.CONTROLLER_NODE_FLAGS?.split(" ").filter(Boolean) ?? [])],
+    [
+      ...image.nodeFlags,
+      ...(process.env.CONTROLLER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+      ...(CPU_PROFILE ? ["--inspect=127.0.0.1:0"] : []),
+    ],
   );
   await controller.ready();
   await sleep(2000);
@@ -255,9 +296,11 @@ try {
       accounts: { organizationalUnits: [{ path: "Root/Workloads" }] },
       passwordPolicy: {},
       publicAccessBlock: {},
+      ...(REGIONS.length > 0 ? { instanceMetadataDefaults: { regions: REGIONS } } : {}),
     } as ManagedObject["spec"],
   });
-  const objects = 2 * ids.length + scps;
+  const settings = REGIONS.length > 0 ? 3 : 2;
+  const objects = settings * ids.length + scps;
   const scpClient = client("ServiceControlPolicy", "servicecontrolpolicies");
   await waitUntil(
     async () => {
@@ -274,7 +317,7 @@ try {
   const converged = await processMemory(pid);
   const convergeCpu = (await cpuSeconds(pid)) - idleCpu;
   console.log(
-    `converged: ${objects} objects (${ids.length} accounts x 2 settings + ${scps} SCPs) Ready in ${(convergedMs / 1000).toFixed(0)} s`,
+    `converged: ${objects} objects (${ids.length} accounts x ${settings} settings${REGIONS.length > 0 ? `, InstanceMetadataDefaults in ${REGIONS.length} regions` : ""} + ${scps} SCPs) Ready in ${(convergedMs / 1000).toFixed(0)} s (${loadAverage()})`,
   );
   // Let the verifications after create run out, then measure one poll interval.
   await sleep(Math.min(POLL_MS, 30_000));
@@ -288,9 +331,20 @@ try {
   const awsCalls = (text: string) =>
     samples(text, "orgguard_aws_api_calls_total", (l) => `${l.service}/${l.operation}`);
   const waits = (text: string) => samples(text, "orgguard_workqueue_wait_seconds_bucket", (l) => `${l.le}`);
+  const reconciles = (text: string) =>
+    [...samples(text, "orgguard_reconcile_total", (l) => l.result).values()].reduce((s, n) => s + n, 0);
   const beforeApi = await apiserverWrites();
   const beforeMetrics = await metrics();
-  const windowCpuStart = await cpuSeconds(pid);
+  const loadAtStart = loadAverage();
+  let profiling: Profiling | undefined;
+  if (CPU_PROFILE) {
+    const url = inspectorUrlOf(controller.lines);
+    if (!url)
+      throw new Error(`CPU_PROFILE: the controller printed no inspector address (${controller.tail()})`);
+    profiling = await startProfiling(url);
+  }
+  const windowTimesStart = await cpuTimes(pid);
+  const windowCpuStart = windowTimesStart.user + windowTimesStart.system;
   let steady = converged;
   let peakRss = converged.rssKb;
   const windowStart = Date.now();
@@ -300,7 +354,11 @@ try {
     peakRss = Math.max(peakRss, steady.rssKb);
   }
   const windowMinutes = (Date.now() - windowStart) / 60_000;
-  const windowCpu = (await cpuSeconds(pid)) - windowCpuStart;
+  const windowTimesEnd = await cpuTimes(pid);
+  const windowCpu = windowTimesEnd.user + windowTimesEnd.system - windowCpuStart;
+  const windowSystem = windowTimesEnd.system - windowTimesStart.system;
+  const loadAtEnd = loadAverage();
+  const profile = await profiling?.stop();
   const steadyMappings = await rssByMapping(pid);
   const afterMetrics = await metrics();
   const api = delta(beforeApi, await apiserverWrites());
@@ -312,6 +370,7 @@ try {
     PasswordPolicy: ids.length,
     PublicAccessBlock: ids.length,
     ServiceControlPolicy: scps,
+    InstanceMetadataDefaults: ids.length,
   };
 
   console.log(`steady window: ${windowMinutes.toFixed(1)} min at a ${POLL} poll (${polls.toFixed(2)} polls)`);
@@ -349,6 +408,21 @@ try {
   console.log(
     `controller CPU: ${convergeCpu.toFixed(0)} s to converge (${((100 * convergeCpu) / (convergedMs / 1000)).toFixed(0)} % of a core), ${windowCpu.toFixed(1)} s in the steady window (${((100 * windowCpu) / (windowMinutes * 60)).toFixed(1)} % of a core)`,
   );
+  const steadyReconciles = reconciles(afterMetrics) - reconciles(beforeMetrics);
+  const windowCalls = [...calls.values()].reduce((s, n) => s + n, 0);
+  console.log(
+    `controller CPU per AWS call in the window: ${((1e6 * windowCpu) / Math.max(windowCalls, 1)).toFixed(0)} us (${windowCalls} calls, ${(windowCalls / Math.max(steadyReconciles, 1)).toFixed(2)} per reconcile)`,
+  );
+  console.log(
+    `controller CPU per steady reconcile: ${((1e6 * windowCpu) / Math.max(steadyReconciles, 1)).toFixed(0)} us, of which ${((1e6 * windowSystem) / Math.max(steadyReconciles, 1)).toFixed(0)} us in the kernel (${steadyReconciles} reconciles in the window; ${profile ? "profiled, so higher than without; " : ""}${loadAtStart} at the start of the window, ${loadAtEnd} at its end)`,
+  );
+  if (profile && CPU_PROFILE) {
+    await mkdir(CPU_PROFILE, { recursive: true });
+    const file = path.resolve(CPU_PROFILE, `steady-${ids.length}-accounts-${Date.now()}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    console.log(`CPU profile of the steady window: ${file}`);
+    for (const line of formatProfileSummary(profile, steadyReconciles)) console.log(line);
+  }
   const buckets = delta(waits(beforeMetrics), waits(afterMetrics));
   const total = buckets.get("+Inf") ?? 0;
   const quantile = (q: number) => {

@@ -3,7 +3,9 @@
  * retry counts (the work queue owns long backoff) paced by the SDK's adaptive mode (pacing.ts),
  * credentials per account (the controller's own account directly, member accounts through
  * AssumeRole), and hooks that count every call and every throttling answer.
- * Clients are made per (service, account, region) from one table of SDK constructors.
+ * Clients are made per service and region from one table of SDK constructors: one with the
+ * controller's own credentials, and one every member account shares, each call signed with its
+ * account's session (account-views.ts).
  */
 
 import http from "node:http";
@@ -31,6 +33,7 @@ import type {
   MetadataBearer,
   RetryStrategyV2,
 } from "@smithy/types";
+import { accountView, guardAccountSignatures, scopedCredentials, TargetMiddleware } from "./account-views.js";
 import { TokenBucket } from "./limiter.js";
 import { localhostAwareLookup } from "./localhost-resolution.js";
 import { adaptiveRetryStrategy } from "./pacing.js";
@@ -190,12 +193,12 @@ interface CachedCredentials {
 }
 
 /**
- * Clients per account are kept in a bounded most-recently-used cache: each SDK client holds its
- * configuration, middleware and credentials provider, so one per account of a 1,000-account
- * organization would grow without bound. An evicted client is destroyed and made again when
+ * Root-session IAM clients (centralized root access) are kept per account in a bounded
+ * most-recently-used cache: each holds its account's latest root session, so one per account of a
+ * large organization would grow without bound. An evicted client is destroyed and made again when
  * needed; its connections are the shared pool's (SharedRequestHandler) and stay open.
  */
-export const MAX_CACHED_CLIENTS_PER_SERVICE = 100;
+export const MAX_CACHED_ROOT_CLIENTS = 100;
 
 function cached<V extends { destroy(): void }>(map: Map<string, V>, key: string, make: () => V): V {
   let value = map.get(key);
@@ -205,7 +208,7 @@ function cached<V extends { destroy(): void }>(map: Map<string, V>, key: string,
     map.delete(key); // re-inserted below: Map order is the recency order
   }
   map.set(key, value);
-  if (map.size > MAX_CACHED_CLIENTS_PER_SERVICE) {
+  if (map.size > MAX_CACHED_ROOT_CLIENTS) {
     const [oldestKey, oldest] = map.entries().next().value as [string, V];
     map.delete(oldestKey);
     oldest.destroy();
@@ -218,11 +221,9 @@ const SOCKETS_PER_HOST = 50;
 
 /**
  * One connection pool for every SDK client of a process, handed to each client as its request
- * handler. orgguard makes a client per (service, account, region) and keeps only the most recently
- * used (MAX_CACHED_CLIENTS_PER_SERVICE); with a pool per client, a poll over more accounts than
- * that opened (and, on AWS, TLS-handshook) a new connection for nearly every reconcile, and every
- * cached client held its own idle sockets. Connections belong to an endpoint host and requests are
- * signed one by one, so any client may use any socket. Names under `.localhost` resolve to loopback
+ * handler: connections belong to an endpoint host and requests are signed one by one, so any
+ * client may use any socket (the own-account and the member-account client of a service and
+ * region share connections, and no client holds idle sockets of its own). Names under `.localhost` resolve to loopback
  * (see localhostAwareLookup); every other name as before.
  */
 export class SharedRequestHandler extends NodeHttpHandler {
@@ -246,7 +247,7 @@ export class SharedRequestHandler extends NodeHttpHandler {
     });
   }
 
-  /** Called by every client evicted from the cache: the pool stays, the others still use it. */
+  /** Called by a client being destroyed: the pool stays, the others still use it. */
   override destroy(): void {}
 }
 
@@ -309,7 +310,12 @@ export class AwsClients implements AwsAccess {
   private readonly organizationsCeiling: TokenBucket | undefined;
   /** STS with the controller's own credentials: one client, so one pace, for every AssumeRole. */
   private ownStsClient: STSClient | undefined;
-  private readonly accountClients = new Map<ServiceName, Map<string, ServiceClients[ServiceName]>>();
+  /** Clients with the controller's own credentials, by service and region. */
+  private readonly ownClients = new Map<string, ServiceClients[ServiceName]>();
+  /** Clients every member account shares, by service and region (see account-views.ts). */
+  private readonly memberClients = new Map<string, ServiceClients[ServiceName]>();
+  /** Middleware added to one account's view of a client (test stubs), by service, account and region. */
+  private readonly targetMiddleware = new TargetMiddleware();
   /** The latest root session (sts:AssumeRoot) per member account, and IAM clients using them. */
   private readonly rootSessions = new Map<string, AwsCredentialIdentity>();
   private readonly rootClients = new Map<string, IAMClient>();
@@ -332,7 +338,7 @@ export class AwsClients implements AwsAccess {
       ownAccountId: () => this.ownAccountId(),
       knownOwnAccountId: () => this.knownOwnAccountId(),
       organizations: () => abortable(this.organizations(), signal),
-      forAccount: async (service, target) => abortable(await this.forAccount(service, target), signal),
+      forAccount: (service, target) => this.clientFor(service, target, signal),
     };
   }
 
@@ -379,20 +385,68 @@ export class AwsClients implements AwsAccess {
    * controller's own for its own account, else an AssumeRole session), in `target.region` (the
    * default region when absent; ignored by global services).
    */
-  async forAccount<S extends ServiceName>(service: S, target: ClientTarget): Promise<ServiceClients[S]> {
+  forAccount<S extends ServiceName>(service: S, target: ClientTarget): Promise<ServiceClients[S]> {
+    return this.clientFor(service, target, undefined);
+  }
+
+  /**
+   * forAccount, with every call ending when `signal` aborts. A member account gets its view of the
+   * client its service and region share (account-views.ts): one object per call of this, a few
+   * dozen bytes, instead of an SDK client per account.
+   */
+  private async clientFor<S extends ServiceName>(
+    service: S,
+    target: ClientTarget,
+    signal: AbortSignal | undefined,
+  ): Promise<ServiceClients[S]> {
     const spec = SERVICES[service] as ServiceSpec<ServiceClients[S]>;
     const region = spec.global ? this.globalRegion() : (target.region ?? this.options.region);
-    const credentials = await this.credentialsFor(target.accountId, target.roleArn);
-    const make = await spec.load();
-    let clients = this.accountClients.get(service);
-    if (!clients) {
-      clients = new Map();
-      this.accountClients.set(service, clients);
+    if (!target.roleArn && target.accountId === (await this.ownAccountId())) {
+      const own = await this.sharedClient(this.ownClients, service, region, this.options.credentials);
+      return signal ? abortable(own, signal) : own;
     }
-    const key = `${target.accountId}|${region}|${target.roleArn ?? ""}`;
-    return cached(clients, key, () =>
-      this.instrument(new make(this.config(service, region, credentials)), service),
-    ) as ServiceClients[S];
+    const roleArn = target.roleArn ?? this.roleArn(target.accountId);
+    const shared = await this.sharedClient(this.memberClients, service, region, scopedCredentials);
+    return accountView(
+      shared,
+      { credentials: () => this.memberCredentials(roleArn) },
+      {
+        key: `${service}|${target.accountId}|${region}|${target.roleArn ?? ""}`,
+        middleware: this.targetMiddleware,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * The SDK client every member account's view of `service` in `region` shares, if one was made.
+   * It acts in no account of its own: a call on it outside a view is refused before it is signed
+   * (account-views.ts); what the tests use to prove that.
+   */
+  sharedMemberClient<S extends ServiceName>(service: S, region?: string): ServiceClients[S] | undefined {
+    const spec = SERVICES[service] as ServiceSpec<ServiceClients[S]>;
+    const key = `${service}|${spec.global ? this.globalRegion() : (region ?? this.options.region)}`;
+    return this.memberClients.get(key) as ServiceClients[S] | undefined;
+  }
+
+  /** The client of `service` in `region` from `clients`, made with `credentials` when first needed. */
+  private async sharedClient<S extends ServiceName>(
+    clients: Map<string, ServiceClients[ServiceName]>,
+    service: S,
+    region: string,
+    credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
+  ): Promise<ServiceClients[S]> {
+    const key = `${service}|${region}`;
+    const existing = clients.get(key);
+    if (existing) return existing as ServiceClients[S];
+    const make = await (SERVICES[service] as ServiceSpec<ServiceClients[S]>).load();
+    // Another call may have made it while the SDK loaded.
+    const raced = clients.get(key);
+    if (raced) return raced as ServiceClients[S];
+    const client = this.instrument(new make(this.config(service, region, credentials)), service);
+    if (credentials === scopedCredentials) guardAccountSignatures(client);
+    clients.set(key, client);
+    return client;
   }
 
   /**

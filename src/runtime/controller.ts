@@ -187,6 +187,12 @@ const isReady = (object: KubeObject): boolean => {
 /** The default deadline of one reconcile (crossplane bounds a reconcile at one minute too). */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
 
+/**
+ * Why a finished reconcile's signal is aborted: one Error for every reconcile (building one, with
+ * its stack trace, per reconcile cost CPU on the steady path for a reason nobody reads).
+ */
+const RECONCILE_ENDED = new Error("the reconcile ended");
+
 export class Controller<T extends KubeObject = ManagedObject> implements Runnable {
   readonly name: string;
   readonly queue: WorkQueue;
@@ -334,23 +340,24 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
     const started = performance.now();
     const timeoutMs = options.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
     const deadline = new AbortController();
-    const timer = setTimeout(
-      () => deadline.abort(new Error(`the reconcile did not finish within its deadline of ${timeoutMs} ms`)),
-      timeoutMs,
-    );
     const work = this.lifecycle.reconcile(this.informer.get(key), this.steps, deadline.signal).then(
       (result) => ({ result }),
       (error: unknown) => ({ error }),
     );
+    // One timer per reconcile (the deadline); the grace period's only starts once it passed.
+    let timer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
     const abandoned = new Promise<"abandoned">((resolve) => {
-      graceTimer = setTimeout(() => resolve("abandoned"), timeoutMs + (options.deadlineGraceMs ?? 5000));
+      timer = setTimeout(() => {
+        deadline.abort(new Error(`the reconcile did not finish within its deadline of ${timeoutMs} ms`));
+        graceTimer = setTimeout(() => resolve("abandoned"), options.deadlineGraceMs ?? 5000);
+      }, timeoutMs);
     });
     const ended = await Promise.race([work, abandoned]);
     clearTimeout(timer);
     clearTimeout(graceTimer);
     // Whatever the reconcile left running (a region's read it gave up on) ends with it.
-    deadline.abort(new Error("the reconcile ended"));
+    deadline.abort(RECONCILE_ENDED);
     let result: string;
     if (ended === "abandoned") {
       result = "deadline";

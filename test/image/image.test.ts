@@ -126,7 +126,7 @@ describe(`the image ${IMAGE}`, () => {
     const cmdline = await container.exec(["cat", "/proc/1/cmdline"]);
     expect(cmdline.output.split("\0")).toEqual([
       "node",
-      "--max-semi-space-size=1",
+      "--max-semi-space-size=4",
       "--optimize-for-size",
       "bin/orgguard.js",
       "controller",
@@ -134,7 +134,7 @@ describe(`the image ${IMAGE}`, () => {
     ]);
     const environ = await container.exec(["cat", "/proc/1/environ"]);
     expect(environ.output.split("\0")).toContain("GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768");
-    // The young generation the flag allows: two 1 MiB semi-spaces, not V8's default of up to 64 MiB.
+    // The young generation the flag allows: two 4 MiB semi-spaces, not V8's default of up to 64 MiB.
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const heapTotal = Number(/orgguard_process_memory_bytes\{area="heap_total"\} (\d+)/.exec(metrics)?.[1]);
     expect(heapTotal).toBeGreaterThan(0);
