@@ -33,7 +33,15 @@ export interface AccountScope {
   credentials: () => Promise<AwsCredentialIdentity>;
 }
 
-const scopes = new AsyncLocalStorage<AccountScope>();
+const scopes = new AsyncLocalStorage<{ scope: AccountScope; target: string }>();
+
+/**
+ * The target (service, account, region and role) the current call of a shared member-account
+ * client acts in, or undefined outside a view: what the client's pace is kept per (pacing.ts).
+ */
+export function currentTarget(): string | undefined {
+  return scopes.getStore()?.target;
+}
 
 /**
  * The credentials of a shared member-account client: the session of the account the current call
@@ -41,7 +49,7 @@ const scopes = new AsyncLocalStorage<AccountScope>();
  */
 export const scopedCredentials: AwsCredentialIdentityProvider & { memoized: true } = Object.assign(
   async (): Promise<AwsCredentialIdentity> => {
-    const scope = scopes.getStore();
+    const scope = scopes.getStore()?.scope;
     if (!scope) {
       throw new Error("a member-account client was called outside its account's view: refusing to sign");
     }
@@ -79,7 +87,7 @@ interface RelativeStackable {
 export function guardAccountSignatures(client: RelativeStackable): void {
   client.middlewareStack.addRelativeTo(
     (next) => async (args) => {
-      const scope = scopes.getStore();
+      const scope = scopes.getStore()?.scope;
       const expected = scope ? (await scope.credentials()).accessKeyId : undefined;
       const signed = signingAccessKey(args.request);
       if (expected === undefined || signed !== expected) {
@@ -145,7 +153,7 @@ export function accountView<C extends object>(
         const extra = target.middleware.existing(target.key);
         if (extra) command.middlewareStack.use(extra);
         const abortSignal = options?.abortSignal ?? signal;
-        return scopes.run(scope, () =>
+        return scopes.run({ scope, target: target.key }, () =>
           Reflect.apply(value as Sendable["send"], shared, [
             command,
             abortSignal ? { ...options, abortSignal } : options,

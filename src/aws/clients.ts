@@ -33,7 +33,13 @@ import type {
   MetadataBearer,
   RetryStrategyV2,
 } from "@smithy/types";
-import { accountView, guardAccountSignatures, scopedCredentials, TargetMiddleware } from "./account-views.js";
+import {
+  accountView,
+  currentTarget,
+  guardAccountSignatures,
+  scopedCredentials,
+  TargetMiddleware,
+} from "./account-views.js";
 import { TokenBucket } from "./limiter.js";
 import { localhostAwareLookup } from "./localhost-resolution.js";
 import { adaptiveRetryStrategy } from "./pacing.js";
@@ -566,6 +572,8 @@ export class AwsClients implements AwsAccess {
       requestHandler: this.requestHandler,
       retryStrategy: adaptiveRetryStrategy(this.options.maxAttempts, {
         ...(ceiling ? { ceiling } : {}),
+        // Member accounts share a client (account-views.ts): AWS throttles each account on its own.
+        ...(credentials === scopedCredentials ? { targetOf: currentTarget } : {}),
         ...(observeThrottle ? { onThrottled: () => observeThrottle(service) } : {}),
       }),
     };

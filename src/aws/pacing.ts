@@ -6,10 +6,14 @@
  * "throttled"; then a token bucket at 70 % of the rate the client was measured sending, growing
  * back along a cubic curve (CUBIC congestion control) while answers succeed, and cut again at the
  * next throttling answer. The SDK keeps one such limiter per client, and orgguard keeps one client
- * per service, account and region (see AwsClients): so the pace is per service and per account,
- * which is where AWS throttles (IAM and S3 Control per account, EC2 per account and region,
- * Organizations per organization: one client for the whole process). A client evicted from the
- * cache of recently used accounts forgets its pace; an account not called lately has none to keep.
+ * per service and region; member accounts share one client per service and region
+ * (account-views.ts), and there the pace is kept per target (service, account, region) instead: so
+ * the pace is per service and per account, which is where AWS throttles (IAM and S3 Control per
+ * account, EC2 per account and region, Organizations per organization: one client for the whole
+ * process). A target's limiter is made at its first throttling answer (until then the SDK's lets
+ * every attempt through anyway); having measured nothing yet, it starts at the SDK's lowest rate
+ * and grows back along the same curve. At most MAX_PACED_TARGETS are kept per client, the most
+ * recently throttled: one evicted starts again unpaced, and is paced anew at its next throttling.
  *
  * Why the SDK's and not an AIMD limiter of orgguard's own: it is AWS's specified behaviour for
  * every SDK, maintained with the SDK, and it already follows exactly the answers orgguard wants to
@@ -39,7 +43,15 @@ export interface PaceOptions {
   ceiling?: Pick<TokenBucket, "take">;
   /** Called once for every throttling answer (each attempt, the last one included). */
   onThrottled?: () => void;
+  /**
+   * For a client several targets share: the target the current attempt acts in (undefined
+   * outside one). Each target then has a pace of its own.
+   */
+  targetOf?: () => string | undefined;
 }
+
+/** The most targets one shared client keeps a pace for (each a few hundred bytes). */
+export const MAX_PACED_TARGETS = 1000;
 
 /**
  * The rate limiter of one SDK client: the SDK's adaptive one, under an optional ceiling, counting
@@ -48,17 +60,38 @@ export interface PaceOptions {
  */
 export class AdaptivePace implements RateLimiter {
   private readonly adaptive = new DefaultRateLimiter();
+  /** With `targetOf`: the limiters of throttled targets, the most recently throttled last. */
+  private readonly targets = new Map<string, DefaultRateLimiter>();
 
   constructor(private readonly options: PaceOptions = {}) {}
 
   async getSendToken(): Promise<void> {
+    const limiter = this.limiter(false); // the attempt's target, before anything is awaited
     await this.options.ceiling?.take();
-    await this.adaptive.getSendToken();
+    await limiter?.getSendToken();
   }
 
   updateClientSendingRate(info: unknown): void {
-    if (isThrottlingAnswer(info)) this.options.onThrottled?.();
-    this.adaptive.updateClientSendingRate(info);
+    const throttled = isThrottlingAnswer(info);
+    if (throttled) this.options.onThrottled?.();
+    this.limiter(throttled)?.updateClientSendingRate(info);
+  }
+
+  /** The limiter of the current attempt: the client's, or its target's (made when it is throttled). */
+  private limiter(throttled: boolean): RateLimiter | undefined {
+    const target = this.options.targetOf?.();
+    if (target === undefined) return this.adaptive;
+    let limiter = this.targets.get(target);
+    if (throttled) {
+      limiter ??= new DefaultRateLimiter();
+      this.targets.delete(target); // re-inserted: Map order is the order of the latest throttling
+      this.targets.set(target, limiter);
+      if (this.targets.size > MAX_PACED_TARGETS) {
+        const oldest = this.targets.keys().next().value;
+        if (oldest !== undefined) this.targets.delete(oldest);
+      }
+    }
+    return limiter;
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { TokenBucket } from "../../../src/aws/limiter.js";
-import { AdaptivePace, isThrottlingAnswer } from "../../../src/aws/pacing.js";
+import { AdaptivePace, isThrottlingAnswer, MAX_PACED_TARGETS } from "../../../src/aws/pacing.js";
 
 /** What the SDK reports to the limiter after an attempt: a success, or a retry's error info. */
 const SUCCESS = {};
@@ -137,6 +137,75 @@ describe("AdaptivePace", () => {
     await vi.advanceTimersByTimeAsync(60_000);
     // The ceiling would allow all three at once; the throttled pace does not.
     expect(granted.at(-1)! - from).toBeGreaterThanOrEqual(2000);
+  });
+});
+
+describe("AdaptivePace shared by targets (member accounts on one client)", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: START });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A pace shared by targets, and a way to act as one of them (undefined: outside any). */
+  function sharedPace() {
+    let current: string | undefined;
+    const pace = new AdaptivePace({ targetOf: () => current });
+    /** Asks for `count` tokens at once as `target`; the times (ms since START) they were granted. */
+    const ask = (target: string | undefined, count: number): number[] => {
+      const granted: number[] = [];
+      current = target;
+      for (let i = 0; i < count; i++) void pace.getSendToken().then(() => granted.push(elapsed()));
+      return granted;
+    };
+    const report = (target: string | undefined, info: object) => {
+      current = target;
+      pace.updateClientSendingRate(info);
+    };
+    return { ask, report };
+  }
+
+  const cases = [
+    {
+      reason: "a throttled account is paced; another account on the same client is not",
+      throttled: "iam|111111111111",
+      other: "iam|222222222222",
+    },
+    {
+      reason: "a call outside any target keeps the client's own pace, apart from the targets'",
+      throttled: undefined,
+      other: "iam|111111111111",
+    },
+    {
+      reason: "a throttled target does not slow a call outside any target",
+      throttled: "iam|111111111111",
+      other: undefined,
+    },
+  ];
+  it.each(cases)("$reason", async ({ throttled, other }) => {
+    const { ask, report } = sharedPace();
+    report(throttled, THROTTLED);
+    const from = elapsed();
+    const slowed = ask(throttled, 3);
+    const free = ask(other, 50);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(free).toEqual(Array.from({ length: 50 }, () => from));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(slowed).toHaveLength(3);
+    expect(slowed.at(-1)! - from).toBeGreaterThanOrEqual(1000);
+  });
+
+  it(`keeps at most ${MAX_PACED_TARGETS} throttled targets: the longest ago throttled is forgotten (unpaced)`, async () => {
+    const { ask, report } = sharedPace();
+    for (let i = 0; i <= MAX_PACED_TARGETS; i++) report(`t${i}`, THROTTLED);
+    const from = elapsed();
+    const forgotten = ask("t0", 5);
+    const kept = ask(`t${MAX_PACED_TARGETS}`, 3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(forgotten).toEqual([from, from, from, from, from]);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(kept.at(-1)! - from).toBeGreaterThanOrEqual(1000);
   });
 });
 
