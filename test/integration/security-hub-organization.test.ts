@@ -208,6 +208,10 @@ beforeEach(async () => {
   await new OrganizationsClient(awsClientConfig()).send(
     new EnableAWSServiceAccessCommand({ ServicePrincipal: HUB }),
   );
+  // moto was reset under the running controller: its organization view (re-read once older than
+  // discoveryIntervalMs) may still hold the previous test's accounts. Let it age, so the first
+  // reconcile of this test's object reads this organization.
+  await sleep(1_100);
   model = new SecurityHubModel(MANAGEMENT_ACCOUNT_ID, () => [...tree.accountIds.values()]);
   for (const account of [MANAGEMENT_ACCOUNT_ID, tooling]) {
     for (const region of REGIONS) {
