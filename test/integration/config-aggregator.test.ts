@@ -24,9 +24,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
 import { AGGREGATOR_ROLE_POLICY } from "../../src/kinds/config-aggregator/api.js";
-import { managedKinds, WRITE_OPERATIONS } from "../../src/kinds/index.js";
+import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { managedController } from "../../src/runtime/controller.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import type { Runnable } from "../../src/runtime/manager.js";
 import { sleep, waitUntil } from "../env/process.js";
@@ -41,7 +40,7 @@ import {
   type TestOrganization,
 } from "../support/aws.js";
 import { awsException, type Fault, injectFaults } from "../support/aws-faults.js";
-import { type RunningControllers, runControllers } from "../support/controllers.js";
+import { kindTestOptions, type RunningControllers, runKindController } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -126,20 +125,7 @@ beforeAll(async () => {
     regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
     discoveryIntervalMs: 10 * 60_000,
   };
-  const kind = managedKinds(context).find((k) => k.ref.kind === "ConfigAggregator");
-  if (!kind) throw new Error("no managed kind ConfigAggregator");
-  running = await runControllers(
-    kc,
-    {
-      workers: 1,
-      pollIntervalMs: POLL_MS,
-      pollJitter: 0,
-      verifyAfterMs: 300,
-      backoffBaseMs: 300,
-      backoffMaxMs: 3000,
-    },
-    (runtime) => [managedController(runtime, kind)],
-  );
+  running = await runKindController(kc, "ConfigAggregator", context, kindTestOptions(POLL_MS));
 }, 120_000);
 
 afterEach(async () => {

@@ -24,10 +24,10 @@ import type { AwsCredentialIdentity } from "@smithy/types";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
-import { managedKinds, WRITE_OPERATIONS } from "../../src/kinds/index.js";
+import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
 import type { KindContext } from "../../src/kinds/kind-definition.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { type ControllerRuntime, managedController } from "../../src/runtime/controller.js";
+import type { ControllerRuntime } from "../../src/runtime/controller.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import type { Runnable } from "../../src/runtime/manager.js";
 import { sleep, waitUntil } from "../env/process.js";
@@ -42,7 +42,7 @@ import {
   type TestOrganization,
 } from "../support/aws.js";
 import { awsException, type Fault, injectFaults } from "../support/aws-faults.js";
-import { type RunningControllers, runControllers } from "../support/controllers.js";
+import { kindTestOptions, type RunningControllers, runKindController } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -269,24 +269,17 @@ beforeAll(async () => {
         ? runtime.informers.informer<ManagedObject>(organizations.ref).list()
         : [],
   };
-  const kind = managedKinds(context).find((k) => k.ref.kind === "GuardDutyOrganization");
-  if (!kind) throw new Error("no managed kind GuardDutyOrganization");
-  running = await runControllers(
+  running = await runKindController(
     kc,
-    {
-      workers: 1,
-      pollIntervalMs: POLL_MS,
-      pollJitter: 0,
-      verifyAfterMs: 300,
+    "GuardDutyOrganization",
+    context,
+    kindTestOptions(POLL_MS, {
       // AWS takes seconds to accept a new administrator: looked at again this soon (15 s by default).
       progressRecheckMs: 500,
-      backoffBaseMs: 300,
-      backoffMaxMs: 3000,
-    },
+    }),
     (r) => {
       runtime = r;
       r.informers.informer(organizations.ref);
-      return [managedController(r, kind)];
     },
   );
 }, 120_000);

@@ -34,9 +34,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
-import { managedKinds, WRITE_OPERATIONS } from "../../src/kinds/index.js";
+import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { managedController } from "../../src/runtime/controller.js";
 import type { Runnable } from "../../src/runtime/manager.js";
 import { sleep, waitUntil } from "../env/process.js";
 import {
@@ -49,7 +48,7 @@ import {
   resetMoto,
 } from "../support/aws.js";
 import { awsException, type Fault, injectFaults } from "../support/aws-faults.js";
-import { type RunningControllers, runControllers } from "../support/controllers.js";
+import { kindTestOptions, type RunningControllers, runKindController } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -118,20 +117,7 @@ beforeAll(async () => {
     regions: new RegionDirectory(sdkRegionLister(aws), { defaultRegions: [] }),
     discoveryIntervalMs: 10 * 60_000,
   };
-  const kind = managedKinds(context).find((k) => k.ref.kind === "OrganizationTrail");
-  if (!kind) throw new Error("no managed kind OrganizationTrail");
-  running = await runControllers(
-    kc,
-    {
-      workers: 1,
-      pollIntervalMs: POLL_MS,
-      pollJitter: 0,
-      verifyAfterMs: 300,
-      backoffBaseMs: 300,
-      backoffMaxMs: 3000,
-    },
-    (runtime) => [managedController(runtime, kind)],
-  );
+  running = await runKindController(kc, "OrganizationTrail", context, kindTestOptions(POLL_MS));
 }, 120_000);
 
 afterEach(async () => {

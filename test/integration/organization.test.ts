@@ -30,9 +30,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
-import { managedKinds, WRITE_OPERATIONS } from "../../src/kinds/index.js";
+import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { managedController } from "../../src/runtime/controller.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import type { Runnable } from "../../src/runtime/manager.js";
 import { kubeStatusCode } from "../../src/runtime/reconcile-errors.js";
@@ -48,7 +47,7 @@ import {
   type TestOrganization,
 } from "../support/aws.js";
 import { type Attempt, awsException, type Fault, injectFaults } from "../support/aws-faults.js";
-import { type RunningControllers, runControllers } from "../support/controllers.js";
+import { kindTestOptions, type RunningControllers, runKindController } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -161,20 +160,7 @@ beforeAll(async () => {
     // Long: a steady poll reads only the kind's own calls (a name not found reads a fresher view anyway).
     discoveryIntervalMs: 10 * 60_000,
   };
-  const kind = managedKinds(context).find((k) => k.ref.kind === "Organization");
-  if (!kind) throw new Error("no managed kind Organization");
-  running = await runControllers(
-    kc,
-    {
-      workers: 1,
-      pollIntervalMs: POLL_MS,
-      pollJitter: 0,
-      verifyAfterMs: 300,
-      backoffBaseMs: 300,
-      backoffMaxMs: 3000,
-    },
-    (runtime) => [managedController(runtime, kind)],
-  );
+  running = await runKindController(kc, "Organization", context, kindTestOptions(POLL_MS));
 }, 120_000);
 
 afterEach(async () => {

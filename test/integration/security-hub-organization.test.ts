@@ -27,9 +27,8 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AwsClients, DEFAULT_ROLE_ARN_TEMPLATE } from "../../src/aws/clients.js";
 import { RegionDirectory, sdkRegionLister } from "../../src/aws/regions.js";
-import { managedKinds, WRITE_OPERATIONS } from "../../src/kinds/index.js";
+import { WRITE_OPERATIONS } from "../../src/kinds/index.js";
 import { findCondition } from "../../src/runtime/conditions.js";
-import { managedController } from "../../src/runtime/controller.js";
 import type { ManagedObject } from "../../src/runtime/managed.js";
 import type { Runnable } from "../../src/runtime/manager.js";
 import { kubeStatusCode } from "../../src/runtime/reconcile-errors.js";
@@ -45,7 +44,7 @@ import {
   type TestOrganization,
 } from "../support/aws.js";
 import { awsException, type Fault, injectFaults } from "../support/aws-faults.js";
-import { type RunningControllers, runControllers } from "../support/controllers.js";
+import { kindTestOptions, type RunningControllers, runKindController } from "../support/controllers.js";
 import { adminKubeConfig } from "../support/kube.js";
 import {
   deleteEveryObject,
@@ -179,20 +178,11 @@ beforeAll(async () => {
     // Each test makes an organization of its own: the view must not outlive it.
     discoveryIntervalMs: 1000,
   };
-  const kind = managedKinds(context).find((k) => k.ref.kind === "SecurityHubOrganization");
-  if (!kind) throw new Error("no managed kind SecurityHubOrganization");
-  running = await runControllers(
+  running = await runKindController(
     kc,
-    {
-      workers: 1,
-      pollIntervalMs: POLL_MS,
-      pollJitter: 0,
-      verifyAfterMs: 300,
-      progressRecheckMs: 500,
-      backoffBaseMs: 300,
-      backoffMaxMs: 3000,
-    },
-    (runtime) => [managedController(runtime, kind)],
+    "SecurityHubOrganization",
+    context,
+    kindTestOptions(POLL_MS, { progressRecheckMs: 500 }),
   );
 }, 120_000);
 

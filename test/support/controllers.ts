@@ -3,7 +3,14 @@
  * builds (shared informers, events, metrics), with the test's options, started and synced.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { type ControllerOptions, ControllerRuntime } from "../../src/runtime/controller.js";
+import { managedKinds } from "../../src/kinds/index.js";
+import type { KindContext } from "../../src/kinds/kind-definition.js";
+import {
+  type Controller,
+  type ControllerOptions,
+  ControllerRuntime,
+  managedController,
+} from "../../src/runtime/controller.js";
 import { type EventRecorder, KubeEventRecorder } from "../../src/runtime/event-recorder.js";
 import { type Logger, silentLogger } from "../../src/runtime/logger.js";
 import type { Runnable } from "../../src/runtime/manager.js";
@@ -43,4 +50,37 @@ export async function runControllers<C extends Runnable>(
       await runtime.informers.stop();
     },
   };
+}
+
+/** How a kind's own integration test runs its controller: one worker, `pollIntervalMs`, short backoff. */
+export const kindTestOptions = (
+  pollIntervalMs: number,
+  overrides: Partial<ControllerOptions> = {},
+): ControllerOptions => ({
+  workers: 1,
+  pollIntervalMs,
+  pollJitter: 0,
+  verifyAfterMs: 300,
+  backoffBaseMs: 300,
+  backoffMaxMs: 3000,
+  ...overrides,
+});
+
+/**
+ * The controller of one managed kind, made from `context` as the controller process makes it,
+ * run in this process (`alongside` declares what else its runtime needs, e.g. another informer).
+ */
+export function runKindController(
+  kc: KubeConfig,
+  kindName: string,
+  context: KindContext,
+  options: ControllerOptions,
+  alongside: (runtime: ControllerRuntime) => void = () => {},
+): Promise<RunningControllers<Controller>> {
+  const kind = managedKinds(context).find((k) => k.ref.kind === kindName);
+  if (!kind) throw new Error(`no managed kind ${kindName}`);
+  return runControllers(kc, options, (runtime) => {
+    alongside(runtime);
+    return [managedController(runtime, kind)];
+  });
 }
