@@ -6,44 +6,16 @@
  */
 import { z } from "zod";
 import type { ApiDefinition } from "../../api/api-definition.js";
-import {
-  accountId,
-  deletionPolicy,
-  isSet,
-  managementPolicy,
-  statusSchema,
-  withRules,
-} from "../../api/common.js";
+import { deletionPolicy, managementPolicy, statusSchema } from "../../api/common.js";
+import { administratorAccount } from "../administrator-account.js";
 import { regionList } from "../setting/regions.js";
 
 /** GuardDuty's service principal (its trusted access, its Organizations delegated administrator). */
 export const GUARDDUTY_PRINCIPAL = "guardduty.amazonaws.com";
 
-const ADMIN_KEYS = ["accountId", "accountName"] as const;
-
-const administrator = withRules(
-  z
-    .strictObject({
-      accountId: accountId.optional().describe("The member account, by id."),
-      accountName: z
-        .string()
-        .min(1)
-        .max(50)
-        .optional()
-        .describe(
-          "The member account, by its name in the organization (resolved on every reconcile; exactly one account must have it).",
-        ),
-    })
-    .describe(
-      "The member account that administers GuardDuty for the organization (the security tooling account): exactly one of accountId or accountName. Designated here only (EnableOrganizationAdminAccount in each region), never in the Organization kind's delegatedAdministrators.",
-    ),
-  [
-    {
-      cel: `[${ADMIN_KEYS.map((k) => `has(self.${k})`).join(", ")}].filter(x, x).size() == 1`,
-      message: "exactly one of accountId or accountName must be set",
-      holds: (a) => ADMIN_KEYS.filter((k) => isSet(a[k])).length === 1,
-    },
-  ],
+/** Designated here only, as AWS documents it, never in the Organization kind's delegatedAdministrators. */
+const administrator = administratorAccount(
+  "member account that administers GuardDuty for the organization (the security tooling account; designated here only: EnableOrganizationAdminAccount in each region, never in the Organization kind's delegatedAdministrators)",
 );
 
 const runtimeMonitoring = z
