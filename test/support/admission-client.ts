@@ -25,6 +25,8 @@ interface Kubeconfig {
 
 /** Statuses worth asking again: the apiserver is busy, not judging the manifest. */
 const RETRYABLE = new Set([429, 500, 503, 504]);
+/** Attempts per manifest: backoff doubles from 0.1 s to at most 5 s, about 30 s in all. */
+const MAX_ATTEMPTS = 10;
 
 export class AdmissionClient {
   private session: http2.ClientHttp2Session | undefined;
@@ -40,16 +42,22 @@ export class AdmissionClient {
     this.token = kc.users[0]!.user.token;
   }
 
-  /** Dry-run creates `yaml` (one document) as a `plural` object; retries while the apiserver is busy. */
+  /**
+   * Dry-run creates `yaml` (one document) as a `plural` object; retries while the apiserver is
+   * busy (about half a minute in all: the whole suite may be loading the machine) and throws when
+   * it still gives no verdict, so that a busy apiserver is never read as a refusal.
+   */
   async dryRunCreate(plural: string, yaml: string): Promise<AdmissionVerdict> {
     for (let attempt = 1; ; attempt++) {
       const answer = await this.post(plural, yaml).catch((err: Error) => ({ status: 0, body: err.message }));
-      if ((answer.status === 0 || RETRYABLE.has(answer.status)) && attempt < 5) {
-        this.session = answer.status === 0 ? undefined : this.session;
-        await new Promise((r) => setTimeout(r, 100 * attempt));
-        continue;
+      if (answer.status !== 0 && !RETRYABLE.has(answer.status)) return verdictOf(answer.status, answer.body);
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new Error(
+          `the kube-apiserver gave no verdict in ${MAX_ATTEMPTS} attempts (last: HTTP ${answer.status} ${answer.body.slice(0, 300)})`,
+        );
       }
-      return verdictOf(answer.status, answer.body);
+      if (answer.status === 0) this.session = undefined;
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (attempt - 1), 5000)));
     }
   }
 
@@ -95,12 +103,22 @@ function verdictOf(status: number, body: string): AdmissionVerdict {
   if (status === 200 || status === 201) return { accepted: true, status, message: "", fields: [] };
   let message = body;
   let fields: string[] = [];
+  let reason: string | undefined;
   try {
-    const parsed = JSON.parse(body) as { message?: string; details?: { causes?: Array<{ field?: string }> } };
+    const parsed = JSON.parse(body) as {
+      message?: string;
+      reason?: string;
+      details?: { causes?: Array<{ field?: string }> };
+    };
     message = parsed.message ?? body;
+    reason = parsed.reason;
     fields = (parsed.details?.causes ?? []).flatMap((c) => (c.field ? [c.field] : []));
   } catch {
     // Not a Status object (a proxy's page, a cut connection): the body is the message.
   }
+  // The apiserver validates (schema, CEL, admission) before storage looks the name up, so
+  // AlreadyExists means the manifest passed and an object of that name is stored: another test
+  // file on this worker left one (or is still deleting it behind a finalizer).
+  if (status === 409 && reason === "AlreadyExists") return { accepted: true, status, message, fields };
   return { accepted: false, status, message, fields };
 }
