@@ -11,17 +11,17 @@
 import http from "node:http";
 import https from "node:https";
 import { AccountClient } from "@aws-sdk/client-account";
-import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import { ConfigServiceClient } from "@aws-sdk/client-config-service";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { GuardDutyClient } from "@aws-sdk/client-guardduty";
+import type { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { IAMClient } from "@aws-sdk/client-iam";
-import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import type { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3ControlClient } from "@aws-sdk/client-s3-control";
-import { SecurityHubClient } from "@aws-sdk/client-securityhub";
+import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import type { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type {
@@ -77,7 +77,7 @@ interface SharedClientConfig {
 }
 
 interface ServiceSpec<C> {
-  /** The SDK client's constructor, loaded on first use where the SDK is large (see ec2Sdk). */
+  /** The SDK client's constructor: through its SDK's loader (below) for those loaded on first use. */
   load: () => Promise<new (config: SharedClientConfig) => C>;
   /** The suffix of AWS_ENDPOINT_URL_<SUFFIX>, as the AWS SDKs document it. */
   endpointVariable: string;
@@ -85,12 +85,32 @@ interface ServiceSpec<C> {
   global: boolean;
 }
 
-/**
- * The EC2 SDK, loaded when a kind first calls EC2: its code is 2 MB (ten times any other client
- * orgguard uses) and costs about 28 MiB of resident memory, which a controller whose objects never
- * touch EC2 should not pay. Kinds take their EC2 commands from here too.
+/*
+ * The SDKs of services only some kinds call are loaded when one of those kinds first calls them,
+ * not at process start: each SDK's code costs resident memory (on top of client-organizations,
+ * measured after a GC: EC2 about 63 MiB, Security Hub 4.9, GuardDuty 3.2, AWS Config 1.6,
+ * CloudTrail 0.8, Identity Store 0.5, SSO Admin 0.4), which a controller with no object of those
+ * kinds should not pay. Kinds take their commands and paginators from the same loader
+ * (`const { GetDetectorCommand } = await guardDutySdk()`) and import only types statically; Node
+ * loads a module once, so every later call is a resolved promise. Organizations, IAM, S3 Control,
+ * STS, SQS and Account stay static: the controller calls them whatever objects it holds (Account
+ * lists the regions of every regional setting).
  */
+
+/** The EC2 SDK (its code is 2 MB, ten times any other client orgguard uses). */
 export const ec2Sdk = () => import("@aws-sdk/client-ec2");
+/** The GuardDuty SDK (GuardDutyOrganization). */
+export const guardDutySdk = () => import("@aws-sdk/client-guardduty");
+/** The Security Hub SDK (SecurityHubOrganization). */
+export const securityHubSdk = () => import("@aws-sdk/client-securityhub");
+/** The CloudTrail SDK (OrganizationTrail). */
+export const cloudTrailSdk = () => import("@aws-sdk/client-cloudtrail");
+/** The IAM Identity Center SDK (IdentityCenterSessionLength, TemporaryAccess). */
+export const ssoAdminSdk = () => import("@aws-sdk/client-sso-admin");
+/** The Identity Store SDK (TemporaryAccess's users and groups). */
+export const identityStoreSdk = () => import("@aws-sdk/client-identitystore");
+/** The AWS Config SDK (ConfigRecorder, ConfigAggregator). */
+export const configServiceSdk = () => import("@aws-sdk/client-config-service");
 
 const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   organizations: { load: async () => OrganizationsClient, endpointVariable: "ORGANIZATIONS", global: true },
@@ -99,13 +119,37 @@ const SERVICES: { [S in ServiceName]: ServiceSpec<ServiceClients[S]> } = {
   sts: { load: async () => STSClient, endpointVariable: "STS", global: true },
   ec2: { load: async () => (await ec2Sdk()).EC2Client, endpointVariable: "EC2", global: false },
   account: { load: async () => AccountClient, endpointVariable: "ACCOUNT", global: true },
-  config: { load: async () => ConfigServiceClient, endpointVariable: "CONFIG_SERVICE", global: false },
+  config: {
+    load: async () => (await configServiceSdk()).ConfigServiceClient,
+    endpointVariable: "CONFIG_SERVICE",
+    global: false,
+  },
   sqs: { load: async () => SQSClient, endpointVariable: "SQS", global: false },
-  cloudtrail: { load: async () => CloudTrailClient, endpointVariable: "CLOUDTRAIL", global: false },
-  guardduty: { load: async () => GuardDutyClient, endpointVariable: "GUARDDUTY", global: false },
-  ssoadmin: { load: async () => SSOAdminClient, endpointVariable: "SSO_ADMIN", global: false },
-  identitystore: { load: async () => IdentitystoreClient, endpointVariable: "IDENTITYSTORE", global: false },
-  securityhub: { load: async () => SecurityHubClient, endpointVariable: "SECURITYHUB", global: false },
+  cloudtrail: {
+    load: async () => (await cloudTrailSdk()).CloudTrailClient,
+    endpointVariable: "CLOUDTRAIL",
+    global: false,
+  },
+  guardduty: {
+    load: async () => (await guardDutySdk()).GuardDutyClient,
+    endpointVariable: "GUARDDUTY",
+    global: false,
+  },
+  ssoadmin: {
+    load: async () => (await ssoAdminSdk()).SSOAdminClient,
+    endpointVariable: "SSO_ADMIN",
+    global: false,
+  },
+  identitystore: {
+    load: async () => (await identityStoreSdk()).IdentitystoreClient,
+    endpointVariable: "IDENTITYSTORE",
+    global: false,
+  },
+  securityhub: {
+    load: async () => (await securityHubSdk()).SecurityHubClient,
+    endpointVariable: "SECURITYHUB",
+    global: false,
+  },
 };
 
 /** The AWS partition a region belongs to: aws, aws-cn (China) or aws-us-gov (GovCloud). */

@@ -2,7 +2,7 @@
  * The AWS operations source code calls, read from the source itself: the SDK commands it
  * constructs and the paginators it runs, by service (what the kinds must declare).
  */
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 
 const SERVICE_OF_PACKAGE: Record<string, string> = {
@@ -21,6 +21,29 @@ const SERVICE_OF_PACKAGE: Record<string, string> = {
   "client-securityhub": "securityhub",
 };
 
+/**
+ * The service of each SDK loader src/aws/clients.ts exports, by the loader's name
+ * (`export const guardDutySdk = () => import("@aws-sdk/client-guardduty")`): read from the source,
+ * so a new loader is understood without being listed here too.
+ */
+const SERVICE_OF_LOADER: ReadonlyMap<string, string> = new Map(
+  [
+    ...readFileSync(new URL("../../src/aws/clients.ts", import.meta.url), "utf8").matchAll(
+      /export\s+const\s+(\w+Sdk)\s*=\s*\(\)\s*=>\s*import\("@aws-sdk\/([a-z0-9-]+)"\)/g,
+    ),
+  ].flatMap((m) => {
+    const service = SERVICE_OF_PACKAGE[m[2] ?? ""];
+    return m[1] && service ? [[m[1], service] as const] : [];
+  }),
+);
+
+/** The service of an SDK loader's name; an unknown loader is an error, not a call left uncounted. */
+function serviceOfLoader(loader: string): string {
+  const service = SERVICE_OF_LOADER.get(loader);
+  if (!service) throw new Error(`${loader}() is no SDK loader of src/aws/clients.ts this reader knows`);
+  return service;
+}
+
 export const filesUnder = (dir: string): string[] =>
   readdirSync(dir).flatMap((entry) => {
     const full = path.join(dir, entry);
@@ -36,9 +59,10 @@ export function operationsIn(source: string): string[] {
     for (const name of (m[1] ?? "").split(",").map((n) => n.replace(/^\s*type\s+/, "").trim()))
       serviceOf.set(name, service);
   }
-  // The EC2 SDK is loaded on first use: `const { XCommand } = await ec2Sdk()`.
-  for (const m of source.matchAll(/const\s*\{([^}]*)\}\s*=\s*await\s+ec2Sdk\(\)/g)) {
-    for (const name of (m[1] ?? "").split(",").map((n) => n.trim())) serviceOf.set(name, "ec2");
+  // SDKs loaded on first use: `const { XCommand } = await guardDutySdk()` (src/aws/clients.ts).
+  for (const m of source.matchAll(/const\s*\{([^}]*)\}\s*=\s*await\s+(\w+Sdk)\(\)/g)) {
+    const service = serviceOfLoader(m[2] ?? "");
+    for (const name of (m[1] ?? "").split(",").map((n) => n.trim())) serviceOf.set(name, service);
   }
   const used = [
     ...[...source.matchAll(/new\s+(\w+Command)\s*\(/g)].map((m) => m[1] ?? ""),

@@ -55,20 +55,59 @@ describe("each kind's declared AWS operations are exactly the ones its code call
     expect([...declared].sort()).toEqual([...called].sort());
   });
 
-  it("reads commands the way kinds write them (the reader itself)", () => {
-    const source = [
-      'import { ListRootsCommand, type Root, paginateListPolicies } from "@aws-sdk/client-organizations";',
-      'import { GetAccountPasswordPolicyCommand } from "@aws-sdk/client-iam";',
-      "const { DescribeVpcsCommand } = await ec2Sdk();",
-      "await org.send(new ListRootsCommand({}));",
-      "for await (const p of paginateListPolicies({ client }, {})) {}",
-      "await ec2.send(new DescribeVpcsCommand({}));",
-      "// GetAccountPasswordPolicyCommand imported but never constructed: not a call",
-    ].join("\n");
-    expect(operationsIn(source).sort()).toEqual([
-      "ec2:DescribeVpcs",
-      "organizations:ListPolicies",
-      "organizations:ListRoots",
-    ]);
+  it.each([
+    {
+      case: "static imports: commands constructed and paginators run, by their package's service",
+      source: [
+        'import { ListRootsCommand, type Root, paginateListPolicies } from "@aws-sdk/client-organizations";',
+        "await org.send(new ListRootsCommand({}));",
+        "for await (const p of paginateListPolicies({ client }, {})) {}",
+      ],
+      calls: ["organizations:ListPolicies", "organizations:ListRoots"],
+    },
+    {
+      case: "a command imported but never constructed is no call",
+      source: [
+        'import { GetAccountPasswordPolicyCommand } from "@aws-sdk/client-iam";',
+        "// GetAccountPasswordPolicyCommand imported but never constructed: not a call",
+      ],
+      calls: [],
+    },
+    {
+      case: "the EC2 SDK, loaded on first use",
+      source: [
+        "const { DescribeVpcsCommand } = await ec2Sdk();",
+        "await ec2.send(new DescribeVpcsCommand({}));",
+      ],
+      calls: ["ec2:DescribeVpcs"],
+    },
+    {
+      case: "another loader of clients.ts, its destructuring over several lines (as Biome writes it)",
+      source: [
+        "const {",
+        "  GetDetectorCommand,",
+        "  paginateListDetectors,",
+        "} = await guardDutySdk();",
+        "await gd.send(new GetDetectorCommand({ DetectorId: id }));",
+        "for await (const p of paginateListDetectors({ client }, {})) {}",
+      ],
+      calls: ["guardduty:GetDetector", "guardduty:ListDetectors"],
+    },
+    {
+      case: "loaders of two services in one file keep their services apart",
+      source: [
+        "const { GetUserIdCommand } = await identityStoreSdk();",
+        "const { DescribePermissionSetCommand } = await ssoAdminSdk();",
+        "await ids.send(new GetUserIdCommand(input));",
+        "await sso.send(new DescribePermissionSetCommand(input));",
+      ],
+      calls: ["identitystore:GetUserId", "ssoadmin:DescribePermissionSet"],
+    },
+  ])("reads commands the way kinds write them: $case", ({ source, calls }) => {
+    expect(operationsIn(source.join("\n")).sort()).toEqual(calls);
+  });
+
+  it("refuses a loader it does not know rather than miss its calls", () => {
+    expect(() => operationsIn("const { XCommand } = await madeUpSdk();")).toThrow(/madeUpSdk/);
   });
 });
