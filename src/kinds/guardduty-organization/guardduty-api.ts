@@ -6,23 +6,10 @@
  * account (the management account); detectors, the organization configuration and members in the
  * administrator account. Errors are AWS's own; the kind decides what they mean.
  */
-import {
-  CreateDetectorCommand,
-  CreateMembersCommand,
-  DisableOrganizationAdminAccountCommand,
-  EnableOrganizationAdminAccountCommand,
-  GetDetectorCommand,
-  type GuardDutyClient,
-  paginateDescribeOrganizationConfiguration,
-  paginateListDetectors,
-  paginateListMembers,
-  paginateListOrganizationAdminAccounts,
-  StartMonitoringMembersCommand,
-  UpdateDetectorCommand,
-  UpdateOrganizationConfigurationCommand,
-} from "@aws-sdk/client-guardduty";
+import type { GuardDutyClient } from "@aws-sdk/client-guardduty";
 import { type OrganizationsClient, paginateListAccounts } from "@aws-sdk/client-organizations";
 import { required } from "../../aws/aws-errors.js";
+import { guardDutySdk } from "../../aws/clients.js";
 import type {
   AdminAccount,
   DesiredFeature,
@@ -122,6 +109,7 @@ export function sdkGuardDutyApi(
 ): GuardDutyApi {
   return {
     async organizationAdmins(region) {
+      const { paginateListOrganizationAdminAccounts } = await guardDutySdk();
       const client = await clientIn(management, region);
       const admins: AdminAccount[] = [];
       for await (const page of paginateListOrganizationAdminAccounts({ client }, {})) {
@@ -135,22 +123,26 @@ export function sdkGuardDutyApi(
       return admins;
     },
     async enableAdmin(region, accountId) {
+      const { EnableOrganizationAdminAccountCommand } = await guardDutySdk();
       await (await clientIn(management, region)).send(
         new EnableOrganizationAdminAccountCommand({ AdminAccountId: accountId }),
       );
     },
     async disableAdmin(region, accountId) {
+      const { DisableOrganizationAdminAccountCommand } = await guardDutySdk();
       await (await clientIn(management, region)).send(
         new DisableOrganizationAdminAccountCommand({ AdminAccountId: accountId }),
       );
     },
     async detectorIds(accountId, region) {
+      const { paginateListDetectors } = await guardDutySdk();
       const client = await clientIn(accountId, region);
       const ids: string[] = [];
       for await (const page of paginateListDetectors({ client }, {})) ids.push(...(page.DetectorIds ?? []));
       return ids;
     },
     async detector(accountId, region, id) {
+      const { GetDetectorCommand } = await guardDutySdk();
       const out = await (await clientIn(accountId, region)).send(new GetDetectorCommand({ DetectorId: id }));
       return {
         id,
@@ -172,6 +164,7 @@ export function sdkGuardDutyApi(
       };
     },
     async createDetector(accountId, region, desired) {
+      const { CreateDetectorCommand } = await guardDutySdk();
       const out = await (await clientIn(accountId, region)).send(
         new CreateDetectorCommand({
           Enable: true,
@@ -182,6 +175,7 @@ export function sdkGuardDutyApi(
       return required(out.DetectorId, "the new detector's id", SERVICE);
     },
     async updateDetector(accountId, region, id, desired) {
+      const { UpdateDetectorCommand } = await guardDutySdk();
       await (await clientIn(accountId, region)).send(
         new UpdateDetectorCommand({
           DetectorId: id,
@@ -192,6 +186,7 @@ export function sdkGuardDutyApi(
       );
     },
     async organizationConfiguration(accountId, region, id) {
+      const { paginateDescribeOrganizationConfiguration } = await guardDutySdk();
       const client = await clientIn(accountId, region);
       let autoEnableMembers = "NONE";
       let memberAccountLimitReached = false;
@@ -213,6 +208,7 @@ export function sdkGuardDutyApi(
       return { autoEnableMembers, features, memberAccountLimitReached };
     },
     async updateOrganizationConfiguration(accountId, region, id, desired) {
+      const { UpdateOrganizationConfigurationCommand } = await guardDutySdk();
       const autoEnable = (enabled: boolean) => (enabled ? desired.autoEnableMembers : ("NONE" as const));
       await (await clientIn(accountId, region)).send(
         new UpdateOrganizationConfigurationCommand({
@@ -234,6 +230,7 @@ export function sdkGuardDutyApi(
       );
     },
     async members(accountId, region, id) {
+      const { paginateListMembers } = await guardDutySdk();
       const client = await clientIn(accountId, region);
       const members: Member[] = [];
       for await (const page of paginateListMembers({ client }, { DetectorId: id, OnlyAssociated: "false" })) {
@@ -247,6 +244,7 @@ export function sdkGuardDutyApi(
       return members;
     },
     async createMembers(accountId, region, id, accounts) {
+      const { CreateMembersCommand } = await guardDutySdk();
       const client = await clientIn(accountId, region);
       const left: Unprocessed[] = [];
       for (const batch of batches(accounts)) {
@@ -261,6 +259,7 @@ export function sdkGuardDutyApi(
       return left;
     },
     async startMonitoring(accountId, region, id, accountIds) {
+      const { StartMonitoringMembersCommand } = await guardDutySdk();
       const client = await clientIn(accountId, region);
       const left: Unprocessed[] = [];
       for (const batch of batches(accountIds)) {

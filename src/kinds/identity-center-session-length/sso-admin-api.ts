@@ -3,15 +3,8 @@
  * interface: its decisions are tested in-process against a fake, and against moto (which emulates
  * permission sets, storing SessionDuration unvalidated) through the SDK implementation below.
  */
-import {
-  DescribePermissionSetCommand,
-  ProvisionPermissionSetCommand,
-  paginateListAccountsForProvisionedPermissionSet,
-  paginateListInstances,
-  paginateListPermissionSets,
-  type SSOAdminClient,
-  UpdatePermissionSetCommand,
-} from "@aws-sdk/client-sso-admin";
+import type { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { ssoAdminSdk } from "../../aws/clients.js";
 
 /** A permission set as DescribePermissionSet gives it. */
 export interface PermissionSetRecord {
@@ -42,6 +35,7 @@ export interface SessionLengthApi {
 export function sdkSessionLengthApi(sso: SSOAdminClient): SessionLengthApi {
   return {
     async instances() {
+      const { paginateListInstances } = await ssoAdminSdk();
       const arns: string[] = [];
       for await (const page of paginateListInstances({ client: sso }, {})) {
         for (const i of page.Instances ?? []) if (i.InstanceArn) arns.push(i.InstanceArn);
@@ -49,6 +43,7 @@ export function sdkSessionLengthApi(sso: SSOAdminClient): SessionLengthApi {
       return arns;
     },
     async permissionSets(instanceArn) {
+      const { DescribePermissionSetCommand, paginateListPermissionSets } = await ssoAdminSdk();
       const arns: string[] = [];
       for await (const page of paginateListPermissionSets({ client: sso }, { InstanceArn: instanceArn })) {
         arns.push(...(page.PermissionSets ?? []));
@@ -71,6 +66,7 @@ export function sdkSessionLengthApi(sso: SSOAdminClient): SessionLengthApi {
       return sets;
     },
     async setSessionDuration(instanceArn, set, duration) {
+      const { UpdatePermissionSetCommand } = await ssoAdminSdk();
       await sso.send(
         new UpdatePermissionSetCommand({
           InstanceArn: instanceArn,
@@ -83,6 +79,7 @@ export function sdkSessionLengthApi(sso: SSOAdminClient): SessionLengthApi {
       );
     },
     async provisionedAccounts(instanceArn, arn) {
+      const { paginateListAccountsForProvisionedPermissionSet } = await ssoAdminSdk();
       const accounts: string[] = [];
       for await (const page of paginateListAccountsForProvisionedPermissionSet(
         { client: sso },
@@ -93,6 +90,7 @@ export function sdkSessionLengthApi(sso: SSOAdminClient): SessionLengthApi {
       return accounts;
     },
     async provision(instanceArn, arn) {
+      const { ProvisionPermissionSetCommand } = await ssoAdminSdk();
       const status = (
         await sso.send(
           new ProvisionPermissionSetCommand({

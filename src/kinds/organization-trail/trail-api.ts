@@ -3,24 +3,13 @@
  * (client.ts) are tested in-process against a fake of it, and against moto through the SDK
  * implementation below. Errors are AWS's own; the kind decides what they mean.
  */
-import {
-  AddTagsCommand,
-  type CloudTrailClient,
-  CreateTrailCommand,
-  DeleteTrailCommand,
-  GetEventSelectorsCommand,
-  GetTrailCommand,
-  GetTrailStatusCommand,
-  ListTagsCommand,
-  PutEventSelectorsCommand,
-  StartLoggingCommand,
-  UpdateTrailCommand,
-} from "@aws-sdk/client-cloudtrail";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import {
   type OrganizationsClient,
   paginateListAWSServiceAccessForOrganization,
 } from "@aws-sdk/client-organizations";
 import { required } from "../../aws/aws-errors.js";
+import { cloudTrailSdk } from "../../aws/clients.js";
 import type { EventSelector, TrailRecord, TrailSelectors, TrailSettings, TrailState } from "./compare.js";
 
 /** Every call the kind makes (declared in index.ts). */
@@ -61,6 +50,7 @@ const ORGANIZATION_TRAIL = {
 export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClient): TrailApi {
   return {
     async getTrail(name) {
+      const { GetTrailCommand } = await cloudTrailSdk();
       const trail = required(
         (await cloudtrail.send(new GetTrailCommand({ Name: name }))).Trail,
         `trail ${name}`,
@@ -86,11 +76,13 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       return record;
     },
     async tagsOf(arn) {
+      const { ListTagsCommand } = await cloudTrailSdk();
       const out = await cloudtrail.send(new ListTagsCommand({ ResourceIdList: [arn] }));
       const tags = out.ResourceTagList?.find((r) => r.ResourceId === arn)?.TagsList ?? [];
       return Object.fromEntries(tags.flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
     },
     async status(arn) {
+      const { GetTrailStatusCommand } = await cloudTrailSdk();
       const out = await cloudtrail.send(new GetTrailStatusCommand({ Name: arn }));
       const state: TrailState = { isLogging: out.IsLogging === true };
       const errors = {
@@ -102,6 +94,7 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       return state;
     },
     async selectors(arn) {
+      const { GetEventSelectorsCommand } = await cloudTrailSdk();
       const out = await cloudtrail.send(new GetEventSelectorsCommand({ TrailName: arn }));
       return {
         basic: (out.EventSelectors ?? []).map((s) => ({
@@ -114,6 +107,7 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       };
     },
     async create(name, settings, tags) {
+      const { CreateTrailCommand } = await cloudTrailSdk();
       const out = await cloudtrail.send(
         new CreateTrailCommand({
           Name: name,
@@ -129,6 +123,7 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       return required(out.TrailARN, `the ARN of the new trail ${name}`, SERVICE);
     },
     async update(arn, settings) {
+      const { UpdateTrailCommand } = await cloudTrailSdk();
       // UpdateTrail changes only what it is sent; "" clears a setting the spec no longer names.
       await cloudtrail.send(
         new UpdateTrailCommand({
@@ -143,6 +138,7 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       );
     },
     async addTags(arn, tags) {
+      const { AddTagsCommand } = await cloudTrailSdk();
       await cloudtrail.send(
         new AddTagsCommand({
           ResourceId: arn,
@@ -151,6 +147,7 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       );
     },
     async putSelector(arn, selector) {
+      const { PutEventSelectorsCommand } = await cloudTrailSdk();
       await cloudtrail.send(
         new PutEventSelectorsCommand({
           TrailName: arn,
@@ -167,9 +164,11 @@ export function sdkTrailApi(cloudtrail: CloudTrailClient, org: OrganizationsClie
       );
     },
     async startLogging(arn) {
+      const { StartLoggingCommand } = await cloudTrailSdk();
       await cloudtrail.send(new StartLoggingCommand({ Name: arn }));
     },
     async deleteTrail(name) {
+      const { DeleteTrailCommand } = await cloudTrailSdk();
       await cloudtrail.send(new DeleteTrailCommand({ Name: name }));
     },
     async trustedAccess() {

@@ -5,38 +5,9 @@
  * moto lacks) through the SDK implementation below. Errors are AWS's own; the kind decides what
  * they mean. Lists are whole (every page followed); batch calls are split to AWS's batch sizes.
  */
-import {
-  BatchEnableStandardsCommand,
-  BatchGetStandardsControlAssociationsCommand,
-  BatchUpdateStandardsControlAssociationsCommand,
-  CreateConfigurationPolicyCommand,
-  CreateFindingAggregatorCommand,
-  CreateMembersCommand,
-  DeleteConfigurationPolicyCommand,
-  DescribeHubCommand,
-  DescribeOrganizationConfigurationCommand,
-  EnableOrganizationAdminAccountCommand,
-  EnableSecurityHubCommand,
-  GetConfigurationPolicyAssociationCommand,
-  GetConfigurationPolicyCommand,
-  GetFindingAggregatorCommand,
-  ListTagsForResourceCommand,
-  paginateDescribeStandards,
-  paginateGetEnabledStandards,
-  paginateListConfigurationPolicies,
-  paginateListFindingAggregators,
-  paginateListMembers,
-  paginateListOrganizationAdminAccounts,
-  paginateListSecurityControlDefinitions,
-  type SecurityHubClient,
-  StartConfigurationPolicyAssociationCommand,
-  StartConfigurationPolicyDisassociationCommand,
-  type Target,
-  UpdateConfigurationPolicyCommand,
-  UpdateFindingAggregatorCommand,
-  UpdateOrganizationConfigurationCommand,
-} from "@aws-sdk/client-securityhub";
+import type { SecurityHubClient, Target } from "@aws-sdk/client-securityhub";
 import { awsErrorCode, required } from "../../aws/aws-errors.js";
+import { securityHubSdk } from "../../aws/clients.js";
 
 const SERVICE = "AWS Security Hub";
 const need = <V>(value: V | null | undefined, what: string): V => required(value, what, SERVICE);
@@ -266,6 +237,7 @@ const notSubscribed = (err: unknown): boolean => awsErrorCode(err) === "InvalidA
 export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
   return {
     async adminAccounts() {
+      const { paginateListOrganizationAdminAccounts } = await securityHubSdk();
       const admins: AdminAccount[] = [];
       for await (const page of paginateListOrganizationAdminAccounts({ client: hub }, {})) {
         for (const a of page.AdminAccounts ?? []) {
@@ -278,9 +250,11 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return admins;
     },
     async designate(accountId) {
+      const { EnableOrganizationAdminAccountCommand } = await securityHubSdk();
       await hub.send(new EnableOrganizationAdminAccountCommand({ AdminAccountId: accountId }));
     },
     async hubEnabled() {
+      const { DescribeHubCommand } = await securityHubSdk();
       try {
         await hub.send(new DescribeHubCommand({}));
         return true;
@@ -290,6 +264,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       }
     },
     async enableHub() {
+      const { EnableSecurityHubCommand } = await securityHubSdk();
       await hub.send(
         new EnableSecurityHubCommand({
           EnableDefaultStandards: false,
@@ -298,6 +273,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async organizationConfiguration() {
+      const { DescribeOrganizationConfigurationCommand } = await securityHubSdk();
       const out = await hub.send(new DescribeOrganizationConfigurationCommand({}));
       const configuration = out.OrganizationConfiguration;
       return {
@@ -309,6 +285,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       };
     },
     async updateOrganizationConfiguration(c) {
+      const { UpdateOrganizationConfigurationCommand } = await securityHubSdk();
       await hub.send(
         new UpdateOrganizationConfigurationCommand({
           AutoEnable: c.autoEnable,
@@ -318,6 +295,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async standards() {
+      const { paginateDescribeStandards } = await securityHubSdk();
       const standards: StandardDefinition[] = [];
       for await (const page of paginateDescribeStandards({ client: hub }, {})) {
         for (const s of page.Standards ?? []) {
@@ -328,6 +306,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return standards;
     },
     async enabledStandards() {
+      const { paginateGetEnabledStandards } = await securityHubSdk();
       const subscriptions: StandardSubscription[] = [];
       for await (const page of paginateGetEnabledStandards({ client: hub }, {})) {
         for (const s of page.StandardsSubscriptions ?? []) {
@@ -343,6 +322,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return subscriptions;
     },
     async enableStandards(standardsArns) {
+      const { BatchEnableStandardsCommand } = await securityHubSdk();
       await hub.send(
         new BatchEnableStandardsCommand({
           StandardsSubscriptionRequests: standardsArns.map((StandardsArn) => ({ StandardsArn })),
@@ -350,6 +330,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async controlDefinitions(standardsArn) {
+      const { paginateListSecurityControlDefinitions } = await securityHubSdk();
       const controls: string[] = [];
       for await (const page of paginateListSecurityControlDefinitions(
         { client: hub },
@@ -362,6 +343,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return controls;
     },
     async controlAssociations(standardsArn, controls) {
+      const { BatchGetStandardsControlAssociationsCommand } = await securityHubSdk();
       const associations: ControlAssociation[] = [];
       const unprocessed: UnprocessedAssociation[] = [];
       for (const batch of chunks(controls, ASSOCIATION_BATCH)) {
@@ -393,6 +375,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return { associations, unprocessed };
     },
     async updateControlAssociations(updates) {
+      const { BatchUpdateStandardsControlAssociationsCommand } = await securityHubSdk();
       const unprocessed: UnprocessedAssociation[] = [];
       for (const batch of chunks(updates, ASSOCIATION_BATCH)) {
         const out = await hub.send(
@@ -417,6 +400,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return unprocessed;
     },
     async members() {
+      const { paginateListMembers } = await securityHubSdk();
       const members: Member[] = [];
       for await (const page of paginateListMembers({ client: hub }, { OnlyAssociated: false })) {
         for (const m of page.Members ?? []) {
@@ -429,6 +413,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return members;
     },
     async createMembers(accountIds) {
+      const { CreateMembersCommand } = await securityHubSdk();
       const unprocessed: UnprocessedAccount[] = [];
       for (const batch of chunks(accountIds, MEMBER_BATCH)) {
         const out = await hub.send(
@@ -441,6 +426,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return unprocessed;
     },
     async findingAggregator() {
+      const { GetFindingAggregatorCommand, paginateListFindingAggregators } = await securityHubSdk();
       for await (const page of paginateListFindingAggregators({ client: hub }, {})) {
         const arn = page.FindingAggregators?.[0]?.FindingAggregatorArn;
         if (!arn) continue;
@@ -455,6 +441,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return undefined;
     },
     async createFindingAggregator({ regionLinkingMode, regions }) {
+      const { CreateFindingAggregatorCommand } = await securityHubSdk();
       await hub.send(
         new CreateFindingAggregatorCommand({
           RegionLinkingMode: regionLinkingMode,
@@ -463,6 +450,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async updateFindingAggregator(arn, { regionLinkingMode, regions }) {
+      const { UpdateFindingAggregatorCommand } = await securityHubSdk();
       await hub.send(
         new UpdateFindingAggregatorCommand({
           FindingAggregatorArn: arn,
@@ -472,6 +460,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async configurationPolicies() {
+      const { paginateListConfigurationPolicies } = await securityHubSdk();
       const policies: PolicySummary[] = [];
       for await (const page of paginateListConfigurationPolicies({ client: hub }, {})) {
         for (const p of page.ConfigurationPolicySummaries ?? []) {
@@ -485,6 +474,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       return policies;
     },
     async configurationPolicy(id) {
+      const { GetConfigurationPolicyCommand } = await securityHubSdk();
       const out = await hub.send(new GetConfigurationPolicyCommand({ Identifier: id }));
       const securityHub = out.ConfigurationPolicy?.SecurityHub;
       const controls = securityHub?.SecurityControlsConfiguration;
@@ -503,9 +493,11 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       };
     },
     async tagsOf(arn) {
+      const { ListTagsForResourceCommand } = await securityHubSdk();
       return (await hub.send(new ListTagsForResourceCommand({ ResourceArn: arn }))).Tags ?? {};
     },
     async createConfigurationPolicy({ name, description, content }, tags) {
+      const { CreateConfigurationPolicyCommand } = await securityHubSdk();
       const out = await hub.send(
         new CreateConfigurationPolicyCommand({
           Name: name,
@@ -521,6 +513,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       };
     },
     async updateConfigurationPolicy(id, { name, description, content }) {
+      const { UpdateConfigurationPolicyCommand } = await securityHubSdk();
       await hub.send(
         new UpdateConfigurationPolicyCommand({
           Identifier: id,
@@ -531,9 +524,11 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async deleteConfigurationPolicy(id) {
+      const { DeleteConfigurationPolicyCommand } = await securityHubSdk();
       await hub.send(new DeleteConfigurationPolicyCommand({ Identifier: id }));
     },
     async association(target) {
+      const { GetConfigurationPolicyAssociationCommand } = await securityHubSdk();
       const out = await hub.send(new GetConfigurationPolicyAssociationCommand({ Target: sdkTarget(target) }));
       return {
         policyId: out.ConfigurationPolicyId ?? "SELF_MANAGED_SECURITY_HUB",
@@ -543,6 +538,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       };
     },
     async associate(policyId, target) {
+      const { StartConfigurationPolicyAssociationCommand } = await securityHubSdk();
       await hub.send(
         new StartConfigurationPolicyAssociationCommand({
           ConfigurationPolicyIdentifier: policyId,
@@ -551,6 +547,7 @@ export function sdkSecurityHubApi(hub: SecurityHubClient): SecurityHubApi {
       );
     },
     async disassociate(policyId, target) {
+      const { StartConfigurationPolicyDisassociationCommand } = await securityHubSdk();
       await hub.send(
         new StartConfigurationPolicyDisassociationCommand({
           ConfigurationPolicyIdentifier: policyId,

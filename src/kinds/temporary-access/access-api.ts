@@ -4,17 +4,10 @@
  * interface: the kind's decisions are tested in-process against a fake, and against moto (which
  * emulates account assignments and the identity store) through the SDK implementation below.
  */
-import { GetGroupIdCommand, GetUserIdCommand, type IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import {
-  CreateAccountAssignmentCommand,
-  DeleteAccountAssignmentCommand,
-  DescribePermissionSetCommand,
-  paginateListAccountAssignments,
-  paginateListInstances,
-  paginateListPermissionSets,
-  type SSOAdminClient,
-} from "@aws-sdk/client-sso-admin";
+import type { IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import type { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { isNotFound } from "../../aws/aws-errors.js";
+import { identityStoreSdk, ssoAdminSdk } from "../../aws/clients.js";
 
 /** An Identity Center instance and its identity store. */
 export interface InstanceRecord {
@@ -83,6 +76,7 @@ export function sdkAccessApi(sso: SSOAdminClient, identityStore: IdentitystoreCl
   });
   return {
     async instances() {
+      const { paginateListInstances } = await ssoAdminSdk();
       const found: InstanceRecord[] = [];
       for await (const page of paginateListInstances({ client: sso }, {})) {
         for (const i of page.Instances ?? [])
@@ -92,6 +86,7 @@ export function sdkAccessApi(sso: SSOAdminClient, identityStore: IdentitystoreCl
       return found;
     },
     async permissionSetArn(instanceArn, name) {
+      const { DescribePermissionSetCommand, paginateListPermissionSets } = await ssoAdminSdk();
       for await (const page of paginateListPermissionSets({ client: sso }, { InstanceArn: instanceArn })) {
         for (const arn of page.PermissionSets ?? []) {
           const described = await sso.send(
@@ -103,6 +98,7 @@ export function sdkAccessApi(sso: SSOAdminClient, identityStore: IdentitystoreCl
       return undefined;
     },
     async principalId(identityStoreId, principal) {
+      const { GetGroupIdCommand, GetUserIdCommand } = await identityStoreSdk();
       try {
         if (principal.userName) {
           const out = await identityStore.send(
@@ -130,6 +126,7 @@ export function sdkAccessApi(sso: SSOAdminClient, identityStore: IdentitystoreCl
       }
     },
     async isAssigned(instanceArn, permissionSetArn, principal, accountId) {
+      const { paginateListAccountAssignments } = await ssoAdminSdk();
       for await (const page of paginateListAccountAssignments(
         { client: sso },
         { InstanceArn: instanceArn, AccountId: accountId, PermissionSetArn: permissionSetArn },
@@ -144,6 +141,7 @@ export function sdkAccessApi(sso: SSOAdminClient, identityStore: IdentitystoreCl
       return false;
     },
     async assign(instanceArn, permissionSetArn, principal, accountId) {
+      const { CreateAccountAssignmentCommand } = await ssoAdminSdk();
       const out = await sso.send(
         new CreateAccountAssignmentCommand(target(instanceArn, permissionSetArn, principal, accountId)),
       );
@@ -154,6 +152,7 @@ export function sdkAccessApi(sso: SSOAdminClient, identityStore: IdentitystoreCl
       };
     },
     async unassign(instanceArn, permissionSetArn, principal, accountId) {
+      const { DeleteAccountAssignmentCommand } = await ssoAdminSdk();
       const out = await sso.send(
         new DeleteAccountAssignmentCommand(target(instanceArn, permissionSetArn, principal, accountId)),
       );
