@@ -3,14 +3,7 @@
  * narrow interfaces: the kind's decisions are tested in-process against fakes of them, and
  * against moto through the SDK implementations below. Errors are AWS's own.
  */
-import {
-  type ConfigServiceClient,
-  DeleteConfigurationAggregatorCommand,
-  DescribeConfigurationAggregatorsCommand,
-  ListTagsForResourceCommand,
-  PutConfigurationAggregatorCommand,
-  TagResourceCommand,
-} from "@aws-sdk/client-config-service";
+import type { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import {
   AttachRolePolicyCommand,
   CreateRoleCommand,
@@ -23,6 +16,7 @@ import {
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
 import { awsErrorCode, required } from "../../aws/aws-errors.js";
+import { configServiceSdk } from "../../aws/clients.js";
 
 /** How an organization aggregator reads the organization. */
 export interface OrganizationSource {
@@ -107,6 +101,7 @@ const tagList = (tags: Record<string, string>) =>
 export function sdkAggregatorApi(config: ConfigServiceClient): AggregatorApi {
   return {
     async aggregator(name) {
+      const { DescribeConfigurationAggregatorsCommand } = await configServiceSdk();
       const out = await config
         .send(new DescribeConfigurationAggregatorsCommand({ ConfigurationAggregatorNames: [name] }))
         .catch((err: unknown) => {
@@ -131,10 +126,12 @@ export function sdkAggregatorApi(config: ConfigServiceClient): AggregatorApi {
       };
     },
     async tagsOf(arn) {
+      const { ListTagsForResourceCommand } = await configServiceSdk();
       const out = await config.send(new ListTagsForResourceCommand({ ResourceArn: arn }));
       return Object.fromEntries((out.Tags ?? []).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
     },
     async put(name, source, tags) {
+      const { PutConfigurationAggregatorCommand } = await configServiceSdk();
       const out = await config.send(
         new PutConfigurationAggregatorCommand({
           ConfigurationAggregatorName: name,
@@ -152,9 +149,11 @@ export function sdkAggregatorApi(config: ConfigServiceClient): AggregatorApi {
       );
     },
     async tag(arn, tags) {
+      const { TagResourceCommand } = await configServiceSdk();
       await config.send(new TagResourceCommand({ ResourceArn: arn, Tags: tagList(tags) }));
     },
     async delete(name) {
+      const { DeleteConfigurationAggregatorCommand } = await configServiceSdk();
       await config.send(new DeleteConfigurationAggregatorCommand({ ConfigurationAggregatorName: name }));
     },
   };

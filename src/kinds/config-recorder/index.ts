@@ -5,20 +5,9 @@
  * let it write (InsufficientDeliveryPolicy), and a role it cannot use: each is a Stalled condition
  * naming the cause, rechecked every poll, since it is fixed outside the spec.
  */
-import {
-  type ConfigServiceClient,
-  DeleteConfigurationRecorderCommand,
-  DeleteDeliveryChannelCommand,
-  DescribeConfigurationRecorderStatusCommand,
-  DescribeConfigurationRecordersCommand,
-  DescribeDeliveryChannelsCommand,
-  PutConfigurationRecorderCommand,
-  PutDeliveryChannelCommand,
-  StartConfigurationRecorderCommand,
-  StopConfigurationRecorderCommand,
-} from "@aws-sdk/client-config-service";
+import type { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { awsCall } from "../../aws/aws-errors.js";
-import type { AwsAccess, ClientTarget } from "../../aws/clients.js";
+import { type AwsAccess, type ClientTarget, configServiceSdk } from "../../aws/clients.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -47,6 +36,11 @@ async function readConfig(
   config: ConfigServiceClient,
   where: string,
 ): Promise<ObservedConfigRecorder | undefined> {
+  const {
+    DescribeConfigurationRecorderStatusCommand,
+    DescribeConfigurationRecordersCommand,
+    DescribeDeliveryChannelsCommand,
+  } = await configServiceSdk();
   const recorders = await awsCall(`cannot read the configuration recorders ${where}`, () =>
     config.send(new DescribeConfigurationRecordersCommand({})),
   );
@@ -99,6 +93,11 @@ function configRecorderClient(
     read: async () => readConfig(await config(), where),
     // In AWS's order: a channel needs a recorder, and a recorder starts only with a channel.
     write: async (desired, observed) => {
+      const {
+        PutConfigurationRecorderCommand,
+        PutDeliveryChannelCommand,
+        StartConfigurationRecorderCommand,
+      } = await configServiceSdk();
       const client = await config();
       const recorderName = observed?.recorder?.name ?? DEFAULT_NAME;
       if (recorderChanges(desired, observed).length > 0) {
@@ -138,6 +137,11 @@ function configRecorderClient(
     },
     // Stopped first: AWS refuses to delete the channel of a running recorder.
     remove: async (_desired, observed) => {
+      const {
+        DeleteConfigurationRecorderCommand,
+        DeleteDeliveryChannelCommand,
+        StopConfigurationRecorderCommand,
+      } = await configServiceSdk();
       const client = await config();
       const gone = { notFound: () => undefined };
       const recorder = observed.recorder?.name;
