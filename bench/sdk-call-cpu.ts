@@ -1,0 +1,92 @@
+/**
+ * The floor under a steady reconcile: the CPU one AWS SDK read costs on this machine, with nothing
+ * of orgguard around it. A local HTTP server (its own process, so its CPU is not counted) answers
+ * IAM GetAccountPasswordPolicy with a fixed document; this process sends the call through
+ * @aws-sdk/client-iam (signing, middleware, XML parsing) from 4 callers at once, as the
+ * controller's 4 workers do, and prints its own CPU (user + system) per call:
+ * - on a kept-alive connection, as against AWS (which adds TLS, not measured here);
+ * - on a new connection per call, as against moto (werkzeug answers every request with
+ *   `Connection: close`, so bench/scale.ts pays a TCP connect per call that AWS does not ask for).
+ * bench/scale.ts's "CPU per steady reconcile" is this floor plus orgguard's own work (queue, compare,
+ * status, credentials per account, metrics) and the GC of its object cache.
+ * Asserts nothing. Usage: npx tsx bench/sdk-call-cpu.ts [calls]   (default 5,000 per variant)
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
+import os from "node:os";
+import { GetAccountPasswordPolicyCommand, IAMClient } from "@aws-sdk/client-iam";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+const CALLS = Number(process.argv[2] ?? 5000);
+const WARM_UP_CALLS = 500;
+const CALLERS = 4;
+
+/** The server, run as a child process: answers every request with one password policy. */
+const SERVER = `
+const http = require("node:http");
+const close = process.argv[1] === "close";
+const body = '<GetAccountPasswordPolicyResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><GetAccountPasswordPolicyResult><PasswordPolicy><MinimumPasswordLength>14</MinimumPasswordLength><RequireSymbols>true</RequireSymbols><RequireNumbers>true</RequireNumbers><RequireUppercaseCharacters>true</RequireUppercaseCharacters><RequireLowercaseCharacters>true</RequireLowercaseCharacters><AllowUsersToChangePassword>true</AllowUsersToChangePassword><ExpirePasswords>false</ExpirePasswords><PasswordReusePrevention>24</PasswordReusePrevention></PasswordPolicy></GetAccountPasswordPolicyResult><ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></GetAccountPasswordPolicyResponse>';
+const server = http.createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    res.writeHead(200, { "content-type": "text/xml", "content-length": Buffer.byteLength(body), ...(close ? { connection: "close" } : {}) });
+    res.end(body);
+  });
+});
+server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+`;
+
+/** Starts the server in its own process; resolves with it and its port. */
+function startServer(connection: "keep-alive" | "close"): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ["-e", SERVER, connection], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("error", reject);
+    child.stdout?.once("data", (chunk: Buffer) => resolve({ child, port: Number(chunk.toString().trim()) }));
+  });
+}
+
+/** Sends `calls` reads from CALLERS callers at once. */
+async function send(client: IAMClient, calls: number): Promise<void> {
+  let sent = 0;
+  const caller = async () => {
+    while (sent < calls) {
+      sent++;
+      await client.send(new GetAccountPasswordPolicyCommand({}));
+    }
+  };
+  await Promise.all(Array.from({ length: CALLERS }, caller));
+}
+
+/** This process's CPU microseconds per read against a server that keeps or closes connections. */
+async function measure(connection: "keep-alive" | "close"): Promise<{ perCall: number; kernel: number }> {
+  const { child, port } = await startServer(connection);
+  try {
+    const client = new IAMClient({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench", sessionToken: "bench" },
+      requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 50 }) }),
+    });
+    await send(client, WARM_UP_CALLS);
+    const before = process.cpuUsage();
+    await send(client, CALLS);
+    const used = process.cpuUsage(before);
+    client.destroy();
+    return { perCall: (used.user + used.system) / CALLS, kernel: used.system / CALLS };
+  } finally {
+    child.kill();
+  }
+}
+
+const load = () =>
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`;
+
+for (const connection of ["keep-alive", "close"] as const) {
+  const { perCall, kernel } = await measure(connection);
+  console.log(
+    `AWS SDK read (IAM GetAccountPasswordPolicy), ${connection === "close" ? "a new connection per call (as moto answers)" : "kept-alive connection"}: ${perCall.toFixed(0)} us CPU per call, of which ${kernel.toFixed(0)} us in the kernel (${CALLS} calls, ${CALLERS} at once; ${load()})`,
+  );
+}
