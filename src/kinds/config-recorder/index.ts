@@ -7,7 +7,7 @@
  */
 import type { ConfigServiceClient } from "@aws-sdk/client-config-service";
 import { awsCall } from "../../aws/aws-errors.js";
-import { type AwsAccess, type ClientTarget, configServiceSdk } from "../../aws/clients.js";
+import { type AwsAccess, type ClientTarget, configServiceSdk, partitionOf } from "../../aws/clients.js";
 import { reads, writes } from "../kind-definition.js";
 import type { AccountSetting, SettingClient } from "../setting/setting.js";
 import {
@@ -24,13 +24,9 @@ import { configRecorderFields, configRecorderRules, observedConfigRecorder } fro
 /** The name a new recorder or channel gets (the one the console gives). */
 const DEFAULT_NAME = "default";
 
-/** The partition of a region's ARNs. */
-const partitionOf = (region: string | undefined): string =>
-  region?.startsWith("cn-") ? "aws-cn" : region?.startsWith("us-gov-") ? "aws-us-gov" : "aws";
-
 /** AWS Config's service-linked role in an account. */
 const serviceLinkedRole = (target: ClientTarget): string =>
-  `arn:${partitionOf(target.region)}:iam::${target.accountId}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
+  `arn:${partitionOf(target.region ?? "")}:iam::${target.accountId}:role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig`;
 
 async function readConfig(
   config: ConfigServiceClient,
