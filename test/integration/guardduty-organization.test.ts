@@ -54,6 +54,7 @@ import {
   uniqueNames,
   waitForReadyReason,
 } from "../support/orgguard.js";
+import { readsPerWholePoll } from "../support/steady-polls.js";
 
 const POLL_MS = 1500;
 const REGIONS = ["eu-central-1", "eu-west-1", "us-east-1"];
@@ -333,11 +334,12 @@ describe("GuardDutyOrganization against moto plus SDK stubs", () => {
     const writes = writesSoFar();
     const before = new Map(calls);
     await sleep(POLL_MS * 4);
+    const { perPoll } = await readsPerWholePoll(calls, before, {
+      pollOperation: "guardduty/ListDetectors",
+      callsPerPoll: REGIONS.length,
+      timeoutMs: POLL_MS * 4,
+    });
     expect(writesSoFar()).toBe(writes);
-    const reads = [...calls].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
-    const polls = (reads.find(([k]) => k === "guardduty/ListDetectors")?.[1] ?? 0) / REGIONS.length;
-    expect(polls).toBeGreaterThanOrEqual(2);
-    const perPoll = Object.fromEntries(reads.map(([k, v]) => [k, v / polls]));
     console.log(`steady state, per poll (${REGIONS.length} regions): ${JSON.stringify(perPoll)}`);
     expect(perPoll).toEqual({
       "guardduty/ListOrganizationAdminAccounts": 3,

@@ -59,6 +59,7 @@ import {
   uniqueNames,
   waitForReadyReason,
 } from "../support/orgguard.js";
+import { readsPerWholePoll } from "../support/steady-polls.js";
 
 const POLL_MS = 1500;
 const REGION = "us-east-1";
@@ -187,11 +188,11 @@ describe("OrganizationTrail against moto", () => {
     const writes = writesSoFar();
     const before = new Map(calls);
     await sleep(POLL_MS * 4);
+    const { perPoll } = await readsPerWholePoll(calls, before, {
+      pollOperation: "cloudtrail/GetTrail",
+      timeoutMs: POLL_MS * 4,
+    });
     expect(writesSoFar()).toBe(writes);
-    const reads = [...calls].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v > 0);
-    const polls = reads.find(([k]) => k === "cloudtrail/GetTrail")?.[1] ?? 0;
-    expect(polls).toBeGreaterThanOrEqual(2);
-    const perPoll = Object.fromEntries(reads.map(([k, v]) => [k, v / polls]));
     console.log(`steady state, per poll: ${JSON.stringify(perPoll)}`);
     // Its ARN is recorded: ownership needs no tag read.
     expect(perPoll).toEqual({

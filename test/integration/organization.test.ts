@@ -58,6 +58,7 @@ import {
   uniqueNames,
   waitForReadyReason,
 } from "../support/orgguard.js";
+import { readsPerWholePoll } from "../support/steady-polls.js";
 
 const POLL_MS = 1500;
 const kc = adminKubeConfig();
@@ -240,21 +241,12 @@ describe("Organization against moto", () => {
       // audit-1 and log-1 administer something.
       ListDelegatedServicesForAccount: 2,
     };
-    // The window ends between two reconciles, not in one (on a loaded machine a poll can be in
-    // flight at any moment): whole polls are counted, so an extra read in any one still shows.
-    let perPoll: Record<string, number> = {};
-    let polls = 0;
-    await waitUntil(
-      () => {
-        const reads = [...calls]
-          .map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const)
-          .filter(([, v]) => v > 0);
-        polls = reads.find(([k]) => k === "organizations/DescribeOrganization")?.[1] ?? 0;
-        perPoll = Object.fromEntries(reads.map(([k, v]) => [k.replace("organizations/", ""), v / polls]));
-        return Promise.resolve(polls >= 2 && Object.values(perPoll).every(Number.isInteger));
-      },
-      POLL_MS * 4,
-      () => `whole polls in the window (${JSON.stringify(perPoll)})`,
+    const counted = await readsPerWholePoll(calls, before, {
+      pollOperation: "organizations/DescribeOrganization",
+      timeoutMs: POLL_MS * 4,
+    });
+    const perPoll = Object.fromEntries(
+      Object.entries(counted.perPoll).map(([k, v]) => [k.replace("organizations/", ""), v]),
     );
     expect(writesSoFar()).toBe(writes);
     console.log(`steady state, per poll: ${JSON.stringify(perPoll)}`);
