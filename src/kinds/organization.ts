@@ -8,7 +8,9 @@ import {
   type OrganizationViews,
   sdkOrganizationReader,
 } from "../aws/organization-view.js";
-import type { KindContext } from "./kind-definition.js";
+import type { ResourceRef } from "../runtime/kube-object.js";
+import { type KindContext, kindRef } from "./kind-definition.js";
+import { organizationApi } from "./organization/api.js";
 
 const views = new WeakMap<KindContext["aws"], OrganizationDiscovery>();
 
@@ -79,3 +81,14 @@ export function pathOfContainer(view: OrganizationView, id: string): string | un
 export async function resolveContainer(reader: ViewReader, path: string): Promise<string | undefined> {
   return containerIdOf(await reader.current(), path) ?? containerIdOf(await reader.fresher(), path);
 }
+
+/**
+ * What an organization-level object may wait for (ManagedKind.waitsFor): an Account or OU object
+ * creating the account it names (GuardDuty's administrator, the trail's log archive), and the
+ * Organization object enabling the trusted access and delegated administrators it needs. One of
+ * them turning Ready looks again at once, instead of when a backoff of up to 5 minutes ends.
+ */
+export const organizationPrerequisites = (context: Pick<KindContext, "treeKinds">): ResourceRef[] => [
+  ...(context.treeKinds ?? []),
+  kindRef(organizationApi),
+];

@@ -10,7 +10,7 @@ import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
 import { sdkServiceIntegration } from "../../aws/service-integration.js";
 import type { ManagedKind, ManagedObject } from "../../runtime/managed.js";
 import { type IamStatement, iamActionOf, type Kind, kindRef, reads, writes } from "../kind-definition.js";
-import { organizationReaderOf } from "../organization.js";
+import { organizationPrerequisites, organizationReaderOf } from "../organization.js";
 import { sdkAggregatorApi, sdkRoleApi } from "./aggregator-api.js";
 import {
   AGGREGATOR_ROLE_POLICY,
@@ -112,6 +112,8 @@ export const configAggregatorKind: Kind = {
     managed: (context): ManagedKind => ({
       ref: kindRef(configAggregatorApi),
       validate: (object) => specProblems(configAggregatorSpec, object.spec),
+      // The account it lives in (an Account object may create it) and trusted access.
+      waitsFor: organizationPrerequisites(context),
       connect: async (_object, { signal }) => {
         const aws = context.aws.bind(signal);
         return new ConfigAggregatorClient(

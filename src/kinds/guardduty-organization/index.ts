@@ -19,7 +19,7 @@ import {
   reads,
   writes,
 } from "../kind-definition.js";
-import { organizationReaderOf } from "../organization.js";
+import { organizationPrerequisites, organizationReaderOf } from "../organization.js";
 import { GUARDDUTY_PRINCIPAL, guardDutyOrganizationApi, guardDutyOrganizationSpec } from "./api.js";
 import { GuardDutyOrganizationClient } from "./client.js";
 import { sdkGuardDutyApi } from "./guardduty-api.js";
@@ -155,6 +155,8 @@ export const guardDutyOrganizationKind: Kind = {
       // One organization, one GuardDuty administrator: a second object would fight over it.
       claim: () => "GuardDuty organization",
       destructive,
+      // Its administrator account (an Account object may create it) and trusted access.
+      waitsFor: organizationPrerequisites(context),
       connect: async (_object, { signal }) => {
         const aws = context.aws.bind(signal);
         const management = await aws.ownAccountId();

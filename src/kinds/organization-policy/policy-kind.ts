@@ -8,8 +8,7 @@ import { KeyedMutex } from "../../aws/limiter.js";
 import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
 import type { ManagedObject } from "../../runtime/managed.js";
 import { type IamStatement, iamActionOf, type Kind, kindRef, reads, writes } from "../kind-definition.js";
-import { organizationApi } from "../organization/api.js";
-import { organizationOf, viewMaxAge } from "../organization.js";
+import { organizationOf, organizationPrerequisites, viewMaxAge } from "../organization.js";
 import { policyApi } from "./api.js";
 import { managedPolicyKind } from "./client.js";
 import type { PolicyType } from "./policy-type.js";
@@ -146,7 +145,7 @@ export function policyKind(type: PolicyType, allTypes: readonly PolicyType[]): K
           targetLocks: TARGET_LOCKS,
         }),
         // A policy waits for the OUs and accounts it targets, and for the Organization to enable its type.
-        waitsFor: [...(context.treeKinds ?? []), kindRef(organizationApi)],
+        waitsFor: organizationPrerequisites(context),
       }),
     },
   };

@@ -11,7 +11,7 @@ import { partitionOf } from "../../aws/clients.js";
 import { ORGANIZATION_VIEW_OPERATIONS } from "../../aws/organization-view.js";
 import type { ManagedKind, ManagedObject } from "../../runtime/managed.js";
 import { iamActionOf, type Kind, kindRef, reads, writes } from "../kind-definition.js";
-import { organizationReaderOf } from "../organization.js";
+import { organizationPrerequisites, organizationReaderOf } from "../organization.js";
 import { organizationTrailApi, organizationTrailSpec } from "./api.js";
 import { TrailClient } from "./client.js";
 import { CLOUDTRAIL_PRINCIPAL } from "./compare.js";
@@ -102,6 +102,8 @@ export const organizationTrailKind: Kind = {
           ? `trail ${object.spec.trailName} in ${object.spec.homeRegion}`
           : undefined,
       destructive,
+      // CloudTrail's trusted access, which the Organization object enables.
+      waitsFor: organizationPrerequisites(context),
       connect: async (object, { signal }) => {
         const aws = context.aws.bind(signal);
         const accountId = await aws.ownAccountId();

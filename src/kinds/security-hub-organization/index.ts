@@ -17,7 +17,7 @@ import {
   reads,
   writes,
 } from "../kind-definition.js";
-import { organizationReaderOf } from "../organization.js";
+import { organizationPrerequisites, organizationReaderOf } from "../organization.js";
 import { SECURITY_HUB_PRINCIPAL, securityHubOrganizationApi, securityHubOrganizationSpec } from "./api.js";
 import { SECURITY_HUB_CLAIM, SecurityHubClient, type SecurityHubObject } from "./client.js";
 import { sdkSecurityHubApi } from "./security-hub-api.js";
@@ -155,6 +155,8 @@ export const securityHubOrganizationKind: Kind = {
       ref: kindRef(securityHubOrganizationApi),
       validate: (object) => specProblems(securityHubOrganizationSpec, object.spec),
       claim,
+      // Its administrator account (an Account object may create it) and trusted access.
+      waitsFor: organizationPrerequisites(context),
       connect: async (_object, { signal }) => {
         const aws = context.aws.bind(signal);
         return new SecurityHubClient(
