@@ -21,7 +21,7 @@ export interface ControllerProcessParts {
   kc: KubeConfig;
   logger: Logger;
   metrics?: Metrics;
-  /** The controllers, declared on the process's shared runtime (kinds/index.ts controllersOf). */
+  /** The controllers, declared on the process's shared runtime (kinds/controllers.ts controllersOf). */
   controllers(runtime: ControllerRuntime): Runnable[];
   /** Work to finish before any controller starts (learning the controller's own AWS account). */
   prepare?(signal: AbortSignal): Promise<void>;

@@ -5,7 +5,6 @@
  * have no cluster.
  */
 import { writeFile } from "node:fs/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { OrganizationView } from "../aws/organization-view.js";
 import { readOrganization, sdkOrganizationReader } from "../aws/organization-view.js";
 import { type ControllerConfig, loadConfig } from "../config.js";
@@ -14,7 +13,6 @@ import { findKind, KINDS, READ_OPERATIONS } from "../kinds/index.js";
 import { organizationOf } from "../kinds/organization.js";
 import { buildReport } from "../report/build-report.js";
 import { type ObjectState, stateOfObject, stateOfPlanEntry } from "../report/object-state.js";
-import { readClusterObjects } from "../report/read-cluster.js";
 import { renderHtml } from "../report/render-html.js";
 import { renderMarkdown } from "../report/render-markdown.js";
 import { CELL_STATES, type CellState, type Report } from "../report/report-schema.js";
@@ -90,6 +88,9 @@ async function fromCluster(values: Values, positionals: string[]) {
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument '${positionals[0]}' (manifests are read with --from-aws)`);
   }
+  // Loaded here: the Kubernetes client is about 80 MiB of resident memory that --from-aws never needs.
+  const { KubeConfig } = await import("@kubernetes/client-node");
+  const { readClusterObjects } = await import("../report/read-cluster.js");
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const cluster = await readClusterObjects(kc, KINDS);

@@ -8,22 +8,14 @@
  */
 import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
-import { type ControllerRuntime, managedController } from "../runtime/controller.js";
-import type { ManagedKind, ManagedObject } from "../runtime/managed.js";
-import type { Runnable } from "../runtime/manager.js";
+import type { ManagedKind } from "../runtime/managed.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
 import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
 import { configAggregatorKind } from "./config-aggregator/index.js";
 import { guardDutyOrganizationKind } from "./guardduty-organization/index.js";
 import { identityCenterSessionLengthKind } from "./identity-center-session-length/index.js";
-import {
-  type CompositeRuntime,
-  type Kind,
-  type KindContext,
-  kindRef,
-  type ManagedRuntime,
-} from "./kind-definition.js";
+import type { CompositeRuntime, Kind, KindContext, ManagedRuntime } from "./kind-definition.js";
 import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
 import { organizationTrailKind } from "./organization-trail/index.js";
@@ -63,8 +55,9 @@ export const applyOrder = (kind: string): number => {
   return index < 0 ? KINDS.length : index;
 };
 
-const isManaged = (k: Kind): k is Kind & { runtime: ManagedRuntime } => k.runtime.type === "managed";
-const isComposite = (k: Kind): k is Kind & { runtime: CompositeRuntime } => k.runtime.type === "composite";
+export const isManaged = (k: Kind): k is Kind & { runtime: ManagedRuntime } => k.runtime.type === "managed";
+export const isComposite = (k: Kind): k is Kind & { runtime: CompositeRuntime } =>
+  k.runtime.type === "composite";
 
 /** The managed kinds the controller reconciles (one external thing per object). */
 export const managedKinds = (context: KindContext): ManagedKind[] =>
@@ -72,28 +65,6 @@ export const managedKinds = (context: KindContext): ManagedKind[] =>
 
 /** The composite kinds (AccountBaseline), whose objects own objects of other kinds. */
 export const compositeKinds = (): Array<Kind & { runtime: CompositeRuntime }> => KINDS.filter(isComposite);
-
-/**
- * Every kind's controller on `runtime`: the managed reconciler for managed kinds (woken by the API
- * call events that concern their objects), the composites' own.
- */
-export function controllersOf(runtime: ControllerRuntime, given: KindContext): Runnable[] {
-  const context: KindContext = {
-    ...given,
-    treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)),
-    objectsOf: (kind) => {
-      const k = findKind(kind);
-      // Every kind has a controller, so its informer is the one already shared: no extra watch.
-      return k ? runtime.informers.informer<ManagedObject>(kindRef(k.api)).list() : [];
-    },
-  };
-  return KINDS.map((k) => {
-    if (isComposite(k)) return k.runtime.controller(runtime, context);
-    if (isManaged(k))
-      return managedController(runtime, k.runtime.managed(context), { source: context.apiCallEvents });
-    throw new Error(`${k.api.kind}: a kind is managed or composite`);
-  });
-}
 
 /** `service:Operation` of every AWS call the kinds make, by access. */
 const operationKeys = (access: "read" | "write"): string[] => [
