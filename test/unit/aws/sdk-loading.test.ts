@@ -40,6 +40,34 @@ beforeAll(async () => {
   loaded = await sdksLoadedBy(ENTRY_POINTS);
 }, 60_000);
 
+describe("the commands that never run a controller do not load the Kubernetes client", () => {
+  let planning: Set<string>;
+  beforeAll(async () => {
+    planning = await sdksLoadedBy([
+      "./src/cli/main.ts",
+      "./src/cli/plan.ts",
+      "./src/cli/validate.ts",
+      "./src/cli/report.ts",
+    ]);
+  }, 60_000);
+
+  it.each([
+    {
+      sdk: "client-node",
+      loaded: false,
+      reason:
+        "@kubernetes/client-node is about 80 MiB resident: plan, apply and validate never talk to a cluster, and report loads it only to read one; controller-run.ts loads it when the controller runs",
+    },
+    {
+      sdk: "client-organizations",
+      loaded: true,
+      reason: "plan and apply call Organizations (the hook sees it)",
+    },
+  ])("$sdk: $reason", ({ sdk, loaded: expected }) => {
+    expect(planning.has(sdk), `loaded: ${[...planning].sort().join(", ")}`).toBe(expected);
+  });
+});
+
 describe("importing the kinds and the command loads an SDK only if every controller needs it", () => {
   // Resident memory of each, measured on top of client-organizations after a GC.
   it.each([
