@@ -48,7 +48,7 @@ export const ADMISSION_DIFFERENCES: readonly AdmissionDifference[] = [
   {
     id: "yaml-1.1",
     refusedBy: "validate",
-    what: "YAML that YAML 1.1 and 1.2 read differently: a plain yes, no, on, off, y or n, a number with a leading 0, 0b or _ (024, 0b1, 1_000), a raw U+2028, U+2029 or U+0085",
+    what: "YAML that YAML 1.1 and 1.2 read differently: a plain yes, no, on, off, y or n, a number with a leading 0, a base prefix YAML 1.2 does not read (0b1, 0X1F, 0O7, -0x1f) or an _ (024, 0_Xd, 1_000), a raw U+2028, U+2029 or U+0085",
     why: 'kubectl, Helm, Argo CD and the kube-apiserver read YAML 1.1 (yes is true, 024 is 20); YAML 1.2 tools read the string "yes" and 24. Admission judges what kubectl sent it; validate refuses what would mean one thing to one tool and another to the next, and says how to write it.',
     explains: (p) => /YAML 1\.1 \(kubectl, the kube-apiserver\) reads .* and YAML 1\.2 as/.test(p.message),
   },

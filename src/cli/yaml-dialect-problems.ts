@@ -42,17 +42,36 @@ function yaml11Reading(source: string): string | undefined {
     return String(sign * Number.parseInt(digits.replaceAll("_", ""), 8));
   if (/^0b[01_]+$/.test(digits))
     return String(sign * Number.parseInt(digits.slice(2).replaceAll("_", ""), 2));
-  if (source.includes("_")) return underscoredNumber(source.replaceAll("_", ""));
+  const plain = source.replaceAll("_", "");
+  const prefixed = prefixedInteger(plain);
+  // YAML 1.2 reads an unsigned 0x or 0o (lowercase, no `_`) as the same number; nothing else.
+  if (prefixed !== undefined && (plain !== source || !/^0[xo]/.test(source))) return prefixed;
+  if (source.includes("_")) return underscoredNumber(plain);
   return undefined;
 }
 
 /**
- * YAML 1.1 (go-yaml) drops every `_` from a plain scalar and reads what is left as an integer
- * (decimal, 0x, 0o) or a float (`7_.` is 7); YAML 1.2 reads any scalar with a `_` as a string.
+ * What Go's strconv.ParseInt(s, 0, 64) reads from a sign and a base prefix, as go-yaml does with
+ * a plain scalar once its `_` are dropped: 0x, 0o and 0b in either case (`0_Xd` is 13, `-0x1f`
+ * is -31), where YAML 1.2 reads a string.
+ */
+function prefixedInteger(plain: string): string | undefined {
+  const match = /^([-+]?)0(?:[xX]([0-9a-fA-F]+)|[oO]([0-7]+)|[bB]([01]+))$/.exec(plain);
+  if (!match) return undefined;
+  const [, sign, hex, octal, binary] = match;
+  const value = hex
+    ? Number.parseInt(hex, 16)
+    : octal
+      ? Number.parseInt(octal, 8)
+      : Number.parseInt(binary ?? "", 2);
+  return String(sign === "-" ? -value : value);
+}
+
+/**
+ * YAML 1.1 (go-yaml) drops every `_` from a plain scalar and reads what is left as a decimal
+ * integer or a float (`7_.` is 7); YAML 1.2 reads any scalar with a `_` as a string.
  */
 function underscoredNumber(plain: string): string | undefined {
-  if (/^[-+]?0x[0-9a-fA-F]+$/.test(plain)) return String(Number.parseInt(plain.replace("0x", ""), 16));
-  if (/^[-+]?0o[0-7]+$/.test(plain)) return String(Number.parseInt(plain.replace("0o", ""), 8));
   if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(plain)) return String(Number(plain));
   return undefined;
 }

@@ -181,6 +181,28 @@ describe("orgguard validate judges as admission does", () => {
       ],
     },
     {
+      reason:
+        "kubectl drops the _ of 0_Xd and reads hex 0Xd, 13 (found by the agreement test); YAML 1.2 reads a string",
+      text: scp("  policyName: 0_Xd\n"),
+      lines: [
+        'm.yaml:7: ServiceControlPolicy/m: spec.policyName: this value is written "0_Xd", which YAML 1.1 (kubectl, the kube-apiserver) reads as 13 and YAML 1.2 as another value: write 13 or "0_Xd" in quotes',
+      ],
+    },
+    {
+      reason: "a sign before 0x: -31 to kubectl (Go reads a signed base prefix), a string to YAML 1.2",
+      text: scp("  policyName: -0x1f\n"),
+      lines: [
+        'm.yaml:7: ServiceControlPolicy/m: spec.policyName: this value is written "-0x1f", which YAML 1.1 (kubectl, the kube-apiserver) reads as -31 and YAML 1.2 as another value: write -31 or "-0x1f" in quotes',
+      ],
+    },
+    {
+      reason: "an uppercase prefix (0O7, 0B1, 0XA): a number to kubectl, a string to YAML 1.2",
+      text: scp("  policyName: 0B101\n"),
+      lines: [
+        'm.yaml:7: ServiceControlPolicy/m: spec.policyName: this value is written "0B101", which YAML 1.1 (kubectl, the kube-apiserver) reads as 5 and YAML 1.2 as another value: write 5 or "0B101" in quotes',
+      ],
+    },
+    {
       reason: "annotations are strings",
       text: scp("", "m", "  annotations:\n    orgguard.io/adopt: true\n"),
       lines: [
