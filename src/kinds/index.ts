@@ -55,7 +55,9 @@ export const applyOrder = (kind: string): number => {
   return index < 0 ? KINDS.length : index;
 };
 
+/** Whether `k` is a managed kind (one external thing per object). */
 export const isManaged = (k: Kind): k is Kind & { runtime: ManagedRuntime } => k.runtime.type === "managed";
+/** Whether `k` is a composite kind (its objects own objects of other kinds). */
 export const isComposite = (k: Kind): k is Kind & { runtime: CompositeRuntime } =>
   k.runtime.type === "composite";
 
