@@ -6,7 +6,7 @@
 import { type ControllerRuntime, managedController } from "../runtime/controller.js";
 import type { ManagedObject } from "../runtime/managed.js";
 import type { Runnable } from "../runtime/manager.js";
-import { findKind, isComposite, isManaged, KINDS } from "./index.js";
+import { findKind, isComposite, isManaged, KINDS, TREE_KINDS } from "./index.js";
 import { type KindContext, kindRef } from "./kind-definition.js";
 
 /**
@@ -16,7 +16,7 @@ import { type KindContext, kindRef } from "./kind-definition.js";
 export function controllersOf(runtime: ControllerRuntime, given: KindContext): Runnable[] {
   const context: KindContext = {
     ...given,
-    treeKinds: KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api)),
+    treeKinds: TREE_KINDS,
     objectsOf: (kind) => {
       const k = findKind(kind);
       // Every kind has a controller, so its informer is the one already shared: no extra watch.

@@ -8,6 +8,7 @@
  */
 import type { ApiDefinition } from "../api/api-definition.js";
 import { IDENTITY_OPERATIONS } from "../aws/clients.js";
+import type { ResourceRef } from "../runtime/kube-object.js";
 import type { ManagedKind } from "../runtime/managed.js";
 import { accountKind } from "./account/index.js";
 import { accountBaselineKind } from "./account-baseline/index.js";
@@ -15,7 +16,13 @@ import { centralizedRootAccessKind } from "./centralized-root-access/index.js";
 import { configAggregatorKind } from "./config-aggregator/index.js";
 import { guardDutyOrganizationKind } from "./guardduty-organization/index.js";
 import { identityCenterSessionLengthKind } from "./identity-center-session-length/index.js";
-import type { CompositeRuntime, Kind, KindContext, ManagedRuntime } from "./kind-definition.js";
+import {
+  type CompositeRuntime,
+  type Kind,
+  type KindContext,
+  kindRef,
+  type ManagedRuntime,
+} from "./kind-definition.js";
 import { organizationKind } from "./organization/organization-kind.js";
 import { policyKind } from "./organization-policy/policy-kind.js";
 import { organizationTrailKind } from "./organization-trail/index.js";
@@ -42,6 +49,11 @@ export const KINDS: readonly Kind[] = [
   securityHubOrganizationKind,
   configAggregatorKind,
 ];
+
+/** The kinds whose objects change the organization's tree (OUs, accounts): KindContext.treeKinds. */
+export const TREE_KINDS: readonly ResourceRef[] = KINDS.filter((k) => k.changesTree).map((k) =>
+  kindRef(k.api),
+);
 
 /** Every kind's API definition, in the list's order. */
 export const API_DEFINITIONS: readonly ApiDefinition[] = KINDS.map((k) => k.api);

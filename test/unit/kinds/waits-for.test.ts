@@ -8,12 +8,10 @@
 import { describe, expect, it } from "vitest";
 import { awsClientsFor, kindContextFor } from "../../../src/cli/aws-context.js";
 import { loadConfig } from "../../../src/config.js";
-import { KINDS, managedKinds } from "../../../src/kinds/index.js";
-import { kindRef } from "../../../src/kinds/kind-definition.js";
+import { managedKinds, TREE_KINDS } from "../../../src/kinds/index.js";
 
 const config = loadConfig([], {});
-const treeKinds = KINDS.filter((k) => k.changesTree).map((k) => kindRef(k.api));
-const kinds = managedKinds({ ...kindContextFor(config, awsClientsFor(config)), treeKinds });
+const kinds = managedKinds({ ...kindContextFor(config, awsClientsFor(config)), treeKinds: TREE_KINDS });
 const waitsFor = (kind: string) =>
   (kinds.find((k) => k.ref.kind === kind)?.waitsFor ?? []).map((r) => r.kind).sort();
 
