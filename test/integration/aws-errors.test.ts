@@ -144,6 +144,21 @@ async function waitFor(
   );
   return last!;
 }
+/** Takes `fault` out of the list (whether or not it was used up). */
+function removeFault(fault: Fault): void {
+  const at = faults.indexOf(fault);
+  if (at >= 0) faults.splice(at, 1);
+}
+
+/** Deletes a setting a failed case left behind (finalizer and all), so the next case starts clean. */
+async function removeSetting(name: string): Promise<void> {
+  const o = await pabs.get(name);
+  if (o === undefined) return;
+  if (o.metadata.finalizers?.length)
+    await pabs.jsonPatch(name, [{ op: "remove", path: "/metadata/finalizers" }]);
+  await pabs.delete(name);
+}
+
 const isReady = (o: ManagedObject) => findCondition(o.status?.conditions, "Ready")?.status === "True";
 const stalledWith = (reason: string) => (o: ManagedObject) => {
   const stalled = findCondition(o.status?.conditions, "Stalled");
@@ -394,17 +409,17 @@ describe("AWS errors on PublicAccessBlock", () => {
       BlockPublicPolicy: false,
       RestrictPublicBuckets: false,
     };
-    // The first reads after the put still show the old (unset) configuration.
-    let putDone = false;
-    faults.push({
+    // The first reads after the put still show the old (unset) configuration. The put is looked up
+    // when each read starts (not by a timer beside the engine, which a loaded machine runs late).
+    const putDone = () =>
+      s3Attempts.some((a) => a.operation === "PutPublicAccessBlock" && a.at >= since && !a.failed);
+    const stale: Fault = {
       operation: "GetPublicAccessBlock",
       times: 2,
-      when: () => putDone,
+      when: putDone,
       respond: () => ({ PublicAccessBlockConfiguration: allOff }),
-    });
-    const observePut = setInterval(() => {
-      putDone = s3Attempts.some((a) => a.operation === "PutPublicAccessBlock" && a.at >= since && !a.failed);
-    }, 10);
+    };
+    faults.push(stale);
     try {
       await pabs.create({
         apiVersion: `${API_GROUP}/${API_VERSION}`,
@@ -413,17 +428,19 @@ describe("AWS errors on PublicAccessBlock", () => {
         spec: { accountId: account, deletionPolicy: "Delete" } as ManagedObject["spec"],
       });
       await waitFor(pabs, name, isReady, "Ready");
+      const puts = s3Attempts.filter((a) => a.operation === "PutPublicAccessBlock" && a.at >= since);
+      const staleReads = s3Attempts.filter(
+        (a) => a.operation === "GetPublicAccessBlock" && a.at >= since && a.failed,
+      );
+      expect(staleReads).toHaveLength(2);
+      expect(puts).toHaveLength(1);
+      await pabs.delete(name);
+      await waitUntil(async () => (await pabs.get(name)) === undefined, 20_000, "the setting to be deleted");
     } finally {
-      clearInterval(observePut);
+      // A failed case leaves nothing behind for the next one (same account: it would be a conflict).
+      removeFault(stale);
+      await removeSetting(name);
     }
-    const puts = s3Attempts.filter((a) => a.operation === "PutPublicAccessBlock" && a.at >= since);
-    const staleReads = s3Attempts.filter(
-      (a) => a.operation === "GetPublicAccessBlock" && a.at >= since && a.failed,
-    );
-    expect(staleReads).toHaveLength(2);
-    expect(puts).toHaveLength(1);
-    await pabs.delete(name);
-    await waitUntil(async () => (await pabs.get(name)) === undefined, 20_000, "the setting to be deleted");
   });
 
   it("a 403 on put (an organization S3 policy enforces the flags) stalls with a clear reason and no retry storm", async () => {
@@ -435,21 +452,25 @@ describe("AWS errors on PublicAccessBlock", () => {
         message: "Access Denied",
         $metadata: { httpStatusCode: 403 },
       });
-    faults.push({ operation: "PutPublicAccessBlock", times: 1_000, error: accessDenied });
+    const denied: Fault = { operation: "PutPublicAccessBlock", times: 1_000, error: accessDenied };
+    faults.push(denied);
     const since = Date.now();
-    await pabs.create({
-      apiVersion: `${API_GROUP}/${API_VERSION}`,
-      kind: "PublicAccessBlock",
-      metadata: { name },
-      spec: { accountId: tree.accountIds.get("dev-1")! } as ManagedObject["spec"],
-    });
-    const o = await waitFor(pabs, name, stalledWith("AccessDenied"), "Stalled/AccessDenied");
-    expect(findCondition(o.status?.conditions, "Stalled")?.message).toContain("organization S3 policy");
-    await sleep(POLL_MS * 2);
-    expect(s3Attempts.filter((a) => a.operation === "PutPublicAccessBlock" && a.at >= since)).toHaveLength(1);
-    faults.splice(
-      faults.findIndex((f) => f.operation === "PutPublicAccessBlock"),
-      1,
-    );
+    try {
+      await pabs.create({
+        apiVersion: `${API_GROUP}/${API_VERSION}`,
+        kind: "PublicAccessBlock",
+        metadata: { name },
+        spec: { accountId: tree.accountIds.get("dev-1")! } as ManagedObject["spec"],
+      });
+      const o = await waitFor(pabs, name, stalledWith("AccessDenied"), "Stalled/AccessDenied");
+      expect(findCondition(o.status?.conditions, "Stalled")?.message).toContain("organization S3 policy");
+      await sleep(POLL_MS * 2);
+      expect(s3Attempts.filter((a) => a.operation === "PutPublicAccessBlock" && a.at >= since)).toHaveLength(
+        1,
+      );
+    } finally {
+      removeFault(denied);
+      await removeSetting(name);
+    }
   });
 });
