@@ -28,6 +28,8 @@ EXPOSE 8080 8081
 # malloc's heap (module loading alone left about 35 MiB there); a 4 MiB young generation instead
 # of V8's default that commits up to 64 MiB (1 MiB made a scavenge every few reconciles: garbage
 # collection was a quarter of a steady reconcile's CPU); and V8's heuristics for size over speed.
+# bin/orgguard.js's first line gives the CLI run from a checkout the same node flags
+# (test/unit/launcher-flags.test.ts keeps the two equal).
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768
 ENTRYPOINT ["node", "--max-semi-space-size=4", "--optimize-for-size", "bin/orgguard.js"]
 CMD ["controller"]

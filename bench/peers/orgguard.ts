@@ -5,6 +5,7 @@
  * ORGGUARD_BEFORE_BIN adds one as `orgguard-before` (a before/after in one table); ORGGUARD_ARGS
  * adds options to apply (`--parallelism 4`).
  */
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
@@ -25,6 +26,15 @@ const passwordPolicy = {
 
 /** More options for `orgguard apply` (ORGGUARD_ARGS, e.g. `--parallelism 4`), for every orgguard build. */
 const EXTRA_ARGS = (process.env.ORGGUARD_ARGS ?? "").split(" ").filter((a) => a !== "");
+
+/**
+ * The node flags `bin`'s first line runs it with (`#!/usr/bin/env -S node --flag ...`), so that
+ * the bench runs orgguard as `bin/orgguard.js` and the image do; none for a launcher without.
+ */
+export function launcherNodeFlags(bin: string): string[] {
+  const shebang = readFileSync(bin, "utf8").split("\n", 1)[0] ?? "";
+  return shebang.startsWith("#!") ? shebang.split(/\s+/).filter((word) => word.startsWith("--")) : [];
+}
 
 /** orgguard as built at `bin` (this worktree's build by default), named `name` in the table. */
 export const orgguardAt = (name: string, bin: string): PeerTool => ({
@@ -60,7 +70,15 @@ export const orgguardAt = (name: string, bin: string): PeerTool => ({
     await writeFile(path.join(manifests, "baseline.yaml"), documents.map((d) => stringify(d)).join("---\n"));
     return {
       command: process.execPath,
-      args: () => [path.resolve(bin), "apply", "--output", "json", ...EXTRA_ARGS, manifests],
+      args: () => [
+        ...launcherNodeFlags(bin),
+        path.resolve(bin),
+        "apply",
+        "--output",
+        "json",
+        ...EXTRA_ARGS,
+        manifests,
+      ],
       env: { ...process.env, ...AWS_ENV, AWS_ENDPOINT_URL: endpoint },
       // apply's JSON names the baseline's setting it changed, and its account.
       foundDrift: (stdout, _stderr, accountId) => {
