@@ -16,6 +16,9 @@
  *   divided by the reconciles in the window.
  * The controller runs as the image runs it (the node flags of the Dockerfile's ENTRYPOINT and its
  * GLIBC_TUNABLES) with the chart's heap limit (HEAP_MIB=192; 0 for node's default).
+ * MOTO_RELAY=1 puts a relay in the bench process between the controller and moto that keeps the
+ * controller's connections alive, as AWS does (moto closes every one): IAM's calls then share
+ * connections; S3 Control's still open one per account (its host names the account), as against AWS.
  * moto runs with an index of its access keys (test/env/moto-indexed-keys.py): its own lookup scans
  * every account on every request, which made moto, not the controller, the bottleneck.
  * CONTROLLER_NODE_FLAGS adds node flags to the image's (to try V8 flags).
@@ -60,6 +63,7 @@ import {
   MANAGEMENT_CREDENTIALS,
 } from "../test/support/aws.js";
 import { ControllerProcess } from "../test/support/controller-process.js";
+import { FaultProxy } from "../test/support/fault-proxy.js";
 import { REGIONS_17 } from "./calls-per-reconcile-cases.js";
 import { formatProfileSummary, inspectorUrlOf, type Profiling, startProfiling } from "./cpu-profile.js";
 import { heapSummaryOf } from "./heap-summary.js";
@@ -73,6 +77,8 @@ const CPU_PROFILE = process.env.CPU_PROFILE;
 const POLL_MS = parseDuration(POLL);
 const REGIONS = REGIONS_17.slice(0, Number(process.env.REGIONS ?? 0));
 const SCP_LIBRARY = "examples/scp-library";
+/** MOTO_RELAY=1: the controller reaches moto through a keep-alive relay (AWS keeps connections; moto closes each). */
+const MOTO_RELAY = process.env.MOTO_RELAY === "1";
 
 /**
  * The fewest AWS reads one object of a kind can make per poll: what no cache can answer.
@@ -210,6 +216,7 @@ async function printHeapSnapshot(controller: ControllerProcess, into: string) {
 const dir = await mkdtemp(path.join(os.tmpdir(), "orgguard-bench-"));
 const env = await startEnvironment({ dir, workers: 1, indexedMotoKeys: true });
 let controller: ControllerProcess | undefined;
+let relay: FaultProxy | undefined;
 try {
   const worker = env.workers[0]!;
   const kubeEnv = { ...process.env, KUBECONFIG: worker.kubeconfigPath };
@@ -250,6 +257,8 @@ try {
   }
   console.log(`built ${ids.length} accounts in moto in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
+  relay = MOTO_RELAY ? await FaultProxy.start({ target: endpoint, seed: 1, rate: 0 }) : undefined;
+  if (relay) console.log(`the controller reaches moto through a keep-alive relay: ${relay.endpoint}`);
   const image = imageRuntime();
   console.log(
     `controller runs as the image does: node ${image.nodeFlags.join(" ")}, GLIBC_TUNABLES=${image.glibcTunables ?? ""}`,
@@ -258,7 +267,7 @@ try {
     [`--poll-interval=${POLL}`, "--workers=4", "--discovery-interval=5m"],
     {
       KUBECONFIG: worker.kubeconfigPath,
-      AWS_ENDPOINT_URL: endpoint,
+      AWS_ENDPOINT_URL: relay?.endpoint ?? endpoint,
       ...(image.glibcTunables ? { GLIBC_TUNABLES: image.glibcTunables } : {}),
       NODE_OPTIONS: [
         ...(HEAP_MIB > 0 ? [`--max-old-space-size=${HEAP_MIB}`] : []),
@@ -439,6 +448,8 @@ try {
   if (HEAP_SNAPSHOT) await printHeapSnapshot(controller, path.resolve(HEAP_SNAPSHOT));
 } finally {
   await controller?.stop();
+  if (relay) console.log(`relay: ${relay.connections} connections from the controller`);
+  await relay?.stop();
   await env.stop();
   await rm(dir, { recursive: true, force: true });
 }
