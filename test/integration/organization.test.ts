@@ -566,29 +566,30 @@ describe("Organization where moto differs from AWS (SDK stubs)", () => {
 
   it("SDK stub: a list that does not show a fresh registration yet (AWS's eventual consistency): asked again, AWS's AccountAlreadyRegistered counts as done", async () => {
     const name = uniqueName("org");
-    let registeredAt = 0;
+    const since = Date.now();
+    // Looked up when each list starts (not by a timer beside the engine, which a loaded machine
+    // runs late): for 2 s after this case's registration, the list does not show it yet.
+    const registeredAt = () =>
+      attempts.find((a) => a.operation === "RegisterDelegatedAdministrator" && a.at >= since)?.at;
     faults.push({
       operation: "ListDelegatedAdministrators",
       times: Infinity,
-      when: () => registeredAt > 0 && Date.now() - registeredAt < 2_000,
+      when: () => {
+        const at = registeredAt();
+        return at !== undefined && Date.now() - at < 2_000;
+      },
       respond: () => ({ DelegatedAdministrators: [] }),
     });
-    const watch = setInterval(() => {
-      if (registeredAt === 0 && attempts.some((a) => a.operation === "RegisterDelegatedAdministrator"))
-        registeredAt = Date.now();
-    }, 20);
-    try {
-      await organizations.create(
-        manifest("Organization", name, {
-          trustedAccess: [GD],
-          delegatedAdministrators: [{ servicePrincipal: GD, accountId: audit }],
-        }),
-      );
-      await waitForReadyReason(organizations, name, "Available", { timeoutMs: 20_000 });
-    } finally {
-      clearInterval(watch);
-    }
-    const registers = attempts.filter((a) => a.operation === "RegisterDelegatedAdministrator");
+    await organizations.create(
+      manifest("Organization", name, {
+        trustedAccess: [GD],
+        delegatedAdministrators: [{ servicePrincipal: GD, accountId: audit }],
+      }),
+    );
+    await waitForReadyReason(organizations, name, "Available", { timeoutMs: 20_000 });
+    const registers = attempts.filter(
+      (a) => a.operation === "RegisterDelegatedAdministrator" && a.at >= since,
+    );
     // The stale read made orgguard ask again; moto answered "already registered", which is done.
     expect(registers.length).toBeGreaterThanOrEqual(2);
     expect(await registrations()).toEqual([`${GD}/${audit}`]);
