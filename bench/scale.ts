@@ -37,7 +37,7 @@
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -67,6 +67,7 @@ import { FaultProxy } from "../test/support/fault-proxy.js";
 import { REGIONS_17 } from "./calls-per-reconcile-cases.js";
 import { formatProfileSummary, inspectorUrlOf, type Profiling, startProfiling } from "./cpu-profile.js";
 import { heapSummaryOf } from "./heap-summary.js";
+import { imageRuntime } from "./node-flags.js";
 
 const ACCOUNTS = Number(process.argv[2] ?? 5000);
 const POLL = process.argv[3] ?? "5m";
@@ -108,18 +109,6 @@ const MINIMUM_READS: Record<string, { operations: string[]; minimum: number }> =
       }
     : {}),
 };
-
-/** The node flags and GLIBC_TUNABLES the image runs the controller with, read from the Dockerfile. */
-function imageRuntime(): { nodeFlags: string[]; glibcTunables?: string } {
-  const dockerfile = readFileSync("Dockerfile", "utf8");
-  const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
-  if (!entrypoint) throw new Error("the Dockerfile has no ENTRYPOINT [...] line");
-  const tunables = /^ENV GLIBC_TUNABLES=(\S+)$/m.exec(dockerfile)?.[1];
-  return {
-    nodeFlags: (JSON.parse(entrypoint) as string[]).filter((arg) => arg.startsWith("--")),
-    ...(tunables ? { glibcTunables: tunables } : {}),
-  };
-}
 
 const mib = (kb: number) => `${(kb / 1024).toFixed(0)} MiB`;
 

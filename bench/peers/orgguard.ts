@@ -5,10 +5,10 @@
  * ORGGUARD_BEFORE_BIN adds one as `orgguard-before` (a before/after in one table); ORGGUARD_ARGS
  * adds options to apply (`--parallelism 4`).
  */
-import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { stringify } from "yaml";
+import { launcherNodeFlags } from "../node-flags.js";
 import { AWS_ENV, PASSWORD_POLICY, type PeerTool, SCPS } from "./tool.js";
 
 /** The IAM API's PasswordPolicy fields as the AccountBaseline spells them. */
@@ -26,15 +26,6 @@ const passwordPolicy = {
 
 /** More options for `orgguard apply` (ORGGUARD_ARGS, e.g. `--parallelism 4`), for every orgguard build. */
 const EXTRA_ARGS = (process.env.ORGGUARD_ARGS ?? "").split(" ").filter((a) => a !== "");
-
-/**
- * The node flags `bin`'s first line runs it with (`#!/usr/bin/env -S node --flag ...`), so that
- * the bench runs orgguard as `bin/orgguard.js` and the image do; none for a launcher without.
- */
-export function launcherNodeFlags(bin: string): string[] {
-  const shebang = readFileSync(bin, "utf8").split("\n", 1)[0] ?? "";
-  return shebang.startsWith("#!") ? shebang.split(/\s+/).filter((word) => word.startsWith("--")) : [];
-}
 
 /** orgguard as built at `bin` (this worktree's build by default), named `name` in the table. */
 export const orgguardAt = (name: string, bin: string): PeerTool => ({
