@@ -22,6 +22,7 @@ import type { Action, ManagedKind, ManagedObject } from "./managed.js";
 import { ManagedReconciler } from "./managed-reconciler.js";
 import type { Runnable } from "./manager.js";
 import type { Metrics } from "./metrics.js";
+import { delayToTick, pollTickMs } from "./poll-ticks.js";
 import { errorMessage } from "./reconcile-errors.js";
 import type { ResourceClient } from "./resource-client.js";
 import { SharedInformers } from "./shared-informers.js";
@@ -434,11 +435,12 @@ export class Controller<T extends KubeObject = ManagedObject> implements Runnabl
       this.queue.addAfter(key, action.requeueAfterMs, action.trigger ?? "verify");
   }
 
-  /** The kind's poll interval, give or take the jitter. */
+  /** The kind's poll interval, give or take the jitter, ending on a poll tick (poll-ticks.ts). */
   private pollDelay(): number {
     const jitter = this.runtime.options.pollJitter ?? 0.1;
     const random = this.runtime.options.random ?? Math.random;
-    return Math.round(this.pollIntervalMs * (1 + jitter * (2 * random() - 1)));
+    const delay = Math.round(this.pollIntervalMs * (1 + jitter * (2 * random() - 1)));
+    return delayToTick(delay, pollTickMs(this.pollIntervalMs), Date.now());
   }
 }
 
