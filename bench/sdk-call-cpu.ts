@@ -9,6 +9,9 @@
  *   `Connection: close`, so bench/scale.ts pays a TCP connect per call that AWS does not ask for).
  * bench/scale.ts's "CPU per steady reconcile" is this floor plus orgguard's own work (queue, compare,
  * status, credentials per account, metrics) and the GC of its object cache.
+ * Then the same read kept-alive but paced as a steady controller makes them (PACED_RATE calls a
+ * second, default 33: 10,000 objects at a 5-minute poll) instead of back to back: the CPU a call
+ * costs when caches and the JIT's hot paths have gone cold between calls.
  * Asserts nothing. Usage: npx tsx bench/sdk-call-cpu.ts [calls]   (default 5,000 per variant)
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -20,6 +23,9 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 const CALLS = Number(process.argv[2] ?? 5000);
 const WARM_UP_CALLS = 500;
 const CALLERS = 4;
+const PACED_RATE = Number(process.env.PACED_RATE ?? 33);
+/** Paced calls: a minute at the paced rate. */
+const PACED_CALLS = PACED_RATE * 60;
 
 /** The server, run as a child process: answers every request with one password policy. */
 const SERVER = `
@@ -57,8 +63,27 @@ async function send(client: IAMClient, calls: number): Promise<void> {
   await Promise.all(Array.from({ length: CALLERS }, caller));
 }
 
-/** This process's CPU microseconds per read against a server that keeps or closes connections. */
-async function measure(connection: "keep-alive" | "close"): Promise<{ perCall: number; kernel: number }> {
+/** Sends `calls` reads one at a time, `rate` a second (each starts on its own schedule). */
+async function sendPaced(client: IAMClient, calls: number, rate: number): Promise<void> {
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < calls; i++) {
+    const due = started + (1000 * i) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(client.send(new GetAccountPasswordPolicyCommand({})));
+  }
+  await Promise.all(pending);
+}
+
+/**
+ * This process's CPU microseconds per read against a server that keeps or closes connections,
+ * back to back from CALLERS callers, or paced at `rate` a second.
+ */
+async function measure(
+  connection: "keep-alive" | "close",
+  rate?: number,
+): Promise<{ perCall: number; kernel: number; calls: number }> {
   const { child, port } = await startServer(connection);
   try {
     const client = new IAMClient({
@@ -68,11 +93,12 @@ async function measure(connection: "keep-alive" | "close"): Promise<{ perCall: n
       requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 50 }) }),
     });
     await send(client, WARM_UP_CALLS);
+    const calls = rate === undefined ? CALLS : PACED_CALLS;
     const before = process.cpuUsage();
-    await send(client, CALLS);
+    await (rate === undefined ? send(client, calls) : sendPaced(client, calls, rate));
     const used = process.cpuUsage(before);
     client.destroy();
-    return { perCall: (used.user + used.system) / CALLS, kernel: used.system / CALLS };
+    return { perCall: (used.user + used.system) / calls, kernel: used.system / calls, calls };
   } finally {
     child.kill();
   }
@@ -88,5 +114,11 @@ for (const connection of ["keep-alive", "close"] as const) {
   const { perCall, kernel } = await measure(connection);
   console.log(
     `AWS SDK read (IAM GetAccountPasswordPolicy), ${connection === "close" ? "a new connection per call (as moto answers)" : "kept-alive connection"}: ${perCall.toFixed(0)} us CPU per call, of which ${kernel.toFixed(0)} us in the kernel (${CALLS} calls, ${CALLERS} at once; ${load()})`,
+  );
+}
+{
+  const { perCall, kernel, calls } = await measure("keep-alive", PACED_RATE);
+  console.log(
+    `AWS SDK read (IAM GetAccountPasswordPolicy), kept-alive connection, paced at ${PACED_RATE} a second: ${perCall.toFixed(0)} us CPU per call, of which ${kernel.toFixed(0)} us in the kernel (${calls} calls; ${load()})`,
   );
 }
