@@ -117,7 +117,8 @@ export const MANAGER_OPTIONS = {
 export const RECONCILE_OPTIONS = {
   pollInterval: {
     flag: "poll-interval",
-    description: "How often an in-sync object is compared with AWS again (drift repair); +/- 10% jitter.",
+    description:
+      "How often an in-sync object is compared with AWS again (drift repair); +/- 10% jitter, then on to the next poll tick (1 s, or 5% of a shorter interval).",
     default: "5m",
     allowed: "a duration >= 1s",
     schema: duration("1s"),
