@@ -111,11 +111,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const client of [scps, pabs]) {
-    for (const o of (await client.list()).items) {
-      if (o.metadata.finalizers?.length)
-        await client.jsonPatch(o.metadata.name, [{ op: "remove", path: "/metadata/finalizers" }]);
-      await client.delete(o.metadata.name);
-    }
+    for (const o of (await client.list()).items) await forceDelete(client, o.metadata.name);
   }
   await running?.stop();
 });
@@ -150,13 +146,13 @@ function removeFault(fault: Fault): void {
   if (at >= 0) faults.splice(at, 1);
 }
 
-/** Deletes a setting a failed case left behind (finalizer and all), so the next case starts clean. */
-async function removeSetting(name: string): Promise<void> {
-  const o = await pabs.get(name);
+/** Deletes `name` at once, finalizer and all (what a failed case or the file left behind). */
+async function forceDelete(client: ResourceClient<ManagedObject>, name: string): Promise<void> {
+  const o = await client.get(name);
   if (o === undefined) return;
   if (o.metadata.finalizers?.length)
-    await pabs.jsonPatch(name, [{ op: "remove", path: "/metadata/finalizers" }]);
-  await pabs.delete(name);
+    await client.jsonPatch(name, [{ op: "remove", path: "/metadata/finalizers" }]);
+  await client.delete(name);
 }
 
 const isReady = (o: ManagedObject) => findCondition(o.status?.conditions, "Ready")?.status === "True";
@@ -439,7 +435,7 @@ describe("AWS errors on PublicAccessBlock", () => {
     } finally {
       // A failed case leaves nothing behind for the next one (same account: it would be a conflict).
       removeFault(stale);
-      await removeSetting(name);
+      await forceDelete(pabs, name);
     }
   });
 
@@ -470,7 +466,7 @@ describe("AWS errors on PublicAccessBlock", () => {
       );
     } finally {
       removeFault(denied);
-      await removeSetting(name);
+      await forceDelete(pabs, name);
     }
   });
 });
