@@ -176,8 +176,15 @@ export const PLANNED_ID_PREFIX = "planned:";
 export const isPlanned = (id: string): boolean => id.startsWith(PLANNED_ID_PREFIX);
 
 export class OrganizationDiscovery implements OrganizationViews {
+  /** The latest view kept, and when the read that made it began. */
   private current: { view: OrganizationView; at: number } | undefined;
-  private refreshing: Promise<OrganizationView> | undefined;
+  /** The read in flight, and the generation it began in. */
+  private refreshing: { view: Promise<OrganizationView>; generation: number } | undefined;
+  /**
+   * Bumped by invalidate(): a read that began before the tree changed may not hold the change, so
+   * it is neither kept nor shared with callers that came after.
+   */
+  private generation = 0;
   /** OUs a plan will create (never in the controller): added to every view served. */
   private readonly planned: OrganizationalUnit[] = [];
 
@@ -202,6 +209,7 @@ export class OrganizationDiscovery implements OrganizationViews {
    */
   invalidate(): void {
     this.current = undefined;
+    this.generation++;
   }
 
   /**
@@ -226,15 +234,30 @@ export class OrganizationDiscovery implements OrganizationViews {
 
   private read(maxAgeMs: number): Promise<OrganizationView> {
     if (this.current && this.now() - this.current.at < maxAgeMs) return Promise.resolve(this.current.view);
-    this.refreshing ??= readOrganization(this.reader())
-      .then((view) => {
-        this.current = { view, at: this.now() };
-        return view;
-      })
-      .finally(() => {
-        this.refreshing = undefined;
-      });
-    return this.refreshing;
+    if (this.refreshing?.generation !== this.generation) this.refreshing = this.refresh();
+    return this.refreshing.view;
+  }
+
+  /**
+   * One read of the organization, kept (aged from when it began) unless the tree was invalidated
+   * meanwhile: a read that raced orgguard's own CreateAccount would otherwise be served as fresh
+   * and hide the new account from every kind for as long as their max age allows.
+   */
+  private refresh(): { view: Promise<OrganizationView>; generation: number } {
+    const generation = this.generation;
+    const began = this.now();
+    const refreshing = {
+      generation,
+      view: readOrganization(this.reader())
+        .then((view) => {
+          if (generation === this.generation) this.current = { view, at: began };
+          return view;
+        })
+        .finally(() => {
+          if (this.refreshing === refreshing) this.refreshing = undefined;
+        }),
+    };
+    return refreshing;
   }
 
   /** When the current view was read (ms since epoch), if any. */

@@ -253,6 +253,40 @@ describe("OrganizationDiscovery: the cache", () => {
     expect(b).toBe(c);
   });
 
+  it("a refresh that began before an invalidate is neither kept nor shared with later callers", async () => {
+    const { state, discovery: d } = discovery();
+    let open: () => void = () => undefined;
+    state.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const before = d.view(60_000);
+    d.invalidate(); // orgguard created an account while that read was in flight
+    const after = d.view(60_000);
+    open();
+    const [stale, fresh] = await Promise.all([before, after]);
+    expect(state.reads).toBe(2);
+    expect(fresh).not.toBe(stale);
+    // The read that began after the invalidate is the one kept.
+    expect(await d.view(60_000)).toBe(fresh);
+    expect(state.reads).toBe(2);
+  });
+
+  it("a view is as old as the read that made it: aged from when the read began", async () => {
+    const { clock, state, discovery: d } = discovery();
+    let open: () => void = () => undefined;
+    state.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const first = d.view(60_000);
+    clock.now += 30_000; // a slow read
+    open();
+    await first;
+    state.gate = undefined;
+    clock.now += 30_000;
+    await d.view(60_000);
+    expect(state.reads).toBe(2);
+  });
+
   it("a failed refresh is not cached: the next caller reads again, and the error is AWS's", async () => {
     const { state, discovery: d } = discovery();
     state.fail = true;
