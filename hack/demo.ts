@@ -12,6 +12,7 @@
  * 8. stops everything.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { openSync, readFileSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -37,11 +38,36 @@ import {
 const DEMO_MANIFESTS = ["examples"];
 
 const step = (text: string) => console.log(`\n==> ${text}`);
+
+/** The controller's last few log lines about one object, one short line each (for a failed wait). */
+function recentReconciles(kind: string, name: string, count = 8): string {
+  const lines = readFileSync(CONTROLLER_LOG, "utf8")
+    .split("\n")
+    .filter((line) => line.includes(`"kind":"${kind}"`) && line.includes(`"name":"${name}"`));
+  return lines
+    .slice(-count)
+    .map((line) => {
+      const { time, msg, triggers, reason, error, retryInMs } = JSON.parse(line) as Record<string, unknown>;
+      const detail = [
+        triggers,
+        reason,
+        typeof error === "string" ? error.slice(0, 160) : undefined,
+        retryInMs,
+      ]
+        .filter((part) => part !== undefined)
+        .map(String)
+        .join(" ");
+      return `      ${String(time).slice(11, 23)} ${String(msg)} ${detail}`;
+    })
+    .join("\n");
+}
 /** How often the demo's controller compares AWS with the spec: the default; events do the rest. */
 const POLL = "5m";
 /** How often baselines re-read the organization (the default is 5m): the demo's are quick. */
 const DISCOVERY = "10s";
 const dir = path.resolve(".devenv/demo");
+/** The controller's log (JSON lines), kept after the demo. */
+const CONTROLLER_LOG = path.join(dir, "controller.log");
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
 
@@ -103,10 +129,12 @@ try {
       `--events-queue-url=${queueUrl}`,
       "--health-probe-bind-address=127.0.0.1:0",
       "--metrics-bind-address=127.0.0.1:0",
+      // Every reconcile and why it ran, kept for when the demo fails (its message names the file).
+      "--log-level=debug",
     ],
     {
       env: { ...kubeEnv, ...awsEnv },
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", openSync(CONTROLLER_LOG, "w"), "inherit"],
     },
   );
 
@@ -130,11 +158,26 @@ try {
       .split("\n")
       .map((l) => l.replace(/\/Available$/, ""))
       .filter((l) => l && !settled.test(l));
+  /** The Ready message of each `kind/name=...` line, to say why an object is not Ready. */
+  const readyMessages = (lines: string[]) =>
+    lines
+      .map((line) => {
+        const [kind = "", name = ""] = line.split("=")[0]?.split("/") ?? [];
+        const message = k(
+          "get",
+          kind,
+          name,
+          "-o",
+          'jsonpath={.status.conditions[?(@.type=="Ready")].message}',
+        );
+        return `    ${kind}/${name}: ${message}\n${recentReconciles(kind, name)}`;
+      })
+      .join("\n");
   const waitStart = Date.now();
   await waitUntil(
     async () => notReady().length === 0,
     180_000,
-    () => `every object to be Ready (still not: ${notReady().join(", ")})`,
+    () => `every object to be Ready (still not: ${notReady().join(", ")})\n${readyMessages(notReady())}`,
   );
   console.log(`    all Ready ${((Date.now() - waitStart) / 1000).toFixed(1)} s after apply`);
   console.log(k("get", "orgguard").trimEnd().replace(/^/gm, "    "));
@@ -217,7 +260,7 @@ try {
   console.log(events.trimEnd().replace(/^/gm, "    "));
   step("done: stopping the controller and the local environment (make env-up keeps one running)");
 } catch (err) {
-  console.error(`demo failed: ${(err as Error).message}`);
+  console.error(`demo failed: ${(err as Error).message} (the controller's log: ${CONTROLLER_LOG})`);
   exitCode = 1;
 } finally {
   controller?.kill("SIGTERM");
