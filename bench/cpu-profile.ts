@@ -8,6 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
+import { openInspector } from "./inspector-session.js";
 
 /** The parts of a .cpuprofile (Chrome DevTools' format) the summary reads. */
 export interface CpuProfile {
@@ -16,15 +17,6 @@ export interface CpuProfile {
   endTime: number;
   samples: number[];
   timeDeltas: number[];
-}
-
-/** The inspector's address, from the line node prints on stderr when started with --inspect. */
-export function inspectorUrlOf(lines: readonly string[]): string | undefined {
-  for (const line of lines) {
-    const url = /Debugger listening on (ws:\/\/\S+)/.exec(line)?.[1];
-    if (url) return url;
-  }
-  return undefined;
 }
 
 /** A CPU profile being taken through the inspector protocol; `stop()` returns it. */
@@ -37,35 +29,14 @@ export interface Profiling {
  * (V8's default is 1,000: one sample per millisecond of the main thread, busy or idle).
  */
 export async function startProfiling(url: string, intervalUs = 1000): Promise<Profiling> {
-  const socket = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
-    socket.addEventListener("open", () => resolve(), { once: true });
-    socket.addEventListener("error", () => reject(new Error(`cannot reach the inspector at ${url}`)), {
-      once: true,
-    });
-  });
-  const pending = new Map<number, (result: unknown) => void>();
-  socket.addEventListener("message", (message) => {
-    const answer = JSON.parse(String(message.data)) as { id?: number; result?: unknown; error?: unknown };
-    if (answer.id === undefined) return;
-    if (answer.error) throw new Error(`inspector: ${JSON.stringify(answer.error)}`);
-    pending.get(answer.id)?.(answer.result);
-    pending.delete(answer.id);
-  });
-  let next = 0;
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<unknown>((resolve) => {
-      const id = ++next;
-      pending.set(id, resolve);
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  await call("Profiler.enable");
-  await call("Profiler.setSamplingInterval", { interval: intervalUs });
-  await call("Profiler.start");
+  const inspector = await openInspector(url);
+  await inspector.call("Profiler.enable");
+  await inspector.call("Profiler.setSamplingInterval", { interval: intervalUs });
+  await inspector.call("Profiler.start");
   return {
     stop: async () => {
-      const { profile } = (await call("Profiler.stop")) as { profile: CpuProfile };
-      socket.close();
+      const { profile } = (await inspector.call("Profiler.stop")) as { profile: CpuProfile };
+      inspector.close();
       return profile;
     },
   };

@@ -27,6 +27,9 @@
  * CPU_PROFILE=DIR samples the controller's main thread over the steady window through its
  * inspector (`--inspect=127.0.0.1:0`), writes the profile into DIR and prints where the time went
  * (bench/cpu-profile.ts); profiling costs CPU itself, so take the CPU figures from a run without it.
+ * ALLOC_PROFILE=DIR samples what the controller's main thread allocates over the steady window
+ * (freed objects too: the garbage its GC time goes to), writes the profile into DIR and prints the
+ * bytes per reconcile by group and function (bench/allocation-profile.ts).
  * Every CPU figure is printed beside the machine's load average (1, 5 and 15 minutes): the
  * controller shares its cores with moto, the kube-apiserver and whatever else runs.
  * REGIONS=K (1 to 17) adds a regional setting to the baseline: InstanceMetadataDefaults (IMDSv2
@@ -64,9 +67,15 @@ import {
 } from "../test/support/aws.js";
 import { ControllerProcess } from "../test/support/controller-process.js";
 import { FaultProxy } from "../test/support/fault-proxy.js";
+import {
+  type AllocationProfiling,
+  formatAllocationSummary,
+  startAllocationProfiling,
+} from "./allocation-profile.js";
 import { REGIONS_17 } from "./calls-per-reconcile-cases.js";
-import { formatProfileSummary, inspectorUrlOf, type Profiling, startProfiling } from "./cpu-profile.js";
+import { formatProfileSummary, type Profiling, startProfiling } from "./cpu-profile.js";
 import { heapSummaryOf } from "./heap-summary.js";
+import { inspectorUrlOf } from "./inspector-session.js";
 import { imageRuntime } from "./node-flags.js";
 
 const ACCOUNTS = Number(process.argv[2] ?? 5000);
@@ -75,6 +84,7 @@ const POLL = process.argv[3] ?? "5m";
 const HEAP_MIB = Number(process.env.HEAP_MIB ?? 192);
 const HEAP_SNAPSHOT = process.env.HEAP_SNAPSHOT;
 const CPU_PROFILE = process.env.CPU_PROFILE;
+const ALLOC_PROFILE = process.env.ALLOC_PROFILE;
 const POLL_MS = parseDuration(POLL);
 const REGIONS = REGIONS_17.slice(0, Number(process.env.REGIONS ?? 0));
 const SCP_LIBRARY = "examples/scp-library";
@@ -268,7 +278,7 @@ try {
     [
       ...image.nodeFlags,
       ...(process.env.CONTROLLER_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
-      ...(CPU_PROFILE ? ["--inspect=127.0.0.1:0"] : []),
+      ...(CPU_PROFILE || ALLOC_PROFILE ? ["--inspect=127.0.0.1:0"] : []),
     ],
   );
   await controller.ready();
@@ -335,11 +345,13 @@ try {
   const beforeMetrics = await metrics();
   const loadAtStart = loadAverage();
   let profiling: Profiling | undefined;
-  if (CPU_PROFILE) {
+  let allocations: AllocationProfiling | undefined;
+  if (CPU_PROFILE || ALLOC_PROFILE) {
     const url = inspectorUrlOf(controller.lines);
     if (!url)
-      throw new Error(`CPU_PROFILE: the controller printed no inspector address (${controller.tail()})`);
-    profiling = await startProfiling(url);
+      throw new Error(`profiling: the controller printed no inspector address (${controller.tail()})`);
+    if (CPU_PROFILE) profiling = await startProfiling(url);
+    if (ALLOC_PROFILE) allocations = await startAllocationProfiling(url);
   }
   const windowTimesStart = await cpuTimes(pid);
   const windowCpuStart = windowTimesStart.user + windowTimesStart.system;
@@ -357,6 +369,7 @@ try {
   const windowSystem = windowTimesEnd.system - windowTimesStart.system;
   const loadAtEnd = loadAverage();
   const profile = await profiling?.stop();
+  const allocationProfile = await allocations?.stop();
   const steadyMappings = await rssByMapping(pid);
   const afterMetrics = await metrics();
   const api = delta(beforeApi, await apiserverWrites());
@@ -412,7 +425,7 @@ try {
     `controller CPU per AWS call in the window: ${((1e6 * windowCpu) / Math.max(windowCalls, 1)).toFixed(0)} us (${windowCalls} calls, ${(windowCalls / Math.max(steadyReconciles, 1)).toFixed(2)} per reconcile)`,
   );
   console.log(
-    `controller CPU per steady reconcile: ${((1e6 * windowCpu) / Math.max(steadyReconciles, 1)).toFixed(0)} us, of which ${((1e6 * windowSystem) / Math.max(steadyReconciles, 1)).toFixed(0)} us in the kernel (${steadyReconciles} reconciles in the window; ${profile ? "profiled, so higher than without; " : ""}${loadAtStart} at the start of the window, ${loadAtEnd} at its end)`,
+    `controller CPU per steady reconcile: ${((1e6 * windowCpu) / Math.max(steadyReconciles, 1)).toFixed(0)} us, of which ${((1e6 * windowSystem) / Math.max(steadyReconciles, 1)).toFixed(0)} us in the kernel (${steadyReconciles} reconciles in the window; ${profile || allocationProfile ? "profiled, so higher than without; " : ""}${loadAtStart} at the start of the window, ${loadAtEnd} at its end)`,
   );
   if (profile && CPU_PROFILE) {
     await mkdir(CPU_PROFILE, { recursive: true });
@@ -421,6 +434,14 @@ try {
     console.log(`CPU profile of the steady window: ${file}`);
     for (const line of formatProfileSummary(profile, steadyReconciles)) console.log(line);
   }
+  if (allocationProfile && ALLOC_PROFILE) {
+    await mkdir(ALLOC_PROFILE, { recursive: true });
+    const file = path.resolve(ALLOC_PROFILE, `steady-${ids.length}-accounts-${Date.now()}.heapprofile`);
+    await writeFile(file, JSON.stringify(allocationProfile));
+    console.log(`allocation profile of the steady window: ${file}`);
+    for (const line of formatAllocationSummary(allocationProfile, steadyReconciles)) console.log(line);
+  }
+
   const buckets = delta(waits(beforeMetrics), waits(afterMetrics));
   const total = buckets.get("+Inf") ?? 0;
   const quantile = (q: number) => {
