@@ -327,13 +327,27 @@ export class AccountClient implements ExternalClient<AccountObject, AccountAtPro
     this.organization.invalidate();
   }
 
+  /**
+   * A create request or an invitation this object made has become a member (found once: its id is
+   * recorded in status from then on). AWS finished it after orgguard's own write invalidated the
+   * organization view, so a view read meanwhile lacks it: forget it, or the kinds this account's
+   * Ready wakes (waitsFor) would look it up by name in that view and not find it.
+   */
+  private joined(): void {
+    this.organization.invalidate();
+  }
+
   /** Where the account the object stands for is: a member, being created, invited, or nowhere. */
   private async locate(object: AccountObject, spec: AccountSpec): Promise<Located> {
     const recorded = typeof object.status?.accountId === "string" ? object.status.accountId : undefined;
     const id = recorded ?? spec.accountId;
     if (id) {
       const member = await this.member(id);
-      if (member) return { kind: "member", account: member };
+      if (member) {
+        // An account invited by id that has accepted since (its id is recorded from now on).
+        if (recorded === undefined && typeof object.status?.handshakeId === "string") this.joined();
+        return { kind: "member", account: member };
+      }
       // Deleting, an account no longer in the organization (closed, removed) leaves nothing to do.
       if (object.metadata.deletionTimestamp) return { kind: "absent" };
       if (spec.invite) return this.invitation(object, spec);
@@ -361,7 +375,9 @@ export class AccountClient implements ExternalClient<AccountObject, AccountAtPro
     if (request.state === "IN_PROGRESS") return { kind: "creating", request };
     if (request.state === "SUCCEEDED" && request.accountId) {
       const member = await this.member(request.accountId);
-      return member ? { kind: "member", account: member } : { kind: "creating", request };
+      if (!member) return { kind: "creating", request };
+      this.joined();
+      return { kind: "member", account: member };
     }
     const madeFor = object.status?.createRequestGeneration;
     if (TRANSIENT_FAILURES.has(request.failureReason ?? "")) return { kind: "absent" };
@@ -384,6 +400,7 @@ export class AccountClient implements ExternalClient<AccountObject, AccountAtPro
         : await this.memberByEmail(spec.email ?? "");
       // Accepted, but not listed yet (AWS is eventually consistent): looked at again soon.
       if (!member) return { kind: "invited", handshakeId, state };
+      this.joined();
       return { kind: "member", account: member };
     }
     const sentFor = object.status?.handshakeGeneration;

@@ -434,6 +434,48 @@ describe("AccountClient", () => {
     expect(creating.progressing).toMatch(/car-1/);
   });
 
+  it.each([
+    {
+      reason: "a create AWS finished after orgguard's write: found as a member once, the view is read again",
+      status: { createRequestId: "car-1" },
+      spec: {},
+      invalidated: 1,
+    },
+    {
+      reason: "an invitation by id, accepted: found as a member once, the view is read again",
+      status: { handshakeId: "h-1" },
+      spec: { invite: true, accountId: "111111111111" },
+      invalidated: 1,
+    },
+    {
+      reason: "an invitation by email, accepted: found as a member once, the view is read again",
+      status: { handshakeId: "h-1" },
+      spec: { invite: true },
+      invalidated: 1,
+    },
+    {
+      reason: "an adopted member (no invitation): it was in the view already, which is kept",
+      status: {},
+      spec: { accountId: "111111111111" },
+      invalidated: 0,
+    },
+    {
+      reason: "an account already recorded in status: the view is kept",
+      status: { accountId: "111111111111" },
+      spec: {},
+      invalidated: 0,
+    },
+  ])("$reason", async ({ status, spec, invalidated }) => {
+    const api = new FakeAccounts(new Map([["111111111111", member({ parentId: "ou-p" })]]));
+    api.createStatus = async () => ({ requestId: "car-1", state: "SUCCEEDED", accountId: "111111111111" });
+    api.handshakeState = async () => "ACCEPTED";
+    const view = reader();
+    const client = new AccountClient(api, view);
+    const observed = await client.observe(accountObject({ email: "acct@example.com", ...spec }, status));
+    expect(observed.exists).toBe(true);
+    expect(view.invalidated).toBe(invalidated);
+  });
+
   it("moves an account moved by hand back, and plans the move with where from and to", async () => {
     const api = new FakeAccounts(new Map([["111111111111", member({ parentId: "ou-w" })]]));
     const client = new AccountClient(api, reader());
