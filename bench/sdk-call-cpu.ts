@@ -12,6 +12,8 @@
  * Then the same read kept-alive but paced as a steady controller makes them (PACED_RATE calls a
  * second, default 33: 10,000 objects at a 5-minute poll) instead of back to back: the CPU a call
  * costs when caches and the JIT's hot paths have gone cold between calls.
+ * CACHE_MIDDLEWARE=1 sets the SDK's own `cacheMiddleware` (the middleware stack resolved once per
+ * command class instead of per call; only for calls sent without options).
  * Asserts nothing. Usage: npx tsx bench/sdk-call-cpu.ts [calls]   (default 5,000 per variant)
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -24,6 +26,7 @@ const CALLS = Number(process.argv[2] ?? 5000);
 const WARM_UP_CALLS = 500;
 const CALLERS = 4;
 const PACED_RATE = Number(process.env.PACED_RATE ?? 33);
+const CACHE_MIDDLEWARE = process.env.CACHE_MIDDLEWARE === "1";
 /** Paced calls: a minute at the paced rate. */
 const PACED_CALLS = PACED_RATE * 60;
 
@@ -91,6 +94,7 @@ async function measure(
       endpoint: `http://127.0.0.1:${port}`,
       credentials: { accessKeyId: "AKIDBENCH", secretAccessKey: "bench", sessionToken: "bench" },
       requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true, maxSockets: 50 }) }),
+      cacheMiddleware: CACHE_MIDDLEWARE,
     });
     await send(client, WARM_UP_CALLS);
     const calls = rate === undefined ? CALLS : PACED_CALLS;
@@ -105,7 +109,7 @@ async function measure(
 }
 
 const load = () =>
-  `load average ${os
+  `${CACHE_MIDDLEWARE ? "cacheMiddleware; " : ""}load average ${os
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(" ")}`;
