@@ -39,6 +39,14 @@ const DEMO_MANIFESTS = ["examples"];
 
 const step = (text: string) => console.log(`\n==> ${text}`);
 
+/** How often the demo's controller compares AWS with the spec: the default; events do the rest. */
+const POLL = "5m";
+/** How often baselines re-read the organization (the default is 5m): the demo's are quick. */
+const DISCOVERY = "10s";
+const dir = path.resolve(".devenv/demo");
+/** The controller's log (JSON lines), kept after the demo. */
+const CONTROLLER_LOG = path.join(dir, "controller.log");
+
 /** The controller's last few log lines about one object, one short line each (for a failed wait). */
 function recentReconciles(kind: string, name: string, count = 8): string {
   const lines = readFileSync(CONTROLLER_LOG, "utf8")
@@ -61,13 +69,7 @@ function recentReconciles(kind: string, name: string, count = 8): string {
     })
     .join("\n");
 }
-/** How often the demo's controller compares AWS with the spec: the default; events do the rest. */
-const POLL = "5m";
-/** How often baselines re-read the organization (the default is 5m): the demo's are quick. */
-const DISCOVERY = "10s";
-const dir = path.resolve(".devenv/demo");
-/** The controller's log (JSON lines), kept after the demo. */
-const CONTROLLER_LOG = path.join(dir, "controller.log");
+
 await rm(dir, { recursive: true, force: true });
 await mkdir(dir, { recursive: true });
 
