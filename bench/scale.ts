@@ -427,20 +427,36 @@ try {
   console.log(
     `controller CPU per steady reconcile: ${((1e6 * windowCpu) / Math.max(steadyReconciles, 1)).toFixed(0)} us, of which ${((1e6 * windowSystem) / Math.max(steadyReconciles, 1)).toFixed(0)} us in the kernel (${steadyReconciles} reconciles in the window; ${profile || allocationProfile ? "profiled, so higher than without; " : ""}${loadAtStart} at the start of the window, ${loadAtEnd} at its end)`,
   );
-  if (profile && CPU_PROFILE) {
-    await mkdir(CPU_PROFILE, { recursive: true });
-    const file = path.resolve(CPU_PROFILE, `steady-${ids.length}-accounts-${Date.now()}.cpuprofile`);
-    await writeFile(file, JSON.stringify(profile));
-    console.log(`CPU profile of the steady window: ${file}`);
-    for (const line of formatProfileSummary(profile, steadyReconciles)) console.log(line);
-  }
-  if (allocationProfile && ALLOC_PROFILE) {
-    await mkdir(ALLOC_PROFILE, { recursive: true });
-    const file = path.resolve(ALLOC_PROFILE, `steady-${ids.length}-accounts-${Date.now()}.heapprofile`);
-    await writeFile(file, JSON.stringify(allocationProfile));
-    console.log(`allocation profile of the steady window: ${file}`);
-    for (const line of formatAllocationSummary(allocationProfile, steadyReconciles)) console.log(line);
-  }
+  /** Writes one profile of the steady window into `dir` and prints where it is and its summary. */
+  const saveProfile = async (
+    dir: string,
+    kind: string,
+    extension: string,
+    data: unknown,
+    summary: string[],
+  ) => {
+    await mkdir(dir, { recursive: true });
+    const file = path.resolve(dir, `steady-${ids.length}-accounts-${Date.now()}.${extension}`);
+    await writeFile(file, JSON.stringify(data));
+    console.log(`${kind} of the steady window: ${file}`);
+    for (const line of summary) console.log(line);
+  };
+  if (profile && CPU_PROFILE)
+    await saveProfile(
+      CPU_PROFILE,
+      "CPU profile",
+      "cpuprofile",
+      profile,
+      formatProfileSummary(profile, steadyReconciles),
+    );
+  if (allocationProfile && ALLOC_PROFILE)
+    await saveProfile(
+      ALLOC_PROFILE,
+      "allocation profile",
+      "heapprofile",
+      allocationProfile,
+      formatAllocationSummary(allocationProfile, steadyReconciles),
+    );
 
   const buckets = delta(waits(beforeMetrics), waits(afterMetrics));
   const total = buckets.get("+Inf") ?? 0;
