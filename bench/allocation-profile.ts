@@ -8,7 +8,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
-import { groupOf, type ProfileGroup } from "./cpu-profile.js";
+import { functionNameOf, groupOf, largestFirst, type ProfileGroup } from "./cpu-profile.js";
 import { openInspector } from "./inspector-session.js";
 
 /** The parts of a .heapprofile (Chrome DevTools' sampling heap profile) the summary reads. */
@@ -64,19 +64,14 @@ export function summarizeAllocations(profile: HeapProfile): {
       totalBytes += node.selfSize;
       const group = groupOf(frame);
       groups.set(group, (groups.get(group) ?? 0) + node.selfSize);
-      const where = frame.url
-        ? ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, "")}:${frame.lineNumber + 1}`
-        : "";
-      const fn = `${frame.functionName || "(anonymous)"}${where}`;
+      const fn = functionNameOf(frame);
       functions.set(fn, (functions.get(fn) ?? 0) + node.selfSize);
     }
     for (const child of node.children) visit(child);
   };
   visit(profile.head);
   // ProfileGroup's `us` holds bytes here: the same shape, sorted the same way.
-  const sorted = (m: Map<string, number>) =>
-    [...m].map(([name, us]) => ({ name, us })).sort((a, b) => b.us - a.us);
-  return { totalBytes, groups: sorted(groups), functions: sorted(functions) };
+  return { totalBytes, groups: largestFirst(groups), functions: largestFirst(functions) };
 }
 
 /** The summary as lines: bytes allocated, by group and the `top` functions, per reconcile when given. */

@@ -107,15 +107,23 @@ export function summarizeProfile(profile: CpuProfile): {
       continue;
     }
     groups.set(group, (groups.get(group) ?? 0) + us);
-    const where = frame.url
-      ? ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, "")}:${frame.lineNumber + 1}`
-      : "";
-    const fn = `${frame.functionName || "(anonymous)"}${where}`;
+    const fn = functionNameOf(frame);
     functions.set(fn, (functions.get(fn) ?? 0) + us);
   }
-  const sorted = (m: Map<string, number>) =>
-    [...m].map(([name, us]) => ({ name, us })).sort((a, b) => b.us - a.us);
-  return { totalUs, idleUs, groups: sorted(groups), functions: sorted(functions) };
+  return { totalUs, idleUs, groups: largestFirst(groups), functions: largestFirst(functions) };
+}
+
+/** A frame as a summary names it: the function, and its file (under node_modules or dist) and line. */
+export function functionNameOf(frame: { functionName: string; url: string; lineNumber: number }): string {
+  const where = frame.url
+    ? ` ${frame.url.replace(/^.*\/(node_modules|dist)\//, "")}:${frame.lineNumber + 1}`
+    : "";
+  return `${frame.functionName || "(anonymous)"}${where}`;
+}
+
+/** Summed amounts by name, as rows, largest first. */
+export function largestFirst(amounts: Map<string, number>): ProfileGroup[] {
+  return [...amounts].map(([name, us]) => ({ name, us })).sort((a, b) => b.us - a.us);
 }
 
 /**
