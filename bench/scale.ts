@@ -37,6 +37,9 @@
  * account whose every poll reads each of its K regions (N more objects, K x N more reads a poll).
  * moto builds an EC2 backend per account and region when first called (about 4 MiB and 0.2 s of
  * its CPU each here), so 17 regions suit a few dozen accounts, not thousands.
+ * WINDOW_POLLS=K measures a window of K poll intervals (default 1) and prints the CPU per steady
+ * reconcile of each interval too: one minute's figure moves by about 30 % between runs here, so a
+ * change smaller than that needs a longer window to be seen.
  * Asserts nothing. Usage: npx tsx bench/scale.ts [accounts] [poll]   (after `make build provision`)
  */
 import { execFileSync } from "node:child_process";
@@ -86,6 +89,8 @@ const HEAP_SNAPSHOT = process.env.HEAP_SNAPSHOT;
 const CPU_PROFILE = process.env.CPU_PROFILE;
 const ALLOC_PROFILE = process.env.ALLOC_PROFILE;
 const POLL_MS = parseDuration(POLL);
+/** The steady window, in poll intervals. */
+const WINDOW_POLLS = Number(process.env.WINDOW_POLLS ?? 1);
 const REGIONS = REGIONS_17.slice(0, Number(process.env.REGIONS ?? 0));
 const SCP_LIBRARY = "examples/scp-library";
 /** MOTO_RELAY=1: the controller reaches moto through a keep-alive relay (AWS keeps connections; moto closes each). */
@@ -358,10 +363,18 @@ try {
   let steady = converged;
   let peakRss = converged.rssKb;
   const windowStart = Date.now();
-  while (Date.now() - windowStart < POLL_MS) {
+  /** CPU microseconds per reconcile in each poll interval of the window. */
+  const perPoll: number[] = [];
+  let pollStart = { cpu: windowCpuStart, reconciles: reconciles(beforeMetrics) };
+  while (Date.now() - windowStart < WINDOW_POLLS * POLL_MS) {
     await sleep(5000);
     steady = await processMemory(pid);
     peakRss = Math.max(peakRss, steady.rssKb);
+    if (Date.now() - windowStart >= (perPoll.length + 1) * POLL_MS) {
+      const now = { cpu: await cpuSeconds(pid), reconciles: reconciles(await metrics()) };
+      perPoll.push((1e6 * (now.cpu - pollStart.cpu)) / Math.max(now.reconciles - pollStart.reconciles, 1));
+      pollStart = now;
+    }
   }
   const windowMinutes = (Date.now() - windowStart) / 60_000;
   const windowTimesEnd = await cpuTimes(pid);
@@ -427,6 +440,10 @@ try {
   console.log(
     `controller CPU per steady reconcile: ${((1e6 * windowCpu) / Math.max(steadyReconciles, 1)).toFixed(0)} us, of which ${((1e6 * windowSystem) / Math.max(steadyReconciles, 1)).toFixed(0)} us in the kernel (${steadyReconciles} reconciles in the window; ${profile || allocationProfile ? "profiled, so higher than without; " : ""}${loadAtStart} at the start of the window, ${loadAtEnd} at its end)`,
   );
+  if (perPoll.length > 1)
+    console.log(
+      `controller CPU per steady reconcile by poll interval: ${perPoll.map((us) => us.toFixed(0)).join(", ")} us`,
+    );
   /** Writes one profile of the steady window into `dir` and prints where it is and its summary. */
   const saveProfile = async (
     dir: string,
