@@ -127,7 +127,7 @@ describe(`the image ${IMAGE}`, () => {
     expect(cmdline.output.split("\0")).toEqual([
       "node",
       "--max-semi-space-size=4",
-      "--optimize-for-size",
+      "--memory-saver-mode",
       "bin/orgguard.js",
       "controller",
       "",
