@@ -31,9 +31,8 @@ EXPOSE 8080 8081
 # speed (`--memory-saver-mode`: a tight heap growing factor, memory-reducing full collections).
 # Not `--optimize-for-size`: it also makes the compilers favour size, and it silently sets the
 # young generation to 1 MiB whatever --max-semi-space-size says (a V8 flag implication); at 1,000
-# accounts and a 1 min poll it cost 2,072 against 1,569 us of CPU per steady reconcile for the
-# same steady RSS (151 against 154 MiB; bench/scale.ts, 3 poll intervals each); at a 5 min poll
-# no clear difference (README, "CPU per steady reconcile").
+# accounts it cost 2,072 against 1,569 us of CPU per steady reconcile for the same steady RSS
+# (151 against 154 MiB; bench/scale.ts, 3 poll intervals each).
 # bin/orgguard.js's first line gives the CLI run from a checkout the same node flags
 # (test/unit/launcher-flags.test.ts keeps the two equal).
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768
