@@ -404,11 +404,14 @@ describe("what moto does not do (SDK-level stubs on the controller's own client)
     expect(
       await admissionRefusal(ous, manifest("OrganizationalUnit", "too-deep", { path: "Root/a/b/c/d/e/f" })),
     ).toContain("1 to 5 OU names");
+    // Refuses until the test has seen the Stalled status: a single refusal let the next poll
+    // (POLL_MS) create the OU before a loaded run looked, and the Stalled state went unseen.
+    let refusing = true;
     stub([
       {
         operation: "CreateOrganizationalUnit",
-        times: 1,
-        when: (input) => input.Name === "Deep",
+        times: 1_000,
+        when: (input) => refusing && input.Name === "Deep",
         error: () =>
           Object.assign(awsException(ConstraintViolationException, "You have exceeded the OU depth limit"), {
             Reason: "OU_DEPTH_LIMIT_EXCEEDED",
@@ -421,6 +424,7 @@ describe("what moto does not do (SDK-level stubs on the controller's own client)
       timeoutMs: 15_000,
     });
     expect(findCondition(o.status?.conditions, "Stalled")?.message).toMatch(/OU depth limit/);
+    refusing = false;
     await ous.delete("deep");
   }, 30_000);
 
