@@ -97,14 +97,26 @@ async function sendPaced(client: IAMClient, calls: number, rate: number): Promis
   await Promise.all(pending);
 }
 
+/** CPU microseconds (user + kernel, and kernel alone) per call that `send` spent on `calls` calls. */
+interface CpuPerCall {
+  perCall: number;
+  kernel: number;
+  calls: number;
+}
+
+/** Runs `send` and divides this process's CPU over it by `calls`. */
+async function cpuPerCall(calls: number, send: () => Promise<void>): Promise<CpuPerCall> {
+  const before = process.cpuUsage();
+  await send();
+  const used = process.cpuUsage(before);
+  return { perCall: (used.user + used.system) / calls, kernel: used.system / calls, calls };
+}
+
 /**
  * This process's CPU microseconds per read against a server that keeps or closes connections,
  * back to back from CALLERS callers, or paced at `rate` a second.
  */
-async function measure(
-  connection: "keep-alive" | "close",
-  rate?: number,
-): Promise<{ perCall: number; kernel: number; calls: number }> {
+async function measure(connection: "keep-alive" | "close", rate?: number): Promise<CpuPerCall> {
   const { child, port } = await startServer(connection);
   try {
     const client = new IAMClient({
@@ -116,11 +128,11 @@ async function measure(
     });
     await send(client, WARM_UP_CALLS);
     const calls = rate === undefined ? CALLS : PACED_CALLS;
-    const before = process.cpuUsage();
-    await (rate === undefined ? send(client, calls) : sendPaced(client, calls, rate));
-    const used = process.cpuUsage(before);
+    const used = await cpuPerCall(calls, () =>
+      rate === undefined ? send(client, calls) : sendPaced(client, calls, rate),
+    );
     client.destroy();
-    return { perCall: (used.user + used.system) / calls, kernel: used.system / calls, calls };
+    return used;
   } finally {
     child.kill();
   }
@@ -172,7 +184,7 @@ async function sendSteadyMix(
 }
 
 /** This process's CPU microseconds per read of the steady mix (see the header). */
-async function measureSteadyMix(rate: number): Promise<{ perCall: number; kernel: number; calls: number }> {
+async function measureSteadyMix(rate: number): Promise<CpuPerCall> {
   const { child, port } = await startServer("keep-alive");
   try {
     const requestHandler = new NodeHttpHandler({
@@ -191,14 +203,11 @@ async function measureSteadyMix(rate: number): Promise<{ perCall: number; kernel
     const iam = new IAMClient(config);
     const s3control = new S3ControlClient(config);
     await sendSteadyMix(iam, s3control, WARM_UP_CALLS, WARM_UP_CALLS);
-    const calls = PACED_CALLS;
-    const before = process.cpuUsage();
-    await sendSteadyMix(iam, s3control, calls, rate);
-    const used = process.cpuUsage(before);
+    const used = await cpuPerCall(PACED_CALLS, () => sendSteadyMix(iam, s3control, PACED_CALLS, rate));
     iam.destroy();
     s3control.destroy();
     requestHandler.destroy();
-    return { perCall: (used.user + used.system) / calls, kernel: used.system / calls, calls };
+    return used;
   } finally {
     child.kill();
   }
